@@ -20,6 +20,8 @@ for (const name of names) {
     outfile,
     bundle: true,
     platform: 'node',
+    // Prefer the SDK's ES modules: CommonJS cannot be tree-shaken.
+    mainFields: ['module', 'main'],
     format: 'esm',
     target: 'node24',
     minify: true,

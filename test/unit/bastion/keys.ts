@@ -1,0 +1,9 @@
+/** Public keys made with ssh-keygen for these tests (public halves only; the private keys were discarded). */
+export const ED25519 =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILuBA8mJr4Gfx18+ja1FNRHH19Ef8bJwZt56YW2Dclbu dev@laptop';
+export const ECDSA_P256 =
+  'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBJHaJwdcKQcyX/hH6y6V9f8YXBcK0ZF7TpEBnBfk3UefTCbXCedchQdINjtznjiy2SfAE8wiYuI5TAxKtuZw7ts= root@vm';
+export const RSA_1024 =
+  'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDejpnuetStERYKHEqKtc7sssVCTmq229hRfVy1S38gJfX2lpdOH0P/tZPzLTaW4HtJTskSSiKQKNNgUHxTo17GFSPUzlIHIfgtbcOFVLH3QvTBi2gTsV23Z3kT/sHv16tfkE2OWOLT2M++iyEGvHbh6F29xth4YeMP25ie5GCZnQ== root@vm';
+export const RSA_3072 =
+  'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCfoCW/qnEv9HyULny3H/fx7Awvndtbgz9Cr079X9zrKr7/wHB4G4NJTR0TKaleZAXr59A/qT5XkBlPmEgWQ1t/PgkEUib+ZQDytu9FlG4F7O0e4CwCw4FXTjbOOHNrrWCw+QqKsECzfaUMRnQFmhrtpml0F1S2EzMm1fxqWAbHyKawwvbyVuPjkX6nv0oSF4VvzWUokP2CIn9oyIbuiX4Vw2rrRd+4q2JtQevdL0/571viiUjSni1ZuQR8e3iiWGZNmdpNoyYe/TmGl//kCWrDumzQVX6PWGj1osWrk8hRXtVgQmuWuMpQyjN/4WETscuHFZ0HMJSyCd/bnvHfYMjjHrd6kywtg/uVmDoVwkka78Rr4bvX1Lj/JnEqXAiUt9owFH4BC6S87sL5RoHy6t9/LpFQGF+YpS9k0vV4Xdg1EvdZ17JgQHhkxWw4F6Zl7JRi+9VdqdY5upZUGfN/jEESuWpceYVvn2ao9zbzuhwPlIQ++XgywA06P/drd3BYcn0= root@vm';
