@@ -1,4 +1,15 @@
-import { type CollectionTag, parse, type ScalarTag } from 'yaml';
+import {
+  type CollectionTag,
+  Document,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  parse,
+  type Scalar,
+  type ScalarTag,
+  visit,
+} from 'yaml';
 
 /**
  * Parses a CloudFormation template written in YAML, turning the short-form intrinsics
@@ -96,4 +107,68 @@ export function parseCfnTemplate(text: string): CfnTemplate {
     throw new Error('Not a CloudFormation template: it has no Resources section');
   }
   return doc;
+}
+
+/** Options for {@link stringifyCfnTemplate}. */
+export interface StringifyCfnOptions {
+  /** Comment lines put at the top of the file. */
+  header?: string;
+  /** A comment above a resource, by logical id. */
+  resourceComments?: Record<string, string>;
+  /** Write a list or map on one line (flow style) when its JSON form is at most this long. */
+  flowThreshold?: number;
+}
+
+/**
+ * Writes a template as YAML with short-form intrinsics (`!Ref`, `!GetAtt A.B`, `!Sub`, ...), quoting
+ * every string YAML 1.1 would read as something else (`on`, `yes`, `0.5`), as CloudFormation does.
+ * `parseCfnTemplate(stringifyCfnTemplate(t))` gives `t` back.
+ */
+export function stringifyCfnTemplate(template: CfnTemplate, options: StringifyCfnOptions = {}): string {
+  // No anchors or aliases: CloudFormation rejects them, so shared objects are written out each time.
+  const doc = new Document(template, { version: '1.1', aliasDuplicateObjects: false });
+  visit(doc, {
+    Map(_, node) {
+      const only = node.items.length === 1 ? node.items[0] : undefined;
+      if (!only || !isScalar(only.key) || typeof only.key.value !== 'string') return undefined;
+      const key = only.key.value;
+      if (key !== 'Ref' && key !== 'Condition' && !key.startsWith('Fn::')) return undefined;
+      const name = key.startsWith('Fn::') ? key.slice(4) : key;
+      let value = only.value as Node;
+      if (
+        name === 'GetAtt' &&
+        isSeq(value) &&
+        value.items.length === 2 &&
+        value.items.every((item) => isScalar(item) && typeof item.value === 'string')
+      ) {
+        value = doc.createNode(value.items.map((item) => (item as Scalar).value).join('.'));
+      }
+      value.tag = `!${name}`;
+      return value;
+    },
+  });
+  const threshold = options.flowThreshold;
+  if (threshold !== undefined) {
+    visit(doc, {
+      Collection(_, node, path) {
+        // Top-level sections and resources stay in block style; small leaves go on one line.
+        if (path.length > 6 && JSON.stringify(node.toJSON()).length <= threshold) node.flow = true;
+      },
+    });
+  }
+  const resources = doc.get('Resources', true);
+  if (isMap(resources)) {
+    for (const pair of resources.items) {
+      const comment = isScalar(pair.key) ? options.resourceComments?.[String(pair.key.value)] : undefined;
+      if (comment && isScalar(pair.key)) pair.key.commentBefore = ` ${comment}`;
+    }
+  }
+  const body = doc.toString({ lineWidth: 0, singleQuote: true });
+  const header = options.header
+    ? `${options.header
+        .split('\n')
+        .map((line) => `# ${line}`.trimEnd())
+        .join('\n')}\n`
+    : '';
+  return header + body;
 }

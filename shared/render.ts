@@ -1,0 +1,361 @@
+import { fileURLToPath } from 'node:url';
+import { type Manifest, RESERVED_ENVIRONMENT } from './manifest/index.ts';
+import { STAGES, type Stage, stackdropTags, stackName } from './naming.ts';
+
+/**
+ * Turns a manifest (plus the outputs of the stages deployed so far) into the four stacks stackdrop
+ * deploys: name, template, parameters, tags and dependencies. Pure: no I/O, no clock.
+ */
+
+/** Worker slots in templates/app.yaml (CloudFormation cannot loop, so the template has fixed slots). */
+export const MAX_WORKERS = 10;
+/** Slots for the manifest's `app.environment` entries. */
+export const MAX_ENVIRONMENT_VARIABLES = 25;
+/** Slots for the manifest's `app.secrets` entries. */
+export const MAX_SECRETS = 20;
+/**
+ * Joins the arguments of a command into one parameter (`Fn::Split` takes them apart again). The
+ * ASCII unit separator, made for exactly this, cannot occur in a command argument stackdrop accepts.
+ */
+export const COMMAND_DELIMITER = '\u001f';
+/** What the scheduler service runs when the manifest says `scheduler: true`. */
+export const DEFAULT_SCHEDULER_COMMAND = ['php', 'artisan', 'schedule:work'];
+/** Pinned Aurora engine versions; templates/database.yaml Mappings.EngineDefaults holds the same. */
+export const DEFAULT_ENGINE_VERSIONS = {
+  'aurora-mysql': '8.0.mysql_aurora.3.10.3',
+  'aurora-postgresql': '17.7',
+} as const;
+
+/**
+ * Laravel variables the app template sets itself but a manifest may override through
+ * `app.environment`: APP_ENV (default: the environment name) and APP_URL (default: the edge stage's
+ * Url). Every other wired variable is in {@link RESERVED_ENVIRONMENT} and cannot be set.
+ */
+export const OVERRIDABLE_ENVIRONMENT = ['APP_ENV', 'APP_URL'] as const;
+
+/** Where each stage's template lives, relative to the repository root. */
+export const TEMPLATE_FILES: Record<Stage, string> = {
+  network: 'templates/network.yaml',
+  database: 'templates/database.yaml',
+  edge: 'templates/edge.yaml',
+  app: 'templates/app.yaml',
+};
+
+/** Absolute path of a stage's template in this checkout. */
+export function templatePath(stage: Stage): string {
+  return fileURLToPath(new URL(`../${TEMPLATE_FILES[stage]}`, import.meta.url));
+}
+
+/** The stages each stage needs outputs from. */
+export const STAGE_DEPENDENCIES: Record<Stage, Stage[]> = {
+  network: [],
+  database: ['network'],
+  edge: ['network'],
+  app: ['network', 'database', 'edge'],
+};
+
+export interface OutputSource {
+  stage: Stage;
+  output: string;
+}
+
+/** Which parameter of which stage is filled from which output of an earlier stage. */
+export const OUTPUT_PARAMETERS = {
+  network: {},
+  database: {
+    IsolatedSubnetIds: { stage: 'network', output: 'IsolatedSubnetIds' },
+    AvailabilityZones: { stage: 'network', output: 'AvailabilityZones' },
+    DatabaseSecurityGroupId: { stage: 'network', output: 'DatabaseSecurityGroupId' },
+  },
+  edge: {
+    VpcId: { stage: 'network', output: 'VpcId' },
+    PublicSubnetIds: { stage: 'network', output: 'PublicSubnetIds' },
+    AlbSecurityGroupId: { stage: 'network', output: 'AlbSecurityGroupId' },
+  },
+  app: {
+    PrivateSubnetIds: { stage: 'network', output: 'PrivateSubnetIds' },
+    AppSecurityGroupId: { stage: 'network', output: 'AppSecurityGroupId' },
+    WriterEndpoint: { stage: 'database', output: 'WriterEndpoint' },
+    Port: { stage: 'database', output: 'Port' },
+    SecretArn: { stage: 'database', output: 'SecretArn' },
+    DatabaseName: { stage: 'database', output: 'DatabaseName' },
+    Engine: { stage: 'database', output: 'Engine' },
+    ClusterName: { stage: 'edge', output: 'ClusterName' },
+    RepositoryUri: { stage: 'edge', output: 'RepositoryUri' },
+    LoadBalancerArn: { stage: 'edge', output: 'LoadBalancerArn' },
+    TargetGroupArn: { stage: 'edge', output: 'TargetGroupArn' },
+    Url: { stage: 'edge', output: 'Url' },
+    AppBucketName: { stage: 'edge', output: 'AppBucketName' },
+    QueueName: { stage: 'edge', output: 'QueueName' },
+    TaskRoleArn: { stage: 'edge', output: 'TaskRoleArn' },
+    ExecutionRoleArn: { stage: 'edge', output: 'ExecutionRoleArn' },
+    LogGroupName: { stage: 'edge', output: 'LogGroupName' },
+  },
+} as const satisfies Record<Stage, Record<string, OutputSource>>;
+
+/** Outputs gathered so far, per stage (lists comma-joined, as CloudFormation returns them). */
+export type StageOutputs = Partial<Record<Stage, Record<string, string>>>;
+
+export interface RenderedStack {
+  stage: Stage;
+  stackName: string;
+  /** Relative to the repository root; see {@link templatePath}. */
+  templateFile: string;
+  /** Every value is a string; an output not known yet is a {@link pendingOutput} marker. */
+  parameters: Record<string, string>;
+  tags: { Key: string; Value: string }[];
+  dependsOn: Stage[];
+}
+
+export interface RenderOptions {
+  outputs?: StageOutputs;
+  /** `repo@sha256:…` of the image to run; empty or absent before the first push (services run 0 tasks). */
+  imageUri?: string;
+}
+
+/** The manifest asks for something the templates cannot express; every problem is listed. */
+export class RenderError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`The manifest cannot be rendered into stacks:\n- ${problems.join('\n- ')}`);
+    this.name = 'RenderError';
+    this.problems = problems;
+  }
+}
+
+const PENDING = /^<(network|database|edge|app)\.([A-Za-z0-9]+)>$/;
+
+/** The marker standing for an output that is not known yet, e.g. `<network.VpcId>`. */
+export function pendingOutput(stage: Stage, output: string): string {
+  return `<${stage}.${output}>`;
+}
+
+/** The output a parameter value waits for, or undefined when the value is real. */
+export function parsePendingOutput(value: string): OutputSource | undefined {
+  const match = PENDING.exec(value);
+  return match ? { stage: match[1] as Stage, output: match[2]! } : undefined;
+}
+
+/** Parameters of a rendered stack still waiting for an earlier stage's output. */
+export function unresolvedParameters(stack: RenderedStack): ({ parameter: string } & OutputSource)[] {
+  return Object.entries(stack.parameters).flatMap(([parameter, value]) => {
+    const source = parsePendingOutput(value);
+    return source ? [{ parameter, ...source }] : [];
+  });
+}
+
+/** Renders the four stacks, in deployment order network, database, edge, app. */
+export function renderStacks(manifest: Manifest, options: RenderOptions = {}): RenderedStack[] {
+  const problems = checkRenderable(manifest);
+  if (problems.length > 0) throw new RenderError(problems);
+  const outputs = options.outputs ?? {};
+  const own: Record<Stage, Record<string, string>> = {
+    network: networkParameters(manifest),
+    database: databaseParameters(manifest),
+    edge: edgeParameters(manifest),
+    app: appParameters(manifest, options.imageUri ?? ''),
+  };
+  return STAGES.map((stage) => {
+    const fromOutputs: Record<string, string> = {};
+    for (const [parameter, source] of Object.entries(OUTPUT_PARAMETERS[stage]) as [string, OutputSource][]) {
+      fromOutputs[parameter] =
+        outputs[source.stage]?.[source.output] ?? pendingOutput(source.stage, source.output);
+    }
+    return {
+      stage,
+      stackName: stackName(manifest.project, manifest.environment, stage),
+      templateFile: TEMPLATE_FILES[stage],
+      parameters: { ...own[stage], ...fromOutputs, ...overrides(manifest, stage) },
+      tags: stackdropTags(manifest.project, manifest.environment),
+      dependsOn: [...STAGE_DEPENDENCIES[stage]],
+    };
+  });
+}
+
+/** Parameters the manifest sets itself although they normally come from an earlier stage's outputs. */
+function overrides(manifest: Manifest, stage: Stage): Record<string, string> {
+  const appUrl = manifest.app.environment.APP_URL;
+  // APP_URL is the only use of the app stage's Url parameter.
+  return stage === 'app' && appUrl !== undefined ? { Url: appUrl } : {};
+}
+
+const PRIVATE_CIDR = /^(10\.\d{1,3}|172\.(1[6-9]|2\d|3[01])|192\.168)\.\d{1,3}\.\d{1,3}\/(1[6-9]|2[0-4])$/;
+
+function checkRenderable(manifest: Manifest): string[] {
+  const problems: string[] = [];
+  const { network, database, app } = manifest;
+  if (!PRIVATE_CIDR.test(network.cidr)) {
+    problems.push(`network.cidr ${network.cidr} must be a private (RFC 1918) range from /16 to /24`);
+  }
+  if (database.readers > network.availabilityZones - 1) {
+    problems.push(
+      `database.readers ${database.readers} needs ${database.readers + 1} availability zones (each reader in another zone than the writer); network.availabilityZones is ${network.availabilityZones}`,
+    );
+  }
+  if (database.serverless && database.serverless.maxCapacity < database.serverless.minCapacity) {
+    problems.push('database.serverless.maxCapacity must be at least minCapacity');
+  }
+  if (app.workers.length > MAX_WORKERS) problems.push(`app.workers: at most ${MAX_WORKERS} workers`);
+  const workerNames = app.workers.map((w) => w.name);
+  for (const name of new Set(workerNames.filter((n, i) => workerNames.indexOf(n) !== i))) {
+    problems.push(`app.workers: the name ${name} is used twice`);
+  }
+  const env = slotEnvironment(manifest).map(([name]) => name);
+  if (env.length > MAX_ENVIRONMENT_VARIABLES) {
+    problems.push(
+      `app.environment: at most ${MAX_ENVIRONMENT_VARIABLES} variables besides ${OVERRIDABLE_ENVIRONMENT.join(' and ')}`,
+    );
+  }
+  const appEnv = app.environment.APP_ENV;
+  if (appEnv !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(appEnv)) {
+    problems.push('app.environment.APP_ENV must be 1-64 letters, digits, dots, hyphens or underscores');
+  }
+  const secrets = Object.keys(app.secrets);
+  if (secrets.length > MAX_SECRETS) problems.push(`app.secrets: at most ${MAX_SECRETS} secrets`);
+  const reserved = new Set<string>([...RESERVED_ENVIRONMENT, ...OVERRIDABLE_ENVIRONMENT]);
+  for (const name of env) {
+    if (reserved.has(name))
+      problems.push(`${name} is set by stackdrop (Laravel wiring) and cannot be overridden`);
+  }
+  for (const name of secrets) {
+    if (reserved.has(name))
+      problems.push(`${name} is set by stackdrop (Laravel wiring) and cannot be a secret`);
+    if (name in app.environment) problems.push(`${name} is in both app.environment and app.secrets`);
+  }
+  const commands: [string, string[] | undefined][] = [
+    ['app.release', app.release],
+    ['app.scheduler.command', typeof app.scheduler === 'object' ? app.scheduler.command : undefined],
+    ...app.workers.map((w, i): [string, string[]] => [`app.workers[${i}].command`, w.command]),
+  ];
+  for (const [path, command] of commands) {
+    if (command?.some((arg) => arg.includes(COMMAND_DELIMITER))) {
+      problems.push(`${path} contains the control character U+001F`);
+    }
+  }
+  return problems;
+}
+
+function networkParameters(manifest: Manifest): Record<string, string> {
+  const prefix = Number(manifest.network.cidr.split('/')[1]);
+  return {
+    Project: manifest.project,
+    Environment: manifest.environment,
+    VpcCidr: manifest.network.cidr,
+    SubnetBits: String(28 - prefix),
+    AvailabilityZoneCount: String(manifest.network.availabilityZones),
+    NatGateways: manifest.network.natGateways,
+    ContainerPort: String(manifest.app.web.port),
+    DatabasePort: manifest.database.engine === 'aurora-postgresql' ? '5432' : '3306',
+    FlowLogRetentionDays: String(manifest.app.logRetentionDays),
+  };
+}
+
+function databaseParameters(manifest: Manifest): Record<string, string> {
+  const db = manifest.database;
+  return {
+    Project: manifest.project,
+    Environment: manifest.environment,
+    Engine: db.engine,
+    EngineVersion: db.engineVersion ?? '',
+    CapacityMode: db.serverless ? 'serverless' : 'provisioned',
+    InstanceClass: db.instanceClass ?? 'db.t4g.medium',
+    ServerlessMinCapacity: String(db.serverless?.minCapacity ?? 0.5),
+    ServerlessMaxCapacity: String(db.serverless?.maxCapacity ?? 8),
+    ReaderCount: String(db.readers),
+    DatabaseName: db.databaseName,
+    BackupRetentionDays: String(db.backupRetentionDays),
+  };
+}
+
+function edgeParameters(manifest: Manifest): Record<string, string> {
+  const app = manifest.app;
+  return {
+    Project: manifest.project,
+    Environment: manifest.environment,
+    ContainerPort: String(app.web.port),
+    HealthCheckPath: app.healthCheckPath,
+    Domain: app.domain ?? '',
+    CertificateArn: app.certificateArn ?? '',
+    RedirectWww: String(app.redirectWww && app.domain !== undefined),
+    RepositoryName: repositoryName(manifest),
+    DeployTag: app.deployTag,
+    LogRetentionDays: String(app.logRetentionDays),
+  };
+}
+
+/** The ECR repository of a manifest's app: `app.repository`, or `<project>-<environment>`. */
+export function repositoryName(manifest: Manifest): string {
+  return manifest.app.repository ?? `${manifest.project}-${manifest.environment}`;
+}
+
+function joinCommand(command: readonly string[] | undefined): string {
+  return command ? command.join(COMMAND_DELIMITER) : '';
+}
+
+function schedulerSettings(
+  manifest: Manifest,
+): { command: string[]; cpu: number; memory: number } | undefined {
+  const scheduler = manifest.app.scheduler;
+  if (scheduler === false) return undefined;
+  if (scheduler === true) return { command: DEFAULT_SCHEDULER_COMMAND, cpu: 256, memory: 512 };
+  // `schedule:run` once a minute is what `schedule:work` does in a long-running process.
+  const isScheduleRun = scheduler.command.join(' ') === 'php artisan schedule:run';
+  return {
+    command: isScheduleRun ? DEFAULT_SCHEDULER_COMMAND : scheduler.command,
+    cpu: scheduler.cpu,
+    memory: scheduler.memory,
+  };
+}
+
+/** The manifest's environment variables that go into slots, sorted by name so slots are stable. */
+function slotEnvironment(manifest: Manifest): [string, string][] {
+  const overridable = new Set<string>(OVERRIDABLE_ENVIRONMENT);
+  return Object.entries(manifest.app.environment)
+    .filter(([name]) => !overridable.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function appParameters(manifest: Manifest, imageUri: string): Record<string, string> {
+  const app = manifest.app;
+  const web = app.web;
+  const scheduler = schedulerSettings(manifest);
+  const parameters: Record<string, string> = {
+    Project: manifest.project,
+    Environment: manifest.environment,
+    ImageUri: imageUri,
+    AppEnv: app.environment.APP_ENV ?? manifest.environment,
+    ContainerPort: String(web.port),
+    WebCpu: String(web.cpu),
+    WebMemory: String(web.memory),
+    WebDesiredCount: String(web.desiredCount),
+    WebAutoscaling: String(web.autoscaling !== undefined),
+    WebMinCapacity: String(web.autoscaling?.min ?? web.desiredCount),
+    WebMaxCapacity: String(web.autoscaling?.max ?? web.desiredCount),
+    WebCpuTarget: String(web.autoscaling?.cpuTarget ?? 60),
+    WebRequestsPerTarget: String(web.autoscaling?.requestsPerTarget ?? 0),
+    ReleaseCommand: joinCommand(app.release),
+    SchedulerCommand: joinCommand(scheduler?.command),
+    SchedulerCpu: String(scheduler?.cpu ?? 256),
+    SchedulerMemory: String(scheduler?.memory ?? 512),
+    AlarmTopicArn: app.alarmTopicArn ?? '',
+  };
+  for (let slot = 1; slot <= MAX_WORKERS; slot++) {
+    const worker = app.workers[slot - 1];
+    parameters[`Worker${slot}Name`] = worker?.name ?? '';
+    parameters[`Worker${slot}Command`] = joinCommand(worker?.command);
+    parameters[`Worker${slot}Cpu`] = String(worker?.cpu ?? 256);
+    parameters[`Worker${slot}Memory`] = String(worker?.memory ?? 512);
+    parameters[`Worker${slot}DesiredCount`] = String(worker?.desiredCount ?? 0);
+  }
+  const env = slotEnvironment(manifest);
+  for (let slot = 1; slot <= MAX_ENVIRONMENT_VARIABLES; slot++) {
+    parameters[`Env${slot}Name`] = env[slot - 1]?.[0] ?? '';
+    parameters[`Env${slot}Value`] = env[slot - 1]?.[1] ?? '';
+  }
+  const secrets = Object.entries(app.secrets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (let slot = 1; slot <= MAX_SECRETS; slot++) {
+    parameters[`Secret${slot}Name`] = secrets[slot - 1]?.[0] ?? '';
+    parameters[`Secret${slot}ValueFrom`] = secrets[slot - 1]?.[1] ?? '';
+  }
+  return parameters;
+}

@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { checkTemplateAgainstSpec, loadCfnSpec } from '#shared/cfn-spec.ts';
+import { parseCfnTemplate } from '#shared/cfn-yaml.ts';
+import { STAGES } from '#shared/naming.ts';
+import { DEFAULT_ENGINE_VERSIONS, templatePath } from '#shared/render.ts';
+import { renderAppTemplate } from '../../../scripts/generate-app-template.ts';
+import { loadTemplates } from './load.ts';
+import { checkParameterDocumentation, checkReferences } from './references.ts';
+
+const templates = loadTemplates();
+const spec = loadCfnSpec();
+
+/** Outputs each stage promises (docs/architecture.md). */
+const ARCHITECTURE_OUTPUTS = {
+  network: [
+    'VpcId',
+    'VpcCidr',
+    'AvailabilityZones',
+    'PublicSubnetIds',
+    'PrivateSubnetIds',
+    'IsolatedSubnetIds',
+    'AlbSecurityGroupId',
+    'AppSecurityGroupId',
+    'DatabaseSecurityGroupId',
+    'BastionSecurityGroupId',
+  ],
+  database: [
+    'ClusterIdentifier',
+    'WriterEndpoint',
+    'ReaderEndpoint',
+    'Port',
+    'SecretArn',
+    'DatabaseName',
+    'Engine',
+  ],
+  edge: [
+    'ClusterName',
+    'ClusterArn',
+    'RepositoryName',
+    'RepositoryUri',
+    'LoadBalancerArn',
+    'LoadBalancerDnsName',
+    'TargetGroupArn',
+    'Url',
+    'AppBucketName',
+    'QueueName',
+    'QueueUrl',
+    'DeadLetterQueueUrl',
+    'TaskRoleArn',
+    'ExecutionRoleArn',
+    'LogGroupName',
+  ],
+  app: [
+    'WebServiceName',
+    'WorkerServiceNames',
+    'SchedulerServiceName',
+    'WebTaskDefinitionArn',
+    'ReleaseTaskDefinitionArn',
+    'ImageUri',
+  ],
+};
+
+describe.each(STAGES)('templates/%s.yaml', (stage) => {
+  const template = templates[stage];
+
+  it('parses with CloudFormation short-form tags into a template with resources', () => {
+    // Prepare / Act
+    const text = readFileSync(templatePath(stage), 'utf8');
+
+    // Assess
+    expect(text).toMatch(/!(Ref|Sub|GetAtt|If) /);
+    expect(Object.keys(template.Resources).length).toBeGreaterThan(3);
+    expect(template.AWSTemplateFormatVersion).toBe('2010-09-09');
+  });
+
+  it('uses only resource types, properties and GetAtt attributes of the CloudFormation specification', () => {
+    // Act
+    const problems = checkTemplateAgainstSpec(template, spec);
+
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
+  it('refers only to parameters, resources, pseudo parameters, conditions and mappings that exist', () => {
+    expect(checkReferences(template)).toEqual([]);
+  });
+
+  it('describes and constrains every parameter', () => {
+    expect(checkParameterDocumentation(template)).toEqual([]);
+  });
+
+  it('exports exactly the outputs docs/architecture.md promises, each described', () => {
+    // Act
+    const outputs = template.Outputs ?? {};
+
+    // Assess
+    expect(Object.keys(outputs).sort()).toEqual([...ARCHITECTURE_OUTPUTS[stage]].sort());
+    for (const output of Object.values(outputs)) expect(output.Description).toBeTruthy();
+  });
+});
+
+describe('templates', () => {
+  it('keeps templates/app.yaml identical to what scripts/generate-app-template.ts writes', () => {
+    expect(readFileSync(templatePath('app'), 'utf8')).toBe(renderAppTemplate());
+  });
+
+  it('stays within the CloudFormation limits of 200 parameters and 500 resources per template', () => {
+    for (const template of Object.values(templates)) {
+      expect(Object.keys(template.Parameters ?? {}).length).toBeLessThanOrEqual(200);
+      expect(Object.keys(template.Resources).length).toBeLessThanOrEqual(500);
+    }
+  });
+
+  it('pins the same engine versions in the database template and in the renderer', () => {
+    // Act
+    const defaults = templates.database.Mappings?.EngineDefaults;
+
+    // Assess
+    expect(defaults?.['aurora-mysql']?.Version).toBe(DEFAULT_ENGINE_VERSIONS['aurora-mysql']);
+    expect(String(defaults?.['aurora-postgresql']?.Version)).toBe(
+      DEFAULT_ENGINE_VERSIONS['aurora-postgresql'],
+    );
+  });
+
+  it('gives every Aurora instance its own availability zone, the writer the first', () => {
+    // Act
+    const zones = ['Writer', 'Reader1', 'Reader2'].map(
+      (id) => templates.database.Resources[id]?.Properties?.AvailabilityZone,
+    );
+
+    // Assess
+    expect(zones).toEqual([0, 1, 2].map((i) => ({ 'Fn::Select': [i, { Ref: 'AvailabilityZones' }] })));
+  });
+
+  it('derives all subnets from the VPC CIDR with Fn::Cidr in 16 slots of SubnetBits host bits', () => {
+    // Act
+    const subnets = Object.values(templates.network.Resources).filter((r) => r.Type === 'AWS::EC2::Subnet');
+
+    // Assess
+    expect(subnets).toHaveLength(9);
+    const slots = subnets.map((s) => {
+      const select = (s.Properties!.CidrBlock as { 'Fn::Select': [number, unknown] })['Fn::Select'];
+      expect(select[1]).toEqual({
+        'Fn::Cidr': [{ 'Fn::GetAtt': ['Vpc', 'CidrBlock'] }, 16, { Ref: 'SubnetBits' }],
+      });
+      return select[0];
+    });
+    expect(new Set(slots).size).toBe(9);
+  });
+
+  it('starts every service with 0 tasks while ImageUri is empty', () => {
+    // Act
+    const services = Object.entries(templates.app.Resources).filter(
+      ([, r]) => r.Type === 'AWS::ECS::Service',
+    );
+
+    // Assess
+    expect(services.length).toBe(12);
+    for (const [, service] of services) {
+      const desired = service.Properties?.DesiredCount as { 'Fn::If': unknown[] };
+      expect(desired['Fn::If'][0]).toBe('HasImage');
+      expect(desired['Fn::If'][2]).toBe(0);
+    }
+    expect(templates.app.Conditions?.HasImage).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ImageUri' }, ''] }],
+    });
+  });
+
+  it('wires every Laravel variable the issue lists into every container', () => {
+    // Prepare
+    const expected = [
+      'APP_ENV',
+      'APP_URL',
+      'LOG_CHANNEL',
+      'DB_CONNECTION',
+      'DB_HOST',
+      'DB_PORT',
+      'DB_DATABASE',
+      'QUEUE_CONNECTION',
+      'SQS_PREFIX',
+      'SQS_QUEUE',
+      'FILESYSTEM_DISK',
+      'AWS_BUCKET',
+      'AWS_DEFAULT_REGION',
+    ];
+    const taskDefinitions = Object.values(templates.app.Resources).filter(
+      (r) => r.Type === 'AWS::ECS::TaskDefinition',
+    );
+
+    // Assess
+    expect(taskDefinitions).toHaveLength(13);
+    for (const definition of taskDefinitions) {
+      const [container] = definition.Properties!.ContainerDefinitions as {
+        Environment: { Name?: string }[];
+        Secrets: { Name?: string; ValueFrom?: unknown }[];
+      }[];
+      expect(container!.Environment.map((e) => e.Name).filter(Boolean)).toEqual(expected);
+      expect(container!.Secrets.slice(0, 2)).toEqual([
+        { Name: 'DB_USERNAME', ValueFrom: { 'Fn::Sub': '${SecretArn}:username::' } },
+        { Name: 'DB_PASSWORD', ValueFrom: { 'Fn::Sub': '${SecretArn}:password::' } },
+      ]);
+    }
+  });
+});
+
+describe('parseCfnTemplate on the generated app template', () => {
+  it('round-trips: parsing the generated text gives the generator object back', async () => {
+    // Prepare
+    const { buildAppTemplate } = await import('../../../scripts/generate-app-template.ts');
+
+    // Act
+    const parsed = parseCfnTemplate(renderAppTemplate());
+
+    // Assess
+    expect(parsed).toEqual(JSON.parse(JSON.stringify(buildAppTemplate())));
+  });
+});
