@@ -1,0 +1,253 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Durations } from '#local/durations.ts';
+import { type CfnTemplate, parseCfnTemplate } from '#shared/cfn-yaml.ts';
+import type { Stage } from '#shared/naming.ts';
+import { OperationFailedError } from '../errors.ts';
+import { resourceLabel } from '../labels.ts';
+import { type PlannedStack, REPO_ROOT } from '../stacks.ts';
+import { formatDuration, type Style } from '../ui.ts';
+
+/** One stage of an estimate: when it would start and how long its resources take. */
+export interface StageEstimate {
+  stage: Stage;
+  stackName: string;
+  dependsOn: Stage[];
+  resources: number;
+  startMs: number;
+  durationMs: number;
+  finishMs: number;
+  /** The chain of resources that decides the stage's duration, first to last. */
+  criticalResources: { logicalId: string; type: string; label: string; durationMs: number }[];
+  /** Conditions this estimate could not evaluate (their resources were counted in). */
+  unresolvedConditions: string[];
+}
+
+export interface Estimate {
+  stages: StageEstimate[];
+  totalMs: number;
+  criticalPath: Stage[];
+}
+
+type Json = unknown;
+
+/** The resources a value refers to: Ref, GetAtt and `${...}` inside Sub. */
+function references(value: Json, into: Set<string>): void {
+  if (Array.isArray(value)) {
+    for (const v of value) references(v, into);
+    return;
+  }
+  if (!value || typeof value !== 'object') return;
+  const obj = value as Record<string, Json>;
+  if (typeof obj.Ref === 'string') into.add(obj.Ref);
+  const getAtt = obj['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') into.add(getAtt[0]);
+  if (typeof getAtt === 'string') into.add(getAtt.split('.')[0]!);
+  const sub = obj['Fn::Sub'];
+  const subText =
+    typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : '';
+  for (const m of subText.matchAll(/\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}/g)) into.add(m[1]!);
+  for (const v of Object.values(obj)) references(v, into);
+}
+
+/** Evaluates a template condition from parameter values; undefined when it uses anything else. */
+function evaluateCondition(
+  expr: Json,
+  template: CfnTemplate,
+  parameters: Record<string, string>,
+  seen = new Set<string>(),
+): boolean | undefined {
+  const value = (v: Json): string | undefined => {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+    const ref = (v as { Ref?: string } | null)?.Ref;
+    if (typeof ref === 'string') {
+      if (ref in parameters) return parameters[ref];
+      const fallback = template.Parameters?.[ref]?.Default;
+      return fallback === undefined ? undefined : String(fallback);
+    }
+    return undefined;
+  };
+  if (!expr || typeof expr !== 'object') return undefined;
+  const e = expr as Record<string, Json>;
+  if (typeof e.Condition === 'string') {
+    if (seen.has(e.Condition)) return undefined;
+    return evaluateCondition(
+      template.Conditions?.[e.Condition],
+      template,
+      parameters,
+      new Set([...seen, e.Condition]),
+    );
+  }
+  const args = (key: string) => (Array.isArray(e[key]) ? (e[key] as Json[]) : undefined);
+  const equals = args('Fn::Equals');
+  if (equals) {
+    const [a, b] = equals.map(value);
+    return a === undefined || b === undefined ? undefined : a === b;
+  }
+  const not = args('Fn::Not');
+  if (not) {
+    const inner = evaluateCondition(not[0], template, parameters, seen);
+    return inner === undefined ? undefined : !inner;
+  }
+  const and = args('Fn::And');
+  const or = args('Fn::Or');
+  const list = and ?? or;
+  if (list) {
+    const results = list.map((c) => evaluateCondition(c, template, parameters, seen));
+    if (and) return results.includes(false) ? false : results.includes(undefined) ? undefined : true;
+    return results.includes(true) ? true : results.includes(undefined) ? undefined : false;
+  }
+  return undefined;
+}
+
+/** The longest chain of resource creations in one template (its resources created in parallel by dependency). */
+export function templateCriticalPath(
+  template: CfnTemplate,
+  parameters: Record<string, string>,
+  durations: Durations,
+): Omit<StageEstimate, 'stage' | 'stackName' | 'dependsOn' | 'startMs' | 'finishMs'> {
+  const unresolved = new Set<string>();
+  const included = Object.entries(template.Resources).filter(([, r]) => {
+    if (!r.Condition) return true;
+    const result = evaluateCondition({ Condition: r.Condition }, template, parameters);
+    if (result === undefined) unresolved.add(r.Condition);
+    return result !== false;
+  });
+  const ids = new Set(included.map(([id]) => id));
+  const deps = new Map<string, string[]>();
+  for (const [id, r] of included) {
+    const refs = new Set<string>();
+    references(r.Properties ?? {}, refs);
+    for (const d of [r.DependsOn ?? []].flat()) refs.add(d);
+    deps.set(
+      id,
+      [...refs].filter((ref) => ids.has(ref) && ref !== id),
+    );
+  }
+  const finish = new Map<string, { ms: number; via?: string }>();
+  const visiting = new Set<string>();
+  const finishOf = (id: string): number => {
+    const known = finish.get(id);
+    if (known) return known.ms;
+    if (visiting.has(id)) throw new OperationFailedError(`Circular dependency in template at ${id}`);
+    visiting.add(id);
+    let start = 0;
+    let via: string | undefined;
+    for (const d of deps.get(id) ?? []) {
+      const f = finishOf(d);
+      if (f > start) [start, via] = [f, d];
+    }
+    const ms = start + durations.resource(template.Resources[id]!.Type, 'create');
+    finish.set(id, { ms, ...(via ? { via } : {}) });
+    visiting.delete(id);
+    return ms;
+  };
+  let last: string | undefined;
+  let total = 0;
+  for (const id of ids) {
+    const f = finishOf(id);
+    if (f > total) [total, last] = [f, id];
+  }
+  const chain: StageEstimate['criticalResources'] = [];
+  for (let id = last; id; id = finish.get(id)?.via) {
+    const type = template.Resources[id]!.Type;
+    chain.unshift({
+      logicalId: id,
+      type,
+      label: resourceLabel(type),
+      durationMs: durations.resource(type, 'create'),
+    });
+  }
+  return {
+    resources: ids.size,
+    durationMs: total,
+    criticalResources: chain,
+    unresolvedConditions: [...unresolved],
+  };
+}
+
+/**
+ * Estimates a first provisioning: each stage's resource critical path (durations from the local
+ * cloud's table), stages started as soon as the stages they need are done.
+ */
+export async function estimateProvisioning(
+  stacks: PlannedStack[],
+  durations: Durations = new Durations(),
+  readTemplate: (file: string) => Promise<string> = (file) => readFile(resolve(REPO_ROOT, file), 'utf8'),
+): Promise<Estimate> {
+  const byStage = new Map<Stage, StageEstimate>();
+  const pending = [...stacks];
+  while (pending.length) {
+    const index = pending.findIndex((s) =>
+      s.dependsOn.every((d) => byStage.has(d) || !stacks.some((x) => x.stage === d)),
+    );
+    if (index < 0) throw new OperationFailedError('The stages depend on each other in a cycle.');
+    const stack = pending.splice(index, 1)[0]!;
+    let text: string;
+    try {
+      text = await readTemplate(stack.templateFile);
+    } catch {
+      throw new OperationFailedError(`Cannot read ${stack.templateFile} for the ${stack.stage} stage.`);
+    }
+    const path = templateCriticalPath(parseCfnTemplate(text), stack.parameters, durations);
+    const startMs = Math.max(0, ...stack.dependsOn.map((d) => byStage.get(d)?.finishMs ?? 0));
+    byStage.set(stack.stage, {
+      stage: stack.stage,
+      stackName: stack.stackName,
+      dependsOn: stack.dependsOn,
+      startMs,
+      finishMs: startMs + path.durationMs,
+      ...path,
+    });
+  }
+  const stages = stacks.map((s) => byStage.get(s.stage)!);
+  let tail = stages.reduce<StageEstimate | undefined>(
+    (a, b) => (!a || b.finishMs > a.finishMs ? b : a),
+    undefined,
+  );
+  const criticalPath: Stage[] = [];
+  while (tail) {
+    criticalPath.unshift(tail.stage);
+    const start = tail.startMs;
+    tail = tail.dependsOn.map((d) => byStage.get(d)).find((d) => d && d.finishMs === start);
+  }
+  return { stages, totalMs: Math.max(0, ...stages.map((s) => s.finishMs)), criticalPath };
+}
+
+/** Human lines for an estimate, saying plainly what it is and what is not simulated yet. */
+export function formatEstimate(
+  project: string,
+  environment: string,
+  estimate: Estimate,
+  style: Style,
+): string[] {
+  const lines = [
+    `${style.bold(`Rehearsal of ${project}/${environment}`)}: manifest valid, ${estimate.stages.length} stacks rendered`,
+    '',
+  ];
+  for (const s of estimate.stages) {
+    const chain = s.criticalResources
+      .filter((r) => r.durationMs >= 60_000)
+      .map((r) => `${r.label} ${formatDuration(r.durationMs)}`)
+      .join(' → ');
+    lines.push(
+      `  ${s.stage.padEnd(8)}  starts ${formatDuration(s.startMs).padStart(7)}  takes ${formatDuration(s.durationMs).padStart(7)}  ${s.resources} resource${s.resources === 1 ? '' : 's'}${chain ? `  (${chain})` : ''}`,
+    );
+    if (s.unresolvedConditions.length) {
+      lines.push(
+        style.dim(
+          `            conditions not evaluated offline (counted in): ${s.unresolvedConditions.join(', ')}`,
+        ),
+      );
+    }
+  }
+  lines.push(
+    '',
+    `Estimated first provisioning on AWS: ${style.bold(formatDuration(estimate.totalMs))}; critical path ${estimate.criticalPath.join(' → ')}`,
+    style.dim(
+      'Estimated from published AWS durations (local/durations.ts), not a run: the full offline rehearsal',
+    ),
+    style.dim('(CloudFormation engine, state machines, fault scenarios) comes with local cloud part 2.'),
+  );
+  return lines;
+}

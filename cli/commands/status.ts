@@ -1,0 +1,210 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { STAGES } from '#shared/naming.ts';
+import { type BastionRecord, type DeployRecord, readStatus, type StatusDocument } from '#shared/status.ts';
+import { UserError } from '../errors.ts';
+import { formatDuration, type Style, table } from '../ui.ts';
+
+/** `stackdrop status <project> --json` (documented in docs/cli.md; fields are only ever added). */
+export interface StatusView {
+  project: string;
+  environment: string;
+  phase: string;
+  updatedAt: string;
+  manifest: { key: string; versionId?: string } | null;
+  stacks: {
+    stage: string;
+    stackName?: string;
+    status: string;
+    startedAt?: string;
+    finishedAt?: string;
+    reason?: string;
+    failedResource?: string;
+  }[];
+  outputs: Record<string, string>;
+  lastDeploys: DeployRecord[];
+  openBastions: BastionRecord[];
+  error: { stage: string; code: string; message: string; failedResource?: string } | null;
+  errors: { path: string; message: string; line?: number }[];
+}
+
+/** One line per project in `stackdrop status --json` with no project. */
+export interface ProjectSummary {
+  project: string;
+  environment: string;
+  phase: string;
+  updatedAt: string;
+}
+
+export const LAST_DEPLOYS = 5;
+
+/** Open bastions: recorded open and not yet past their expiry. */
+export function openBastions(doc: StatusDocument, now: Date): BastionRecord[] {
+  return doc.bastions.filter((b) => b.state === 'open' && Date.parse(b.expiresAt) > now.getTime());
+}
+
+/** The stable `--json` view of one status document. */
+export function statusView(doc: StatusDocument, now: Date): StatusView {
+  return {
+    project: doc.project,
+    environment: doc.environment,
+    phase: doc.phase,
+    updatedAt: doc.updatedAt,
+    manifest: doc.manifest ?? null,
+    stacks: STAGES.filter((s) => doc.stacks[s]).map((stage) => ({ stage, ...doc.stacks[stage]! })),
+    outputs: doc.outputs,
+    lastDeploys: doc.deploys.slice(-LAST_DEPLOYS).reverse(),
+    openBastions: openBastions(doc, now),
+    error: doc.error ?? null,
+    errors: doc.errors ?? [],
+  };
+}
+
+/** Reads one project's status; a project stackdrop never saw is a user error naming what exists. */
+export async function loadStatus(
+  s3: S3Client,
+  bucket: string,
+  project: string,
+  environment: string,
+): Promise<StatusDocument> {
+  const found = await readStatus({ bucket, project, environment }, { s3 });
+  if (!found) {
+    throw new UserError(
+      `stackdrop has no status for ${project}/${environment}: deploy its manifest first (\`stackdrop deploy <manifest>\`), or run \`stackdrop status\` to list projects.`,
+    );
+  }
+  return found.doc;
+}
+
+/** Every project with a status document (all pages of `status/`), newest first. */
+export async function listProjects(s3: S3Client, bucket: string): Promise<ProjectSummary[]> {
+  const refs: { project: string; environment: string }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: 'status/', ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) {
+      // Environments never contain a hyphen, so the last one separates it from the project.
+      const match = /^status\/([a-z][a-z0-9-]*)-([a-z][a-z0-9]*)\.json$/.exec(o.Key ?? '');
+      if (match) refs.push({ project: match[1]!, environment: match[2]! });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const docs = await mapLimited(refs, 8, (ref) => readStatus({ bucket, ...ref }, { s3 }));
+  return docs
+    .filter((d) => d !== undefined)
+    .map(({ doc }) => ({
+      project: doc.project,
+      environment: doc.environment,
+      phase: doc.phase,
+      updatedAt: doc.updatedAt,
+    }))
+    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/** Human lines for one project's status. */
+export function formatStatus(view: StatusView, now: Date, style: Style): string[] {
+  const lines = [
+    `${style.bold(`${view.project}/${view.environment}`)}  ${phaseColour(view.phase, style)}  ${style.dim(`updated ${view.updatedAt}`)}`,
+  ];
+  if (view.manifest) {
+    lines.push(
+      `manifest  ${view.manifest.key}${view.manifest.versionId ? `  version ${view.manifest.versionId}` : ''}`,
+    );
+  }
+  if (view.error) {
+    lines.push(
+      style.red(
+        `error     ${view.error.stage}: ${view.error.failedResource ? `${view.error.failedResource}: ` : ''}${view.error.message}`,
+      ),
+    );
+  }
+  for (const e of view.errors)
+    lines.push(style.red(`  ${e.path}${e.line ? ` (line ${e.line})` : ''}: ${e.message}`));
+  if (view.stacks.length) {
+    lines.push('', 'Stacks');
+    const rows = view.stacks.map((s) => {
+      const took =
+        s.startedAt && s.finishedAt
+          ? formatDuration(Date.parse(s.finishedAt) - Date.parse(s.startedAt))
+          : s.startedAt
+            ? `${formatDuration(now.getTime() - Date.parse(s.startedAt))} so far`
+            : '';
+      const why = s.reason ? `${s.failedResource ? `${s.failedResource}: ` : ''}${s.reason}` : '';
+      return [s.stage, s.status, took, why];
+    });
+    lines.push(...table(['STAGE', 'STATUS', 'TOOK', 'REASON'], rows).map((l) => `  ${l}`));
+  }
+  const outputs = Object.entries(view.outputs);
+  if (outputs.length) {
+    lines.push('', 'Outputs');
+    const width = Math.max(...outputs.map(([k]) => k.length));
+    for (const [k, v] of outputs) lines.push(`  ${k.padEnd(width)}  ${v}`);
+  }
+  lines.push('', 'Last deploys');
+  if (view.lastDeploys.length === 0) lines.push('  none yet — push an image to the repository to deploy');
+  else lines.push(...formatDeployRows(view.lastDeploys).map((l) => `  ${l}`));
+  lines.push('', 'Open bastions');
+  if (view.openBastions.length === 0) lines.push('  none');
+  for (const b of view.openBastions) {
+    const left = formatDuration(Date.parse(b.expiresAt) - now.getTime());
+    lines.push(
+      `  ${b.instanceId}  ${b.access}  expires ${b.expiresAt} (in ${left})${b.openedBy ? `  opened by ${b.openedBy}` : ''}`,
+    );
+  }
+  return lines;
+}
+
+/** Aligned rows for deploy records (newest first as given). */
+export function formatDeployRows(deploys: DeployRecord[]): string[] {
+  return table(
+    ['STARTED', 'OUTCOME', 'DIGEST', 'TAG', 'TOOK', 'REASON'],
+    deploys.map((d) => [
+      d.startedAt,
+      d.outcome,
+      shortDigest(d.digest),
+      d.tag ?? '',
+      d.finishedAt ? formatDuration(Date.parse(d.finishedAt) - Date.parse(d.startedAt)) : '',
+      d.reason ?? '',
+    ]),
+  );
+}
+
+/** `sha256:0123456789ab` — enough to recognise, and accepted by `rollback --to`. */
+export function shortDigest(digest: string): string {
+  return digest.startsWith('sha256:') ? digest.slice(0, 19) : digest.slice(0, 12);
+}
+
+/** Human lines for the project list. */
+export function formatProjects(projects: ProjectSummary[]): string[] {
+  if (projects.length === 0)
+    return ['No projects yet: deploy a manifest with `stackdrop deploy <manifest>`.'];
+  return table(
+    ['PROJECT', 'ENVIRONMENT', 'PHASE', 'UPDATED'],
+    projects.map((p) => [p.project, p.environment, p.phase, p.updatedAt]),
+  );
+}
+
+function phaseColour(phase: string, style: Style): string {
+  if (phase === 'failed') return style.red(phase);
+  if (phase === 'ready' || phase === 'destroyed') return style.green(phase);
+  return style.yellow(phase);
+}
+
+/** Phases during which stackdrop is still working on the project. */
+export function isBusy(phase: string): boolean {
+  return ['queued', 'provisioning', 'deploying', 'destroying'].includes(phase);
+}

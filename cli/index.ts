@@ -1,0 +1,33 @@
+import { createInterface } from 'node:readline/promises';
+import { clientsFor, detectPublicIpOnline } from './context.ts';
+import { runCli } from './program.ts';
+import { createUi } from './ui.ts';
+
+/** The `stackdrop` command: real streams, real clients, the network only where a command needs it. */
+async function main(): Promise<number> {
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const prompt = interactive
+    ? async (question: string) => {
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        try {
+          return await rl.question(question);
+        } finally {
+          rl.close();
+        }
+      }
+    : undefined;
+  return runCli(process.argv.slice(2), {
+    ui: createUi(process.stdout, process.stderr, process.env),
+    env: process.env,
+    stdout: process.stdout,
+    clientsFor,
+    now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    detectPublicIp: detectPublicIpOnline,
+    ...(prompt ? { prompt } : {}),
+    cwd: process.cwd(),
+    pollIntervalMs: Number(process.env.STACKDROP_POLL_MS ?? 5000),
+  });
+}
+
+process.exitCode = await main();

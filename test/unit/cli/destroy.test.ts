@@ -1,0 +1,166 @@
+import {
+  CloudFormationClient,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { snapshotLocation } from '#cli/commands/destroy.ts';
+import { harness, objectBody, START, stackdropStack, statusDoc } from './helpers.ts';
+
+const cfn = mockClient(CloudFormationClient);
+const s3 = mockClient(S3Client);
+const sfn = mockClient(SFNClient);
+
+const executionArn =
+  'arn:aws:states:eu-west-1:123456789012:execution:teardown:destroy-acme-production-20261126-060000000';
+const at = (seconds: number) => new Date(START.getTime() + seconds * 1000).toISOString();
+
+beforeEach(() => {
+  cfn.reset();
+  s3.reset();
+  sfn.reset();
+  cfn.on(DescribeStacksCommand, { StackName: 'stackdrop' }).resolves(stackdropStack());
+  sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: START });
+});
+
+describe('stackdrop destroy', () => {
+  it('refuses without the matching --confirm, exit 1, with zero AWS calls', async () => {
+    for (const args of [
+      ['destroy', 'acme'],
+      ['destroy', 'acme', '--confirm', 'acme2'],
+    ]) {
+      const result = await harness().run(...args);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/Repeat the project name to confirm: --confirm acme/);
+    }
+    expect(cfn.calls()).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('starts the teardown state machine with the confirmation and says where the snapshot goes', async () => {
+    const result = await harness().run('destroy', 'acme', '--confirm', 'acme');
+    expect(result.code).toBe(0);
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:teardown',
+      name: 'destroy-acme-production-20261126-060000000',
+      input: JSON.stringify({ project: 'acme', environment: 'production', confirm: 'acme' }),
+    });
+    expect(result.stdout).toContain(`teardown of acme/production started (${executionArn})`);
+    expect(result.stdout).toContain(
+      "the database's final snapshot is kept (DeletionPolicy: Snapshot); find it with: aws rds describe-db-cluster-snapshots --db-cluster-identifier stackdrop-acme-production --snapshot-type manual\n",
+    );
+  });
+
+  it('--watch follows until destroyed and names the kept snapshot', async () => {
+    const destroying = statusDoc({
+      phase: 'destroying',
+      updatedAt: at(1),
+      stacks: { app: { status: 'DELETE_IN_PROGRESS' } },
+      outputs: { ClusterIdentifier: 'stackdrop-acme-production' },
+    });
+    const destroyed = statusDoc({
+      phase: 'destroyed',
+      updatedAt: at(900),
+      outputs: {
+        ClusterIdentifier: 'stackdrop-acme-production',
+        FinalSnapshotIdentifier: 'stackdrop-acme-production-final-20261126',
+      },
+    });
+    s3.on(GetObjectCommand)
+      .resolvesOnce(objectBody(JSON.stringify(destroying)))
+      .resolves(objectBody(JSON.stringify(destroyed)));
+    cfn.on(DescribeStackEventsCommand, { StackName: 'stackdrop-acme-production-app' }).resolves({
+      StackEvents: [
+        {
+          StackId: 's',
+          EventId: '1',
+          StackName: 'a',
+          LogicalResourceId: 'WebService',
+          ResourceType: 'AWS::ECS::Service',
+          ResourceStatus: 'DELETE_IN_PROGRESS',
+          Timestamp: START,
+        },
+      ],
+    });
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ status: 'RUNNING', executionArn, stateMachineArn: 'x', startDate: START })
+      .resolves({ status: 'SUCCEEDED', executionArn, stateMachineArn: 'x', startDate: START });
+    const result = await harness().run(
+      '--region',
+      'eu-west-1',
+      'destroy',
+      'acme',
+      '--confirm',
+      'acme',
+      '--watch',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      'acme/production  destroying\n  app       DELETE_IN_PROGRESS  — ECS service\n',
+    );
+    expect(result.stdout).toContain(
+      '✓ acme/production destroyed\nfinal database snapshot: stackdrop-acme-production-final-20261126 (aws rds describe-db-cluster-snapshots --db-cluster-snapshot-identifier stackdrop-acme-production-final-20261126 --region eu-west-1)\n',
+    );
+  });
+
+  it('--watch reports a failed teardown with its reason, exit 2', async () => {
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('missing'), { name: 'NoSuchKey' }));
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      executionArn,
+      stateMachineArn: 'x',
+      startDate: START,
+      error: 'ConfirmationMismatch',
+      cause: 'confirm does not match the project',
+    });
+    const result = await harness().run('destroy', 'acme', '--confirm', 'acme', '--watch', '--json');
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      teardown: { project: 'acme', environment: 'production', executionArn, startedAt: START.toISOString() },
+      phase: 'failed',
+      reason: 'teardown execution FAILED: ConfirmationMismatch: confirm does not match the project',
+    });
+  });
+
+  it('--watch ignores an older failed status from before the teardown', async () => {
+    const oldFailure = statusDoc({ phase: 'failed', updatedAt: at(-3600) });
+    const destroyed = statusDoc({
+      phase: 'destroyed',
+      updatedAt: at(600),
+      outputs: { ClusterIdentifier: 'stackdrop-acme-production' },
+    });
+    s3.on(GetObjectCommand)
+      .resolvesOnce(objectBody(JSON.stringify(oldFailure)))
+      .resolves(objectBody(JSON.stringify(destroyed)));
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ status: 'RUNNING', executionArn, stateMachineArn: 'x', startDate: START })
+      .resolves({ status: 'SUCCEEDED', executionArn, stateMachineArn: 'x', startDate: START });
+    const result = await harness().run('destroy', 'acme', '--confirm', 'acme', '--watch');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('acme/production: waiting for stackdrop to start…');
+    expect(result.stdout).toContain(
+      'aws rds describe-db-cluster-snapshots --db-cluster-identifier stackdrop-acme-production',
+    );
+  });
+});
+
+describe('snapshotLocation', () => {
+  it('names the cluster from the outputs, or from the template naming rule', () => {
+    expect(snapshotLocation('acme', 'staging', undefined)).toMatch(
+      /--db-cluster-identifier stackdrop-acme-staging --snapshot-type manual$/,
+    );
+    expect(
+      snapshotLocation(
+        'acme',
+        'staging',
+        statusDoc({ outputs: { ClusterIdentifier: 'custom-id' } }),
+        'eu-west-1',
+      ),
+    ).toMatch(/--db-cluster-identifier custom-id --snapshot-type manual --region eu-west-1$/);
+  });
+});
