@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { gunzipSync } from 'node:zlib';
+
+/** How changing a property affects the resource, from the spec's `causesReplacement`. */
+export type ReplacementBehaviour = 'Always' | 'Conditionally' | 'Never';
+
+export interface PropertySpec {
+  required: boolean;
+  replacement: ReplacementBehaviour;
+}
+
+export interface AttributeSpec {
+  /** `string`, `array`, `integer`, `boolean`, `json`, ... */
+  kind: string;
+}
+
+export interface ResourceTypeSpec {
+  type: string;
+  properties: Map<string, PropertySpec>;
+  attributes: Map<string, AttributeSpec>;
+  primaryIdentifier: string[];
+  arnTemplate?: string;
+  isStateful: boolean;
+}
+
+export interface CfnSpec {
+  resource(type: string): ResourceTypeSpec | undefined;
+  /**
+   * Problems inside nested property types of evaluated properties (unknown keys, missing required
+   * keys), as the registry reports them: `#/DeploymentConfiguration: extraneous key [Foo] is not permitted`.
+   */
+  nestedProblems(type: string, properties: Record<string, unknown>): string[];
+}
+
+interface RawType {
+  type: string;
+  reference?: { $ref: string };
+  element?: RawType;
+  types?: RawType[];
+}
+
+interface RawProperty {
+  type: RawType;
+  previousTypes?: RawType[];
+  required?: boolean;
+  causesReplacement?: 'yes' | 'maybe';
+}
+
+interface RawResource {
+  cloudFormationType: string;
+  primaryIdentifier?: string[];
+  arnTemplate?: string;
+  isStateful?: boolean;
+  properties?: Record<string, RawProperty>;
+  attributes?: Record<string, { type: { type: string } }>;
+}
+
+interface RawTypeDefinition {
+  $id: string;
+  properties?: Record<string, RawProperty>;
+}
+
+/** The struct definitions a raw type can be (through arrays, maps and unions). */
+function structIds(type: RawType, out: string[] = []): string[] {
+  if (type.type === 'ref' && type.reference) out.push(type.reference.$ref);
+  if (type.element) structIds(type.element, out);
+  for (const t of type.types ?? []) structIds(t, out);
+  return out;
+}
+
+let cached: CfnSpec | undefined;
+
+/** Loads the official CloudFormation resource specification (`@aws-cdk/aws-service-spec`), once per process. */
+export function loadSpec(): CfnSpec {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  const dbPath = require.resolve('@aws-cdk/aws-service-spec/db.json.gz');
+  const db = JSON.parse(gunzipSync(readFileSync(dbPath)).toString('utf8')) as {
+    schema: {
+      resource: { entities: Record<string, RawResource> };
+      typeDefinition: { entities: Record<string, RawTypeDefinition> };
+    };
+  };
+  const raw = new Map<string, RawResource>();
+  for (const entity of Object.values(db.schema.resource.entities)) raw.set(entity.cloudFormationType, entity);
+  const definitions = new Map<string, RawTypeDefinition>();
+  for (const entity of Object.values(db.schema.typeDefinition.entities)) definitions.set(entity.$id, entity);
+
+  const checkValue = (property: RawProperty, value: unknown, path: string, problems: string[]): void => {
+    if (value === null || typeof value !== 'object') return;
+    const types = [property.type, ...(property.previousTypes ?? [])];
+    // JSON-typed properties (policies, free-form maps) take anything.
+    if (
+      types.some(
+        (t) => t.type === 'json' || (t.type === 'union' && (t.types ?? []).some((u) => u.type === 'json')),
+      )
+    )
+      return;
+    const ids = types.flatMap((t) => structIds(t));
+    if (ids.length === 0) return;
+    const isList = types.some((t) => t.type === 'array');
+    const isMap = types.some((t) => t.type === 'map');
+    const items: [string, unknown][] = Array.isArray(value)
+      ? value.map((v, i) => [`${path}/${i}`, v])
+      : isMap && !isList
+        ? Object.entries(value).map(([k, v]) => [`${path}/${k}`, v])
+        : [[path, value]];
+    for (const [itemPath, item] of items) {
+      if (!item || typeof item !== 'object' || Array.isArray(item)) continue;
+      // Accept the item if any candidate struct fits it; otherwise report against the first.
+      let first: string[] | undefined;
+      for (const id of ids) {
+        const found: string[] = [];
+        checkStruct(definitions.get(id)?.properties ?? {}, item as Record<string, unknown>, itemPath, found);
+        if (found.length === 0) {
+          first = [];
+          break;
+        }
+        first ??= found;
+      }
+      problems.push(...(first ?? []));
+    }
+  };
+  const checkStruct = (
+    properties: Record<string, RawProperty>,
+    value: Record<string, unknown>,
+    path: string,
+    problems: string[],
+  ): void => {
+    for (const [key, item] of Object.entries(value)) {
+      const property = properties[key];
+      if (!property) problems.push(`${path}: extraneous key [${key}] is not permitted`);
+      else checkValue(property, item, `${path}/${key}`, problems);
+    }
+    for (const [key, property] of Object.entries(properties)) {
+      if (property.required && value[key] === undefined)
+        problems.push(`${path}: required key [${key}] not found`);
+    }
+  };
+  const built = new Map<string, ResourceTypeSpec>();
+  cached = {
+    nestedProblems(type, properties) {
+      const problems: string[] = [];
+      const declared = raw.get(type)?.properties ?? {};
+      for (const [key, value] of Object.entries(properties)) {
+        const property = declared[key];
+        if (property) checkValue(property, value, `#/${key}`, problems);
+      }
+      return problems;
+    },
+    resource(type) {
+      const hit = built.get(type);
+      if (hit) return hit;
+      const entity = raw.get(type);
+      if (!entity) return undefined;
+      const spec: ResourceTypeSpec = {
+        type,
+        properties: new Map(
+          Object.entries(entity.properties ?? {}).map(([name, p]) => [
+            name,
+            {
+              required: p.required === true,
+              replacement:
+                p.causesReplacement === 'yes'
+                  ? 'Always'
+                  : p.causesReplacement === 'maybe'
+                    ? 'Conditionally'
+                    : 'Never',
+            },
+          ]),
+        ),
+        attributes: new Map(
+          Object.entries(entity.attributes ?? {}).map(([name, a]) => [name, { kind: a.type.type }]),
+        ),
+        primaryIdentifier: entity.primaryIdentifier ?? [],
+        arnTemplate: entity.arnTemplate,
+        isStateful: entity.isStateful === true,
+      };
+      built.set(type, spec);
+      return spec;
+    },
+  };
+  return cached;
+}
+
+/** Custom resources accept any property and attribute. */
+export function isCustomResourceType(type: string): boolean {
+  return type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
+}
