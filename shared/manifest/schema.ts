@@ -1,8 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod';
+import { FARGATE_SIZES } from './limits.ts';
+import { applyDerivedDefaults, checkManifestRules } from './rules.ts';
+
+export { FARGATE_SIZES, isValidFargateSize } from './limits.ts';
 
 /**
  * Manifest v1: the one file a team writes per project and environment.
- * Types come from this schema; the editor JSON Schema (schema/manifest.v1.json) is generated from it.
+ * Types come from this schema; the editor JSON Schema (schema/manifest.v1.json) is generated from it,
+ * so every `.describe()` here is the help an editor shows and the hint a validation problem carries.
  */
 
 const ARN_SECRET =
@@ -11,25 +16,6 @@ const ARN_CERTIFICATE = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Z
 const ARN_SNS = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-
-/** Fargate CPU units and the memory (MiB) each allows. */
-export const FARGATE_SIZES: Record<number, { min: number; max: number; step: number }> = {
-  256: { min: 512, max: 2048, step: 1024 },
-  512: { min: 1024, max: 4096, step: 1024 },
-  1024: { min: 2048, max: 8192, step: 1024 },
-  2048: { min: 4096, max: 16384, step: 1024 },
-  4096: { min: 8192, max: 30720, step: 1024 },
-  8192: { min: 16384, max: 61440, step: 4096 },
-  16384: { min: 32768, max: 122880, step: 8192 },
-};
-
-/** Whether a Fargate task may have this CPU/memory pair. */
-export function isValidFargateSize(cpu: number, memory: number): boolean {
-  const size = FARGATE_SIZES[cpu];
-  if (!size) return false;
-  if (cpu === 256) return [512, 1024, 2048].includes(memory);
-  return memory >= size.min && memory <= size.max && (memory - size.min) % size.step === 0;
-}
 
 const command = z
   .array(z.string().min(1).max(1024))
@@ -43,78 +29,150 @@ const cpu = z
   .refine((v) => v in FARGATE_SIZES, {
     message: 'must be a Fargate CPU size: 256, 512, 1024, 2048, 4096, 8192 or 16384',
   })
-  .describe('Fargate CPU units (1024 = 1 vCPU)');
-const memory = z.number().int().min(512).max(122880).describe('Memory in MiB; must suit the CPU size');
+  .describe('Fargate CPU units (1024 = 1 vCPU): 256, 512, 1024, 2048, 4096, 8192 or 16384');
+const memory = z
+  .number()
+  .int()
+  .min(512)
+  .max(122880)
+  .optional()
+  .describe(
+    'Memory in MiB, a size Fargate allows for the cpu (e.g. cpu 512: 1024–4096). Default: the smallest allowed, 2 × cpu',
+  );
 
 export const AutoscalingSchema = z
   .object({
-    min: z.number().int().min(0).max(1000),
-    max: z.number().int().min(1).max(1000),
-    cpuTarget: z.number().int().min(10).max(90).default(60).describe('Target average CPU %'),
+    min: z.number().int().min(1).max(1000).describe('Fewest web tasks autoscaling keeps running'),
+    max: z.number().int().min(1).max(1000).describe('Most web tasks autoscaling may run'),
+    cpuTarget: z
+      .number()
+      .int()
+      .min(10)
+      .max(90)
+      .default(60)
+      .describe('Target average CPU % (10–90); tasks are added above it and removed below it'),
     requestsPerTarget: z
       .number()
       .int()
       .min(1)
       .max(100000)
       .optional()
-      .describe('Target ALB requests per task per minute (web only)'),
+      .describe('Also scale on load balancer requests per task per minute (omit to scale on CPU only)'),
   })
-  .strict();
+  .strict()
+  .describe('Target-tracking autoscaling for the web service; desiredCount must lie within min–max');
 
 export const WebSchema = z
   .object({
     cpu: cpu.default(512),
-    memory: memory.default(1024),
-    desiredCount: z.number().int().min(1).max(1000).default(2),
-    port: z.number().int().min(1).max(65535).default(8080).describe('Port the container listens on'),
+    memory,
+    desiredCount: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('Web tasks to run. Default: 2, moved into autoscaling min–max when autoscaling is set'),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .default(8080)
+      .describe('Port the container listens on (the example Dockerfile uses 8080)'),
     autoscaling: AutoscalingSchema.optional(),
   })
-  .strict();
+  .strict()
+  .describe('The web service behind the load balancer');
 
 export const WorkerSchema = z
   .object({
     name: z
       .string()
-      .regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and hyphens, 1–20 characters'),
-    command,
+      .regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and hyphens, 1–20 characters')
+      .describe(
+        'Worker name, unique in the manifest: lower-case letters, digits and hyphens, 1–20 characters',
+      ),
+    command: command.describe('Command the worker runs, e.g. [php, artisan, queue:work, --tries=3]'),
     cpu: cpu.default(256),
-    memory: memory.default(512),
-    desiredCount: z.number().int().min(0).max(1000).default(1),
+    memory,
+    desiredCount: z.number().int().min(0).max(1000).default(1).describe('Worker tasks to run (0 pauses it)'),
   })
-  .strict();
+  .strict()
+  .describe('A long-running worker service, e.g. a queue worker');
 
 export const SchedulerSchema = z
   .object({
-    command: command.default(['php', 'artisan', 'schedule:run']),
+    command: command
+      .default(['php', 'artisan', 'schedule:run'])
+      .describe(
+        'Default [php, artisan, schedule:run], run every minute (as schedule:work); any other command runs as a long-lived task',
+      ),
     cpu: cpu.default(256),
-    memory: memory.default(512),
+    memory,
   })
-  .strict();
+  .strict()
+  .describe('The scheduler task with its own command or size');
 
 export const NetworkSchema = z
   .object({
-    cidr: z.cidrv4().default('10.40.0.0/16').describe('VPC CIDR, /16 to /24, in a private (RFC 1918) range'),
-    availabilityZones: z.number().int().min(2).max(3).default(2),
-    natGateways: z.enum(['per-az', 'single', 'none']).default('per-az'),
+    cidr: z
+      .cidrv4()
+      .default('10.40.0.0/16')
+      .describe(
+        'VPC CIDR in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), /16 to /24, host bits zero, e.g. 10.40.0.0/16',
+      ),
+    availabilityZones: z
+      .number()
+      .int()
+      .min(2)
+      .max(3)
+      .default(2)
+      .describe('Availability zones to spread subnets, NAT gateways and database instances over: 2 or 3'),
+    natGateways: z
+      .enum(['per-az', 'single', 'none'])
+      .default('per-az')
+      .describe(
+        'per-az: one NAT gateway per AZ (highly available); single: one shared (cheaper); none: no outbound internet from private subnets',
+      ),
   })
-  .strict();
+  .strict()
+  .describe('The VPC stackdrop creates: public, private (app) and isolated (data) subnets in each AZ');
 
 export const DatabaseSchema = z
   .object({
-    engine: z.enum(['aurora-mysql', 'aurora-postgresql']).default('aurora-mysql'),
+    engine: z
+      .enum(['aurora-mysql', 'aurora-postgresql'])
+      .default('aurora-mysql')
+      .describe('aurora-mysql (MySQL 8.0 compatible) or aurora-postgresql'),
     engineVersion: z
       .string()
-      .regex(/^\d+\.\d+(\.[0-9a-z.]+)?$/)
+      .regex(/^\d{1,2}\.[0-9a-z._]{1,40}$/, 'an engine version such as 8.0.mysql_aurora.3.10.0 or 16.6')
       .optional()
-      .describe('Omit to use the version stackdrop pins and supports'),
+      .describe(
+        'Omit to use the version stackdrop pins. aurora-mysql: 8.0.mysql_aurora.3.<minor>.<patch>; aurora-postgresql: 14.x to 17.x',
+      ),
     instanceClass: z
       .string()
       .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an RDS instance class such as db.t4g.medium or db.r7g.large')
-      .optional(),
+      .optional()
+      .describe(
+        'Provisioned instance class, e.g. db.t4g.medium or db.r7g.large. Default: db.t4g.medium unless serverless is set',
+      ),
     serverless: z
       .object({
-        minCapacity: z.number().min(0).max(256).multipleOf(0.5),
-        maxCapacity: z.number().min(1).max(256).multipleOf(0.5),
+        minCapacity: z
+          .number()
+          .min(0)
+          .max(256)
+          .multipleOf(0.5)
+          .describe('Fewest Aurora capacity units (ACUs), in steps of 0.5; 0 lets an idle database pause'),
+        maxCapacity: z
+          .number()
+          .min(1)
+          .max(256)
+          .multipleOf(0.5)
+          .describe('Most Aurora capacity units (ACUs), in steps of 0.5, at least minCapacity'),
       })
       .strict()
       .optional()
@@ -125,18 +183,26 @@ export const DatabaseSchema = z
       .min(0)
       .max(2)
       .default(1)
-      .describe('Reader instances, each in another AZ than the writer'),
+      .describe('Reader instances (0–2), each in another AZ than the writer: at most availabilityZones − 1'),
     databaseName: z
       .string()
-      .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,62}$/)
-      .default('app'),
-    backupRetentionDays: z.number().int().min(1).max(35).default(7),
+      .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,62}$/, 'a letter, then letters, digits or underscores, at most 63')
+      .default('app')
+      .describe('Name of the database created in the cluster (DB_DATABASE)'),
+    backupRetentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(35)
+      .default(7)
+      .describe('Days of automated backups to keep (1–35)'),
     allowReplacement: z
       .boolean()
       .default(false)
       .describe('Set true only to accept an update that replaces the database cluster (a snapshot is kept)'),
   })
-  .strict();
+  .strict()
+  .describe('The Aurora cluster: a writer plus readers in other AZs, encrypted, with a managed password');
 
 export const AppSchema = z
   .object({
@@ -149,33 +215,71 @@ export const AppSchema = z
       .min(2)
       .max(256)
       .optional()
-      .describe('ECR repository stackdrop creates for this app; defaults to <project>-<environment>'),
+      .describe('ECR repository stackdrop creates for this app. Default: <project>-<environment>'),
     deployTag: z
       .string()
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/)
-      .default('main'),
-    domain: z.string().regex(DOMAIN, 'a lower-case DNS name such as shop.example.com').optional(),
-    redirectWww: z.boolean().default(false).describe('Redirect www.<domain> to <domain>'),
-    certificateArn: z.string().regex(ARN_CERTIFICATE, 'an ACM certificate ARN').optional(),
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a Docker image tag such as main or release')
+      .default('main')
+      .describe('Pushing an image with this tag deploys it'),
+    domain: z
+      .string()
+      .regex(DOMAIN, 'a lower-case DNS name such as shop.example.com')
+      .optional()
+      .describe('Public DNS name of the app, e.g. shop.example.com; needs certificateArn'),
+    redirectWww: z
+      .boolean()
+      .default(false)
+      .describe('Redirect www.<domain> to <domain> (needs domain; the certificate must cover both)'),
+    certificateArn: z
+      .string()
+      .regex(ARN_CERTIFICATE, 'an ACM certificate ARN')
+      .optional()
+      .describe(
+        'ACM certificate ARN in the stack region; turns on HTTPS with an HTTP→HTTPS redirect, e.g. arn:aws:acm:eu-west-1:123456789012:certificate/…',
+      ),
     healthCheckPath: z
       .string()
-      .regex(/^\/[A-Za-z0-9/_.~-]*$/)
+      .regex(/^\/[A-Za-z0-9/_.~-]*$/, 'a path starting with /, such as /up')
       .max(1024)
-      .default('/up'),
-    release: command.optional().describe('Run before each rollout; must exit 0'),
-    web: WebSchema.default(WebSchema.parse({})),
-    workers: z.array(WorkerSchema).max(10).default([]),
-    scheduler: z.union([z.boolean(), SchedulerSchema]).default(true),
+      .default('/up')
+      .describe('Path the load balancer checks; Laravel 11 serves /up'),
+    release: command
+      .optional()
+      .describe('Run once before each rollout and required to exit 0, e.g. [php, artisan, migrate, --force]'),
+    web: WebSchema.prefault({}),
+    workers: z.array(WorkerSchema).max(10).default([]).describe('Worker services (at most 10)'),
+    scheduler: z
+      .union([z.boolean(), SchedulerSchema])
+      .default(true)
+      .describe(
+        'true: run the Laravel scheduler (one task running php artisan schedule:work, which runs schedule:run every minute); false: none; or a map to change its command or size',
+      ),
     environment: z
-      .record(z.string().regex(ENV_NAME, 'upper-case letters, digits and underscores'), z.string().max(4096))
-      .default({}),
+      .record(
+        z.string().regex(ENV_NAME, 'upper-case letters, digits and underscores'),
+        z.string().max(4096).describe('Plain value (never a secret)'),
+      )
+      .default({})
+      .describe(
+        'Plain environment variables for every task, e.g. APP_ENV: production. Secrets go in secrets; stackdrop sets DB_*, QUEUE_*, SQS_*, AWS_BUCKET, FILESYSTEM_DISK and LOG_CHANNEL itself',
+      ),
     secrets: z
       .record(
         z.string().regex(ENV_NAME, 'upper-case letters, digits and underscores'),
-        z.string().regex(ARN_SECRET, 'a Secrets Manager or SSM parameter ARN, never the value itself'),
+        z
+          .string()
+          .regex(ARN_SECRET, 'a Secrets Manager or SSM parameter ARN, never the value itself')
+          .describe('Secrets Manager secret or SSM parameter ARN'),
       )
-      .default({}),
-    alarmTopicArn: z.string().regex(ARN_SNS, 'an SNS topic ARN').optional(),
+      .default({})
+      .describe(
+        'Environment variables read from Secrets Manager or SSM Parameter Store at task start: name → ARN, e.g. APP_KEY: arn:aws:secretsmanager:…',
+      ),
+    alarmTopicArn: z
+      .string()
+      .regex(ARN_SNS, 'an SNS topic ARN')
+      .optional()
+      .describe('SNS topic the CloudWatch alarms notify; omit for alarms without notifications'),
     logRetentionDays: z
       .union([
         z.literal(1),
@@ -189,26 +293,54 @@ export const AppSchema = z
         z.literal(180),
         z.literal(365),
       ])
-      .default(30),
+      .default(30)
+      .describe('Days to keep container logs: 1, 3, 5, 7, 14, 30, 60, 90, 180 or 365'),
   })
-  .strict();
+  .strict()
+  .describe('The containerised application: image, load balancer, services and configuration');
 
 export const BastionSchema = z
   .object({
-    access: z.enum(['ssm', 'ssh']).default('ssm'),
-    allowedCidrs: z.array(z.cidrv4()).max(20).default([]),
-    maxTtlMinutes: z.number().int().min(5).max(1440).default(480),
+    access: z
+      .enum(['ssm', 'ssh'])
+      .default('ssm')
+      .describe(
+        'ssm: Session Manager port forwarding, no inbound rule at all; ssh: SSH from allowedCidrs only',
+      ),
+    allowedCidrs: z
+      .array(z.cidrv4())
+      .max(20)
+      .default([])
+      .describe(
+        'Source ranges a bastion may be opened for (office, VPN), /16 or narrower, e.g. 203.0.113.0/24; needed for ssh',
+      ),
+    maxTtlMinutes: z
+      .number()
+      .int()
+      .min(5)
+      .max(1440)
+      .default(480)
+      .describe('Longest time a bastion may stay open before the reaper terminates it (5–1440 minutes)'),
   })
-  .strict();
+  .strict()
+  .describe('On-demand bastion to reach the database (stackdrop bastion open)');
 
 export const ManifestObjectSchema = z
   .object({
-    version: z.literal(1),
+    $schema: z
+      .string()
+      .max(2048)
+      .optional()
+      .describe('JSON Schema reference for editors; ignored by stackdrop'),
+    version: z.literal(1).describe('Manifest format version: 1'),
     project: z
       .string()
       .regex(
         /^[a-z][a-z0-9-]{1,30}$/,
         'lower-case letters, digits and hyphens, starting with a letter, 2–31 characters',
+      )
+      .describe(
+        'Project name: lower-case letters, digits and hyphens, starting with a letter, 2–31 characters',
       ),
     environment: z
       .string()
@@ -216,13 +348,26 @@ export const ManifestObjectSchema = z
         /^[a-z][a-z0-9]{0,15}$/,
         'lower-case letters and digits, starting with a letter, 1–16 characters (no hyphens)',
       )
-      .default('production'),
-    network: NetworkSchema.default(NetworkSchema.parse({})),
-    database: DatabaseSchema.default(DatabaseSchema.parse({})),
-    app: AppSchema.default(AppSchema.parse({})),
-    bastion: BastionSchema.default(BastionSchema.parse({})),
+      .default('production')
+      .describe(
+        'Environment name: lower-case letters and digits, 1–16 characters, no hyphens. Stacks are stackdrop-<project>-<environment>-<stage>',
+      ),
+    network: NetworkSchema.prefault({}),
+    database: DatabaseSchema.prefault({}),
+    app: AppSchema.prefault({}),
+    bastion: BastionSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .describe('stackdrop manifest v1: one project environment on AWS');
+
+/**
+ * The manifest with its cross-field rules (rules.ts), then the defaults that depend on other fields
+ * (repository name, instance class, memory for the cpu, desired count within autoscaling).
+ */
+export const ManifestSchema = ManifestObjectSchema.superRefine(checkManifestRules, {
+  // Cross-field rules run even when a field failed, so one pass reports every problem.
+  when: () => true,
+}).transform(applyDerivedDefaults);
 
 export type ManifestInput = z.input<typeof ManifestObjectSchema>;
-export type Manifest = z.output<typeof ManifestObjectSchema>;
+export type Manifest = z.output<typeof ManifestSchema>;

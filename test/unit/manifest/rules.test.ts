@@ -1,0 +1,495 @@
+import { describe, expect, it } from 'vitest';
+import { checkManifestValue, type ManifestProblem, networkOf, parseCidr } from '#shared/manifest/index.ts';
+import { problemsOf, validManifest } from './helpers.ts';
+
+type M = ReturnType<typeof validManifest>;
+// biome-ignore lint/suspicious/noExplicitAny: cases reach into the manifest freely, as a user would
+type Loose = any;
+
+type Case = { rule: string; change: (m: Loose) => void; path: string; message: RegExp; hint: RegExp };
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf';
+
+const cases: Case[] = [
+  // network.cidr
+  {
+    rule: 'VPC range must be private',
+    change: (m) => {
+      m.network.cidr = '8.8.0.0/16';
+    },
+    path: 'network.cidr',
+    message: /not a private address range/,
+    hint: /10\.0\.0\.0\/8, 172\.16\.0\.0\/12 or 192\.168\.0\.0\/16/,
+  },
+  {
+    rule: 'VPC range must lie inside 172.16.0.0/12',
+    change: (m) => {
+      m.network.cidr = '172.32.0.0/16';
+    },
+    path: 'network.cidr',
+    message: /not a private/,
+    hint: /RFC 1918/,
+  },
+  {
+    rule: 'VPC prefix at least /16',
+    change: (m) => {
+      m.network.cidr = '10.0.0.0/12';
+    },
+    path: 'network.cidr',
+    message: /a \/12 VPC is not supported/,
+    hint: /from \/16 .* to \/24 .*\/28/,
+  },
+  {
+    rule: 'VPC prefix at most /24',
+    change: (m) => {
+      m.network.cidr = '10.0.0.0/25';
+    },
+    path: 'network.cidr',
+    message: /a \/25 VPC/,
+    hint: /11 usable each/,
+  },
+  {
+    rule: 'VPC host bits zero',
+    change: (m) => {
+      m.network.cidr = '10.40.1.0/16';
+    },
+    path: 'network.cidr',
+    message: /10\.40\.1\.0\/16 has host bits set/,
+    hint: /write 10\.40\.0\.0\/16/,
+  },
+  {
+    rule: 'VPC host bits zero at /20',
+    change: (m) => {
+      m.network.cidr = '192.168.17.0/20';
+    },
+    path: 'network.cidr',
+    message: /host bits/,
+    hint: /write 192\.168\.16\.0\/20/,
+  },
+  // database
+  {
+    rule: 'instanceClass and serverless exclusive',
+    change: (m) => {
+      m.database.instanceClass = 'db.r7g.large';
+      m.database.serverless = { minCapacity: 1, maxCapacity: 2 };
+    },
+    path: 'database.serverless',
+    message: /cannot both be set/,
+    hint: /remove the other/,
+  },
+  {
+    rule: 'serverless max ≥ min',
+    change: (m) => {
+      m.database.serverless = { minCapacity: 4, maxCapacity: 2 };
+    },
+    path: 'database.serverless.maxCapacity',
+    message: /maxCapacity 2 is below minCapacity 4/,
+    hint: /at least 4/,
+  },
+  {
+    rule: 'readers fit the AZs (2 AZs)',
+    change: (m) => {
+      m.database.readers = 2;
+    },
+    path: 'database.readers',
+    message: /2 readers do not fit in 2 availability zones/,
+    hint: /at most 1 reader, or set network.availabilityZones to 3/,
+  },
+  {
+    rule: 'readers fit the AZs (default AZs)',
+    change: (m) => {
+      delete m.network.availabilityZones;
+      m.database.readers = 2;
+    },
+    path: 'database.readers',
+    message: /do not fit/,
+    hint: /at most 1 reader/,
+  },
+  {
+    rule: 'aurora-mysql version family',
+    change: (m) => {
+      m.database.engineVersion = '5.7.mysql_aurora.2.12.1';
+    },
+    path: 'database.engineVersion',
+    message: /not a supported aurora-mysql version/,
+    hint: /8\.0\.mysql_aurora\.3/,
+  },
+  {
+    rule: 'aurora-postgresql major 14–17',
+    change: (m) => {
+      m.database.engine = 'aurora-postgresql';
+      m.database.engineVersion = '13.9';
+    },
+    path: 'database.engineVersion',
+    message: /13\.9 is not a supported aurora-postgresql version/,
+    hint: /14, 15, 16 or 17/,
+  },
+  {
+    rule: 'version of the other engine',
+    change: (m) => {
+      m.database.engine = 'aurora-postgresql';
+      m.database.engineVersion = '8.0.mysql_aurora.3.10.0';
+    },
+    path: 'database.engineVersion',
+    message: /not a supported aurora-postgresql/,
+    hint: /omit engineVersion/,
+  },
+  // app
+  {
+    rule: 'domain needs certificateArn',
+    change: (m) => {
+      m.app.domain = 'shop.example.com';
+    },
+    path: 'app.domain',
+    message: /needs app.certificateArn/,
+    hint: /ACM certificate/,
+  },
+  {
+    rule: 'redirectWww needs domain',
+    change: (m) => {
+      m.app.redirectWww = true;
+    },
+    path: 'app.redirectWww',
+    message: /needs app.domain/,
+    hint: /apex name/,
+  },
+  {
+    rule: 'redirectWww with a www domain',
+    change: (m) => {
+      m.app.redirectWww = true;
+      m.app.domain = 'www.example.com';
+      m.app.certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/abc';
+    },
+    path: 'app.redirectWww',
+    message: /www\.www\.example\.com/,
+    hint: /set app.domain to example.com/,
+  },
+  {
+    rule: 'web size is a Fargate pair',
+    change: (m) => {
+      m.app.web.cpu = 1024;
+      m.app.web.memory = 1024;
+    },
+    path: 'app.web.memory',
+    message: /memory 1024 is not a Fargate size for cpu 1024/,
+    hint: /2048 to 8192 in steps of 1024/,
+  },
+  {
+    rule: 'web size hint lists small sets',
+    change: (m) => {
+      m.app.web.cpu = 256;
+      m.app.web.memory = 4096;
+    },
+    path: 'app.web.memory',
+    message: /cpu 256/,
+    hint: /512, 1024 or 2048/,
+  },
+  {
+    rule: 'worker size is a Fargate pair',
+    change: (m) => {
+      m.app.workers[0].cpu = 512;
+      m.app.workers[0].memory = 512;
+    },
+    path: 'app.workers[0].memory',
+    message: /not a Fargate size for cpu 512/,
+    hint: /1024, 2048, 3072 or 4096/,
+  },
+  {
+    rule: 'scheduler size is a Fargate pair',
+    change: (m) => {
+      m.app.scheduler = { cpu: 4096, memory: 4096 };
+    },
+    path: 'app.scheduler.memory',
+    message: /cpu 4096/,
+    hint: /8192 to 30720 in steps of 1024/,
+  },
+  {
+    rule: 'worker names unique',
+    change: (m) => {
+      m.app.workers.push({ name: 'default', command: ['php'] });
+    },
+    path: 'app.workers[1].name',
+    message: /already used by workers\[0\]/,
+    hint: /unique name/,
+  },
+  {
+    rule: 'autoscaling min ≤ max',
+    change: (m) => {
+      m.app.web.autoscaling = { min: 5, max: 3 };
+    },
+    path: 'app.web.autoscaling.max',
+    message: /max 3 is below min 5/,
+    hint: /at least 5/,
+  },
+  {
+    rule: 'desiredCount ≥ autoscaling min',
+    change: (m) => {
+      m.app.web.desiredCount = 1;
+    },
+    path: 'app.web.desiredCount',
+    message: /desiredCount 1 is outside autoscaling 2–10/,
+    hint: /between 2 and 10, or remove it to start at 2/,
+  },
+  {
+    rule: 'desiredCount ≤ autoscaling max',
+    change: (m) => {
+      m.app.web.desiredCount = 11;
+    },
+    path: 'app.web.desiredCount',
+    message: /outside autoscaling/,
+    hint: /between 2 and 10/,
+  },
+  {
+    rule: 'no PASSWORD in environment',
+    change: (m) => {
+      m.app.environment.MAIL_PASSWORD = 'x';
+    },
+    path: 'app.environment.MAIL_PASSWORD',
+    message: /looks like a secret/,
+    hint: /move it to app.secrets as an ARN/,
+  },
+  {
+    rule: 'no SECRET in environment',
+    change: (m) => {
+      m.app.environment.STRIPE_SECRET = 'x';
+    },
+    path: 'app.environment.STRIPE_SECRET',
+    message: /looks like a secret/,
+    hint: /app.secrets/,
+  },
+  {
+    rule: 'no TOKEN in environment',
+    change: (m) => {
+      m.app.environment.GITHUB_TOKEN = 'x';
+    },
+    path: 'app.environment.GITHUB_TOKEN',
+    message: /looks like a secret/,
+    hint: /app.secrets/,
+  },
+  {
+    rule: 'no *_KEY in environment',
+    change: (m) => {
+      delete m.app.secrets.APP_KEY;
+      m.app.environment.APP_KEY = 'x';
+    },
+    path: 'app.environment.APP_KEY',
+    message: /APP_KEY looks like a secret/,
+    hint: /APP_KEY: arn:aws:secretsmanager/,
+  },
+  {
+    rule: 'no AWS credentials',
+    change: (m) => {
+      m.app.environment.AWS_ACCESS_KEY_ID = 'x';
+    },
+    path: 'app.environment.AWS_ACCESS_KEY_ID',
+    message: /must not be configured/,
+    hint: /task role/,
+  },
+  {
+    rule: 'no secret-looking values',
+    change: (m) => {
+      m.app.environment.MAIL_FROM = `base64:${'A'.repeat(44)}`;
+    },
+    path: 'app.environment.MAIL_FROM',
+    message: /value of MAIL_FROM looks like a key/,
+    hint: /app.secrets/,
+  },
+  {
+    rule: 'no access key id values',
+    change: (m) => {
+      m.app.environment.UPLOADS = 'AKIAIOSFODNN7EXAMPLE';
+    },
+    path: 'app.environment.UPLOADS',
+    message: /looks like a key/,
+    hint: /Secrets Manager/,
+  },
+  {
+    rule: 'no reserved variable DB_HOST',
+    change: (m) => {
+      m.app.environment.DB_HOST = 'x';
+    },
+    path: 'app.environment.DB_HOST',
+    message: /DB_HOST is set by stackdrop/,
+    hint: /remove this entry/,
+  },
+  {
+    rule: 'no reserved variable QUEUE_CONNECTION',
+    change: (m) => {
+      m.app.environment.QUEUE_CONNECTION = 'redis';
+    },
+    path: 'app.environment.QUEUE_CONNECTION',
+    message: /set by stackdrop/,
+    hint: /remove/,
+  },
+  {
+    rule: 'no reserved variable in secrets',
+    change: (m) => {
+      m.app.secrets.DB_PASSWORD = SECRET_ARN;
+    },
+    path: 'app.secrets.DB_PASSWORD',
+    message: /DB_PASSWORD is set by stackdrop/,
+    hint: /managed secret/,
+  },
+  {
+    rule: 'a key in environment or secrets, not both',
+    change: (m) => {
+      m.app.environment.MAIL_FROM_ADDRESS = 'a@b.c';
+      m.app.secrets.MAIL_FROM_ADDRESS = SECRET_ARN;
+    },
+    path: 'app.secrets.MAIL_FROM_ADDRESS',
+    message: /in both environment and secrets/,
+    hint: /one place/,
+  },
+  {
+    rule: 'environment fits the task definition',
+    change: (m) => {
+      for (let i = 0; i < 10; i++) m.app.environment[`BIG_${i}`] = 'x'.repeat(4000);
+    },
+    path: 'app.environment',
+    message: /more than 32768/,
+    hint: /64 KiB/,
+  },
+  {
+    rule: 'environment fits the template slots',
+    change: (m) => {
+      for (let i = 0; i < 26; i++) m.app.environment[`V_${i}`] = 'x';
+    },
+    path: 'app.environment',
+    message: /26 environment variables, more than 25/,
+    hint: /25 slots besides APP_ENV and APP_URL/,
+  },
+  {
+    rule: 'secrets fit the template slots',
+    change: (m) => {
+      for (let i = 0; i < 20; i++) m.app.secrets[`S_${i}`] = SECRET_ARN;
+    },
+    path: 'app.secrets',
+    message: /21 secrets, more than 20/,
+    hint: /one Secrets Manager secret/,
+  },
+  // bastion
+  {
+    rule: 'bastion not open to the internet',
+    change: (m) => {
+      m.bastion.allowedCidrs = ['0.0.0.0/0'];
+    },
+    path: 'bastion.allowedCidrs[0]',
+    message: /whole internet/,
+    hint: /\/16 or narrower/,
+  },
+  {
+    rule: 'bastion ranges /16 or narrower',
+    change: (m) => {
+      m.bastion.allowedCidrs = ['203.0.113.0/24', '10.0.0.0/8'];
+    },
+    path: 'bastion.allowedCidrs[1]',
+    message: /10\.0\.0\.0\/8 is too wide/,
+    hint: /\/32/,
+  },
+  {
+    rule: 'bastion ranges without host bits',
+    change: (m) => {
+      m.bastion.allowedCidrs = ['203.0.113.9/24'];
+    },
+    path: 'bastion.allowedCidrs[0]',
+    message: /host bits/,
+    hint: /write 203\.0\.113\.0\/24, or 203\.0\.113\.9\/32/,
+  },
+  {
+    rule: 'ssh needs an allowed CIDR',
+    change: (m) => {
+      m.bastion = { access: 'ssh' };
+    },
+    path: 'bastion.allowedCidrs',
+    message: /needs at least one allowed CIDR/,
+    hint: /access: ssm/,
+  },
+];
+
+describe('cross-field rules', () => {
+  it.each(cases)('$rule', ({ change, path, message, hint }) => {
+    // Prepare
+    const input = validManifest();
+    change(input);
+
+    // Act
+    const problems = problemsOf(checkManifestValue(input, 'm.yaml'));
+
+    // Assess
+    expect(problems).toEqual([
+      expect.objectContaining({
+        file: 'm.yaml',
+        path,
+        message: expect.stringMatching(message),
+        hint: expect.stringMatching(hint),
+      }),
+    ]);
+  });
+
+  it('accepts the base manifest every case starts from', () => {
+    expect(checkManifestValue(validManifest()).ok).toBe(true);
+  });
+
+  it('lets APP_ENV and APP_URL be overridden', () => {
+    // Prepare
+    const input: M = validManifest();
+    input.app!.environment = { APP_ENV: 'staging', APP_URL: 'https://example.com' };
+
+    // Act
+    const result = checkManifestValue(input);
+
+    // Assess
+    expect(result.ok).toBe(true);
+  });
+
+  it('accepts a certificate without a domain (HTTPS on the load balancer name)', () => {
+    // Prepare
+    const input: M = validManifest();
+    input.app!.certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/abc-123';
+
+    // Act & Assess
+    expect(checkManifestValue(input).ok).toBe(true);
+  });
+
+  it('allows 2 readers across 3 availability zones', () => {
+    // Prepare
+    const input: Loose = validManifest();
+    input.network.availabilityZones = 3;
+    input.database.readers = 2;
+
+    // Act & Assess
+    expect(checkManifestValue(input).ok).toBe(true);
+  });
+
+  it('reports cross-field problems together with problems in single fields', () => {
+    // Prepare
+    const input: Loose = validManifest();
+    input.project = 'Not Valid';
+    input.database.readers = 2;
+    input.app.web.memory = 'lots';
+    input.app.domain = 'shop.example.com';
+
+    // Act
+    const problems = problemsOf(checkManifestValue(input));
+
+    // Assess
+    expect(problems.map((p: ManifestProblem) => p.path).sort()).toEqual(
+      ['app.domain', 'app.web.memory', 'database.readers', 'project'].sort(),
+    );
+  });
+});
+
+describe('CIDR arithmetic', () => {
+  it('finds the network address of a CIDR', () => {
+    expect(networkOf('10.40.1.0/16')).toBe('10.40.0.0/16');
+    expect(networkOf('192.168.17.200/20')).toBe('192.168.16.0/20');
+    expect(networkOf('203.0.113.9/32')).toBe('203.0.113.9/32');
+    expect(networkOf('1.2.3.4/0')).toBe('0.0.0.0/0');
+  });
+
+  it('refuses text that is not an IPv4 CIDR', () => {
+    expect(parseCidr('10.0.0.256/16')).toBeUndefined();
+    expect(parseCidr('10.0.0.0/33')).toBeUndefined();
+    expect(parseCidr('10.0.0/16')).toBeUndefined();
+  });
+});
