@@ -15,9 +15,11 @@ export function manifestFormat(file: string): 'yaml' | 'json' {
 }
 
 /** Parses and validates manifest text with the shared parser (every problem, with its position). */
-export function checkManifestText(text: string, file: string): ManifestResult {
+export function checkManifestText(input: string | Uint8Array, file: string): ManifestResult {
   const format = manifestFormat(file);
-  const result = parseManifest(text, file);
+  // The parser sees the raw bytes, so a file that is not UTF-8 is reported rather than mangled.
+  const result = parseManifest(input, file);
+  const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
   return result.ok
     ? { ok: true, manifest: result.manifest, text, format }
     : { ok: false, problems: result.problems, text, format };
@@ -25,9 +27,9 @@ export function checkManifestText(text: string, file: string): ManifestResult {
 
 /** Reads a manifest file; a missing or unreadable file is a user error. */
 export async function readManifestFile(file: string, shownAs = file): Promise<ManifestResult> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     const code = (error as { code?: string }).code;
     throw new UserError(
@@ -36,5 +38,5 @@ export async function readManifestFile(file: string, shownAs = file): Promise<Ma
         : `Cannot read ${shownAs} (${code ?? String(error)}).`,
     );
   }
-  return checkManifestText(text, shownAs);
+  return checkManifestText(bytes, shownAs);
 }

@@ -3,10 +3,9 @@ import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ECSClient, Service } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { parse as parseYaml } from 'yaml';
 import { emitEvent } from '../events.ts';
 import type { Logger } from '../logger.ts';
-import { type Manifest, validateManifestObject } from '../manifest/index.ts';
+import { type Manifest, parseManifestOrThrow } from '../manifest/index.ts';
 import {
   type DeployRecord,
   readStatus,
@@ -388,8 +387,8 @@ export async function loadManifest(
       ...(doc.manifest.versionId ? { VersionId: doc.manifest.versionId } : {}),
     }),
   );
-  const text = (await out.Body?.transformToString()) ?? '';
-  return validateManifestObject(parseYaml(text));
+  const bytes = (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+  return parseManifestOrThrow(bytes, doc.manifest.key);
 }
 
 export class ManifestUnavailableError extends Error {

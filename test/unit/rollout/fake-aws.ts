@@ -408,7 +408,13 @@ export class FakeAws {
   private getObject(input: GetObjectCommandInput) {
     const object = this.objects.get(input.Key!);
     if (!object) throw awsError('NoSuchKey', 'The specified key does not exist.', 404);
-    return { Body: { transformToString: async () => object.body }, ETag: `"${object.etag}"` } as never;
+    return {
+      Body: {
+        transformToString: async () => object.body,
+        transformToByteArray: async () => new TextEncoder().encode(object.body),
+      },
+      ETag: `"${object.etag}"`,
+    } as never;
   }
 
   private putObject(input: PutObjectCommandInput) {
