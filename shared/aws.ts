@@ -29,10 +29,9 @@ export const events = /* @__PURE__ */ new EventBridgeClient(common);
 export const lambda = /* @__PURE__ */ new LambdaClient(common);
 export const rds = /* @__PURE__ */ new RDSClient(common);
 // The local cloud serves S3 path-style only; AWS itself is reached virtual-hosted as usual.
-export const s3 = /* @__PURE__ */ new S3Client({
-  ...common,
-  forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL),
-});
+// (Options built apart so the constructor call stays pure and esbuild can drop an unused S3 client.)
+const s3Options = { ...common, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) };
+export const s3 = /* @__PURE__ */ new S3Client(s3Options);
 export const scheduler = /* @__PURE__ */ new SchedulerClient(common);
 export const secrets = /* @__PURE__ */ new SecretsManagerClient(common);
 export const sfn = /* @__PURE__ */ new SFNClient(common);

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { type Manifest, RESERVED_ENVIRONMENT } from './manifest/index.ts';
+import { RESERVED_ENVIRONMENT } from './manifest/limits.ts';
+import type { Manifest } from './manifest/schema.ts';
 import { STAGES, type Stage, stackdropTags, stackName } from './naming.ts';
 
 /**

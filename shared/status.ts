@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { STAGES, statusKey } from './naming.ts';
 
 /**
@@ -39,6 +39,18 @@ export const DeployRecordSchema = z.object({
   outcome: z.enum(['pending', 'in-progress', 'succeeded', 'failed', 'deferred', 'superseded']),
   reason: z.string().optional(),
   taskDefinitions: z.record(z.string(), z.string()).optional(),
+  /** When the image was pushed (ISO 8601); orders deploys so none rolls back to an older push. */
+  pushedAt: z.string().optional(),
+  /** The image deployed, pinned by digest (`repo@sha256:…`). */
+  imageUri: z.string().optional(),
+  /** The release task of this deploy, once started. */
+  releaseTaskArn: z.string().optional(),
+  /** Container of the release task whose exit code decides (its command is the manifest's release). */
+  releaseContainer: z.string().optional(),
+  /** ECS deployment id per service, once the services were updated. */
+  deployments: z.record(z.string(), z.string()).optional(),
+  /** Service → task definition it ran before this deploy (what a failed deploy returns to). */
+  previousTaskDefinitions: z.record(z.string(), z.string()).optional(),
 });
 
 export const BastionRecordSchema = z.object({
@@ -50,6 +62,10 @@ export const BastionRecordSchema = z.object({
   expiresAt: z.string(),
   state: z.enum(['open', 'closed', 'expired']),
   closedAt: z.string().optional(),
+  /** Public IP of an ssh bastion. */
+  address: z.string().optional(),
+  /** Who closed it early (close-bastion), as they declared it. */
+  closedBy: z.string().optional(),
 });
 
 export const StatusDocumentSchema = z.object({
@@ -67,7 +83,16 @@ export const StatusDocumentSchema = z.object({
     .array(z.object({ at: z.string(), phase: z.enum(PHASES), note: z.string().optional() }))
     .default([]),
   errors: z
-    .array(z.object({ path: z.string(), message: z.string(), line: z.number().optional() }))
+    .array(
+      z.object({
+        path: z.string(),
+        message: z.string(),
+        line: z.number().optional(),
+        col: z.number().optional(),
+        file: z.string().optional(),
+        hint: z.string().optional(),
+      }),
+    )
     .optional(),
   error: z
     .object({

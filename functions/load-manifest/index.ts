@@ -1,0 +1,14 @@
+import { s3 } from '#shared/aws.ts';
+import { logger } from '#shared/logger.ts';
+import { parseManifest } from '#shared/manifest/index.ts';
+import {
+  type LoadedManifest,
+  loadManifest,
+  type ObjectCreatedEvent,
+} from '#shared/provision/load-manifest.ts';
+
+/** First provisioning step: reads and validates the manifest version named by the S3 event (read-only). */
+export const handler = async (event: ObjectCreatedEvent): Promise<LoadedManifest> => {
+  logger.appendPersistentKeys({ manifestKey: event.detail?.object?.key, eventId: event.id });
+  return loadManifest(event, { s3, logger, parse: parseManifest });
+};

@@ -1,0 +1,56 @@
+import { cfn, s3, sfn } from '#shared/aws.ts';
+import { requiredEnv } from '#shared/env.ts';
+import { logger } from '#shared/logger.ts';
+import { parseStackName } from '#shared/naming.ts';
+import { stackNameFromId } from '#shared/provision/cfn.ts';
+import { onStackFinalStatus, sweepWaitingStacks } from '#shared/provision/stack-driver.ts';
+
+const bucket = requiredEnv('STATE_BUCKET');
+const roleArn = requiredEnv('CFN_ROLE_ARN');
+
+/** The CloudFormation Stack Status Change event (the fields stackdrop reads). */
+export interface StackStatusChangeEvent {
+  id?: string;
+  detail: {
+    'stack-id': string;
+    'client-request-token'?: string;
+    'status-details': { status: string; 'status-reason'?: string };
+  };
+}
+
+/** The 5-minute schedule's event (EventBridge rule). */
+export interface ScheduledEvent {
+  source: 'aws.events';
+  'detail-type': 'Scheduled Event';
+}
+
+const deps = () => ({ cfn, s3, sfn, logger, bucket, roleArn });
+
+/**
+ * Completes the waiting task when a stackdrop stack reaches a final status; on the schedule,
+ * sweeps every waiting stack so a lost event is recovered within minutes.
+ */
+export const handler = async (event: StackStatusChangeEvent | ScheduledEvent) => {
+  if ('source' in event && event.source === 'aws.events') {
+    const swept = await sweepWaitingStacks(deps());
+    return { handled: true, outcome: 'swept', ...swept };
+  }
+  return onStatusChange(event as StackStatusChangeEvent);
+};
+
+async function onStatusChange(event: StackStatusChangeEvent) {
+  const name = stackNameFromId(event.detail['stack-id']);
+  const parsed = name ? parseStackName(name) : undefined;
+  if (!name || !parsed) {
+    logger.info('Not a stackdrop stack; ignored', { stackId: event.detail['stack-id'] });
+    return { handled: false };
+  }
+  logger.appendPersistentKeys({
+    project: parsed.project,
+    environment: parsed.environment,
+    stage: parsed.stage,
+  });
+  logger.info('Stack status changed', { stackName: name, status: event.detail['status-details'].status });
+  const outcome = await onStackFinalStatus(name, event.detail['client-request-token'], deps());
+  return { handled: outcome !== undefined, outcome: outcome?.kind ?? 'none' };
+}

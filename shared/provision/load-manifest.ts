@@ -1,0 +1,123 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '#shared/logger.ts';
+import type { Manifest } from '#shared/manifest/index.ts';
+import { RenderError, renderStacks } from '#shared/render.ts';
+
+/**
+ * First step of provisioning: read exactly the manifest version the S3 event names and validate
+ * it. Read-only by design: an invalid manifest must not cause a single mutating AWS call.
+ */
+
+/** One problem in a manifest, located as precisely as the parser can. */
+export interface ManifestProblem {
+  file: string;
+  line?: number;
+  col?: number;
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+export type ParseManifest = (
+  text: string,
+  file: string,
+) => { ok: true; manifest: Manifest } | { ok: false; problems: ManifestProblem[] };
+
+/** The S3 Object Created event as EventBridge delivers it (the fields stackdrop reads). */
+export interface ObjectCreatedEvent {
+  id?: string;
+  time?: string;
+  detail: {
+    bucket: { name: string };
+    object: { key: string; 'version-id'?: string; sequencer?: string };
+  };
+}
+
+export type LoadedManifest =
+  | {
+      ok: true;
+      project: string;
+      environment: string;
+      key: string;
+      /** Empty for an unversioned bucket (the state machine reads the field unconditionally). */
+      versionId: string;
+      manifest: Manifest;
+    }
+  | {
+      ok: false;
+      project?: string;
+      environment?: string;
+      key: string;
+      versionId: string;
+      problems: ManifestProblem[];
+    };
+
+const KEY_PATTERN = /^manifests\/([a-z][a-z0-9-]{1,30})-([a-z][a-z0-9]{0,15})\.(ya?ml|json)$/;
+
+/** Project and environment named by a manifest key (`manifests/<project>-<environment>.yaml`). */
+export function identityFromKey(key: string): { project: string; environment: string } | undefined {
+  const match = KEY_PATTERN.exec(key);
+  return match ? { project: match[1]!, environment: match[2]! } : undefined;
+}
+
+/** Reads and validates the manifest version an S3 Object Created event names. */
+export async function loadManifest(
+  event: ObjectCreatedEvent,
+  deps: { s3: S3Client; logger: Logger; parse: ParseManifest },
+): Promise<LoadedManifest> {
+  const bucket = event.detail.bucket.name;
+  const key = event.detail.object.key;
+  const versionId = event.detail.object['version-id'];
+  const fromKey = identityFromKey(key);
+  const base = { key, versionId: versionId ?? '', ...(fromKey ?? {}) };
+  if (!fromKey) {
+    return {
+      ok: false,
+      ...base,
+      problems: [
+        {
+          file: key,
+          path: '',
+          message: 'manifest keys must be manifests/<project>-<environment>.yaml (or .yml/.json)',
+          hint: 'the environment contains no hyphen, e.g. manifests/acme-production.yaml',
+        },
+      ],
+    };
+  }
+  const out = await deps.s3.send(
+    new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+  );
+  const text = await out.Body!.transformToString();
+  const parsed = deps.parse(text, key);
+  if (!parsed.ok) {
+    deps.logger.info('Manifest is invalid', { key, problems: parsed.problems.length });
+    return { ok: false, ...base, problems: parsed.problems };
+  }
+  const { manifest } = parsed;
+  if (manifest.project !== fromKey.project || manifest.environment !== fromKey.environment) {
+    return {
+      ok: false,
+      ...base,
+      problems: [
+        {
+          file: key,
+          path: 'project',
+          message: `the file is named for ${fromKey.project}-${fromKey.environment} but declares ${manifest.project}-${manifest.environment}`,
+          hint: `rename the file to manifests/${manifest.project}-${manifest.environment}.yaml or fix project/environment`,
+        },
+      ],
+    };
+  }
+  // A manifest the templates cannot express is rejected here, before anything is created.
+  try {
+    renderStacks(manifest);
+  } catch (error) {
+    if (!(error instanceof RenderError)) throw error;
+    return {
+      ok: false,
+      ...base,
+      problems: error.problems.map((message) => ({ file: key, path: '', message })),
+    };
+  }
+  return { ok: true, ...base, project: manifest.project, environment: manifest.environment, manifest };
+}

@@ -1,0 +1,579 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type CloudFormationClient,
+  CreateStackCommand,
+  DeleteStackCommand,
+  type Parameter,
+  type Tag,
+  UpdateStackCommand,
+  UpdateTerminationProtectionCommand,
+} from '@aws-sdk/client-cloudformation';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { Logger } from '#shared/logger.ts';
+import type { Stage } from '#shared/naming.ts';
+import { updateStatus } from '#shared/status.ts';
+import {
+  describeStack,
+  firstFailedResource,
+  isInProgress,
+  isNoUpdatesError,
+  isSucceeded,
+  isUpdatable,
+  mustRecreate,
+  type StackView,
+} from './cfn.ts';
+import { ConcurrentWriteError, deleteJson, getJson, putJsonIf, type Stored } from './json-store.ts';
+
+/**
+ * Drives one stack to the state a waiting Step Functions task asked for, without polling: the
+ * task token is stored in `callbacks/<stack>.json` before any CloudFormation call, and whoever
+ * learns that the stack reached a final status (the Stack Status Change event, or the fallback
+ * check after a timeout) moves the record on and completes the token.
+ */
+
+/** Capabilities every stackdrop stack may need (IAM roles for tasks; no macros are used). */
+export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'] as const;
+
+/** How many fallback checks a single stack wait may take before it gives up. */
+export const MAX_CHECK_ROUNDS = 4;
+
+export interface StackRequest {
+  action: 'deploy' | 'delete';
+  templateBody?: string;
+  /** For templates over the TemplateBody limit: where CloudFormation reads them. */
+  templateUrl?: string;
+  parameters?: Parameter[];
+  tags?: Tag[];
+  terminationProtection?: boolean;
+  stackPolicyBody?: string;
+  stackPolicyDuringUpdateBody?: string;
+  /** Delete only: lift termination protection first (the request carried the confirmation). */
+  liftTerminationProtection?: boolean;
+}
+
+export type RecordPhase = 'new' | 'waiting-for-other-operation' | 'deleting-before-recreate' | 'applying';
+
+export interface CallbackRecord {
+  stackName: string;
+  stage: Stage;
+  project: string;
+  environment: string;
+  executionId: string;
+  taskToken: string;
+  phase: RecordPhase;
+  operation?: 'create' | 'update' | 'delete';
+  clientRequestToken?: string;
+  /** The CloudFormation call of `operation` returned; until then its status says nothing. */
+  issued: boolean;
+  stackId?: string;
+  rounds: number;
+  request: StackRequest;
+  startedAt: string;
+}
+
+/** What the waiting task receives on success. */
+export interface StackResult {
+  stage: Stage;
+  stackName: string;
+  stackId?: string;
+  status: string;
+  operation: 'create' | 'update' | 'delete' | 'none';
+  outputs: Record<string, string>;
+}
+
+/** The Cause (JSON) of a failed stack task. */
+export interface StackFailure {
+  stage: Stage;
+  stackName: string;
+  status: string;
+  failedResource?: string;
+  resourceType?: string;
+  reason: string;
+}
+
+export const STACK_FAILED_ERROR = 'StackOperationFailed';
+export const WAIT_EXHAUSTED_ERROR = 'StackWaitExhausted';
+
+export interface DriverDeps {
+  cfn: CloudFormationClient;
+  s3: S3Client;
+  sfn: SFNClient;
+  logger: Logger;
+  bucket: string;
+  roleArn: string;
+  now?: () => Date;
+}
+
+export type Outcome =
+  | { kind: 'waiting' }
+  | { kind: 'succeeded'; result: StackResult }
+  | { kind: 'failed'; failure: StackFailure };
+
+/** Thrown when a stack wait ran out of fallback rounds. */
+export class StackWaitExhaustedError extends Error {
+  override name = WAIT_EXHAUSTED_ERROR;
+}
+
+/** Where the waiting task of a stack is recorded. */
+export function callbackKey(stackName: string): string {
+  return `callbacks/${stackName}.json`;
+}
+
+type Decision =
+  | { do: 'wait'; phase?: RecordPhase }
+  | { do: 'create' }
+  | { do: 'update' }
+  | { do: 'delete'; phase: 'applying' | 'deleting-before-recreate' }
+  | { do: 'succeed' }
+  | { do: 'fail'; reason: string; lookUpFailure: boolean };
+
+/** The pure rule: given the record and the stack as it is now, what to do next. */
+export function decide(record: CallbackRecord, stack: StackView | undefined): Decision {
+  const status = stack?.status;
+  const gone = !stack || status === 'DELETE_COMPLETE';
+  if (record.phase === 'applying') {
+    if (!record.issued) return { do: 'wait' };
+    if (record.operation === 'delete') {
+      if (gone) return { do: 'succeed' };
+      if (isInProgress(status!)) return { do: 'wait' };
+      return { do: 'fail', reason: stack?.reason ?? `stack ended in ${status}`, lookUpFailure: true };
+    }
+    if (gone)
+      return {
+        do: 'fail',
+        reason: 'the stack was deleted while stackdrop waited for it',
+        lookUpFailure: false,
+      };
+    if (isInProgress(status!)) return { do: 'wait' };
+    if (isSucceeded(status!)) return { do: 'succeed' };
+    return { do: 'fail', reason: stack.reason ?? `stack ended in ${status}`, lookUpFailure: true };
+  }
+  if (record.phase === 'deleting-before-recreate') {
+    if (gone) return { do: 'create' };
+    if (isInProgress(status!)) return { do: 'wait' };
+    return {
+      do: 'fail',
+      reason: stack.reason ?? `could not delete the stack (${status})`,
+      lookUpFailure: true,
+    };
+  }
+  // New request, or waiting for an operation someone else started.
+  if (record.request.action === 'delete') {
+    if (gone) return { do: 'succeed' };
+    if (isInProgress(status!)) return { do: 'wait', phase: 'waiting-for-other-operation' };
+    if (stack.terminationProtection && !record.request.liftTerminationProtection) {
+      return {
+        do: 'fail',
+        reason: `${record.stackName} has termination protection; repeat the teardown with the explicit confirmation`,
+        lookUpFailure: false,
+      };
+    }
+    return { do: 'delete', phase: 'applying' };
+  }
+  if (gone) return { do: 'create' };
+  if (isInProgress(status!)) return { do: 'wait', phase: 'waiting-for-other-operation' };
+  if (mustRecreate(status!)) return { do: 'delete', phase: 'deleting-before-recreate' };
+  if (isUpdatable(status!)) return { do: 'update' };
+  return {
+    do: 'fail',
+    reason: `${record.stackName} is in ${status} and needs manual intervention${stack.reason ? `: ${stack.reason}` : ''}`,
+    lookUpFailure: false,
+  };
+}
+
+function newClientRequestToken(record: CallbackRecord, operation: string): string {
+  // [a-zA-Z0-9-], at most 128 characters; shared by every event of the operation.
+  return `stackdrop-${record.stage}-${operation}-${randomUUID()}`;
+}
+
+async function persist(deps: DriverDeps, record: CallbackRecord, etag: string | undefined): Promise<string> {
+  return putJsonIf(deps.s3, deps.bucket, callbackKey(record.stackName), record, etag);
+}
+
+/**
+ * Moves a stored record one step on: reads the stack, decides, stores the record BEFORE any
+ * mutating CloudFormation call, then makes the call. Returns the outcome and the record's etag.
+ */
+export async function advance(
+  stored: Stored<CallbackRecord>,
+  deps: DriverDeps,
+): Promise<{ outcome: Outcome; etag: string }> {
+  let record = stored.value;
+  let etag = stored.etag;
+  const stack = await describeStack(deps.cfn, record.stackId ?? record.stackName);
+  const decision = decide(record, stack);
+  deps.logger.info('Stack decision', {
+    stackName: record.stackName,
+    status: stack?.status ?? 'NONE',
+    phase: record.phase,
+    decision: decision.do,
+  });
+  switch (decision.do) {
+    case 'wait': {
+      if (decision.phase && decision.phase !== record.phase) {
+        record = { ...record, phase: decision.phase };
+        etag = await persist(deps, record, etag);
+        await recordStackProgress(deps, record, stack?.status ?? 'PENDING');
+      }
+      return { outcome: { kind: 'waiting' }, etag };
+    }
+    case 'succeed': {
+      const operation = record.phase === 'applying' && record.operation ? record.operation : 'none';
+      return {
+        outcome: {
+          kind: 'succeeded',
+          result: {
+            stage: record.stage,
+            stackName: record.stackName,
+            ...(stack ? { stackId: stack.stackId } : {}),
+            status: stack?.status ?? 'DELETE_COMPLETE',
+            operation,
+            outputs: record.request.action === 'delete' ? {} : (stack?.outputs ?? {}),
+          },
+        },
+        etag,
+      };
+    }
+    case 'fail': {
+      const failed =
+        decision.lookUpFailure && stack
+          ? await firstFailedResource(deps.cfn, stack.stackId, record.stackName)
+          : undefined;
+      return {
+        outcome: {
+          kind: 'failed',
+          failure: {
+            stage: record.stage,
+            stackName: record.stackName,
+            status: stack?.status ?? 'NONE',
+            ...(failed ? { failedResource: failed.logicalId } : {}),
+            ...(failed?.type ? { resourceType: failed.type } : {}),
+            reason: failed?.reason ?? decision.reason,
+          },
+        },
+        etag,
+      };
+    }
+    case 'create':
+    case 'update':
+    case 'delete': {
+      const operation = decision.do;
+      const phase = decision.do === 'delete' ? decision.phase : 'applying';
+      const clientRequestToken = newClientRequestToken(record, operation);
+      record = { ...record, phase, operation, clientRequestToken, issued: false };
+      // The token is safe in the bucket before CloudFormation can emit a single event.
+      etag = await persist(deps, record, etag);
+      const issued = await issue(deps, record, stack, operation, clientRequestToken);
+      if (issued === 'no-updates') {
+        return {
+          outcome: {
+            kind: 'succeeded',
+            result: {
+              stage: record.stage,
+              stackName: record.stackName,
+              stackId: stack!.stackId,
+              status: stack!.status,
+              operation: 'none',
+              outputs: stack!.outputs,
+            },
+          },
+          etag,
+        };
+      }
+      record = { ...record, issued: true, ...(issued.stackId ? { stackId: issued.stackId } : {}) };
+      etag = await persist(deps, record, etag);
+      await recordStackProgress(
+        deps,
+        record,
+        operation === 'create'
+          ? 'CREATE_IN_PROGRESS'
+          : operation === 'update'
+            ? 'UPDATE_IN_PROGRESS'
+            : 'DELETE_IN_PROGRESS',
+      );
+      return { outcome: { kind: 'waiting' }, etag };
+    }
+  }
+}
+
+async function issue(
+  deps: DriverDeps,
+  record: CallbackRecord,
+  stack: StackView | undefined,
+  operation: 'create' | 'update' | 'delete',
+  clientRequestToken: string,
+): Promise<{ stackId?: string } | 'no-updates'> {
+  const { request, stackName } = record;
+  if (operation === 'create') {
+    const out = await deps.cfn.send(
+      new CreateStackCommand({
+        StackName: stackName,
+        ...templateOf(request),
+        Parameters: request.parameters,
+        Tags: request.tags,
+        Capabilities: [...CAPABILITIES],
+        RoleARN: deps.roleArn,
+        ClientRequestToken: clientRequestToken,
+        EnableTerminationProtection: request.terminationProtection ?? false,
+        ...(request.stackPolicyBody ? { StackPolicyBody: request.stackPolicyBody } : {}),
+      }),
+    );
+    return { ...(out.StackId ? { stackId: out.StackId } : {}) };
+  }
+  if (operation === 'update') {
+    try {
+      const out = await deps.cfn.send(
+        new UpdateStackCommand({
+          StackName: stack!.stackId,
+          ...templateOf(request),
+          Parameters: request.parameters,
+          Tags: request.tags,
+          Capabilities: [...CAPABILITIES],
+          RoleARN: deps.roleArn,
+          ClientRequestToken: clientRequestToken,
+          ...(request.stackPolicyBody ? { StackPolicyBody: request.stackPolicyBody } : {}),
+          ...(request.stackPolicyDuringUpdateBody
+            ? { StackPolicyDuringUpdateBody: request.stackPolicyDuringUpdateBody }
+            : {}),
+        }),
+      );
+      return { ...(out.StackId ? { stackId: out.StackId } : {}) };
+    } catch (error) {
+      if (isNoUpdatesError(error)) return 'no-updates';
+      throw error;
+    }
+  }
+  if (stack?.terminationProtection) {
+    await deps.cfn.send(
+      new UpdateTerminationProtectionCommand({
+        StackName: stack.stackId,
+        EnableTerminationProtection: false,
+      }),
+    );
+  }
+  await deps.cfn.send(
+    new DeleteStackCommand({
+      StackName: stack!.stackId,
+      RoleARN: deps.roleArn,
+      ClientRequestToken: clientRequestToken,
+    }),
+  );
+  return { stackId: stack!.stackId };
+}
+
+function templateOf(request: StackRequest): { TemplateBody: string } | { TemplateURL: string } {
+  return request.templateUrl
+    ? { TemplateURL: request.templateUrl }
+    : { TemplateBody: request.templateBody ?? '' };
+}
+
+/** Writes the stack's progress into the project's status document. */
+async function recordStackProgress(
+  deps: DriverDeps,
+  record: CallbackRecord,
+  status: string,
+  final?: { reason?: string; failedResource?: string },
+): Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  await updateStatus(
+    { bucket: deps.bucket, project: record.project, environment: record.environment },
+    (doc) => {
+      const previous = doc.stacks[record.stage];
+      doc.stacks[record.stage] = {
+        status,
+        stackName: record.stackName,
+        startedAt: previous?.startedAt && !final ? previous.startedAt : record.startedAt,
+        ...(final ? { finishedAt: now().toISOString() } : {}),
+        ...(final?.reason ? { reason: final.reason } : {}),
+        ...(final?.failedResource ? { failedResource: final.failedResource } : {}),
+      };
+      return doc;
+    },
+    { s3: deps.s3, now },
+  );
+}
+
+function isClosedToken(error: unknown): boolean {
+  const name = (error as { name?: string })?.name ?? '';
+  return name === 'TaskTimedOut' || name === 'InvalidToken' || name === 'TaskDoesNotExist';
+}
+
+/**
+ * Hands a final outcome to the waiting task and forgets the record. If the task no longer waits
+ * (it timed out into the fallback check), the record is kept for the check to pick up.
+ */
+export async function complete(
+  record: CallbackRecord,
+  etag: string | undefined,
+  outcome: Exclude<Outcome, { kind: 'waiting' }>,
+  deps: DriverDeps,
+): Promise<boolean> {
+  if (outcome.kind === 'succeeded') {
+    await recordStackProgress(deps, record, outcome.result.status, {});
+  } else {
+    await recordStackProgress(deps, record, outcome.failure.status, {
+      reason: outcome.failure.reason,
+      ...(outcome.failure.failedResource ? { failedResource: outcome.failure.failedResource } : {}),
+    });
+  }
+  try {
+    if (outcome.kind === 'succeeded') {
+      await deps.sfn.send(
+        new SendTaskSuccessCommand({ taskToken: record.taskToken, output: JSON.stringify(outcome.result) }),
+      );
+    } else {
+      await deps.sfn.send(
+        new SendTaskFailureCommand({
+          taskToken: record.taskToken,
+          error: STACK_FAILED_ERROR,
+          cause: JSON.stringify(outcome.failure),
+        }),
+      );
+    }
+  } catch (error) {
+    if (isClosedToken(error)) {
+      deps.logger.warn('The waiting task is gone; keeping the record for the fallback check', {
+        stackName: record.stackName,
+        error: (error as Error).name,
+      });
+      return false;
+    }
+    throw error;
+  }
+  if (etag !== undefined) await deleteJson(deps.s3, deps.bucket, callbackKey(record.stackName), etag);
+  deps.logger.info('Stack wait completed', { stackName: record.stackName, outcome: outcome.kind });
+  return true;
+}
+
+export interface WaitRequest {
+  stage: Stage;
+  stackName: string;
+  project: string;
+  environment: string;
+  executionId: string;
+  taskToken: string;
+  request: StackRequest;
+  /** 'check' is the fallback after the wait timed out: it counts rounds. */
+  mode: 'start' | 'check';
+}
+
+/**
+ * Registers a waiting task for a stack and starts (or adopts) the operation. An earlier record of
+ * the same execution and stage is adopted with the new token (a retried or timed-out task), so a
+ * retry never starts a second operation.
+ */
+export async function startWait(input: WaitRequest, deps: DriverDeps): Promise<Outcome> {
+  const now = deps.now ?? (() => new Date());
+  for (let attempt = 1; ; attempt++) {
+    const existing = await getJson<CallbackRecord>(deps.s3, deps.bucket, callbackKey(input.stackName));
+    const adopt =
+      existing && existing.value.executionId === input.executionId && existing.value.stage === input.stage;
+    const rounds = (adopt ? existing.value.rounds : 0) + (input.mode === 'check' ? 1 : 0);
+    if (rounds > MAX_CHECK_ROUNDS) {
+      throw new StackWaitExhaustedError(
+        `${input.stackName} did not reach a final status after ${MAX_CHECK_ROUNDS} fallback checks`,
+      );
+    }
+    const record: CallbackRecord = adopt
+      ? {
+          ...existing.value,
+          taskToken: input.taskToken,
+          rounds,
+          // An earlier attempt stopped between storing and confirming its call: decide afresh.
+          ...(existing.value.issued ? {} : { phase: 'new' as const }),
+        }
+      : {
+          stackName: input.stackName,
+          stage: input.stage,
+          project: input.project,
+          environment: input.environment,
+          executionId: input.executionId,
+          taskToken: input.taskToken,
+          phase: 'new',
+          issued: false,
+          rounds,
+          request: input.request,
+          startedAt: now().toISOString(),
+        };
+    try {
+      const etag = await persist(deps, record, existing?.etag);
+      const { outcome, etag: latest } = await advance({ value: record, etag }, deps);
+      if (outcome.kind !== 'waiting') await complete(record, latest, outcome, deps);
+      return outcome;
+    } catch (error) {
+      if (error instanceof ConcurrentWriteError && attempt < 5) continue;
+      throw error;
+    }
+  }
+}
+
+/**
+ * Reacts to a stack reaching a final status: advances the stored record (which may start the next
+ * operation, e.g. the create after a delete) and completes the task when the stack is done.
+ */
+export async function onStackFinalStatus(
+  stackName: string,
+  clientRequestToken: string | undefined,
+  deps: DriverDeps,
+): Promise<Outcome | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const stored = await getJson<CallbackRecord>(deps.s3, deps.bucket, callbackKey(stackName));
+    if (!stored) {
+      deps.logger.info('No task waits for this stack', { stackName });
+      return undefined;
+    }
+    const record = stored.value;
+    // An event of an older operation (e.g. the one we waited for) says nothing about ours.
+    if (
+      record.phase === 'applying' &&
+      record.clientRequestToken &&
+      clientRequestToken &&
+      clientRequestToken !== record.clientRequestToken
+    ) {
+      deps.logger.info('Event belongs to another operation', { stackName });
+      return { kind: 'waiting' };
+    }
+    try {
+      const { outcome, etag } = await advance(stored, deps);
+      if (outcome.kind !== 'waiting') await complete(record, etag, outcome, deps);
+      return outcome;
+    } catch (error) {
+      if (error instanceof ConcurrentWriteError && attempt < 5) continue;
+      throw error;
+    }
+  }
+}
+
+/**
+ * The schedule's sweep: moves every waiting record on by describing its stack, so a lost Stack
+ * Status Change event costs at most one schedule period and no state transition. The task
+ * timeouts remain as the last, bounded resort.
+ */
+export async function sweepWaitingStacks(deps: DriverDeps): Promise<{ checked: number; completed: number }> {
+  let checked = 0;
+  let completed = 0;
+  let token: string | undefined;
+  do {
+    const page = await deps.s3.send(
+      new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: 'callbacks/', ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? []) {
+      const name = /^callbacks\/(.+)\.json$/.exec(object.Key ?? '')?.[1];
+      if (!name) continue;
+      checked++;
+      try {
+        const outcome = await onStackFinalStatus(name, undefined, deps);
+        if (outcome && outcome.kind !== 'waiting') completed++;
+      } catch (error) {
+        deps.logger.error('Sweep could not move a waiting stack on', {
+          stackName: name,
+          error: error as Error,
+        });
+      }
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  deps.logger.info('Swept waiting stacks', { checked, completed });
+  return { checked, completed };
+}

@@ -1,0 +1,86 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { handler } from '#functions/load-manifest/index.ts';
+import { s3 } from '#shared/aws.ts';
+import { FakeS3 } from '#test/helpers/fake-s3.ts';
+import { loadEvent } from '#test/helpers/fixtures.ts';
+import { ACME_MANIFEST } from '#test/helpers/manifests.ts';
+
+const s3Mock = mockClient(s3);
+let bucket: FakeS3;
+
+function eventFor(key: string, text: string) {
+  const versionId = bucket.seed(key, text);
+  const event = loadEvent('aws.s3/object-created');
+  event.detail.object.key = key;
+  event.detail.object['version-id'] = versionId;
+  return event;
+}
+
+beforeEach(() => {
+  s3Mock.reset();
+  bucket = new FakeS3(s3Mock);
+});
+
+describe('load-manifest', () => {
+  it('reads exactly the version the event names and returns the validated manifest', async () => {
+    // Prepare
+    const event = eventFor('manifests/acme-production.yaml', ACME_MANIFEST);
+    bucket.seed('manifests/acme-production.yaml', 'version: 1\nproject: acme\nenvironment: staging\n');
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(s3Mock).toHaveReceivedCommandWith(GetObjectCommand, {
+      Key: 'manifests/acme-production.yaml',
+      VersionId: event.detail.object['version-id'],
+    });
+    expect(result).toMatchObject({ ok: true, project: 'acme', environment: 'production', versionId: 'v1' });
+    expect(result.ok && result.manifest.database.readers).toBe(1);
+  });
+
+  it('lists every problem of an invalid manifest with its line', async () => {
+    // Prepare
+    const event = eventFor(
+      'manifests/acme-production.yaml',
+      'version: 1\nproject: acme\nenvironment: production\nnetwork:\n  cidr: 10.0.0.0/33\n  natGateways: some\n',
+    );
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems.map((p) => [p.path, p.line])).toEqual([
+      ['network.cidr', 5],
+      ['network.natGateways', 6],
+    ]);
+  });
+
+  it('rejects a key that names no project without reading it', async () => {
+    // Prepare
+    const event = eventFor('manifests/acme.yaml', ACME_MANIFEST);
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, key: 'manifests/acme.yaml' });
+    expect(s3Mock).not.toHaveReceivedCommand(GetObjectCommand);
+  });
+
+  it('rejects a manifest whose project differs from its file name', async () => {
+    // Prepare
+    const event = eventFor('manifests/shop-production.yaml', ACME_MANIFEST);
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, project: 'shop', environment: 'production' });
+    expect(result.ok ? '' : result.problems[0]?.message).toContain('declares acme-production');
+  });
+});

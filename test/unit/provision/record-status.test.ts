@@ -1,0 +1,186 @@
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { events, s3, sqs } from '#shared/aws.ts';
+import { statusKey } from '#shared/naming.ts';
+import { describeFailure } from '#shared/provision/record.ts';
+import type { StatusDocument } from '#shared/status.ts';
+import { FakeS3 } from '#test/helpers/fake-s3.ts';
+
+const s3Mock = mockClient(s3);
+const eventsMock = mockClient(events);
+const sqsMock = mockClient(sqs);
+let bucket: FakeS3;
+let handler: typeof import('#functions/record-status/index.ts')['handler'];
+const identity = {
+  project: 'acme',
+  environment: 'production',
+  executionId: 'arn:aws:states:eu-west-1:123456789012:execution:stackdrop-provision:run-1',
+};
+const doc = () => bucket.json<StatusDocument>(statusKey('acme', 'production'));
+
+beforeAll(async () => {
+  process.env.STATE_BUCKET = 'stackdrop-bucket';
+  ({ handler } = await import('#functions/record-status/index.ts'));
+});
+
+beforeEach(() => {
+  s3Mock.reset();
+  eventsMock.reset();
+  sqsMock.reset();
+  bucket = new FakeS3(s3Mock);
+  eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
+});
+
+describe('record-status', () => {
+  it('marks provisioning started with the manifest version and clears the previous error', async () => {
+    // Prepare
+    await handler({
+      ...identity,
+      action: 'failed',
+      stage: 'network',
+      error: { Error: 'Boom', Cause: 'bad' },
+    });
+
+    // Act
+    await handler({ ...identity, action: 'started', key: 'manifests/acme-production.yaml', versionId: 'v9' });
+
+    // Assess
+    expect(doc()).toMatchObject({
+      phase: 'provisioning',
+      manifest: { key: 'manifests/acme-production.yaml', versionId: 'v9' },
+      executionArn: identity.executionId,
+    });
+    expect(doc()?.error).toBeUndefined();
+  });
+
+  it('records ready with every stage output and the short names, and emits Provisioning Succeeded', async () => {
+    // Act
+    await handler({
+      ...identity,
+      action: 'succeeded',
+      stacks: {
+        network: {
+          stage: 'network',
+          stackName: 'n',
+          status: 'CREATE_COMPLETE',
+          operation: 'create',
+          outputs: { VpcId: 'vpc-1' },
+        },
+        database: {
+          stage: 'database',
+          stackName: 'd',
+          status: 'CREATE_COMPLETE',
+          operation: 'create',
+          outputs: { WriterEndpoint: 'db.example' },
+        },
+        edge: {
+          stage: 'edge',
+          stackName: 'e',
+          status: 'CREATE_COMPLETE',
+          operation: 'create',
+          outputs: { Url: 'http://alb', LoadBalancerDnsName: 'alb' },
+        },
+      },
+    });
+
+    // Assess
+    expect(doc()?.phase).toBe('ready');
+    expect(doc()?.outputs).toEqual({
+      VpcId: 'vpc-1',
+      WriterEndpoint: 'db.example',
+      Url: 'http://alb',
+      LoadBalancerDnsName: 'alb',
+      url: 'http://alb',
+      albDnsName: 'alb',
+      dbEndpoint: 'db.example',
+    });
+    expect(eventsMock).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [expect.objectContaining({ Source: 'stackdrop', DetailType: 'Provisioning Succeeded' })],
+    });
+    expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
+  });
+
+  it('names the stage, status, first failed resource and reason of a failed stack', async () => {
+    // Prepare
+    const cause = JSON.stringify({
+      stage: 'database',
+      stackName: 'stackdrop-acme-production-database',
+      status: 'ROLLBACK_COMPLETE',
+      failedResource: 'Cluster',
+      reason: 'quota exceeded',
+    });
+
+    // Act
+    await handler({
+      ...identity,
+      action: 'failed',
+      stage: 'database',
+      error: { Error: 'StackOperationFailed', Cause: cause },
+    });
+
+    // Assess
+    expect(doc()).toMatchObject({
+      phase: 'failed',
+      error: {
+        stage: 'database',
+        code: 'ROLLBACK_COMPLETE',
+        message: 'quota exceeded',
+        failedResource: 'Cluster',
+      },
+    });
+    const detail = JSON.parse(
+      eventsMock.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!.Detail!,
+    );
+    expect(detail).toMatchObject({ project: 'acme', error: { failedResource: 'Cluster' } });
+  });
+
+  it('records an invalid manifest with every problem, and nothing when the key names no project', async () => {
+    // Act
+    await handler({
+      action: 'invalid',
+      executionId: identity.executionId,
+      loaded: {
+        ok: false,
+        project: 'acme',
+        environment: 'production',
+        key: 'manifests/acme-production.yaml',
+        versionId: 'v2',
+        problems: [{ file: 'm', line: 4, col: 3, path: 'network.cidr', message: 'bad', hint: 'fix' }],
+      },
+    });
+    const writesBefore = s3Mock.commandCalls(PutObjectCommand).length;
+    const nothing = await handler({
+      action: 'invalid',
+      executionId: identity.executionId,
+      loaded: { ok: false, key: 'manifests/x.yaml', versionId: '', problems: [] },
+    });
+
+    // Assess
+    expect(doc()?.errors).toEqual([
+      { path: 'network.cidr', message: 'bad', file: 'm', line: 4, col: 3, hint: 'fix' },
+    ]);
+    expect(doc()?.error?.code).toBe('ManifestInvalid');
+    expect(nothing.recorded).toBe(false);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(writesBefore);
+  });
+
+  it('reads a Lambda error cause without its trace', () => {
+    const failure = describeFailure('network', {
+      Error: 'MissingOutputsError',
+      Cause: JSON.stringify({
+        errorType: 'MissingOutputsError',
+        errorMessage: 'app needs network.VpcId',
+        trace: ['at x'],
+      }),
+    });
+
+    expect(failure).toEqual({
+      stage: 'network',
+      code: 'MissingOutputsError',
+      message: 'app needs network.VpcId',
+    });
+  });
+});

@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { s3 } from '#shared/aws.ts';
+import {
+  readTemplate,
+  TEMPLATE_BODY_LIMIT,
+  TemplateNotFoundError,
+  templateSource,
+} from '#shared/provision/templates.ts';
+
+const s3Mock = mockClient(s3);
+const deps = { s3, bucket: 'stackdrop-bucket' };
+
+beforeEach(() => {
+  s3Mock.reset();
+  s3Mock.on(PutObjectCommand).resolves({ ETag: '"e"' });
+});
+afterEach(() => {
+  delete process.env.TEMPLATES_DIR;
+});
+
+describe('stage templates', () => {
+  it('sends a template within the TemplateBody limit inline, without uploading it', async () => {
+    // Act
+    const source = await templateSource('templates/network.yaml', deps);
+
+    // Assess
+    expect(source).toEqual({ templateBody: readTemplate('templates/network.yaml') });
+    expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
+  });
+
+  it('reads the templates from TEMPLATES_DIR (the layer) when it holds them', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'templates-'));
+    writeFileSync(join(dir, 'network.yaml'), 'Resources: {}\n');
+    process.env.TEMPLATES_DIR = dir;
+
+    // Act
+    const source = await templateSource('templates/network.yaml', deps);
+
+    // Assess
+    expect(source).toEqual({ templateBody: 'Resources: {}\n' });
+  });
+
+  it('uploads a template over the limit once under a content address and returns its URL', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'templates-'));
+    const big = `Resources: {}\n#${'x'.repeat(TEMPLATE_BODY_LIMIT)}\n`;
+    writeFileSync(join(dir, 'app.yaml'), big);
+    process.env.TEMPLATES_DIR = dir;
+
+    // Act
+    const first = await templateSource('templates/app.yaml', deps);
+    const again = await templateSource('templates/app.yaml', deps);
+
+    // Assess
+    expect(first).toEqual(again);
+    expect(first).toEqual({
+      templateUrl: expect.stringMatching(
+        /^https:\/\/stackdrop-bucket\.s3\.eu-west-1\.amazonaws\.com\/templates\/[0-9a-f]{32}\/app\.yaml$/,
+      ),
+    });
+    expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: 'stackdrop-bucket', Body: big });
+  });
+
+  it('names a template that is nowhere to be found', () => {
+    expect(() => readTemplate('templates/nope.yaml')).toThrow(TemplateNotFoundError);
+  });
+});

@@ -1,0 +1,84 @@
+import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ACME_MANIFEST,
+  cfnMock,
+  createWorld,
+  eventsMock,
+  type World,
+} from '#test/helpers/provision-world.ts';
+
+let world: World;
+
+beforeEach(async () => {
+  world = await createWorld();
+  const provisioned = await world.run(world.upload(ACME_MANIFEST));
+  expect(provisioned.status).toBe('SUCCEEDED');
+  world.cfn.calls.length = 0;
+});
+afterEach(() => world.dispose());
+
+describe('teardown state machine (executed)', () => {
+  it('deletes app, then edge and database, then network, lifting protection only when confirmed', async () => {
+    // Act
+    const execution = await world.teardown.start({
+      project: 'acme',
+      environment: 'production',
+      confirm: 'acme',
+    }).done;
+
+    // Assess
+    expect(execution.error).toBeUndefined();
+    expect(execution.status).toBe('SUCCEEDED');
+    const calls = world.cfn.calls;
+    expect(calls[0]).toBe('DeleteStack stackdrop-acme-production-app');
+    expect(calls.slice(1, 4).sort()).toEqual([
+      'DeleteStack stackdrop-acme-production-database',
+      'DeleteStack stackdrop-acme-production-edge',
+      'UpdateTerminationProtection stackdrop-acme-production-database',
+    ]);
+    expect(calls.at(-1)).toBe('DeleteStack stackdrop-acme-production-network');
+    expect(world.status()?.phase).toBe('destroyed');
+    expect(eventsMock).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [expect.objectContaining({ DetailType: 'Teardown Succeeded' })],
+    });
+  });
+
+  it('refuses before deleting anything when the protected database lacks the confirmation, leaving the project ready', async () => {
+    // Act
+    const execution = await world.teardown.start({ project: 'acme', environment: 'production' }).done;
+
+    // Assess
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error?.name).toBe('ConfirmationRequiredError');
+    expect(cfnMock).not.toHaveReceivedCommand(DeleteStackCommand);
+    const status = world.status();
+    expect(status?.phase).toBe('ready');
+    expect(status?.error?.message).toContain('--confirm acme');
+  });
+
+  it('waits for a running provisioning to finish before deleting anything', async () => {
+    // Prepare: a slower world, and a provisioning of a changed manifest under way.
+    world.dispose();
+    world = await createWorld({ scale: 1 / 6 });
+    await world.run(world.upload(ACME_MANIFEST));
+    const provisioning = world.provision.start(
+      world.upload(ACME_MANIFEST.replace('readers: 1', 'readers: 1\n  backupRetentionDays: 14')),
+    );
+    while (!world.cfn.calls.some((c) => c.startsWith('UpdateStack'))) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+
+    // Act
+    const teardown = world.teardown.start({ project: 'acme', environment: 'production', confirm: 'acme' });
+    const [provisioned, destroyed] = await Promise.all([provisioning.done, teardown.done]);
+
+    // Assess
+    expect([provisioned.status, destroyed.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const lastUpdate = world.cfn.calls.findLastIndex((c) => c.startsWith('UpdateStack'));
+    const firstDelete = world.cfn.calls.findIndex((c) => c.startsWith('DeleteStack'));
+    expect(firstDelete).toBeGreaterThan(lastUpdate);
+    expect(world.status()?.phase).toBe('destroyed');
+  });
+});
