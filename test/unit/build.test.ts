@@ -1,0 +1,134 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  BUDGET_BYTES,
+  budgetVerdict,
+  buildOptions,
+  functionNames,
+  inlineSchemaTraitKeys,
+  KNOWN_OVERAGES,
+  ROOT,
+} from '../../scripts/build.mjs';
+
+mkdirSync(join(ROOT, 'dist'), { recursive: true });
+const scratch = mkdtempSync(join(ROOT, 'dist', '.build-test-'));
+const fixture = join(ROOT, 'test', 'fixtures', 'build', 'sdk-roundtrip.ts');
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Bundles the round-trip fixture with the shipped options (or with `extra` on top); returns the output path. */
+async function bundleFixture(label: string, extra: Record<string, unknown> = {}) {
+  const outdir = join(scratch, label);
+  await build({ ...buildOptions('fixture', outdir, extra), entryPoints: [fixture], sourcemap: false });
+  return join(outdir, 'index.mjs');
+}
+
+describe('SDK schema keys', () => {
+  it('rewrites computed keys that name module-level strings to literal keys', () => {
+    // Prepare
+    const source = [
+      'const _xN = "xmlName";',
+      'const _eQN = "ec2QueryName";',
+      'export var Tag$ = [3, n0, _T, 0, [_K], [[0, { [_eQN]: `Key`, [_xN]: _k }]]];',
+    ].join('\n');
+
+    // Act
+    const rewritten = inlineSchemaTraitKeys(source);
+
+    // Assess
+    expect(rewritten).toContain('{ "ec2QueryName": `Key`, "xmlName": _k }');
+    expect(rewritten).not.toContain('[_xN]');
+  });
+
+  it('leaves computed keys alone when their identifier is not a module-level string', () => {
+    const source = 'const _n = 3;\nexport var X$ = { [_n]: 1, [other]: 2 };';
+
+    expect(inlineSchemaTraitKeys(source)).toBe(source);
+  });
+
+  it('lets esbuild drop the EC2 schemas a function does not use', async () => {
+    // Prepare
+    const shipped = await bundleFixture('shaken');
+    const unshaken = await bundleFixture('unshaken', { plugins: [] });
+
+    // Act
+    const withRewrite = readFileSync(shipped, 'utf8');
+    const withoutRewrite = readFileSync(unshaken, 'utf8');
+
+    // Assess: WithdrawByoipCidr is an EC2 operation the fixture never calls.
+    expect(withoutRewrite).toContain('WithdrawByoipCidr');
+    expect(withRewrite).not.toContain('WithdrawByoipCidr');
+    expect(withoutRewrite.length - withRewrite.length).toBeGreaterThan(400 * 1024);
+  });
+
+  it('serializes and parses exactly like the SDK straight from node_modules', async () => {
+    // Prepare
+    const bundled = await bundleFixture('roundtrip');
+    const fromBundle = (await import(
+      pathToFileURL(bundled).href
+    )) as typeof import('#test/fixtures/build/sdk-roundtrip.ts');
+    const direct = await import('#test/fixtures/build/sdk-roundtrip.ts');
+
+    // Act
+    const [viaBundle, viaNodeModules] = await Promise.all([fromBundle.roundTrip(), direct.roundTrip()]);
+
+    // Assess
+    expect(viaBundle).toEqual(viaNodeModules);
+    expect(viaBundle.wire[0]?.body).toContain('TagSpecification.1.Tag.1.Key=stackdrop%3Amanaged');
+    expect(viaBundle.described.Reservations[0].Instances[0].Tags).toEqual([
+      { Key: 'stackdrop:expires-at', Value: '2026-11-26T09:00:00Z' },
+    ]);
+    expect(viaBundle.wire[2]?.headers).toMatchObject({
+      'if-match': '"e-1"',
+      'x-amz-meta-writer': 'record-status',
+    });
+    expect(viaBundle.got).toMatchObject({ Metadata: { writer: 'record-status' }, text: '{"phase":"ready"}' });
+  });
+});
+
+describe('bundle budget', () => {
+  it('passes a bundle within 300 KB', () => {
+    expect(budgetVerdict('deploy-router', BUDGET_BYTES)).toEqual({ ok: true, over: false });
+  });
+
+  it('fails a bundle over 300 KB that has no allowance', () => {
+    expect(budgetVerdict('deploy-router', BUDGET_BYTES + 1)).toMatchObject({ ok: false, over: true });
+  });
+
+  it('passes an allowed overage only up to its ceiling', () => {
+    const [name, allowance] = Object.entries(KNOWN_OVERAGES)[0]!;
+
+    expect(budgetVerdict(name, allowance.limitBytes)).toMatchObject({ ok: true, over: true });
+    expect(budgetVerdict(name, allowance.limitBytes + 1)).toMatchObject({ ok: false, over: true });
+  });
+
+  it('allows overages only for existing functions, each with its reason', () => {
+    const names = functionNames();
+
+    for (const [name, allowance] of Object.entries(KNOWN_OVERAGES)) {
+      expect(names).toContain(name);
+      expect(allowance.reason.length).toBeGreaterThan(20);
+      expect(allowance.limitBytes).toBeGreaterThan(BUDGET_BYTES);
+    }
+  });
+});
+
+describe('sam build through the Makefile', () => {
+  it('has a build-<LogicalId> target running scripts/build.mjs for every function in template.yaml', () => {
+    // Prepare
+    const makefile = readFileSync(join(ROOT, 'Makefile'), 'utf8');
+    const template = readFileSync(join(ROOT, 'template.yaml'), 'utf8');
+
+    for (const name of functionNames()) {
+      // Act
+      const logicalId = `${name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}Function`;
+
+      // Assess
+      expect(template).toMatch(new RegExp(`\\n  ${logicalId}:\\n    Type: AWS::Serverless::Function`));
+      expect(makefile).toContain(`build-${logicalId}:\n\t$(BUILD) ${name} --outdir "$(ARTIFACTS_DIR)"`);
+    }
+  });
+});
