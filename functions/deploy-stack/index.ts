@@ -1,4 +1,4 @@
-import { cfn, s3, sfn } from '#shared/aws.ts';
+import { cfn, rds, s3, sfn } from '#shared/aws.ts';
 import { requiredEnv } from '#shared/env.ts';
 import { logger } from '#shared/logger.ts';
 import {
@@ -33,6 +33,6 @@ export const handler = async (event: DeployStackEvent) => {
     ...('stage' in event ? { stage: event.stage } : {}),
   });
   if (event.action === 'check-teardown') return checkTeardown(event, { cfn });
-  const outcome = await runStackTask(event, { cfn, s3, sfn, logger, bucket, roleArn });
+  const outcome = await runStackTask(event, { cfn, rds, s3, sfn, logger, bucket, roleArn });
   return { outcome: outcome.kind };
 };

@@ -1,4 +1,4 @@
-import { cfn, s3, sfn } from '#shared/aws.ts';
+import { cfn, rds, s3, sfn } from '#shared/aws.ts';
 import { requiredEnv } from '#shared/env.ts';
 import { logger } from '#shared/logger.ts';
 import { parseStackName } from '#shared/naming.ts';
@@ -24,7 +24,7 @@ export interface ScheduledEvent {
   'detail-type': 'Scheduled Event';
 }
 
-const deps = () => ({ cfn, s3, sfn, logger, bucket, roleArn });
+const deps = () => ({ cfn, rds, s3, sfn, logger, bucket, roleArn });
 
 /**
  * Completes the waiting task when a stackdrop stack reaches a final status; on the schedule,

@@ -8,6 +8,7 @@ import {
   UpdateStackCommand,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
+import { ModifyDBClusterCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '#shared/logger.ts';
@@ -97,6 +98,8 @@ export const WAIT_EXHAUSTED_ERROR = 'StackWaitExhausted';
 
 export interface DriverDeps {
   cfn: CloudFormationClient;
+  /** Lifts the Aurora cluster's own deletion protection on a confirmed teardown. */
+  rds?: RDSClient;
   s3: S3Client;
   sfn: SFNClient;
   logger: Logger;
@@ -349,6 +352,20 @@ async function issue(
       new UpdateTerminationProtectionCommand({
         StackName: stack.stackId,
         EnableTerminationProtection: false,
+      }),
+    );
+  }
+  const clusterId = stack?.outputs.ClusterIdentifier;
+  if (record.stage === 'database' && request.liftTerminationProtection && clusterId) {
+    // The cluster carries DeletionProtection itself; CloudFormation would fail the delete
+    // ("Cannot delete protected Cluster"). Its DeletionPolicy still keeps a final snapshot.
+    if (!deps.rds)
+      throw new Error('Deleting the database stack needs an RDS client to lift deletion protection');
+    await deps.rds.send(
+      new ModifyDBClusterCommand({
+        DBClusterIdentifier: clusterId,
+        DeletionProtection: false,
+        ApplyImmediately: true,
       }),
     );
   }

@@ -199,6 +199,7 @@ export class FakeCloudFormation {
       templateBody?: string;
       finishInSeconds?: number;
       finalStatus?: string;
+      terminationProtection?: boolean;
     } = {},
   ): void {
     const stage = parseStackName(name)?.stage;
@@ -210,7 +211,7 @@ export class FakeCloudFormation {
       parameters: options.parameters ?? '[]',
       ...(options.templateBody ? { templateBody: options.templateBody } : {}),
       outputs: status === 'ROLLBACK_COMPLETE' ? {} : this.options.outputs(stage),
-      terminationProtection: false,
+      terminationProtection: options.terminationProtection ?? false,
       events: [],
     };
     this.stacks.set(name, stack);

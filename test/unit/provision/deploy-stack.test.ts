@@ -1,9 +1,10 @@
 import { CreateStackCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import { ModifyDBClusterCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cfn, s3, sfn } from '#shared/aws.ts';
+import { cfn, rds, s3, sfn } from '#shared/aws.ts';
 import { type Manifest, parseManifest } from '#shared/manifest/index.ts';
 import { type Stage, stackName } from '#shared/naming.ts';
 import { type CallbackRecord, callbackKey, MAX_CHECK_ROUNDS } from '#shared/provision/stack-driver.ts';
@@ -15,6 +16,7 @@ import { stageOutputs } from '#test/helpers/stage-outputs.ts';
 const s3Mock = mockClient(s3);
 const cfnMock = mockClient(cfn);
 const sfnMock = mockClient(sfn);
+const rdsMock = mockClient(rds);
 let bucket: FakeS3;
 let cloud: FakeCloudFormation;
 let handler: typeof import('#functions/deploy-stack/index.ts')['handler'];
@@ -55,6 +57,8 @@ beforeEach(() => {
   s3Mock.reset();
   cfnMock.reset();
   sfnMock.reset();
+  rdsMock.reset();
+  rdsMock.on(ModifyDBClusterCommand).resolves({});
   bucket = new FakeS3(s3Mock);
   cloud = new FakeCloudFormation(cfnMock, {
     scale: 1 / 60,
@@ -222,6 +226,51 @@ describe('deploy-stack', () => {
       protectedStacks: [stackName('acme', 'production', 'database')],
       confirmed: true,
     });
+  });
+
+  it('lifts the Aurora cluster deletion protection before deleting a confirmed database stack', async () => {
+    // Prepare
+    const database = stackName('acme', 'production', 'database');
+    cloud.seed(database, 'CREATE_COMPLETE', { terminationProtection: true });
+    const teardown = {
+      action: 'delete',
+      mode: 'start',
+      request: { project: 'acme', environment: 'production' },
+    };
+
+    // Act
+    const refused = await deploy('database', teardown);
+    const confirmed = await deploy('database', {
+      ...teardown,
+      taskToken: 'token-2',
+      request: { project: 'acme', environment: 'production', confirm: 'acme' },
+    });
+
+    // Assess
+    expect(refused).toEqual({ outcome: 'failed' });
+    expect(confirmed).toEqual({ outcome: 'waiting' });
+    expect(rdsMock).toHaveReceivedCommandTimes(ModifyDBClusterCommand, 1);
+    expect(rdsMock).toHaveReceivedCommandWith(ModifyDBClusterCommand, {
+      DBClusterIdentifier: stageOutputs('database').ClusterIdentifier,
+      DeletionProtection: false,
+      ApplyImmediately: true,
+    });
+    expect(cloud.calls.at(-1)).toBe(`DeleteStack ${database}`);
+  });
+
+  it('never touches the cluster protection when deleting any other stack', async () => {
+    // Prepare
+    cloud.seed(NETWORK, 'CREATE_COMPLETE');
+
+    // Act
+    await deploy('network', {
+      action: 'delete',
+      request: { project: 'acme', environment: 'production', confirm: 'acme' },
+    });
+
+    // Assess
+    expect(rdsMock).not.toHaveReceivedCommand(ModifyDBClusterCommand);
+    expect(cloud.calls.at(-1)).toBe(`DeleteStack ${NETWORK}`);
   });
 
   it('decides afresh when an earlier attempt stopped before confirming its CloudFormation call', async () => {

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import type { ClockSpeed } from './clock.ts';
+import { startLocalCloud } from './kernel.ts';
+
+/**
+ * `node local/cli.ts [--port 4566] [--speed instant|0|N] [--region eu-west-1] [--account 000000000000]`
+ * starts the local cloud and prints its endpoint, for `aws --endpoint-url` and AWS_ENDPOINT_URL.
+ */
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '4566' },
+    speed: { type: 'string', default: '60' },
+    region: { type: 'string', default: 'eu-west-1' },
+    account: { type: 'string', default: '000000000000' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(
+    'Usage: node local/cli.ts [--port 4566] [--speed instant|0|N] [--region eu-west-1] [--account 000000000000]\n' +
+      '  --speed  0 = manual (POST /_local/clock/advance), N = N× real time (default 60), instant = jump when idle\n',
+  );
+  process.exit(0);
+}
+
+const speed: ClockSpeed = values.speed === 'instant' ? 'instant' : Number(values.speed);
+if (speed !== 'instant' && !(Number.isFinite(speed) && speed >= 0)) {
+  process.stderr.write(`--speed must be instant or a number >= 0, got ${values.speed}\n`);
+  process.exit(2);
+}
+
+const running = await startLocalCloud({
+  port: Number(values.port),
+  speed,
+  region: values.region,
+  accountId: values.account,
+});
+process.stdout.write(
+  `local cloud listening on ${running.endpoint} (region ${values.region}, account ${values.account}, clock speed ${speed})\n` +
+    `  export AWS_ENDPOINT_URL=${running.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${values.region}\n` +
+    `  aws --endpoint-url ${running.endpoint} s3api list-buckets\n`,
+);
+
+const shutdown = () => {
+  void running.stop().then(() => process.exit(0));
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,243 @@
+/**
+ * The local cloud's virtual clock. Every simulated duration (resource creation, visibility
+ * timeouts, deployments, bastion TTLs) is a timer on this clock, never on the wall clock.
+ *
+ * Speeds:
+ * - `0` (manual): time moves only through `advance()`; for tests.
+ * - a positive number: virtual time runs that many times faster than real time (1 = real time,
+ *   600 = ten simulated minutes per second).
+ * - `'instant'`: whenever the cloud is idle (no request in flight and none for `idleMs` real
+ *   milliseconds), time jumps to the next timer.
+ */
+export type ClockSpeed = number | 'instant';
+
+export interface TimerHandle {
+  readonly due: number;
+  cancel(): void;
+}
+
+interface Timer {
+  id: number;
+  due: number;
+  fn: () => unknown;
+  cancelled: boolean;
+}
+
+export class VirtualClock {
+  #virtualAnchor: number;
+  #realAnchor: number;
+  #speed: ClockSpeed;
+  #timers: Timer[] = [];
+  #nextId = 1;
+  /** Cancels the pending real-time wake-up, if any. */
+  #realTimer: (() => void) | undefined;
+  #busy = 0;
+  #lastActivity = 0;
+  #advancing = false;
+  /** Real milliseconds of quiet before an instant clock jumps. */
+  readonly idleMs: number;
+
+  constructor(options: { start?: number | Date; speed?: ClockSpeed; idleMs?: number } = {}) {
+    const start = options.start ?? Date.now();
+    this.#virtualAnchor = typeof start === 'number' ? start : start.getTime();
+    this.#realAnchor = performance.now();
+    this.#speed = options.speed ?? 0;
+    this.idleMs = options.idleMs ?? 3;
+  }
+
+  get speed(): ClockSpeed {
+    return this.#speed;
+  }
+
+  /** Changes the speed without a jump in virtual time. */
+  setSpeed(speed: ClockSpeed): void {
+    this.#virtualAnchor = this.now();
+    this.#realAnchor = performance.now();
+    this.#speed = speed;
+    this.#reschedule();
+  }
+
+  /** Virtual time in epoch milliseconds. */
+  now(): number {
+    if (typeof this.#speed === 'number' && this.#speed > 0) {
+      return Math.floor(this.#virtualAnchor + (performance.now() - this.#realAnchor) * this.#speed);
+    }
+    return this.#virtualAnchor;
+  }
+
+  /** Virtual time as a Date. */
+  date(): Date {
+    return new Date(this.now());
+  }
+
+  /** Runs `fn` once `ms` virtual milliseconds have passed. */
+  setTimer(ms: number, fn: () => unknown): TimerHandle {
+    const timer: Timer = { id: this.#nextId++, due: this.now() + Math.max(0, ms), fn, cancelled: false };
+    this.#timers.push(timer);
+    this.#timers.sort((a, b) => a.due - b.due || a.id - b.id);
+    this.#reschedule();
+    return {
+      due: timer.due,
+      cancel: () => {
+        timer.cancelled = true;
+        this.#timers = this.#timers.filter((t) => t !== timer);
+        this.#reschedule();
+      },
+    };
+  }
+
+  /** Resolves after `ms` virtual milliseconds. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.setTimer(ms, resolve);
+    });
+  }
+
+  /** Number of timers waiting to fire. */
+  pending(): number {
+    return this.#timers.length;
+  }
+
+  /** Virtual time of the next timer, if any. */
+  nextDue(): number | undefined {
+    return this.#timers[0]?.due;
+  }
+
+  /**
+   * Moves virtual time forward by `ms`, firing every timer that falls due in order (including
+   * timers those timers set), and lets the work they start settle before the next one.
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.now() + Math.max(0, ms);
+    await this.#runUntil(target);
+    this.#jumpTo(target);
+  }
+
+  /** Fires timers one after the other until none is left (or `limit` virtual ms have passed). */
+  async runAll(limit = 7 * 24 * 3600_000): Promise<void> {
+    const target = this.now() + limit;
+    await this.#runUntil(target);
+  }
+
+  /** Marks the start of work the instant clock must wait for (e.g. an HTTP request). */
+  busy(): void {
+    this.#busy++;
+    this.#lastActivity = performance.now();
+  }
+
+  /** Marks the end of work started with `busy()`. */
+  idle(): void {
+    this.#busy = Math.max(0, this.#busy - 1);
+    this.#lastActivity = performance.now();
+    this.#reschedule();
+  }
+
+  /** Cancels every timer (used when the cloud stops). */
+  dispose(): void {
+    this.#timers = [];
+    this.#realTimer?.();
+    this.#realTimer = undefined;
+  }
+
+  async #runUntil(target: number): Promise<void> {
+    this.#advancing = true;
+    try {
+      await settle();
+      for (;;) {
+        const next = this.#timers[0];
+        if (!next || next.due > target) break;
+        this.#timers.shift();
+        this.#jumpTo(next.due);
+        await runTimer(next);
+      }
+    } finally {
+      this.#advancing = false;
+      this.#reschedule();
+    }
+  }
+
+  #jumpTo(time: number): void {
+    if (time > this.now()) {
+      this.#virtualAnchor = time;
+      this.#realAnchor = performance.now();
+    }
+  }
+
+  #reschedule(): void {
+    this.#realTimer?.();
+    this.#realTimer = undefined;
+    const next = this.#timers[0];
+    if (!next || this.#advancing) return;
+    const speed = this.#speed;
+    let delay: number;
+    if (speed === 'instant') {
+      if (this.#busy > 0) return;
+      // Wait for idleMs of quiet after the last request; with none recently, jump at once.
+      delay = Math.max(0, this.idleMs - (performance.now() - this.#lastActivity));
+    } else if (speed > 0) {
+      delay = Math.max(0, (next.due - this.now()) / speed);
+    } else {
+      return;
+    }
+    if (delay <= 0) {
+      const immediate = setImmediate(() => void this.#fireDue());
+      this.#realTimer = () => clearImmediate(immediate);
+    } else {
+      const timeout = setTimeout(() => void this.#fireDue(), Math.min(delay, 2_147_483_647));
+      this.#realTimer = () => clearTimeout(timeout);
+    }
+  }
+
+  async #fireDue(): Promise<void> {
+    this.#realTimer = undefined;
+    const next = this.#timers[0];
+    if (!next) return;
+    if (this.#speed === 'instant') {
+      if (this.#busy > 0) return;
+      this.#jumpTo(next.due);
+      this.#advancing = true;
+      try {
+        // Every timer due at this instant runs now (parallel work ending together).
+        while (this.#timers[0] && this.#timers[0].due <= next.due && this.#busy === 0) {
+          await runTimer(this.#timers.shift()!);
+        }
+      } finally {
+        this.#advancing = false;
+      }
+    } else {
+      const now = this.now();
+      this.#advancing = true;
+      try {
+        while (this.#timers[0] && this.#timers[0].due <= now) {
+          const t = this.#timers.shift()!;
+          await runTimer(t);
+        }
+      } finally {
+        this.#advancing = false;
+      }
+    }
+    this.#reschedule();
+  }
+}
+
+async function runTimer(timer: Timer): Promise<void> {
+  if (timer.cancelled) return;
+  // Not awaited: a timer may start work that itself waits on the clock.
+  try {
+    const result = timer.fn();
+    if (result instanceof Promise) result.catch(reportTimerError);
+  } catch (error) {
+    reportTimerError(error);
+  }
+  await settle();
+}
+
+function reportTimerError(error: unknown): void {
+  // A failing timer must not stop the clock; the model that set it owns the error.
+  process.emitWarning(`local cloud timer failed: ${(error as Error).stack ?? String(error)}`);
+}
+
+/** Lets promise chains and I/O callbacks started by a timer run before the next one. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}

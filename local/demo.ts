@@ -1,0 +1,294 @@
+// `npm start`: stackdrop's whole story, offline. Starts the local cloud, deploys stackdrop from
+// template.yaml (real functions, real state machines), drops the Laravel example manifest, pushes
+// an image, opens a bastion and lets the reaper end it, on simulated AWS time.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { StatusDocument } from '#shared/status.ts';
+import { REPOSITORY_ROOT, startStackdrop } from './runtime/index.ts';
+import { LocalSession, type StackProgress } from './runtime/session.ts';
+import { criticalPath, formatDuration, STAGE_ORDER } from './runtime/timeline.ts';
+
+export interface DemoOptions {
+  manifest?: string;
+  port?: number;
+  /** Keep the local cloud running after the story (to inspect it with the AWS CLI). */
+  keep?: boolean;
+  /** Show the functions' own logs. */
+  verbose?: boolean;
+  write?: (text: string) => void;
+  color?: boolean;
+}
+
+export interface DemoSummary {
+  ok: boolean;
+  provisioningMs: number;
+  deployMs: number;
+  bastionLifetimeMs: number;
+  criticalPath: string[];
+  wallMs: number;
+}
+
+const EXAMPLE = 'examples/laravel/stackdrop.yaml';
+
+function palette(color: boolean) {
+  const wrap = (open: number, close: number) => (s: string) =>
+    color ? `\u001b[${open}m${s}\u001b[${close}m` : s;
+  return {
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    cyan: wrap(36, 39),
+    yellow: wrap(33, 39),
+  };
+}
+
+/** Runs the demo story; resolves with its summary (ok = every step reached its expected end). */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
+  const wallStart = performance.now();
+  const write = options.write ?? ((text: string) => process.stdout.write(`${text}\n`));
+  const c = palette(options.color ?? false);
+  const manifestPath = resolve(REPOSITORY_ROOT, options.manifest ?? EXAMPLE);
+  const manifestText = readFileSync(manifestPath, 'utf8');
+  const project = /^project:\s*(\S+)/m.exec(manifestText)?.[1] ?? 'acme';
+  const environment = /^environment:\s*(\S+)/m.exec(manifestText)?.[1] ?? 'production';
+  const deployTag = /^\s+deployTag:\s*(\S+)/m.exec(manifestText)?.[1] ?? 'main';
+
+  write(c.bold('stackdrop — offline demo'));
+  write(
+    c.dim(
+      'Everything below runs on this machine: a local AWS (S3, SQS, EventBridge, CloudFormation, ECS, RDS, ...)',
+    ),
+  );
+  write(c.dim('with published AWS durations on a virtual clock. No AWS account, no network.'));
+  write('');
+  // Real-time budget per step of the story (each takes a second or two on the instant clock).
+  const stepTimeoutMs = 60_000;
+  const sd = await startStackdrop({
+    port: options.port ?? 0,
+    // Instant: time jumps to the next event whenever nothing is computing. (An accelerated clock
+    // would also speed up the in-process functions' own compute time, e.g. 50 ms real = 1 min at 1200×.)
+    speed: 'instant',
+    environmentOverrides: options.verbose ? {} : { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+  });
+  const session = new LocalSession(sd);
+  try {
+    const p = sd.plan;
+    write(`${c.cyan('1.')} Local cloud on ${c.bold(sd.endpoint)}; stackdrop deployed from template.yaml:`);
+    write(
+      `   ${p.functions.length} functions, ${p.stateMachines.length} state machines, ${p.rules.length} rules, ${p.queues.length} queues, ${p.eventSourceMappings.length} SQS mapping, bucket ${session.bucket}`,
+    );
+    write(c.dim(`   inspect it: aws --endpoint-url ${sd.endpoint} s3 ls s3://${session.bucket} --recursive`));
+    write('');
+
+    // 2. Provisioning.
+    const key = `manifests/${project}-${environment}.yaml`;
+    write(`${c.cyan('2.')} Drop ${options.manifest ?? EXAMPLE} → s3://${session.bucket}/${key}`);
+    const dropAt = session.now();
+    await session.dropManifest(manifestText, key);
+    const seen = new Map<string, string>();
+    const elapsed = (at: number) => `[+${formatDuration(at - dropAt, true)}]`;
+    const showProgress = async (doc: StatusDocument | undefined) => {
+      if (!doc) return;
+      const lines: Array<[string, string]> = [];
+      lines.push(['phase', `${elapsed(session.now())} phase ${c.bold(doc.phase)}`]);
+      for (const stage of STAGE_ORDER) {
+        const s = doc.stacks[stage];
+        if (!s?.stackName) continue;
+        const progress: StackProgress | undefined = await session.stackProgress(stage, s.stackName);
+        const status = progress?.status ?? s.status;
+        const counts = progress ? `${progress.complete}/${progress.total} resources` : '';
+        const paint = /FAILED|ROLLBACK/.test(status) ? c.red : /COMPLETE$/.test(status) ? c.green : c.yellow;
+        lines.push([
+          stage,
+          `${elapsed(session.now())} ${stage.padEnd(8)} ${paint(status.padEnd(22))} ${counts}`,
+        ]);
+      }
+      for (const [k, line] of lines) {
+        const key = line.replace(/^\[[^\]]*\] /, '');
+        if (seen.get(k) === key) continue;
+        seen.set(k, key);
+        write(`   ${line}`);
+      }
+    };
+    const ready = await session.waitForStatus(
+      project,
+      environment,
+      (d) => d.phase === 'ready' || d.phase === 'failed',
+      {
+        timeoutMs: stepTimeoutMs,
+        onPoll: showProgress,
+      },
+    );
+    if (ready.phase !== 'ready') {
+      write(c.red(`   provisioning failed: ${ready.error?.stage ?? ''} ${ready.error?.message ?? ''}`));
+      return finish(false, ready, undefined, undefined);
+    }
+    write('');
+    write(`${c.cyan('3.')} Outputs`);
+    write(`   URL          ${c.bold(ready.outputs.Url ?? ready.outputs.url ?? '')}`);
+    write(`   DB endpoint  ${c.bold(ready.outputs.WriterEndpoint ?? '')}`);
+    write(`   DB reader    ${ready.outputs.ReaderEndpoint ?? ''}`);
+    write(`   Repository   ${ready.outputs.RepositoryUri ?? ''}`);
+    write('');
+
+    // 4. Deploy on push.
+    const repository = ready.outputs.RepositoryName ?? `${project}-${environment}`;
+    write(
+      `${c.cyan('4.')} Push ${repository}:${deployTag} (ECR PutImage → EventBridge → deploy-router → FIFO queue → roll-service)`,
+    );
+    const pushAt = session.now();
+    const digest = await session.pushImage(repository, deployTag, 'demo-1');
+    write(`   [push +00:00] pushed ${digest.slice(0, 19)}…`);
+    const deploySeen = new Set<string>();
+    const deployed = await session.waitForStatus(
+      project,
+      environment,
+      (d) => d.deploys.some((x) => x.digest === digest && ['succeeded', 'failed'].includes(x.outcome)),
+      {
+        timeoutMs: stepTimeoutMs,
+        onPoll: (d) => {
+          const dep = d?.deploys.find((x) => x.digest === digest);
+          if (!dep) return;
+          const since = `[push +${formatDuration(session.now() - pushAt, true)}]`;
+          const note = (k: string, text: string) => {
+            if (deploySeen.has(k)) return;
+            deploySeen.add(k);
+            write(`   ${since} ${text}`);
+          };
+          if (dep.releaseTaskArn)
+            note(
+              'release',
+              `release task started (${(dep.releaseTaskArn.split('/').pop() ?? '').slice(0, 12)}…): php artisan migrate --force`,
+            );
+          if (dep.deployments && Object.keys(dep.deployments).length > 0) {
+            note('roll', `release task exited 0; rolling ${Object.keys(dep.deployments).join(', ')}`);
+          }
+        },
+      },
+    );
+    const deploy = deployed.deploys.find((x) => x.digest === digest)!;
+    const deployMs = Date.parse(deploy.finishedAt ?? deploy.startedAt) - pushAt;
+    write(
+      `   [push +${formatDuration(deployMs, true)}] rollout ${deploy.outcome === 'succeeded' ? c.green('COMPLETED') : c.red(`FAILED ${deploy.reason ?? ''}`)}`,
+    );
+    write('');
+
+    // 5. Bastion.
+    write(`${c.cyan('5.')} Open a bastion for 30 minutes (SSM access, no inbound rule), then let time pass`);
+    const openAt = session.now();
+    const opened = await session.invoke<{ instanceId: string; expiresAt: string }>('OpenBastionFunction', {
+      project,
+      environment,
+      ttlMinutes: 30,
+      access: 'ssm',
+      callerCidr: '203.0.113.10/32',
+      openedBy: 'demo',
+    });
+    if (!opened.result) {
+      write(c.red(`   open-bastion failed: ${opened.error?.errorType}: ${opened.error?.errorMessage}`));
+      return finish(false, deployed, deployMs, undefined);
+    }
+    write(`   ${opened.result.instanceId} open until ${opened.result.expiresAt}`);
+    const reaped = await session.waitForStatus(
+      project,
+      environment,
+      (d) => d.bastions.some((b) => b.instanceId === opened.result!.instanceId && b.state !== 'open'),
+      { timeoutMs: stepTimeoutMs },
+    );
+    const bastion = reaped.bastions.find((b) => b.instanceId === opened.result!.instanceId)!;
+    const lifetime = Date.parse(bastion.closedAt ?? reaped.updatedAt) - openAt;
+    write(
+      `   [+${formatDuration(lifetime, true)}] ${bastion.instanceId} ${c.green(bastion.state)} by the reaper (runs every 5 minutes)`,
+    );
+    write('');
+    return finish(deploy.outcome === 'succeeded' && bastion.state === 'expired', reaped, deployMs, lifetime);
+
+    function finish(
+      ok: boolean,
+      doc: StatusDocument,
+      deployMs: number | undefined,
+      lifetime: number | undefined,
+    ): DemoSummary {
+      const path = criticalPath(doc, dropAt);
+      const provisioningMs = path.end - dropAt;
+      write(c.bold('Summary (simulated AWS time)'));
+      for (const stage of STAGE_ORDER) {
+        const s = doc.stacks[stage];
+        if (!s?.startedAt) continue;
+        const start = Date.parse(s.startedAt) - dropAt;
+        const end = s.finishedAt ? Date.parse(s.finishedAt) - dropAt : undefined;
+        write(
+          `   ${stage.padEnd(9)} ${formatDuration(start, true)} → ${end === undefined ? '…' : formatDuration(end, true)}  ${end === undefined ? '' : formatDuration(end - start)}  ${s.status}`,
+        );
+      }
+      write(`   provisioning  ${formatDuration(provisioningMs)}   critical path: ${path.stages.join(' → ')}`);
+      if (deployMs !== undefined)
+        write(`   deploy        ${formatDuration(deployMs)}   release task + rollout of every service`);
+      if (lifetime !== undefined)
+        write(
+          `   bastion       ${formatDuration(lifetime)}   30-minute TTL, reaped on the next 5-minute sweep`,
+        );
+      const wallMs = performance.now() - wallStart;
+      write(`   real time     ${(wallMs / 1000).toFixed(1)} s`);
+      write(ok ? c.green('Demo complete.') : c.red('Demo did not complete.'));
+      return {
+        ok,
+        provisioningMs,
+        deployMs: deployMs ?? 0,
+        bastionLifetimeMs: lifetime ?? 0,
+        criticalPath: path.stages,
+        wallMs,
+      };
+    }
+  } finally {
+    if (options.keep) {
+      // From here on time runs as on AWS, so the scheduled functions do not race ahead.
+      sd.cloud.clock.setSpeed(1);
+      write('');
+      write(`The local cloud keeps running on ${sd.endpoint} (Ctrl-C to stop). Try:`);
+      write(`  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${sd.cloud.region}`);
+      write(`  aws --endpoint-url ${sd.endpoint} s3 ls s3://${session.bucket} --recursive`);
+      write(
+        `  aws --endpoint-url ${sd.endpoint} stepfunctions list-executions --state-machine-arn ${sd.outputs.ProvisionStateMachineArn}`,
+      );
+      write(
+        `  aws --endpoint-url ${sd.endpoint} cloudformation describe-stacks --query 'Stacks[].[StackName,StackStatus]'`,
+      );
+      await new Promise<void>((done) => process.once('SIGINT', () => done()));
+    }
+    session.destroy();
+    await sd.stop();
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      manifest: { type: 'string' },
+      port: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  try {
+    const summary = await runDemo({
+      manifest: values.manifest,
+      port: values.port ? Number(values.port) : undefined,
+      keep: values.keep,
+      verbose: values.verbose,
+      color,
+    });
+    process.exit(summary.ok ? 0 : 1);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    process.stderr.write(
+      e.code === 'EADDRINUSE'
+        ? `Port ${values.port} is in use; pick another with --port or leave it out.\n`
+        : `${e.stack ?? e}\n`,
+    );
+    process.exit(1);
+  }
+}

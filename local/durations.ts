@@ -1,0 +1,111 @@
+/**
+ * Simulated durations, in virtual milliseconds, taken from published AWS figures
+ * (/work/shared/reference/aws-facts.md "Typical durations"). The CloudFormation engine reads
+ * `resourceDuration()`; the service models read `serviceDurations`. Both can be overridden per
+ * cloud through `startLocalCloud({ durations })`.
+ */
+export interface ResourceDurations {
+  create: number;
+  update: number;
+  delete: number;
+}
+
+const s = 1000;
+const min = 60 * s;
+
+/** Per CloudFormation resource type. Types not listed take `defaultResourceDurations`. */
+export const resourceDurations: Record<string, ResourceDurations> = {
+  'AWS::EC2::VPC': { create: 5 * s, update: 3 * s, delete: 3 * s },
+  'AWS::EC2::Subnet': { create: 16 * s, update: 5 * s, delete: 5 * s },
+  'AWS::EC2::InternetGateway': { create: 5 * s, update: 2 * s, delete: 3 * s },
+  'AWS::EC2::VPCGatewayAttachment': { create: 15 * s, update: 15 * s, delete: 10 * s },
+  'AWS::EC2::RouteTable': { create: 5 * s, update: 2 * s, delete: 3 * s },
+  'AWS::EC2::Route': { create: 5 * s, update: 5 * s, delete: 3 * s },
+  'AWS::EC2::SubnetRouteTableAssociation': { create: 3 * s, update: 3 * s, delete: 3 * s },
+  'AWS::EC2::EIP': { create: 5 * s, update: 2 * s, delete: 5 * s },
+  'AWS::EC2::NatGateway': { create: 110 * s, update: 5 * s, delete: 60 * s },
+  'AWS::EC2::VPCEndpoint': { create: 10 * s, update: 10 * s, delete: 10 * s },
+  'AWS::EC2::SecurityGroup': { create: 5 * s, update: 3 * s, delete: 5 * s },
+  'AWS::EC2::SecurityGroupIngress': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::EC2::SecurityGroupEgress': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::EC2::FlowLog': { create: 10 * s, update: 5 * s, delete: 5 * s },
+  'AWS::EC2::Instance': { create: 30 * s, update: 30 * s, delete: 40 * s },
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': { create: 150 * s, update: 10 * s, delete: 20 * s },
+  'AWS::ElasticLoadBalancingV2::TargetGroup': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::ElasticLoadBalancingV2::Listener': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::ElasticLoadBalancingV2::ListenerRule': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::RDS::DBSubnetGroup': { create: 3 * s, update: 3 * s, delete: 3 * s },
+  'AWS::RDS::DBClusterParameterGroup': { create: 3 * s, update: 3 * s, delete: 3 * s },
+  'AWS::RDS::DBParameterGroup': { create: 3 * s, update: 3 * s, delete: 3 * s },
+  // Aurora: cluster ~3 min, instances (in parallel) ~11 min → 12–20 min in all; delete ~13 min.
+  'AWS::RDS::DBCluster': { create: 3 * min, update: 2 * min, delete: 4 * min },
+  'AWS::RDS::DBInstance': { create: 11 * min, update: 5 * min, delete: 9 * min },
+  'AWS::ECS::Cluster': { create: 5 * s, update: 3 * s, delete: 5 * s },
+  'AWS::ECS::TaskDefinition': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  // Service to steady with ALB health checks: 2.5 min+ (default checks), often 7–8.5 min.
+  'AWS::ECS::Service': { create: 150 * s, update: 150 * s, delete: 60 * s },
+  'AWS::ECR::Repository': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::S3::Bucket': { create: 3 * s, update: 3 * s, delete: 3 * s },
+  'AWS::SQS::Queue': { create: 2 * s, update: 2 * s, delete: 60 * s },
+  'AWS::IAM::Role': { create: 10 * s, update: 5 * s, delete: 5 * s },
+  'AWS::IAM::Policy': { create: 10 * s, update: 5 * s, delete: 5 * s },
+  'AWS::Logs::LogGroup': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::SecretsManager::Secret': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::ApplicationAutoScaling::ScalableTarget': { create: 5 * s, update: 5 * s, delete: 5 * s },
+  'AWS::ApplicationAutoScaling::ScalingPolicy': { create: 3 * s, update: 3 * s, delete: 3 * s },
+  'AWS::CloudWatch::Alarm': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::CertificateManager::Certificate': { create: 3 * min, update: 3 * min, delete: 10 * s },
+  'AWS::CloudFront::Distribution': { create: 5 * min, update: 5 * min, delete: 5 * min },
+  'AWS::Lambda::Function': { create: 5 * s, update: 5 * s, delete: 3 * s },
+  'AWS::Events::Rule': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::StepFunctions::StateMachine': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::CloudFormation::Stack': { create: 1 * s, update: 1 * s, delete: 1 * s },
+};
+
+export const defaultResourceDurations: ResourceDurations = { create: 2 * s, update: 2 * s, delete: 2 * s };
+
+/** Durations of service-level behaviour (not tied to a CloudFormation resource). */
+export const serviceDurations = {
+  /** EC2 instance pending → running. */
+  instanceStart: 15 * s,
+  /** EC2 instance shutting-down → terminated. */
+  instanceTerminate: 30 * s,
+  /** How long a terminated instance stays visible in DescribeInstances. */
+  terminatedVisible: 60 * min,
+  /** ECS deployment IN_PROGRESS → COMPLETED (new tasks healthy, old drained). */
+  ecsDeployment: 150 * s,
+  /** ECS deployment IN_PROGRESS → FAILED when the circuit breaker trips. */
+  ecsDeploymentFailure: 4 * min,
+  /** ECS RunTask: PROVISIONING → RUNNING. */
+  ecsTaskStart: 30 * s,
+  /** ECS RunTask: RUNNING → STOPPED (the task's own work, e.g. a migration). */
+  ecsTaskRun: 45 * s,
+  /** RDS DB instance (outside CloudFormation) creating → available. */
+  rdsInstance: 11 * min,
+} as const;
+
+export type ServiceDurations = { -readonly [K in keyof typeof serviceDurations]: number };
+
+/** Durations one cloud uses: the defaults above merged with overrides. */
+export class Durations {
+  readonly resources: Record<string, ResourceDurations>;
+  readonly service: ServiceDurations;
+
+  constructor(
+    overrides: {
+      resources?: Record<string, Partial<ResourceDurations>>;
+      service?: Partial<ServiceDurations>;
+    } = {},
+  ) {
+    this.resources = { ...resourceDurations };
+    for (const [type, d] of Object.entries(overrides.resources ?? {})) {
+      this.resources[type] = { ...(this.resources[type] ?? defaultResourceDurations), ...d };
+    }
+    this.service = { ...serviceDurations, ...overrides.service };
+  }
+
+  /** Simulated time for a CloudFormation resource operation. */
+  resource(type: string, action: keyof ResourceDurations): number {
+    return (this.resources[type] ?? defaultResourceDurations)[action];
+  }
+}

@@ -1,0 +1,475 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleAdmin } from './admin.ts';
+import { type ClockSpeed, VirtualClock } from './clock.ts';
+import { Durations, type ResourceDurations, type ServiceDurations } from './durations.ts';
+import { AwsError } from './errors.ts';
+import { EventBus } from './events/bus.ts';
+import { Faults } from './faults.ts';
+import {
+  jsonErrorBody,
+  matchRoute,
+  type RestRoute,
+  readRestJsonInput,
+  restRoutes,
+  toJsonValue,
+  writeRestJsonOutput,
+} from './protocols/json.ts';
+import {
+  awsQueryError,
+  awsQueryResponse,
+  ec2QueryError,
+  ec2QueryResponse,
+  type QueryFlavour,
+  readQueryInput,
+} from './protocols/query.ts';
+import { loadSdk, operationSchemas, sdkPackages } from './protocols/schemas.ts';
+import { Ec2Model } from './services/ec2.ts';
+import { EcrModel } from './services/ecr.ts';
+import { EcsModel } from './services/ecs.ts';
+import { Elbv2Model } from './services/elbv2.ts';
+import { eventBridgeService } from './services/eventbridge.ts';
+import { RdsModel } from './services/rds.ts';
+import { S3Model } from './services/s3.ts';
+import { SchedulerModel } from './services/scheduler.ts';
+import { SecretsManagerModel } from './services/secretsmanager.ts';
+import { SqsModel } from './services/sqs.ts';
+import { SsmModel } from './services/ssm.ts';
+import { stsService } from './services/sts.ts';
+
+export type Protocol = 'awsQuery' | 'ec2Query' | 'awsJson1_0' | 'awsJson1_1' | 'restJson' | 'restXml';
+
+/** A request as the service handlers see it. */
+export interface HttpRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+/** What an operation handler gets besides its input. */
+export interface RequestContext {
+  cloud: LocalCloud;
+  /** SigV4 signing name of the service, e.g. `cloudformation`. */
+  service: string;
+  operation: string;
+  requestId: string;
+  region: string;
+  accountId: string;
+  http: HttpRequest;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: inputs are shaped by the SDK schema of each operation.
+export type OperationHandler = (input: any, ctx: RequestContext) => unknown;
+
+/**
+ * How a service is served. For awsQuery / ec2Query / awsJson / restJson the protocol layer
+ * parses each request into the SDK's input object and renders the handler's return value (the
+ * SDK's output object) or thrown `AwsError` in the protocol's envelope. restXml services (S3)
+ * handle raw HTTP through `http`.
+ */
+export interface ServiceDefinition {
+  protocol: Protocol;
+  /** SDK v3 package whose schemas describe the operations (default: by signing name). */
+  sdkPackage?: string;
+  /** awsQuery `Version` and XML namespace of responses. */
+  version?: string;
+  xmlNamespace?: string;
+  /** awsJson `X-Amz-Target` prefix (used to route unsigned requests). */
+  targetPrefix?: string;
+  operations: Record<string, OperationHandler>;
+  /** A JSON service that also accepts the awsQuery form (SQS). */
+  queryFallback?: { version: string; xmlNamespace: string };
+  /** Raw handler for restXml services. */
+  http?: (req: HttpRequest, ctx: RequestContext) => Promise<HttpResponse> | HttpResponse;
+}
+
+export interface LocalCloudOptions {
+  region?: string;
+  accountId?: string;
+  /** Clock speed: 0 = manual (advance only), N = N× real time, 'instant' = jump when idle. */
+  speed?: ClockSpeed;
+  /** Virtual start time (default: now). */
+  startTime?: number | Date;
+  /** Instant clock: real milliseconds of quiet before time jumps to the next timer (default 3). */
+  instantIdleMs?: number;
+  durations?: { resources?: Record<string, Partial<ResourceDurations>>; service?: Partial<ServiceDurations> };
+}
+
+/** The whole offline AWS: clock, faults, event bus, service models and the protocol front end. */
+export class LocalCloud {
+  readonly region: string;
+  readonly accountId: string;
+  /** Base URL clients use (set by startLocalCloud; used in SQS queue URLs). */
+  endpoint = 'http://127.0.0.1:4566';
+  readonly clock: VirtualClock;
+  readonly faults = new Faults();
+  readonly durations: Durations;
+  readonly eventBus: EventBus;
+  readonly s3: S3Model;
+  readonly sqs: SqsModel;
+  readonly ec2: Ec2Model;
+  readonly ecs: EcsModel;
+  readonly ecr: EcrModel;
+  readonly rds: RdsModel;
+  readonly elbv2: Elbv2Model;
+  readonly ssm: SsmModel;
+  readonly secretsManager: SecretsManagerModel;
+  readonly scheduler: SchedulerModel;
+  readonly #services = new Map<string, ServiceDefinition>();
+  readonly #routes = new Map<string, RestRoute[]>();
+
+  constructor(options: LocalCloudOptions = {}) {
+    this.region = options.region ?? 'eu-west-1';
+    this.accountId = options.accountId ?? '000000000000';
+    this.clock = new VirtualClock({
+      speed: options.speed ?? 0,
+      start: options.startTime,
+      idleMs: options.instantIdleMs,
+    });
+    this.durations = new Durations(options.durations);
+    this.eventBus = new EventBus(this);
+    this.s3 = new S3Model(this);
+    this.sqs = new SqsModel(this);
+    this.ec2 = new Ec2Model(this);
+    this.ecs = new EcsModel(this);
+    this.ecr = new EcrModel(this);
+    this.rds = new RdsModel(this);
+    this.elbv2 = new Elbv2Model(this);
+    this.ssm = new SsmModel(this);
+    this.secretsManager = new SecretsManagerModel(this);
+    this.scheduler = new SchedulerModel(this);
+    this.registerService('s3', this.s3.definition());
+    this.registerService('sqs', this.sqs.definition());
+    this.registerService('ec2', this.ec2.definition());
+    this.registerService('ecs', this.ecs.definition());
+    this.registerService('ecr', this.ecr.definition());
+    this.registerService('rds', this.rds.definition());
+    this.registerService('elasticloadbalancing', this.elbv2.definition());
+    this.registerService('ssm', this.ssm.definition());
+    this.registerService('secretsmanager', this.secretsManager.definition());
+    this.registerService('scheduler', this.scheduler.definition());
+    this.registerService('events', eventBridgeService(this.eventBus));
+    this.registerService('sts', stsService(this));
+  }
+
+  /** Serves a service under its SigV4 signing name (replaces an earlier registration). */
+  registerService(signingName: string, definition: ServiceDefinition): void {
+    this.#services.set(signingName, definition);
+    this.#routes.delete(signingName);
+  }
+
+  /** The definition registered for a signing name. */
+  service(signingName: string): ServiceDefinition | undefined {
+    return this.#services.get(signingName);
+  }
+
+  /** `arn:aws:<service>:<region>:<account>:<resource>` for this cloud. */
+  arn(service: string, resource: string, options: { region?: string; account?: string } = {}): string {
+    return `arn:aws:${service}:${options.region ?? this.region}:${options.account ?? this.accountId}:${resource}`;
+  }
+
+  /** Answers one HTTP request (the server calls this; tests may too). */
+  async handle(req: HttpRequest): Promise<HttpResponse> {
+    const requestId = randomUUID();
+    if (req.path.startsWith('/_local/')) return handleAdmin(this, req);
+    const signingName = signingNameOf(req) ?? this.#guessService(req);
+    const def = this.#services.get(signingName);
+    if (!def) {
+      return {
+        statusCode: 400,
+        headers: { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId },
+        body: jsonErrorBody(
+          'UnrecognizedClientException',
+          `The local cloud does not serve "${signingName}".`,
+        ),
+      };
+    }
+    const ctx: RequestContext = {
+      cloud: this,
+      service: signingName,
+      operation: '',
+      requestId,
+      region: this.region,
+      accountId: this.accountId,
+      http: req,
+    };
+    const contentType = String(req.headers['content-type'] ?? '');
+    if (def.queryFallback && contentType.startsWith('application/x-www-form-urlencoded')) {
+      return this.#handleQuery({ ...def, ...def.queryFallback, protocol: 'awsQuery' }, 'awsQuery', req, ctx);
+    }
+    switch (def.protocol) {
+      case 'awsQuery':
+        return this.#handleQuery(def, 'awsQuery', req, ctx);
+      case 'ec2Query':
+        return this.#handleQuery(def, 'ec2Query', req, ctx);
+      case 'awsJson1_0':
+      case 'awsJson1_1':
+        return this.#handleJson(def, req, ctx);
+      case 'restJson':
+        return this.#handleRestJson(def, req, ctx);
+      case 'restXml':
+        return this.#handleRaw(def, req, ctx);
+    }
+  }
+
+  /** Routes an unsigned request: X-Amz-Target prefix, then a query API's Version / Action, else S3. */
+  #guessService(req: HttpRequest): string {
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string') {
+      const prefix = target.split('.')[0];
+      for (const [name, def] of this.#services) if (def.targetPrefix === prefix) return name;
+    }
+    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      const params = new URLSearchParams(req.body.toString('utf8'));
+      const version = params.get('Version');
+      const action = params.get('Action') ?? '';
+      const byVersion = [...this.#services].filter(
+        ([, def]) => version && (def.version === version || def.queryFallback?.version === version),
+      );
+      const byAction = (byVersion.length ? byVersion : [...this.#services]).filter(
+        ([, def]) => def.operations[action],
+      );
+      if (byAction.length > 0) return byAction[0]![0];
+    }
+    return 's3';
+  }
+
+  #throttle(ctx: RequestContext, flavour: Protocol): void {
+    if (!this.faults.takeThrottle(ctx.service, ctx.operation)) return;
+    const message = 'Rate exceeded';
+    if (ctx.service === 's3')
+      throw new AwsError('SlowDown', 'Please reduce your request rate.', { statusCode: 503 });
+    if (flavour === 'ec2Query')
+      throw new AwsError('RequestLimitExceeded', 'Request limit exceeded.', { statusCode: 503 });
+    if (flavour === 'awsQuery') throw new AwsError('Throttling', message, { statusCode: 400 });
+    throw new AwsError('ThrottlingException', message, { statusCode: 400 });
+  }
+
+  async #handleQuery(
+    def: ServiceDefinition,
+    flavour: QueryFlavour,
+    req: HttpRequest,
+    ctx: RequestContext,
+  ): Promise<HttpResponse> {
+    const params = new URLSearchParams(req.body.toString('utf8'));
+    for (const [k, v] of req.query) if (!params.has(k)) params.set(k, v);
+    const operation = params.get('Action') ?? '';
+    ctx.operation = operation;
+    const ns = def.xmlNamespace ?? '';
+    const headers = { 'Content-Type': 'text/xml', 'x-amzn-RequestId': ctx.requestId };
+    try {
+      const handler = def.operations[operation];
+      const sdk = await loadSdk(def.sdkPackage ?? sdkPackages[ctx.service] ?? '');
+      const schemas = operationSchemas(sdk, operation);
+      if (!handler || !schemas) {
+        throw new AwsError('InvalidAction', `The action ${operation} is not valid for this web service.`);
+      }
+      this.#throttle(ctx, flavour);
+      const input = readQueryInput(schemas.input, params, flavour);
+      if (flavour === 'ec2Query' && input.DryRun === true) {
+        // EC2 checks permissions and answers without acting; everything is permitted here.
+        throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', {
+          statusCode: 412,
+        });
+      }
+      const output = await handler(input, ctx);
+      const body =
+        flavour === 'ec2Query'
+          ? ec2QueryResponse(operation, schemas.output, output, ns, ctx.requestId)
+          : awsQueryResponse(operation, schemas.output, output, ns, ctx.requestId);
+      return { statusCode: 200, headers, body };
+    } catch (error) {
+      const e = asAwsError(error);
+      const body =
+        flavour === 'ec2Query'
+          ? ec2QueryError(e.code, e.message, ctx.requestId)
+          : awsQueryError(e.queryCode ?? e.code, e.message, e.senderFault, ctx.requestId, ns);
+      return { statusCode: e.statusCode, headers, body };
+    }
+  }
+
+  async #handleJson(def: ServiceDefinition, req: HttpRequest, ctx: RequestContext): Promise<HttpResponse> {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.slice(target.lastIndexOf('.') + 1);
+    ctx.operation = operation;
+    const contentType =
+      def.protocol === 'awsJson1_0' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
+    try {
+      const handler = def.operations[operation];
+      if (!handler) throw new AwsError('UnknownOperationException', `Unknown operation ${target}`);
+      this.#throttle(ctx, def.protocol);
+      let input: unknown;
+      try {
+        input = req.body.length ? JSON.parse(req.body.toString('utf8')) : {};
+      } catch {
+        throw new AwsError('SerializationException', 'Malformed JSON body');
+      }
+      const output = await handler(input, ctx);
+      return {
+        statusCode: 200,
+        headers: { 'Content-Type': contentType, 'x-amzn-RequestId': ctx.requestId },
+        body: JSON.stringify(toJsonValue(output ?? {})),
+      };
+    } catch (error) {
+      const e = asAwsError(error);
+      const headers: Record<string, string> = {
+        'Content-Type': contentType,
+        'x-amzn-RequestId': ctx.requestId,
+        'x-amzn-ErrorType': e.code,
+      };
+      if (e.queryCode)
+        headers['x-amzn-query-error'] = `${e.queryCode};${e.senderFault ? 'Sender' : 'Receiver'}`;
+      return { statusCode: e.statusCode, headers, body: jsonErrorBody(e.code, e.message, e.fields) };
+    }
+  }
+
+  async #handleRestJson(
+    def: ServiceDefinition,
+    req: HttpRequest,
+    ctx: RequestContext,
+  ): Promise<HttpResponse> {
+    try {
+      const sdk = await loadSdk(def.sdkPackage ?? sdkPackages[ctx.service] ?? '');
+      let routes = this.#routes.get(ctx.service);
+      if (!routes) {
+        routes = restRoutes(sdk).filter((r) => def.operations[r.operation]);
+        this.#routes.set(ctx.service, routes);
+      }
+      const match = matchRoute(routes, req.method, req.path, req.query);
+      if (!match)
+        throw new AwsError('UnknownOperationException', `No operation for ${req.method} ${req.path}`);
+      ctx.operation = match.route.operation;
+      const schemas = operationSchemas(sdk, ctx.operation)!;
+      this.#throttle(ctx, 'restJson');
+      const input = readRestJsonInput(schemas.input, match.labels, req.query, req.headers, req.body);
+      const output = (await def.operations[ctx.operation]!(input, ctx)) as
+        | Record<string, unknown>
+        | undefined;
+      const res = writeRestJsonOutput(schemas.output, output, match.route.successCode);
+      return { ...res, headers: { ...res.headers, 'x-amzn-RequestId': ctx.requestId } };
+    } catch (error) {
+      const e = asAwsError(error);
+      return {
+        statusCode: e.statusCode,
+        headers: {
+          'Content-Type': 'application/json',
+          'x-amzn-RequestId': ctx.requestId,
+          'x-amzn-ErrorType': e.code,
+        },
+        body: JSON.stringify({ message: e.message, ...e.fields }),
+      };
+    }
+  }
+
+  async #handleRaw(def: ServiceDefinition, req: HttpRequest, ctx: RequestContext): Promise<HttpResponse> {
+    if (!def.http) throw new Error(`service ${ctx.service} has no http handler`);
+    return def.http(req, ctx);
+  }
+}
+
+/** Wraps anything thrown by a handler as an AwsError (unexpected ones become 500s). */
+export function asAwsError(error: unknown): AwsError {
+  if (error instanceof AwsError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  process.emitWarning(`local cloud internal error: ${error instanceof Error ? error.stack : message}`);
+  return new AwsError('InternalFailure', message, { statusCode: 500 });
+}
+
+/** The SigV4 signing name of a request (`Credential=.../<date>/<region>/<service>/aws4_request`). */
+export function signingNameOf(req: HttpRequest): string | undefined {
+  const auth = req.headers.authorization;
+  const credential =
+    (typeof auth === 'string' ? /Credential=([^,\s]+)/.exec(auth)?.[1] : undefined) ??
+    req.query.get('X-Amz-Credential') ??
+    undefined;
+  return credential?.split('/')[3];
+}
+
+export interface RunningLocalCloud {
+  /** `http://127.0.0.1:<port>` — use as AWS_ENDPOINT_URL / --endpoint-url. */
+  endpoint: string;
+  port: number;
+  cloud: LocalCloud;
+  stop(): Promise<void>;
+}
+
+/** Starts the local cloud's HTTP server on 127.0.0.1 (port 0 = any free port). */
+export async function startLocalCloud(
+  options: LocalCloudOptions & { port?: number; host?: string } = {},
+): Promise<RunningLocalCloud> {
+  const cloud = new LocalCloud(options);
+  const server = createServer((req, res) => void serve(cloud, req, res));
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  cloud.endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    cloud,
+    stop: async () => {
+      cloud.clock.dispose();
+      cloud.eventBus.dispose();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function serve(cloud: LocalCloud, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  cloud.clock.busy();
+  try {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const response = await cloud.handle({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: decodeAwsChunked(req.headers, Buffer.concat(chunks)),
+    });
+    const body = response.body ?? '';
+    res.writeHead(response.statusCode, {
+      'Content-Length': String(Buffer.byteLength(body)),
+      ...response.headers,
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } catch (error) {
+    const e = asAwsError(error);
+    res.writeHead(500, { 'Content-Type': 'application/json' });
+    res.end(jsonErrorBody(e.code, e.message));
+  } finally {
+    cloud.clock.idle();
+  }
+}
+
+/** S3 clients may stream bodies with `aws-chunked` encoding (checksums in trailers). */
+function decodeAwsChunked(headers: IncomingHttpHeaders, body: Buffer): Buffer {
+  const encoding = String(headers['content-encoding'] ?? '');
+  const sha = String(headers['x-amz-content-sha256'] ?? '');
+  if (!encoding.includes('aws-chunked') && !sha.startsWith('STREAMING-')) return body;
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset < body.length) {
+    const lineEnd = body.indexOf('\r\n', offset);
+    if (lineEnd < 0) break;
+    const size = Number.parseInt(body.subarray(offset, lineEnd).toString('latin1').split(';')[0]!, 16);
+    if (!Number.isFinite(size) || size === 0) break;
+    parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+    offset = lineEnd + 2 + size + 2;
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,188 @@
+import {
+  CloudFormationClient,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { StatusDocument } from '#shared/status.ts';
+import type { LocalStackdrop } from './index.ts';
+
+/** Fake credentials: the local cloud accepts any signature, AWS would accept none of these. */
+export const LOCAL_CREDENTIALS = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
+
+export interface StackProgress {
+  stage: string;
+  stackName: string;
+  status: string;
+  complete: number;
+  total: number;
+}
+
+/**
+ * A user's view of an offline stackdrop: everything goes over HTTP with the real SDK clients,
+ * through the same entry points as on AWS (S3 uploads, ECR pushes, Lambda invokes), never into
+ * the state machine directly.
+ */
+export class LocalSession {
+  readonly sd: LocalStackdrop;
+  readonly s3: S3Client;
+  readonly ecr: ECRClient;
+  readonly cfn: CloudFormationClient;
+  readonly lambda: LambdaClient;
+  readonly bucket: string;
+
+  constructor(sd: LocalStackdrop) {
+    this.sd = sd;
+    const config = {
+      endpoint: sd.endpoint,
+      region: sd.cloud.region,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    };
+    this.s3 = new S3Client({ ...config, forcePathStyle: true });
+    this.ecr = new ECRClient(config);
+    this.cfn = new CloudFormationClient(config);
+    this.lambda = new LambdaClient(config);
+    this.bucket = sd.outputs.BucketName!;
+  }
+
+  /** Virtual time now (epoch ms). */
+  now(): number {
+    return this.sd.cloud.clock.now();
+  }
+
+  /**
+   * Runs a user action with the clock held still, so that it lands at the current virtual time
+   * (an instant clock would otherwise jump ahead while the request travels).
+   */
+  async act<T>(fn: () => Promise<T>): Promise<T> {
+    const clock = this.sd.cloud.clock;
+    clock.busy();
+    try {
+      return await fn();
+    } finally {
+      clock.idle();
+    }
+  }
+
+  /** Uploads a manifest as `manifests/<project>-<environment>.yaml` (what `stackdrop deploy` does). */
+  async dropManifest(text: string, key: string): Promise<string | undefined> {
+    const out = await this.act(() =>
+      this.s3.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: text, ContentType: 'application/yaml' }),
+      ),
+    );
+    return out.VersionId;
+  }
+
+  /** The project's status document, or undefined before stackdrop wrote one. */
+  async status(project: string, environment: string): Promise<StatusDocument | undefined> {
+    try {
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: `status/${project}-${environment}.json` }),
+      );
+      return JSON.parse(await out.Body!.transformToString()) as StatusDocument;
+    } catch (error) {
+      if ((error as Error).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Polls the status document (every `intervalMs` real ms) until `done` holds; calls `onChange`
+   * with each new document. Fails after `timeoutMs` real ms.
+   */
+  async waitForStatus(
+    project: string,
+    environment: string,
+    done: (doc: StatusDocument) => boolean,
+    options: {
+      timeoutMs?: number;
+      intervalMs?: number;
+      onPoll?: (doc: StatusDocument | undefined) => Promise<void> | void;
+    } = {},
+  ): Promise<StatusDocument> {
+    const deadline = performance.now() + (options.timeoutMs ?? 30_000);
+    for (;;) {
+      const doc = await this.status(project, environment);
+      await options.onPoll?.(doc);
+      if (doc && done(doc)) return doc;
+      if (performance.now() > deadline) {
+        throw new Error(
+          `timed out waiting for ${project}-${environment}; last status: ${JSON.stringify(doc)?.slice(0, 600)}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, options.intervalMs ?? 25));
+    }
+  }
+
+  /** Pushes an image (a new manifest, so a new digest) with a tag: what `docker push` ends with. */
+  async pushImage(repository: string, tag: string, label = String(this.now())): Promise<string> {
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: `sha256:${'0'.repeat(64)}`,
+        size: 2,
+      },
+      layers: [],
+      annotations: { 'org.opencontainers.image.revision': label },
+    });
+    const out = await this.act(() =>
+      this.ecr.send(
+        new PutImageCommand({ repositoryName: repository, imageManifest: manifest, imageTag: tag }),
+      ),
+    );
+    return out.image!.imageId!.imageDigest!;
+  }
+
+  /** Invokes one of stackdrop's functions by its logical id (what the CLI does for bastions). */
+  async invoke<T>(
+    logicalId: string,
+    payload: unknown,
+  ): Promise<{ result?: T; error?: { errorType: string; errorMessage: string } }> {
+    const fn = this.sd.plan.functions.find((f) => f.logicalId === logicalId);
+    if (!fn) throw new Error(`no function ${logicalId} in the template`);
+    const out = await this.act(() =>
+      this.lambda.send(
+        new InvokeCommand({ FunctionName: fn.name, Payload: Buffer.from(JSON.stringify(payload)) }),
+      ),
+    );
+    const body = JSON.parse(
+      Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8') || 'null',
+    ) as unknown;
+    if (out.FunctionError) return { error: body as { errorType: string; errorMessage: string } };
+    return { result: body as T };
+  }
+
+  /** Resource counts of a stack (complete / total), from DescribeStackResources. */
+  async stackProgress(stage: string, stackName: string): Promise<StackProgress | undefined> {
+    try {
+      const [stacks, resources] = await Promise.all([
+        this.cfn.send(new DescribeStacksCommand({ StackName: stackName })),
+        this.cfn.send(new DescribeStackResourcesCommand({ StackName: stackName })),
+      ]);
+      const list = resources.StackResources ?? [];
+      return {
+        stage,
+        stackName,
+        status: stacks.Stacks?.[0]?.StackStatus ?? 'UNKNOWN',
+        complete: list.filter((r) => /_COMPLETE$/.test(r.ResourceStatus ?? '')).length,
+        total: list.length,
+      };
+    } catch (error) {
+      if ((error as Error).name === 'ValidationError') return undefined;
+      throw error;
+    }
+  }
+
+  destroy(): void {
+    for (const c of [this.s3, this.ecr, this.cfn, this.lambda]) c.destroy();
+  }
+}
