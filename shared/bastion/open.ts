@@ -46,7 +46,7 @@ export interface OpenDeps {
   logger: Logger;
   now: () => Date;
   bucket: string;
-  /** ARN of the bastion instance profile (only AmazonSSMManagedInstanceCore). */
+  /** ARN of the bastion instance profile (Session Manager rights only). */
   instanceProfileArn: string;
   region: string;
   sleep?: (ms: number) => Promise<void>;

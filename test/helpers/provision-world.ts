@@ -1,7 +1,8 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { ModifyDBClusterCommand } from '@aws-sdk/client-rds';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { cfn, events, s3, sfn, sqs } from '#shared/aws.ts';
+import { cfn, events, rds, s3, sfn, sqs } from '#shared/aws.ts';
 import { type Stage, statusKey } from '#shared/naming.ts';
 import type { StatusDocument } from '#shared/status.ts';
 import {
@@ -34,6 +35,7 @@ export const cfnMock = mockClient(cfn);
 export const sfnMock = mockClient(sfn);
 export const eventsMock = mockClient(events);
 export const sqsMock = mockClient(sqs);
+export const rdsMock = mockClient(rds);
 
 /** Simulated durations in seconds, from reference/aws-facts.md (NAT ~2 min, Aurora ~15, ALB ~2.5, ECS ~6). */
 export const TYPICAL_SECONDS: Record<Stage, number> = { network: 180, database: 900, edge: 150, app: 360 };
@@ -63,7 +65,7 @@ export interface World {
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const scale = options.scale ?? 1 / 60;
   const factor = options.durationFactor ?? 1;
-  for (const mock of [s3Mock, cfnMock, sfnMock, eventsMock, sqsMock]) mock.reset();
+  for (const mock of [s3Mock, cfnMock, sfnMock, eventsMock, sqsMock, rdsMock]) mock.reset();
   process.env.STATE_BUCKET = BUCKET;
   process.env.CFN_ROLE_ARN = ROLE_ARN;
   process.env.DEPLOY_QUEUE_URL = DEPLOY_QUEUE_URL;
@@ -80,6 +82,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const bucket = new FakeS3(s3Mock);
   eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'message-1' });
+  rdsMock.on(ModifyDBClusterCommand).resolves({});
 
   const callbackErrors: unknown[] = [];
   const cloudFormation = new FakeCloudFormation(cfnMock, {

@@ -1,11 +1,13 @@
 import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { ModifyDBClusterCommand } from '@aws-sdk/client-rds';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ACME_MANIFEST,
   cfnMock,
   createWorld,
   eventsMock,
+  rdsMock,
   type World,
 } from '#test/helpers/provision-world.ts';
 
@@ -39,6 +41,7 @@ describe('teardown state machine (executed)', () => {
       'UpdateTerminationProtection stackdrop-acme-production-database',
     ]);
     expect(calls.at(-1)).toBe('DeleteStack stackdrop-acme-production-network');
+    expect(rdsMock).toHaveReceivedCommandWith(ModifyDBClusterCommand, { DeletionProtection: false });
     expect(world.status()?.phase).toBe('destroyed');
     expect(eventsMock).toHaveReceivedCommandWith(PutEventsCommand, {
       Entries: [expect.objectContaining({ DetailType: 'Teardown Succeeded' })],

@@ -1,0 +1,355 @@
+import type { CfnTemplate } from '#shared/cfn-yaml.ts';
+import { actionMatches, conditionValues, type SourcedStatement } from './audit.ts';
+
+/**
+ * What the CloudFormation service role must be allowed to do for each resource type the stage
+ * templates (templates/*.yaml) declare: the calls CloudFormation makes to create, update, read back,
+ * tag (stack tags propagate) and delete resources with the properties stackdrop uses. A type missing
+ * here fails the coverage test, so a new resource type cannot ship without its permissions.
+ */
+export const SERVICE_ROLE_NEEDS: Record<string, string[]> = {
+  'AWS::EC2::VPC': [
+    'ec2:CreateVpc',
+    'ec2:DeleteVpc',
+    'ec2:ModifyVpcAttribute',
+    'ec2:DescribeVpcs',
+    'ec2:DescribeVpcAttribute',
+    'ec2:CreateTags',
+    'ec2:DeleteTags',
+  ],
+  'AWS::EC2::Subnet': [
+    'ec2:CreateSubnet',
+    'ec2:DeleteSubnet',
+    'ec2:ModifySubnetAttribute',
+    'ec2:DescribeSubnets',
+    'ec2:DescribeAvailabilityZones',
+    'ec2:CreateTags',
+  ],
+  'AWS::EC2::InternetGateway': [
+    'ec2:CreateInternetGateway',
+    'ec2:DeleteInternetGateway',
+    'ec2:DescribeInternetGateways',
+    'ec2:CreateTags',
+  ],
+  'AWS::EC2::VPCGatewayAttachment': [
+    'ec2:AttachInternetGateway',
+    'ec2:DetachInternetGateway',
+    'ec2:DescribeInternetGateways',
+  ],
+  'AWS::EC2::EIP': [
+    'ec2:AllocateAddress',
+    'ec2:ReleaseAddress',
+    'ec2:DisassociateAddress',
+    'ec2:DescribeAddresses',
+    'ec2:CreateTags',
+  ],
+  'AWS::EC2::NatGateway': [
+    'ec2:CreateNatGateway',
+    'ec2:DeleteNatGateway',
+    'ec2:DescribeNatGateways',
+    'ec2:CreateTags',
+  ],
+  'AWS::EC2::RouteTable': [
+    'ec2:CreateRouteTable',
+    'ec2:DeleteRouteTable',
+    'ec2:DescribeRouteTables',
+    'ec2:CreateTags',
+  ],
+  'AWS::EC2::Route': ['ec2:CreateRoute', 'ec2:ReplaceRoute', 'ec2:DeleteRoute', 'ec2:DescribeRouteTables'],
+  'AWS::EC2::SubnetRouteTableAssociation': [
+    'ec2:AssociateRouteTable',
+    'ec2:DisassociateRouteTable',
+    'ec2:ReplaceRouteTableAssociation',
+    'ec2:DescribeRouteTables',
+  ],
+  'AWS::EC2::SecurityGroup': [
+    'ec2:CreateSecurityGroup',
+    'ec2:DeleteSecurityGroup',
+    'ec2:AuthorizeSecurityGroupIngress',
+    'ec2:AuthorizeSecurityGroupEgress',
+    'ec2:RevokeSecurityGroupIngress',
+    'ec2:RevokeSecurityGroupEgress',
+    'ec2:DescribeSecurityGroups',
+    'ec2:CreateTags',
+  ],
+  'AWS::EC2::SecurityGroupIngress': [
+    'ec2:AuthorizeSecurityGroupIngress',
+    'ec2:RevokeSecurityGroupIngress',
+    'ec2:UpdateSecurityGroupRuleDescriptionsIngress',
+    'ec2:DescribeSecurityGroupRules',
+  ],
+  'AWS::EC2::SecurityGroupEgress': [
+    'ec2:AuthorizeSecurityGroupEgress',
+    'ec2:RevokeSecurityGroupEgress',
+    'ec2:UpdateSecurityGroupRuleDescriptionsEgress',
+    'ec2:DescribeSecurityGroupRules',
+  ],
+  'AWS::EC2::VPCEndpoint': [
+    'ec2:CreateVpcEndpoint',
+    'ec2:ModifyVpcEndpoint',
+    'ec2:DeleteVpcEndpoints',
+    'ec2:DescribeVpcEndpoints',
+    'ec2:CreateTags',
+    'route53:AssociateVPCWithHostedZone',
+  ],
+  'AWS::EC2::FlowLog': [
+    'ec2:CreateFlowLogs',
+    'ec2:DeleteFlowLogs',
+    'ec2:DescribeFlowLogs',
+    'ec2:CreateTags',
+    'logs:CreateLogDelivery',
+    'logs:DeleteLogDelivery',
+    'iam:PassRole',
+  ],
+  'AWS::IAM::Role': [
+    'iam:CreateRole',
+    'iam:DeleteRole',
+    'iam:GetRole',
+    'iam:UpdateRoleDescription',
+    'iam:UpdateAssumeRolePolicy',
+    'iam:TagRole',
+    'iam:UntagRole',
+    'iam:PutRolePolicy',
+    'iam:GetRolePolicy',
+    'iam:DeleteRolePolicy',
+    'iam:ListRolePolicies',
+    'iam:ListAttachedRolePolicies',
+  ],
+  'AWS::IAM::Policy': ['iam:PutRolePolicy', 'iam:GetRolePolicy', 'iam:DeleteRolePolicy'],
+  'AWS::Logs::LogGroup': [
+    'logs:CreateLogGroup',
+    'logs:DeleteLogGroup',
+    'logs:PutRetentionPolicy',
+    'logs:DeleteRetentionPolicy',
+    'logs:DescribeLogGroups',
+    'logs:TagResource',
+    'logs:UntagResource',
+    'logs:ListTagsForResource',
+  ],
+  'AWS::ECR::Repository': [
+    'ecr:CreateRepository',
+    'ecr:DeleteRepository',
+    'ecr:DescribeRepositories',
+    'ecr:PutLifecyclePolicy',
+    'ecr:GetLifecyclePolicy',
+    'ecr:PutImageScanningConfiguration',
+    'ecr:PutImageTagMutability',
+    'ecr:TagResource',
+    'ecr:UntagResource',
+    'ecr:ListTagsForResource',
+    'ecr:BatchDeleteImage',
+  ],
+  'AWS::ECS::Cluster': [
+    'ecs:CreateCluster',
+    'ecs:DeleteCluster',
+    'ecs:UpdateCluster',
+    'ecs:PutClusterCapacityProviders',
+    'ecs:DescribeClusters',
+    'ecs:TagResource',
+    'ecs:UntagResource',
+    'iam:CreateServiceLinkedRole',
+  ],
+  'AWS::ECS::TaskDefinition': [
+    'ecs:RegisterTaskDefinition',
+    'ecs:DeregisterTaskDefinition',
+    'ecs:DescribeTaskDefinition',
+    'ecs:TagResource',
+    'iam:GetRole',
+    'iam:PassRole',
+  ],
+  'AWS::ECS::Service': [
+    'ecs:CreateService',
+    'ecs:UpdateService',
+    'ecs:DeleteService',
+    'ecs:DescribeServices',
+    'ecs:TagResource',
+    'ecs:UntagResource',
+    'elasticloadbalancing:DescribeTargetGroups',
+    'iam:CreateServiceLinkedRole',
+  ],
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': [
+    'elasticloadbalancing:CreateLoadBalancer',
+    'elasticloadbalancing:DeleteLoadBalancer',
+    'elasticloadbalancing:ModifyLoadBalancerAttributes',
+    'elasticloadbalancing:SetSecurityGroups',
+    'elasticloadbalancing:SetSubnets',
+    'elasticloadbalancing:DescribeLoadBalancers',
+    'elasticloadbalancing:DescribeLoadBalancerAttributes',
+    'elasticloadbalancing:AddTags',
+    'elasticloadbalancing:RemoveTags',
+    'iam:CreateServiceLinkedRole',
+  ],
+  'AWS::ElasticLoadBalancingV2::TargetGroup': [
+    'elasticloadbalancing:CreateTargetGroup',
+    'elasticloadbalancing:DeleteTargetGroup',
+    'elasticloadbalancing:ModifyTargetGroup',
+    'elasticloadbalancing:ModifyTargetGroupAttributes',
+    'elasticloadbalancing:DescribeTargetGroups',
+    'elasticloadbalancing:AddTags',
+  ],
+  'AWS::ElasticLoadBalancingV2::Listener': [
+    'elasticloadbalancing:CreateListener',
+    'elasticloadbalancing:DeleteListener',
+    'elasticloadbalancing:ModifyListener',
+    'elasticloadbalancing:DescribeListeners',
+    'acm:DescribeCertificate',
+  ],
+  'AWS::ElasticLoadBalancingV2::ListenerRule': [
+    'elasticloadbalancing:CreateRule',
+    'elasticloadbalancing:DeleteRule',
+    'elasticloadbalancing:ModifyRule',
+    'elasticloadbalancing:SetRulePriorities',
+    'elasticloadbalancing:DescribeRules',
+  ],
+  'AWS::S3::Bucket': [
+    's3:CreateBucket',
+    's3:DeleteBucket',
+    's3:PutEncryptionConfiguration',
+    's3:GetEncryptionConfiguration',
+    's3:PutBucketPublicAccessBlock',
+    's3:GetBucketPublicAccessBlock',
+    's3:PutBucketOwnershipControls',
+    's3:PutBucketVersioning',
+    's3:PutLifecycleConfiguration',
+    's3:PutBucketTagging',
+  ],
+  'AWS::S3::BucketPolicy': ['s3:PutBucketPolicy', 's3:GetBucketPolicy', 's3:DeleteBucketPolicy'],
+  'AWS::SQS::Queue': [
+    'sqs:CreateQueue',
+    'sqs:DeleteQueue',
+    'sqs:GetQueueUrl',
+    'sqs:GetQueueAttributes',
+    'sqs:SetQueueAttributes',
+    'sqs:TagQueue',
+    'sqs:ListQueueTags',
+  ],
+  'AWS::SQS::QueuePolicy': ['sqs:SetQueueAttributes', 'sqs:GetQueueAttributes'],
+  'AWS::RDS::DBSubnetGroup': [
+    'rds:CreateDBSubnetGroup',
+    'rds:ModifyDBSubnetGroup',
+    'rds:DeleteDBSubnetGroup',
+    'rds:DescribeDBSubnetGroups',
+    'rds:AddTagsToResource',
+    'rds:ListTagsForResource',
+  ],
+  'AWS::RDS::DBClusterParameterGroup': [
+    'rds:CreateDBClusterParameterGroup',
+    'rds:ModifyDBClusterParameterGroup',
+    'rds:DeleteDBClusterParameterGroup',
+    'rds:DescribeDBClusterParameterGroups',
+    'rds:DescribeDBClusterParameters',
+    'rds:DescribeEngineDefaultClusterParameters',
+    'rds:AddTagsToResource',
+  ],
+  'AWS::RDS::DBCluster': [
+    'rds:CreateDBCluster',
+    'rds:ModifyDBCluster',
+    'rds:DeleteDBCluster',
+    'rds:CreateDBClusterSnapshot',
+    'rds:DescribeDBClusters',
+    'rds:DescribeDBEngineVersions',
+    'rds:DescribeEvents',
+    'rds:AddTagsToResource',
+    'rds:RemoveTagsFromResource',
+    'secretsmanager:CreateSecret',
+    'secretsmanager:TagResource',
+    'kms:DescribeKey',
+    'kms:CreateGrant',
+    'iam:CreateServiceLinkedRole',
+  ],
+  'AWS::RDS::DBInstance': [
+    'rds:CreateDBInstance',
+    'rds:ModifyDBInstance',
+    'rds:RebootDBInstance',
+    'rds:DeleteDBInstance',
+    'rds:DescribeDBInstances',
+    'rds:AddTagsToResource',
+    'ec2:DescribeSubnets',
+  ],
+  'AWS::ApplicationAutoScaling::ScalableTarget': [
+    'application-autoscaling:RegisterScalableTarget',
+    'application-autoscaling:DeregisterScalableTarget',
+    'application-autoscaling:DescribeScalableTargets',
+    'application-autoscaling:TagResource',
+    'ecs:DescribeServices',
+    'ecs:UpdateService',
+    'iam:CreateServiceLinkedRole',
+  ],
+  'AWS::ApplicationAutoScaling::ScalingPolicy': [
+    'application-autoscaling:PutScalingPolicy',
+    'application-autoscaling:DeleteScalingPolicy',
+    'application-autoscaling:DescribeScalingPolicies',
+    'cloudwatch:PutMetricAlarm',
+    'cloudwatch:DescribeAlarms',
+    'cloudwatch:DeleteAlarms',
+  ],
+  'AWS::CloudWatch::Alarm': [
+    'cloudwatch:PutMetricAlarm',
+    'cloudwatch:DeleteAlarms',
+    'cloudwatch:DescribeAlarms',
+    'cloudwatch:TagResource',
+  ],
+};
+
+/** Services the stage templates pass roles to (`iam:PassedToService`), by the resource type that does. */
+export const PASS_ROLE_NEEDS: Record<string, string> = {
+  'AWS::ECS::TaskDefinition': 'ecs-tasks.amazonaws.com',
+  'AWS::EC2::FlowLog': 'vpc-flow-logs.amazonaws.com',
+};
+
+/** Service-linked roles the first stack of an account makes AWS create, by the resource type that does. */
+export const SERVICE_LINKED_ROLE_NEEDS: Record<string, string> = {
+  'AWS::ECS::Cluster': 'ecs.amazonaws.com',
+  'AWS::ECS::Service': 'ecs.amazonaws.com',
+  'AWS::RDS::DBCluster': 'rds.amazonaws.com',
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': 'elasticloadbalancing.amazonaws.com',
+  'AWS::ApplicationAutoScaling::ScalableTarget': 'ecs.application-autoscaling.amazonaws.com',
+};
+
+/** Resource types declared by a set of templates, sorted. */
+export function resourceTypes(templates: CfnTemplate[]): string[] {
+  return [
+    ...new Set(templates.flatMap((template) => Object.values(template.Resources).map((r) => r.Type))),
+  ].sort();
+}
+
+/** A `{ type, missing }` entry per resource type whose needed action no Allow statement grants. */
+export function uncoveredActions(
+  types: string[],
+  statements: SourcedStatement[],
+): { type: string; missing: string[] }[] {
+  const allows = statements.filter((s) => s.statement.Effect === 'Allow');
+  return types
+    .map((type) => {
+      const needs = SERVICE_ROLE_NEEDS[type];
+      if (!needs)
+        return { type, missing: ['(resource type unknown to SERVICE_ROLE_NEEDS: list its permissions)'] };
+      const missing = needs.filter(
+        (action) =>
+          !allows.some((s) =>
+            [s.statement.Action]
+              .flat()
+              .some((pattern) => typeof pattern === 'string' && actionMatches(pattern, action)),
+          ),
+      );
+      return { type, missing };
+    })
+    .filter((entry) => entry.missing.length > 0);
+}
+
+/** Values an action is allowed with for a condition key, across the statements that grant it. */
+export function grantedConditionValues(
+  statements: SourcedStatement[],
+  action: string,
+  key: string,
+): unknown[] {
+  return statements
+    .filter(
+      (s) =>
+        s.statement.Effect === 'Allow' &&
+        [s.statement.Action]
+          .flat()
+          .some((pattern) => typeof pattern === 'string' && actionMatches(pattern, action)),
+    )
+    .flatMap((s) => conditionValues(s.statement, key));
+}
