@@ -40,7 +40,8 @@ const running = await startLocalCloud({
 process.stdout.write(
   `local cloud listening on ${running.endpoint} (region ${values.region}, account ${values.account}, clock speed ${speed})\n` +
     `  export AWS_ENDPOINT_URL=${running.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${values.region}\n` +
-    `  aws --endpoint-url ${running.endpoint} s3api list-buckets\n`,
+    `  aws --endpoint-url ${running.endpoint} s3api list-buckets\n` +
+    `  aws --endpoint-url ${running.endpoint} cloudformation list-stacks\n`,
 );
 
 const shutdown = () => {

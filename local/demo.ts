@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { StackEvent } from '@aws-sdk/client-cloudformation';
 import type { StatusDocument } from '#shared/status.ts';
 import { REPOSITORY_ROOT, startStackdrop } from './runtime/index.ts';
-import { LocalSession, type StackProgress } from './runtime/session.ts';
+import { LocalSession } from './runtime/session.ts';
 import { criticalPath, formatDuration, STAGE_ORDER } from './runtime/timeline.ts';
 
 export interface DemoOptions {
@@ -30,6 +31,48 @@ export interface DemoSummary {
 }
 
 const EXAMPLE = 'examples/laravel/stackdrop.yaml';
+
+/** One progress line, stamped with the virtual time of the event it reports. */
+interface ProgressLine {
+  at: number;
+  /** Order among lines of the same instant: 0 phases, 1 stacks and tasks, 2 the final phase. */
+  rank: number;
+  key: string;
+  text: string;
+}
+
+/**
+ * Prints progress lines in the order their events happened, whenever a poll discovers them. A poll
+ * started at virtual time T sees every event up to T, so lines up to T are printed and later ones
+ * wait for the next poll (or the final flush): a late discovery never prints out of order.
+ */
+class Progress {
+  readonly #write: (line: ProgressLine) => void;
+  readonly #known = new Set<string>();
+  #pending: ProgressLine[] = [];
+
+  constructor(write: (line: ProgressLine) => void) {
+    this.#write = write;
+  }
+
+  /** Adds what a poll found (lines seen before are ignored) and prints everything up to `upTo`. */
+  add(lines: ProgressLine[], upTo: number): void {
+    for (const line of lines) {
+      if (this.#known.has(line.key)) continue;
+      this.#known.add(line.key);
+      this.#pending.push(line);
+    }
+    this.#pending.sort((a, b) => a.at - b.at || a.rank - b.rank);
+    const due = this.#pending.filter((l) => l.at <= upTo);
+    this.#pending = this.#pending.filter((l) => l.at > upTo);
+    for (const line of due) this.#write(line);
+  }
+
+  /** Prints every line still waiting. */
+  flush(): void {
+    this.add([], Number.POSITIVE_INFINITY);
+  }
+}
 
 function palette(color: boolean) {
   const wrap = (open: number, close: number) => (s: string) =>
@@ -87,30 +130,63 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     write(`${c.cyan('2.')} Drop ${options.manifest ?? EXAMPLE} → s3://${session.bucket}/${key}`);
     const dropAt = session.now();
     await session.dropManifest(manifestText, key);
-    const seen = new Map<string, string>();
     const elapsed = (at: number) => `[+${formatDuration(at - dropAt, true)}]`;
+    const progress = new Progress((line) => write(`   ${elapsed(line.at)} ${line.text}`));
+    const paint = (status: string) =>
+      /FAILED|ROLLBACK/.test(status) ? c.red : /COMPLETE$/.test(status) ? c.green : c.yellow;
     const showProgress = async (doc: StatusDocument | undefined) => {
+      // Everything up to this instant is in what the reads below return (status document first:
+      // a phase is recorded only after the stack events that led to it).
+      const pollAt = session.now();
       if (!doc) return;
-      const lines: Array<[string, string]> = [];
-      lines.push(['phase', `${elapsed(session.now())} phase ${c.bold(doc.phase)}`]);
+      const lines: ProgressLine[] = [];
+      for (const h of doc.history) {
+        const at = Date.parse(h.at);
+        if (at < dropAt) continue;
+        const final = h.phase === 'ready' || h.phase === 'failed';
+        lines.push({
+          at,
+          rank: final ? 2 : 0,
+          key: `phase ${h.phase} ${h.at}`,
+          text: `phase ${c.bold(h.phase)}`,
+        });
+      }
       for (const stage of STAGE_ORDER) {
-        const s = doc.stacks[stage];
-        if (!s?.stackName) continue;
-        const progress: StackProgress | undefined = await session.stackProgress(stage, s.stackName);
-        const status = progress?.status ?? s.status;
-        const counts = progress ? `${progress.complete}/${progress.total} resources` : '';
-        const paint = /FAILED|ROLLBACK/.test(status) ? c.red : /COMPLETE$/.test(status) ? c.green : c.yellow;
-        lines.push([
-          stage,
-          `${elapsed(session.now())} ${stage.padEnd(8)} ${paint(status.padEnd(22))} ${counts}`,
-        ]);
+        const stackName = doc.stacks[stage]?.stackName;
+        if (stackName) lines.push(...stackLines(stage, stackName, await session.stackEvents(stackName)));
       }
-      for (const [k, line] of lines) {
-        const key = line.replace(/^\[[^\]]*\] /, '');
-        if (seen.get(k) === key) continue;
-        seen.set(k, key);
-        write(`   ${line}`);
+      progress.add(lines, pollAt);
+    };
+    /** A line per stack status change (with its resource counts then) and per failed resource. */
+    const stackLines = (stage: string, stackName: string, events: StackEvent[]): ProgressLine[] => {
+      const resources = new Map<string, string>();
+      const lines: ProgressLine[] = [];
+      for (const e of events) {
+        const status = e.ResourceStatus ?? '';
+        const at = e.Timestamp ? new Date(e.Timestamp).getTime() : dropAt;
+        const key = `${stackName} ${e.EventId}`;
+        if (e.ResourceType === 'AWS::CloudFormation::Stack' && e.LogicalResourceId === stackName) {
+          const complete = [...resources.values()].filter((r) => r.endsWith('_COMPLETE')).length;
+          const counts = resources.size > 0 ? `${complete}/${resources.size} resources` : '';
+          lines.push({
+            at,
+            rank: 1,
+            key,
+            text: `${stage.padEnd(8)} ${paint(status)(status.padEnd(22))} ${counts}`.trimEnd(),
+          });
+          continue;
+        }
+        resources.set(e.LogicalResourceId ?? '', status);
+        if (status.endsWith('_FAILED') && !/cancelled/.test(e.ResourceStatusReason ?? '')) {
+          lines.push({
+            at,
+            rank: 1,
+            key,
+            text: `${stage.padEnd(8)} ${c.red(`${e.LogicalResourceId} ${status}`)} ${e.ResourceStatusReason ?? ''}`.trimEnd(),
+          });
+        }
       }
+      return lines;
     };
     const ready = await session.waitForStatus(
       project,
@@ -121,6 +197,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         onPoll: showProgress,
       },
     );
+    progress.flush();
     if (ready.phase !== 'ready') {
       write(c.red(`   provisioning failed: ${ready.error?.stage ?? ''} ${ready.error?.message ?? ''}`));
       return finish(false, ready, undefined, undefined);
@@ -141,38 +218,77 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     const pushAt = session.now();
     const digest = await session.pushImage(repository, deployTag, 'demo-1');
     write(`   [push +00:00] pushed ${digest.slice(0, 19)}…`);
-    const deploySeen = new Set<string>();
+    const cluster = ready.outputs.ClusterName ?? `${project}-${environment}`;
+    const deployProgress = new Progress((line) =>
+      write(`   [push +${formatDuration(line.at - pushAt, true)}] ${line.text}`),
+    );
+    const deployLines = async (d: StatusDocument | undefined): Promise<ProgressLine[]> => {
+      const dep = d?.deploys.find((x) => x.digest === digest);
+      if (!dep) return [];
+      const lines: ProgressLine[] = [];
+      if (dep.releaseTaskArn) {
+        const task = await session.task(cluster, dep.releaseTaskArn);
+        const id = (dep.releaseTaskArn.split('/').pop() ?? '').slice(0, 12);
+        const started = task?.startedAt ?? task?.createdAt;
+        if (started) {
+          lines.push({
+            at: new Date(started).getTime(),
+            rank: 1,
+            key: 'release started',
+            text: `release task started (${id}…): php artisan migrate --force`,
+          });
+        }
+        const container =
+          task?.containers?.find((x) => x.name === dep.releaseContainer) ?? task?.containers?.[0];
+        if (task?.stoppedAt && container?.exitCode !== undefined) {
+          lines.push({
+            at: new Date(task.stoppedAt).getTime(),
+            rank: 1,
+            key: 'release stopped',
+            text: `release task exited ${container.exitCode}`,
+          });
+        }
+      }
+      const rolled = Object.entries(dep.deployments ?? {});
+      const created = await Promise.all(
+        rolled.map(([service, id]) => session.deploymentCreatedAt(cluster, service, id)),
+      );
+      const first = Math.min(
+        ...created.map((at) => (at ? new Date(at).getTime() : Number.POSITIVE_INFINITY)),
+      );
+      if (Number.isFinite(first)) {
+        lines.push({
+          at: first,
+          rank: 1,
+          key: 'roll',
+          text: `rolling ${rolled.map(([service]) => service).join(', ')}`,
+        });
+      }
+      if (dep.finishedAt && ['succeeded', 'failed'].includes(dep.outcome)) {
+        lines.push({
+          at: Date.parse(dep.finishedAt),
+          rank: 2,
+          key: 'outcome',
+          text: `rollout ${dep.outcome === 'succeeded' ? c.green('COMPLETED') : c.red(`FAILED ${dep.reason ?? ''}`)}`,
+        });
+      }
+      return lines;
+    };
     const deployed = await session.waitForStatus(
       project,
       environment,
       (d) => d.deploys.some((x) => x.digest === digest && ['succeeded', 'failed'].includes(x.outcome)),
       {
         timeoutMs: stepTimeoutMs,
-        onPoll: (d) => {
-          const dep = d?.deploys.find((x) => x.digest === digest);
-          if (!dep) return;
-          const since = `[push +${formatDuration(session.now() - pushAt, true)}]`;
-          const note = (k: string, text: string) => {
-            if (deploySeen.has(k)) return;
-            deploySeen.add(k);
-            write(`   ${since} ${text}`);
-          };
-          if (dep.releaseTaskArn)
-            note(
-              'release',
-              `release task started (${(dep.releaseTaskArn.split('/').pop() ?? '').slice(0, 12)}…): php artisan migrate --force`,
-            );
-          if (dep.deployments && Object.keys(dep.deployments).length > 0) {
-            note('roll', `release task exited 0; rolling ${Object.keys(dep.deployments).join(', ')}`);
-          }
+        onPoll: async (d) => {
+          const pollAt = session.now();
+          deployProgress.add(await deployLines(d), pollAt);
         },
       },
     );
+    deployProgress.add(await deployLines(deployed), Number.POSITIVE_INFINITY);
     const deploy = deployed.deploys.find((x) => x.digest === digest)!;
     const deployMs = Date.parse(deploy.finishedAt ?? deploy.startedAt) - pushAt;
-    write(
-      `   [push +${formatDuration(deployMs, true)}] rollout ${deploy.outcome === 'succeeded' ? c.green('COMPLETED') : c.red(`FAILED ${deploy.reason ?? ''}`)}`,
-    );
     write('');
 
     // 5. Bastion.

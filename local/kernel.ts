@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './admin.ts';
 import { type ClockSpeed, VirtualClock } from './clock.ts';
+import { type CloudFormationEngine, installCloudFormation } from './cloudformation/index.ts';
 import { Durations, type ResourceDurations, type ServiceDurations } from './durations.ts';
 import { AwsError } from './errors.ts';
 import { EventBus } from './events/bus.ts';
@@ -124,6 +125,8 @@ export class LocalCloud {
   readonly ssm: SsmModel;
   readonly secretsManager: SecretsManagerModel;
   readonly scheduler: SchedulerModel;
+  /** The CloudFormation engine, served under the `cloudformation` signing name. */
+  readonly cloudformation: CloudFormationEngine;
   readonly #services = new Map<string, ServiceDefinition>();
   readonly #routes = new Map<string, RestRoute[]>();
 
@@ -159,6 +162,7 @@ export class LocalCloud {
     this.registerService('scheduler', this.scheduler.definition());
     this.registerService('events', eventBridgeService(this.eventBus));
     this.registerService('sts', stsService(this));
+    this.cloudformation = installCloudFormation(this);
   }
 
   /** Serves a service under its SigV4 signing name (replaces an earlier registration). */

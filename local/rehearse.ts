@@ -29,16 +29,16 @@ const stack = (ctx: { project: string; environment: string }, stage: string) =>
 export const FAULT_SCENARIOS: readonly FaultScenario[] = [
   {
     name: 'database fails',
-    description: "the database's subnet group is refused by RDS; the database stack rolls back",
+    description: 'RDS cannot create the Aurora cluster; the database stack rolls back',
     push: false,
     when: 'before',
     arm: (cloud, ctx) =>
       cloud.faults.failResource({
         stackName: stack(ctx, 'database'),
-        type: 'AWS::RDS::DBSubnetGroup',
+        type: 'AWS::RDS::DBCluster',
         action: 'create',
         reason:
-          "Rehearsal fault: DBSubnetGroupDoesNotCoverEnoughAZs: The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement.",
+          'Rehearsal fault: InsufficientDBClusterCapacity: Cannot create the DB cluster because of insufficient capacity in the Availability Zones of its subnet group.',
         times: 1,
       }),
   },

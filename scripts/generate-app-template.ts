@@ -232,14 +232,14 @@ function parameters(): Record<string, Record<string, unknown>> {
     },
     ReleaseCommand: {
       Type: 'String',
-      Description: `Release command run before each rollout (e.g. php artisan migrate --force), arguments joined by U+001F; empty for none.`,
+      Description: `Release command run before each rollout (e.g. php artisan migrate --force), arguments joined by ␟ (U+241F); empty for none.`,
       MaxLength: 4096,
       Default: '',
     },
     SchedulerCommand: {
       Type: 'String',
       Description:
-        'Long-running scheduler process (php artisan schedule:work), arguments joined by U+001F; empty for no scheduler.',
+        'Long-running scheduler process (php artisan schedule:work), arguments joined by ␟ (U+241F); empty for no scheduler.',
       MaxLength: 4096,
       Default: '',
     },
@@ -272,7 +272,7 @@ function parameters(): Record<string, Record<string, unknown>> {
     };
     p[`Worker${n}Command`] = {
       Type: 'String',
-      Description: `Worker slot ${n}: command, arguments joined by U+001F (e.g. php artisan queue:work --tries=3).`,
+      Description: `Worker slot ${n}: command, arguments joined by ␟ (U+241F) (e.g. php artisan queue:work --tries=3).`,
       MaxLength: 4096,
       Default: '',
     };

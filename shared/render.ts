@@ -15,10 +15,12 @@ export const MAX_ENVIRONMENT_VARIABLES = 25;
 /** Slots for the manifest's `app.secrets` entries. */
 export const MAX_SECRETS = 20;
 /**
- * Joins the arguments of a command into one parameter (`Fn::Split` takes them apart again). The
- * ASCII unit separator, made for exactly this, cannot occur in a command argument stackdrop accepts.
+ * Joins the arguments of a command into one parameter (`Fn::Split` takes them apart again):
+ * ␟ (U+241F, SYMBOL FOR UNIT SEPARATOR). Printable and legal in XML 1.0, which CloudFormation's
+ * API answers in (the ASCII unit separator U+001F is not), and absent from real commands; the
+ * manifest rules refuse an argument containing it.
  */
-export const COMMAND_DELIMITER = '\u001f';
+export const COMMAND_DELIMITER = '\u241f';
 /** What the scheduler service runs when the manifest says `scheduler: true`. */
 export const DEFAULT_SCHEDULER_COMMAND = ['php', 'artisan', 'schedule:work'];
 /** Pinned Aurora engine versions; templates/database.yaml Mappings.EngineDefaults holds the same. */
@@ -230,7 +232,7 @@ function checkRenderable(manifest: Manifest): string[] {
   ];
   for (const [path, command] of commands) {
     if (command?.some((arg) => arg.includes(COMMAND_DELIMITER))) {
-      problems.push(`${path} contains the control character U+001F`);
+      problems.push(`${path} contains ${COMMAND_DELIMITER} (U+241F), which separates command arguments`);
     }
   }
   return problems;

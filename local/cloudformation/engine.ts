@@ -196,7 +196,10 @@ function messageOf(error: unknown): string {
  */
 export class CloudFormationEngine {
   readonly cloud: LocalCloud;
-  readonly spec: CfnSpec;
+  /** The resource specification, loaded on first use (a few hundred ms). */
+  get spec(): CfnSpec {
+    return loadSpec();
+  }
   readonly stacks = new Map<string, StackRecord>();
   readonly changeSets = new Map<string, ChangeSetRecord>();
   readonly exports = new Map<string, { stackId: string; value: string }>();
@@ -207,7 +210,6 @@ export class CloudFormationEngine {
     providers: (type: string, engine: CloudFormationEngine) => ResourceProvider,
   ) {
     this.cloud = cloud;
-    this.spec = loadSpec();
     this.#providers = (type) => providers(type, this);
   }
 
@@ -806,6 +808,14 @@ export class CloudFormationEngine {
       stackName: stack.stackName,
       action: 'create',
     });
+    if (fault) {
+      // The service refuses the resource: no physical resource ever exists, so the rollback
+      // has nothing to delete (CloudFormation reports DELETE_COMPLETE at once).
+      this.#resourceEvent(stack, resource, 'CREATE_IN_PROGRESS', 'Resource creation Initiated');
+      await this.cloud.clock.sleep(this.cloud.durations.resource(planned.type, 'create'));
+      if (op.cancelled) return false;
+      return this.#failResource(stack, op, resource, 'CREATE_FAILED', fault, failures);
+    }
     let provided: ProvidedResource & { stabilize?: Promise<void> };
     try {
       provided = await this.#providers(planned.type).create({
@@ -831,7 +841,6 @@ export class CloudFormationEngine {
       return this.#failResource(stack, op, resource, 'CREATE_FAILED', messageOf(error), failures);
     }
     if (op.cancelled) return false;
-    if (fault) return this.#failResource(stack, op, resource, 'CREATE_FAILED', fault, failures);
     this.#resourceEvent(stack, resource, 'CREATE_COMPLETE');
     return true;
   }
@@ -995,6 +1004,8 @@ export class CloudFormationEngine {
       const failures: string[] = [];
       const created: string[] = [];
       const updated: string[] = [];
+      /** Updated resources whose change never reached a physical resource (refused before it was made). */
+      const unapplied = new Set<string>();
       /** Physical resources superseded by a replacement, deleted in the cleanup phase. */
       const replacedOld: ResourceRecord[] = [];
       let ok = await this.#runGraph(op, prepared.plan, async (id) => {
@@ -1002,7 +1013,11 @@ export class CloudFormationEngine {
           created.push(id);
           return this.#createResource(stack, op, id, failures);
         }
-        return this.#updateResource(stack, op, id, before.resources.get(id)!, failures, updated, replacedOld);
+        return this.#updateResource(stack, op, id, before.resources.get(id)!, failures, {
+          updated,
+          unapplied,
+          replacedOld,
+        });
       });
       let outputFailure: string | undefined;
       if (ok) {
@@ -1058,7 +1073,7 @@ export class CloudFormationEngine {
           });
           this.#resourceEvent(stack, current, 'UPDATE_IN_PROGRESS');
           await this.cloud.clock.sleep(this.cloud.durations.resource(old.type, 'update'));
-          if (!replaced) {
+          if (!replaced && !unapplied.has(id)) {
             try {
               const restored = await this.#providers(old.type).update?.(
                 this.#request(stack, current),
@@ -1106,9 +1121,9 @@ export class CloudFormationEngine {
     logicalId: string,
     old: ResourceRecord,
     failures: string[],
-    updated: string[],
-    replacedOld: ResourceRecord[],
+    track: { updated: string[]; unapplied: Set<string>; replacedOld: ResourceRecord[] },
   ): Promise<boolean> {
+    const { updated, unapplied, replacedOld } = track;
     const planned = stack.prepared.plan.get(logicalId)!;
     const resource = stack.resources.get(logicalId)!;
     resource.definition = planned.definition;
@@ -1151,10 +1166,19 @@ export class CloudFormationEngine {
         'UPDATE_IN_PROGRESS',
         'Requested update requires the creation of a new physical resource; hence creating one.',
       );
+      if (fault) {
+        // The replacement is refused: it never exists, so nothing new is deleted on rollback.
+        unapplied.add(logicalId);
+        this.#resourceEvent(stack, resource, 'UPDATE_IN_PROGRESS', 'Resource creation Initiated');
+        await this.cloud.clock.sleep(this.cloud.durations.resource(planned.type, 'create'));
+        if (op.cancelled) return false;
+        return this.#failResource(stack, op, resource, 'UPDATE_FAILED', fault, failures);
+      }
       let provided: ProvidedResource & { stabilize?: Promise<void> };
       try {
         provided = await provider.create({ ...this.#request(stack, resource), properties });
       } catch (error) {
+        unapplied.add(logicalId);
         return this.#failResource(stack, op, resource, 'UPDATE_FAILED', messageOf(error), failures);
       }
       replacedOld.push({ ...old });
@@ -1172,7 +1196,8 @@ export class CloudFormationEngine {
       this.#resourceEvent(stack, resource, 'UPDATE_IN_PROGRESS');
       await this.cloud.clock.sleep(this.cloud.durations.resource(planned.type, 'update'));
       if (op.cancelled) return false;
-      if (!fault) {
+      if (fault) unapplied.add(logicalId);
+      else {
         try {
           const provided = (await provider.update?.(this.#request(stack, resource), old.properties)) as
             | (ProvidedResource & { stabilize?: Promise<void> })

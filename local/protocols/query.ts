@@ -1,4 +1,5 @@
 import type { NormalizedSchema } from '@smithy/core/schema';
+import { AwsError } from '../errors.ts';
 
 /**
  * awsQuery and ec2Query: form-encoded requests in, XML out — the mirror image of SDK v3's
@@ -6,12 +7,44 @@ import type { NormalizedSchema } from '@smithy/core/schema';
  */
 export type QueryFlavour = 'awsQuery' | 'ec2Query';
 
+/**
+ * Characters XML 1.0 cannot carry, not even as character references: C0 controls other than tab,
+ * line feed and carriage return, U+FFFE, U+FFFF and unpaired surrogates.
+ */
+const XML_ILLEGAL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the characters XML 1.0 forbids is the point.
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const XML_ILLEGAL_ALL = new RegExp(XML_ILLEGAL.source, 'g');
+
+/** The first character of `text` that XML 1.0 cannot carry, as `U+001F`; undefined when there is none. */
+export function xmlIllegalCharacter(text: string): string | undefined {
+  const match = XML_ILLEGAL.exec(text);
+  if (!match) return undefined;
+  return `U+${match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * Refuses a request whose parameters hold characters an XML answer could not carry back, as AWS's
+ * query APIs validate input (awsQuery `ValidationError`, ec2Query `InvalidParameterValue`).
+ */
+export function checkQueryCharacters(params: URLSearchParams, flavour: QueryFlavour): void {
+  for (const [key, value] of params) {
+    const bad = xmlIllegalCharacter(key) ?? xmlIllegalCharacter(value);
+    if (bad === undefined) continue;
+    throw new AwsError(
+      flavour === 'ec2Query' ? 'InvalidParameterValue' : 'ValidationError',
+      `1 validation error detected: Value at '${key}' failed to satisfy constraint: Member must not contain the character ${bad}, which XML 1.0 does not allow`,
+    );
+  }
+}
+
 /** Parses `a=1&b.member.1=x` into the operation's input object, following the input schema. */
 export function readQueryInput(
   schema: NormalizedSchema,
   params: URLSearchParams,
   flavour: QueryFlavour,
 ): Record<string, unknown> {
+  checkQueryCharacters(params, flavour);
   const flat = new Map<string, string>();
   for (const [k, v] of params) flat.set(k, v);
   const value = readMember(schema, flat, '', flavour);
@@ -90,9 +123,13 @@ function readMember(
   return raw;
 }
 
-/** Escapes text for an XML element body or attribute. */
+/**
+ * Escapes text for an XML element body or attribute. Characters XML 1.0 cannot carry (input
+ * refuses them; this is the last guard for values made inside the local cloud) become U+FFFD.
+ */
 export function xmlEscape(text: string): string {
   return text
+    .replace(XML_ILLEGAL_ALL, '\uFFFD')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClockSpeed } from '../clock.ts';
-import { type CloudFormationEngine, installCloudFormation } from '../cloudformation/index.ts';
+import type { CloudFormationEngine } from '../cloudformation/index.ts';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../kernel.ts';
 import { SqsEventSources } from './event-sources.ts';
 import { LambdaRuntime } from './lambda.ts';
 import { type AppPlan, planFromTemplate } from './sam.ts';
+import { registerSamStack } from './sam-stack.ts';
 import { StepFunctionsRuntime } from './stepfunctions.ts';
 
 export { LambdaRuntime } from './lambda.ts';
@@ -152,9 +153,11 @@ export async function startStackdrop(
   options: DeployOptions & LocalCloudOptions & { port?: number; speed?: ClockSpeed } = {},
 ): Promise<LocalStackdrop> {
   const running = await startLocalCloud({ speed: 'instant', ...options });
-  const cloudFormation = installCloudFormation(running.cloud);
+  const cloudFormation = running.cloud.cloudformation;
   try {
     const deployment = await deployStackdrop(running.cloud, options);
+    // DescribeStacks on the SAM stack answers with its outputs, as after `sam deploy` (the CLI reads them).
+    await registerSamStack(cloudFormation, deployment.plan.stackName, deployment.outputs);
     return {
       ...deployment,
       cloud: running.cloud,

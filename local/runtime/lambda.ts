@@ -50,11 +50,13 @@ let runtimeCounter = 0;
 let hooksInstalled = false;
 
 /**
- * Gives every runtime its own instance of the project's modules (shared/*, functions/*): imports
- * made from a module loaded with `?sdrt=<n>` keep that tag, so module-scope state (SDK clients
- * bound to one local cloud's endpoint, the logger) is never shared between two runtimes in one
- * process. Packages under node_modules stay shared. No-op where `module.registerHooks` is missing
- * (then one runtime per process, which is how the CLI and the demo use it).
+ * Gives every function of every runtime its own instance of the project's modules (shared/*,
+ * functions/*), as Lambda gives each function its own process: imports made from a module loaded
+ * with `?sdrt=<n>&fn=<name>` keep that tag, so module-scope state (SDK clients bound to one local
+ * cloud's endpoint, the logger and its persistent keys) is never shared between two functions or
+ * two runtimes in one process. Packages under node_modules stay shared. No-op where
+ * `module.registerHooks` is missing, and under vitest, which loads modules itself (then one
+ * runtime per process and the functions share the project's modules).
  */
 function installIsolationHooks(rootUrl: string): void {
   const register = (module as unknown as { registerHooks?: (hooks: unknown) => void }).registerHooks;
@@ -67,7 +69,9 @@ function installIsolationHooks(rootUrl: string): void {
       nextResolve: (s: string, c: unknown) => { url: string; format?: string },
     ) {
       const result = nextResolve(specifier, context);
-      const tag = context.parentURL ? /[?&]sdrt=(\d+)/.exec(context.parentURL)?.[1] : undefined;
+      const tag = context.parentURL
+        ? /[?&](sdrt=\d+(?:&fn=[^&#]*)?)/.exec(context.parentURL)?.[1]
+        : undefined;
       if (
         !tag ||
         !result.url.startsWith(rootUrl) ||
@@ -76,7 +80,7 @@ function installIsolationHooks(rootUrl: string): void {
       ) {
         return result;
       }
-      return { ...result, url: `${result.url}?sdrt=${tag}` };
+      return { ...result, url: `${result.url}?${tag}` };
     },
   });
 }

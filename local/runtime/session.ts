@@ -1,9 +1,12 @@
 import {
   CloudFormationClient,
+  DescribeStackEventsCommand,
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
+  type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, type Task } from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { StatusDocument } from '#shared/status.ts';
@@ -34,7 +37,10 @@ export class LocalSession {
   readonly ecr: ECRClient;
   readonly cfn: CloudFormationClient;
   readonly lambda: LambdaClient;
+  readonly ecs: ECSClient;
   readonly bucket: string;
+  /** Stack events read so far, per stack name, oldest first. */
+  readonly #events = new Map<string, StackEvent[]>();
 
   constructor(sd: LocalStackdrop) {
     this.sd = sd;
@@ -48,6 +54,7 @@ export class LocalSession {
     this.ecr = new ECRClient(config);
     this.cfn = new CloudFormationClient(config);
     this.lambda = new LambdaClient(config);
+    this.ecs = new ECSClient(config);
     this.bucket = sd.outputs.BucketName!;
   }
 
@@ -182,7 +189,46 @@ export class LocalSession {
     }
   }
 
+  /**
+   * Every event of a stack so far, oldest first, from DescribeStackEvents (newest first, paged):
+   * reads only the pages newer than what an earlier call saw.
+   */
+  async stackEvents(stackName: string): Promise<StackEvent[]> {
+    const known = this.#events.get(stackName) ?? [];
+    const seen = new Set(known.map((e) => e.EventId));
+    const fresh: StackEvent[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.cfn.send(
+        new DescribeStackEventsCommand({ StackName: stackName, NextToken: token }),
+      );
+      const events = page.StackEvents ?? [];
+      const newer = events.filter((e) => !seen.has(e.EventId));
+      fresh.push(...newer);
+      token = newer.length === events.length ? page.NextToken : undefined;
+    } while (token);
+    const all = [...known, ...fresh.reverse()];
+    this.#events.set(stackName, all);
+    return all;
+  }
+
+  /** An ECS task (the release task of a deploy), or undefined when ECS does not know it. */
+  async task(cluster: string, taskArn: string): Promise<Task | undefined> {
+    const out = await this.ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] }));
+    return out.tasks?.[0];
+  }
+
+  /** When ECS created a service deployment (undefined when the service or deployment is gone). */
+  async deploymentCreatedAt(
+    cluster: string,
+    service: string,
+    deploymentId: string,
+  ): Promise<Date | undefined> {
+    const out = await this.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
+    return out.services?.[0]?.deployments?.find((d) => d.id === deploymentId)?.createdAt;
+  }
+
   destroy(): void {
-    for (const c of [this.s3, this.ecr, this.cfn, this.lambda]) c.destroy();
+    for (const c of [this.s3, this.ecr, this.cfn, this.lambda, this.ecs]) c.destroy();
   }
 }

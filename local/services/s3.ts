@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AwsError } from '../errors.ts';
 import type { HttpRequest, HttpResponse, LocalCloud, RequestContext, ServiceDefinition } from '../kernel.ts';
-import { xmlEscape } from '../protocols/query.ts';
+import { xmlEscape, xmlIllegalCharacter } from '../protocols/query.ts';
 
 const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
@@ -668,20 +668,21 @@ export class S3Model {
       contents.push(this.currentObject(bucketName, k)!);
       last = k;
     }
+    const text = listingText(q, [prefix, delimiter, after, ...keys]);
     const items = contents
       .map(
         (o) =>
-          `<Contents><Key>${xmlEscape(o.key)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(o.etag)}</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+          `<Contents><Key>${text(o.key)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(o.etag)}</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
       )
       .join('');
     const common = [...prefixes]
-      .map((p) => `<CommonPrefixes><Prefix>${xmlEscape(p)}</Prefix></CommonPrefixes>`)
+      .map((p) => `<CommonPrefixes><Prefix>${text(p)}</Prefix></CommonPrefixes>`)
       .join('');
     const paging = v2
       ? `<KeyCount>${contents.length + prefixes.size}</KeyCount>${truncated ? `<NextContinuationToken>${Buffer.from(last).toString('base64url')}</NextContinuationToken>` : ''}${q.get('continuation-token') ? `<ContinuationToken>${xmlEscape(q.get('continuation-token')!)}</ContinuationToken>` : ''}`
-      : `<Marker>${xmlEscape(after)}</Marker>${truncated ? `<NextMarker>${xmlEscape(last)}</NextMarker>` : ''}`;
+      : `<Marker>${text(after)}</Marker>${truncated ? `<NextMarker>${text(last)}</NextMarker>` : ''}`;
     return xml(
-      `<ListBucketResult xmlns="${S3_NS}"><Name>${bucketName}</Name><Prefix>${xmlEscape(prefix)}</Prefix>${delimiter ? `<Delimiter>${xmlEscape(delimiter)}</Delimiter>` : ''}<MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${paging}${items}${common}</ListBucketResult>`,
+      `<ListBucketResult xmlns="${S3_NS}"><Name>${bucketName}</Name><Prefix>${text(prefix)}</Prefix>${delimiter ? `<Delimiter>${text(delimiter)}</Delimiter>` : ''}${encodingType(q)}<MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${paging}${items}${common}</ListBucketResult>`,
     );
   }
 
@@ -689,20 +690,22 @@ export class S3Model {
     const bucket = this.bucket(bucketName);
     const prefix = q.get('prefix') ?? '';
     const entries: string[] = [];
-    for (const key of [...bucket.objects.keys()].filter((k) => k.startsWith(prefix)).sort()) {
+    const keys = [...bucket.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+    const text = listingText(q, [prefix, ...keys]);
+    for (const key of keys) {
       const versions = bucket.objects.get(key)!;
       for (let i = versions.length - 1; i >= 0; i--) {
         const v = versions[i]!;
         const latest = i === versions.length - 1;
         entries.push(
           v.deleteMarker
-            ? `<DeleteMarker><Key>${xmlEscape(key)}</Key><VersionId>${v.versionId}</VersionId><IsLatest>${latest}</IsLatest><LastModified>${v.lastModified.toISOString()}</LastModified></DeleteMarker>`
-            : `<Version><Key>${xmlEscape(key)}</Key><VersionId>${v.versionId}</VersionId><IsLatest>${latest}</IsLatest><LastModified>${v.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(v.etag)}</ETag><Size>${v.body.length}</Size><StorageClass>STANDARD</StorageClass></Version>`,
+            ? `<DeleteMarker><Key>${text(key)}</Key><VersionId>${v.versionId}</VersionId><IsLatest>${latest}</IsLatest><LastModified>${v.lastModified.toISOString()}</LastModified></DeleteMarker>`
+            : `<Version><Key>${text(key)}</Key><VersionId>${v.versionId}</VersionId><IsLatest>${latest}</IsLatest><LastModified>${v.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(v.etag)}</ETag><Size>${v.body.length}</Size><StorageClass>STANDARD</StorageClass></Version>`,
         );
       }
     }
     return xml(
-      `<ListVersionsResult xmlns="${S3_NS}"><Name>${bucketName}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${entries.join('')}</ListVersionsResult>`,
+      `<ListVersionsResult xmlns="${S3_NS}"><Name>${bucketName}</Name><Prefix>${text(prefix)}</Prefix>${encodingType(q)}<KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${entries.join('')}</ListVersionsResult>`,
     );
   }
 
@@ -719,6 +722,32 @@ export class S3Model {
     }
     return xml(`<DeleteResult xmlns="${S3_NS}">${out.join('')}</DeleteResult>`);
   }
+}
+
+/**
+ * How a listing writes keys: URL-encoded with `encoding-type=url` (as S3 does; the AWS CLI always
+ * asks for it), else XML-escaped. A key XML 1.0 cannot carry is refused without `encoding-type=url`,
+ * where S3 would send a character reference strict XML parsers reject.
+ */
+function listingText(q: URLSearchParams, values: string[]): (text: string) => string {
+  if (q.get('encoding-type') === 'url') {
+    return (text) => encodeURIComponent(text).replace(/%2F/g, '/').replace(/%20/g, '+');
+  }
+  for (const value of values) {
+    const bad = xmlIllegalCharacter(value);
+    if (bad !== undefined) {
+      throw new AwsError(
+        'InvalidArgument',
+        `A key in this listing contains ${bad}, which XML 1.0 cannot carry; list with encoding-type=url.`,
+        { fields: { ArgumentName: 'encoding-type', ArgumentValue: '' } },
+      );
+    }
+  }
+  return xmlEscape;
+}
+
+function encodingType(q: URLSearchParams): string {
+  return q.get('encoding-type') === 'url' ? '<EncodingType>url</EncodingType>' : '';
 }
 
 function operationName(

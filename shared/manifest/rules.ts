@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import { STAGES, stackName } from '../naming.ts';
+import { COMMAND_DELIMITER } from '../render.ts';
 import {
   AWS_CREDENTIAL_VARIABLES,
   BASTION_WIDEST_PREFIX,
@@ -331,6 +332,31 @@ function checkApp(app: unknown, ctx: Ctx): void {
   }
   if (isObj(app.scheduler)) checkSize(app.scheduler, ['app', 'scheduler'], ctx);
   checkEnvironment(app, ctx);
+  checkCommands(app, ctx);
+}
+
+/** Refuses arguments holding the delimiter the app template splits command parameters on. */
+function checkCommand(command: unknown, path: Path, ctx: Ctx): void {
+  if (!Array.isArray(command)) return;
+  command.forEach((arg, index) => {
+    if (!isStr(arg) || !arg.includes(COMMAND_DELIMITER)) return;
+    report(
+      ctx,
+      [...path, index],
+      `argument ${index} contains ${COMMAND_DELIMITER} (U+241F), which stackdrop uses to separate command arguments`,
+      `remove ${COMMAND_DELIMITER} from the argument; to print it, produce it at run time (e.g. printf '\\u241f')`,
+    );
+  });
+}
+
+function checkCommands(app: Obj, ctx: Ctx): void {
+  checkCommand(app.release, ['app', 'release'], ctx);
+  if (isObj(app.scheduler)) checkCommand(app.scheduler.command, ['app', 'scheduler', 'command'], ctx);
+  if (Array.isArray(app.workers)) {
+    app.workers.forEach((worker, index) => {
+      if (isObj(worker)) checkCommand(worker.command, ['app', 'workers', index, 'command'], ctx);
+    });
+  }
 }
 
 function checkBastion(bastion: unknown, ctx: Ctx): void {

@@ -307,6 +307,21 @@ describe('renderStacks', () => {
     expect(container!.Command).toEqual({ 'Fn::Split': [COMMAND_DELIMITER, { Ref: 'Worker1Command' }] });
   });
 
+  it('joins command arguments with a printable delimiter that XML 1.0 can carry', () => {
+    // Act
+    const app = byStage(
+      renderStacks(manifest({ app: { release: ['php', 'artisan', 'migrate', '--force'] } })),
+      'app',
+    );
+
+    // Assess: CloudFormation answers in XML, and XML 1.0 forbids C0 controls even as &#x1F;.
+    const release = app.parameters.ReleaseCommand!;
+    expect(release).toBe('php␟artisan␟migrate␟--force');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters XML 1.0 forbids.
+    expect(release).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/);
+    expect(COMMAND_DELIMITER).toMatch(/^\P{C}+$/u);
+  });
+
   it('runs schedule:work for the scheduler, and no scheduler when the manifest turns it off', () => {
     // Act
     const command = (scheduler: ManifestInput['app']) =>
@@ -429,7 +444,7 @@ describe('renderStacks', () => {
       `app.environment: at most ${MAX_ENVIRONMENT_VARIABLES} variables besides APP_ENV and APP_URL`,
       'app.environment.APP_ENV must be 1-64 letters, digits, dots, hyphens or underscores',
       'DB_PASSWORD is set by stackdrop (Laravel wiring) and cannot be a secret',
-      'app.workers[0].command contains the control character U+001F',
+      'app.workers[0].command contains ␟ (U+241F), which separates command arguments',
     ]);
   });
 });

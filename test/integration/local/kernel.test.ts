@@ -6,6 +6,7 @@ import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installCloudFormation } from '#local/cloudformation/index.ts';
 import { AwsError } from '#local/errors.ts';
 import { errorOf, startTestCloud } from './helpers.ts';
 
@@ -25,6 +26,25 @@ async function admin(method: string, path: string, body?: unknown) {
 }
 
 describe('service registry', () => {
+  it('serves CloudFormation from the start, with one engine per cloud', async () => {
+    // Prepare
+    const cfn = new CloudFormationClient(env.config);
+
+    // Act
+    const before = await cfn.send(new DescribeStacksCommand({}));
+    env.cloud.cloudformation.createStack({
+      StackName: 'served',
+      TemplateBody: 'Resources:\n  Queue: { Type: AWS::SQS::Queue }\n',
+    });
+    const after = await cfn.send(new DescribeStacksCommand({ StackName: 'served' }));
+
+    // Assess
+    expect(before.Stacks).toEqual([]);
+    expect(after.Stacks?.[0]?.StackStatus).toBe('CREATE_IN_PROGRESS');
+    expect(installCloudFormation(env.cloud)).toBe(env.cloud.cloudformation);
+    cfn.destroy();
+  });
+
   it('serves a registered awsQuery service in the shape the SDK parses, errors included', async () => {
     env.cloud.registerService('cloudformation', {
       protocol: 'awsQuery',

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CloudFormationEngine } from '#local/cloudformation/engine.ts';
-import { installCloudFormation } from '#local/cloudformation/index.ts';
 import { LocalCloud } from '#local/kernel.ts';
 
 let cloud: LocalCloud;
@@ -8,7 +7,7 @@ let engine: CloudFormationEngine;
 
 beforeEach(() => {
   cloud = new LocalCloud({ speed: 'instant' });
-  engine = installCloudFormation(cloud);
+  engine = cloud.cloudformation;
 });
 
 afterEach(() => {
@@ -110,6 +109,55 @@ Resources:
     expect(trail('slow')).toContain('Nat CREATE_FAILED (Resource creation cancelled)');
     expect(trail('slow')).toContain('slow ROLLBACK_IN_PROGRESS (Create timed out)');
     expect(stack.status).toBe('ROLLBACK_COMPLETE');
+  });
+
+  it('rolls back a refused creation without deleting the resource that never existed', async () => {
+    // Prepare: a deletion-protected cluster could not be deleted, were it ever created.
+    cloud.faults.failResource({ logicalId: 'Cluster', action: 'create', reason: 'no capacity' });
+
+    // Act
+    engine.createStack({
+      StackName: 'refused',
+      TemplateBody: `
+Resources:
+  Cluster:
+    Type: AWS::RDS::DBCluster
+    DeletionPolicy: Snapshot
+    Properties: { Engine: aurora-postgresql, MasterUsername: app, ManageMasterUserPassword: true, DeletionProtection: true }
+`,
+    });
+    const stack = await engine.settled('refused');
+
+    // Assess
+    expect(stack.status).toBe('ROLLBACK_COMPLETE');
+    expect(trail('refused').slice(-4)).toEqual([
+      'Cluster CREATE_FAILED (no capacity)',
+      'refused ROLLBACK_IN_PROGRESS (The following resource(s) failed to create: [Cluster]. Rollback requested by user.)',
+      'Cluster DELETE_COMPLETE',
+      'refused ROLLBACK_COMPLETE',
+    ]);
+    expect(cloud.rds.clusters.size).toBe(0);
+  });
+
+  it('rolls back a refused replacement without creating or deleting a new resource', async () => {
+    // Prepare
+    const template = (cidr: string) =>
+      `Resources:\n  Vpc: { Type: AWS::EC2::VPC, Properties: { CidrBlock: ${cidr} } }\n`;
+    engine.createStack({ StackName: 'replace', TemplateBody: template('10.4.0.0/16') });
+    await engine.settled('replace');
+    const original = engine.requireStack('replace').resources.get('Vpc')!.physicalId;
+    cloud.faults.failResource({ logicalId: 'Vpc', action: 'update', reason: 'VpcLimitExceeded' });
+
+    // Act
+    engine.updateStack({ StackName: 'replace', TemplateBody: template('10.5.0.0/16') });
+    const stack = await engine.settled('replace');
+
+    // Assess
+    expect(stack.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(stack.resources.get('Vpc')!.physicalId).toBe(original);
+    expect([...cloud.ec2.vpcs.values()].map((v) => v.CidrBlock)).toEqual(['10.4.0.0/16']);
+    const rollback = trail('replace').slice(trail('replace').indexOf('Vpc UPDATE_FAILED (VpcLimitExceeded)'));
+    expect(rollback.filter((line) => line.startsWith('Vpc DELETE'))).toEqual([]);
   });
 
   it('deletes a RetainExceptOnCreate resource on rollback but keeps it on delete', async () => {

@@ -213,6 +213,33 @@ const cases: Case[] = [
     hint: /unique name/,
   },
   {
+    rule: 'worker command arguments never hold the command delimiter',
+    change: (m) => {
+      m.app.workers[0].command = ['php', 'artisan', 'queue:work', '--name=a\u241fb'];
+    },
+    path: 'app.workers[0].command[3]',
+    message: /argument 3 contains ␟ \(U\+241F\), which stackdrop uses to separate command arguments/,
+    hint: /remove ␟ from the argument/,
+  },
+  {
+    rule: 'release arguments never hold the command delimiter',
+    change: (m) => {
+      m.app.release = ['php␟artisan', 'migrate'];
+    },
+    path: 'app.release[0]',
+    message: /argument 0 contains ␟/,
+    hint: /printf/,
+  },
+  {
+    rule: 'scheduler arguments never hold the command delimiter',
+    change: (m) => {
+      m.app.scheduler = { command: ['supercronic', '/app/cron␟tab'] };
+    },
+    path: 'app.scheduler.command[1]',
+    message: /argument 1 contains ␟/,
+    hint: /remove ␟/,
+  },
+  {
     rule: 'autoscaling min ≤ max',
     change: (m) => {
       m.app.web.autoscaling = { min: 5, max: 3 };

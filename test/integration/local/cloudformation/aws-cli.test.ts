@@ -100,6 +100,45 @@ describe('the AWS CLI against the local CloudFormation', () => {
     expect(gone.stderr).toContain('Stack with id cli does not exist');
   });
 
+  it('lists every stack with describe-stacks, command parameters joined by the ␟ delimiter included', async () => {
+    // Prepare
+    const body = JSON.stringify({
+      Parameters: { ReleaseCommand: { Type: 'String' } },
+      Resources: {
+        Queue: { Type: 'AWS::SQS::Queue' },
+      },
+    });
+    await aws(
+      'create-stack',
+      '--stack-name',
+      'commands',
+      '--template-body',
+      body,
+      '--parameters',
+      'ParameterKey=ReleaseCommand,ParameterValue=php␟artisan␟migrate␟--force',
+    );
+    const control = await aws(
+      'create-stack',
+      '--stack-name',
+      'controls',
+      '--template-body',
+      body,
+      '--parameters',
+      'ParameterKey=ReleaseCommand,ParameterValue=php\u001fartisan',
+    );
+
+    // Act
+    const listed = await aws('describe-stacks');
+
+    // Assess
+    expect(control.stderr).toContain('(ValidationError)');
+    expect(listed.code).toBe(0);
+    const stacks = JSON.parse(listed.stdout).Stacks as { StackName: string; Parameters?: unknown[] }[];
+    expect(stacks.find((s) => s.StackName === 'commands')?.Parameters).toEqual([
+      { ParameterKey: 'ReleaseCommand', ParameterValue: 'php␟artisan␟migrate␟--force' },
+    ]);
+  });
+
   it('reports a template error the way CloudFormation does', async () => {
     const result = await aws(
       'validate-template',

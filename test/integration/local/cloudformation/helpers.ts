@@ -4,7 +4,6 @@ import {
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import type { CloudFormationEngine } from '#local/cloudformation/engine.ts';
-import { installCloudFormation } from '#local/cloudformation/index.ts';
 import { type RunningLocalCloud, startLocalCloud } from '#local/kernel.ts';
 
 export interface CfnHarness {
@@ -20,10 +19,10 @@ export interface CfnHarness {
   stop(): Promise<void>;
 }
 
-/** Starts a local cloud (instant clock) with the CloudFormation engine and an SDK client for it. */
+/** Starts a local cloud (instant clock; it serves CloudFormation) and an SDK client for it. */
 export async function startCfnHarness(): Promise<CfnHarness> {
   const running = await startLocalCloud({ speed: 'instant' });
-  const engine = installCloudFormation(running.cloud);
+  const engine = running.cloud.cloudformation;
   const clientConfig = {
     endpoint: running.endpoint,
     region: running.cloud.region,

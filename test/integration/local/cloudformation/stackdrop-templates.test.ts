@@ -216,6 +216,38 @@ describe('the stackdrop templates on the local cloud', () => {
     expect([...h.running.cloud.ec2.vpcs.values()].some((v) => v.CidrBlock === '10.50.0.0/16')).toBe(false);
   });
 
+  it('rolls back a database stack whose cluster never got created to ROLLBACK_COMPLETE', async () => {
+    // Prepare
+    h.running.cloud.faults.failResource({
+      logicalId: 'Cluster',
+      action: 'create',
+      reason: 'InsufficientDBClusterCapacity',
+      times: 1,
+    });
+    const request = rendered(
+      manifestWith((m) => {
+        m.project = 'gamma';
+      }),
+      'database',
+    );
+
+    // Act
+    await h.cfn.send(new CreateStackCommand(request));
+    await settle(h, request.StackName);
+
+    // Assess
+    expect((await describeStack(request.StackName)).StackStatus).toBe('ROLLBACK_COMPLETE');
+    const trail = (await eventTrail(h.cfn, request.StackName)).filter((l) => l.startsWith('Cluster '));
+    expect(trail).toEqual([
+      'Cluster CREATE_IN_PROGRESS',
+      'Cluster CREATE_IN_PROGRESS (Resource creation Initiated)',
+      'Cluster CREATE_FAILED (InsufficientDBClusterCapacity)',
+      'Cluster DELETE_COMPLETE',
+    ]);
+    const clusters = [...h.running.cloud.rds.clusters.keys()].filter((id) => id.includes('gamma'));
+    expect(clusters).toEqual([]);
+  });
+
   it('tears down app, database (leaving a final snapshot) and network', async () => {
     // App first.
     await h.cfn.send(new DeleteStackCommand({ StackName: 'stackdrop-acme-production-app' }));

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '#local/demo.ts';
+
+/** `[+mm:ss]` → seconds. */
+const seconds = (stamp: string) => {
+  const [m, s] = stamp.split(':').map(Number);
+  return m! * 60 + s!;
+};
+
+describe('the demo (npm start)', () => {
+  it('prints provisioning progress at the time of each event, in order, phase ready last', async () => {
+    // Act
+    const lines: string[] = [];
+    const summary = await runDemo({ write: (text) => lines.push(text), color: false });
+
+    // Assess
+    expect(summary.ok).toBe(true);
+    expect(lines.join('\n').includes('\u001b[')).toBe(false);
+    const progress = lines
+      .slice(
+        lines.findIndex((l) => l.startsWith('2. ')),
+        lines.findIndex((l) => l.startsWith('3. ')),
+      )
+      .map((l) => /^ {3}\[\+(\d+:\d\d)\] (.*)$/.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => ({ at: seconds(m[1]!), text: m[2]! }));
+    const times = progress.map((p) => p.at);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(progress.at(-1)?.text).toBe('phase ready');
+    const summaryEnd = (stage: string) => {
+      const row = lines.find((l) => new RegExp(`^ {3}${stage} +\\d`).test(l))!;
+      return seconds(/→ (\d+:\d\d)/.exec(row)![1]!);
+    };
+    for (const stage of ['network', 'database', 'edge', 'app']) {
+      const complete = progress.find((p) => p.text.startsWith(`${stage} `) && /CREATE_COMPLETE/.test(p.text));
+      expect({ stage, at: complete?.at }).toEqual({ stage, at: summaryEnd(stage) });
+    }
+    expect(progress.at(-1)!.at).toBe(summaryEnd('app'));
+  });
+});
