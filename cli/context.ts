@@ -8,6 +8,8 @@ import type { Ui } from './ui.ts';
 /** Where the local cloud listens unless STACKDROP_ENDPOINT says otherwise. */
 export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
 export const DEFAULT_STACK = 'stackdrop';
+/** The local cloud's region (local/kernel.ts) unless AWS_REGION or --region says otherwise. */
+export const DEFAULT_LOCAL_REGION = 'eu-west-1';
 
 /** Options every command accepts (commander's global options). */
 export interface GlobalOptions {
@@ -53,6 +55,11 @@ export interface CliDeps {
   pollIntervalMs: number;
   /** Reads a stack template by its repository-relative path (default: this checkout's templates/). */
   readTemplate?: (templateFile: string) => Promise<string>;
+  /**
+   * Reads the local cloud's virtual clock (`GET /_local/clock`); with `--local` the commands tell
+   * time by it, since the local cloud's time runs ahead of (or apart from) this machine's.
+   */
+  localClock?: (endpoint: string) => Promise<(() => Date) | undefined>;
 }
 
 /** Resolves flags and environment into a target; `--local` wins over the AWS endpoint settings. */
@@ -64,7 +71,7 @@ export function resolveTarget(options: GlobalOptions, env: NodeJS.ProcessEnv): T
     ? (explicit ?? DEFAULT_LOCAL_ENDPOINT)
     : (explicit ?? (env.AWS_ENDPOINT_URL || undefined));
   const region =
-    options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? 'us-east-1' : undefined);
+    options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? DEFAULT_LOCAL_REGION : undefined);
   return {
     stack,
     local,
@@ -102,4 +109,24 @@ export async function detectPublicIpOnline(): Promise<string> {
   const response = await fetch('https://checkip.amazonaws.com', { signal: AbortSignal.timeout(5000) });
   if (!response.ok) throw new Error(`checkip.amazonaws.com answered ${response.status}`);
   return (await response.text()).trim();
+}
+
+/**
+ * The local cloud's virtual clock as a `now` function: its time when asked, moving on at its speed
+ * (a manual or instant clock stands still until read again). Undefined when the endpoint has no
+ * `/_local/clock` (another local AWS), so the caller keeps this machine's clock.
+ */
+export async function readLocalClock(endpoint: string): Promise<(() => Date) | undefined> {
+  try {
+    const response = await fetch(new URL('/_local/clock', endpoint), { signal: AbortSignal.timeout(2000) });
+    if (!response.ok) return undefined;
+    const clock = (await response.json()) as { now?: unknown; speed?: unknown };
+    if (typeof clock.now !== 'number') return undefined;
+    const at = performance.now();
+    const speed = typeof clock.speed === 'number' ? clock.speed : 0;
+    const base = clock.now;
+    return () => new Date(base + Math.round((performance.now() - at) * speed));
+  } catch {
+    return undefined;
+  }
 }

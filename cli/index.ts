@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { clientsFor, detectPublicIpOnline } from './context.ts';
+import { clientsFor, detectPublicIpOnline, readLocalClock } from './context.ts';
 import { runCli } from './program.ts';
 import { createUi } from './ui.ts';
 
@@ -24,6 +24,7 @@ async function main(): Promise<number> {
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     detectPublicIp: detectPublicIpOnline,
+    localClock: readLocalClock,
     ...(prompt ? { prompt } : {}),
     cwd: process.cwd(),
     pollIntervalMs: Number(process.env.STACKDROP_POLL_MS ?? 5000),

@@ -23,7 +23,14 @@ import { deployHistory, sendRollback } from './commands/deploys.ts';
 import { checkConfirmation, snapshotLocation, startTeardown, teardownExecution } from './commands/destroy.ts';
 import { type InitAnswers, writeStarterManifest } from './commands/init.ts';
 import { formatLivePlan, formatOfflinePlan, planLive } from './commands/plan.ts';
-import { estimateProvisioning, formatEstimate } from './commands/rehearse.ts';
+import {
+  estimateProvisioning,
+  FAULT_NAMES,
+  formatEstimate,
+  formatRehearsalReport,
+  type RehearsalReport,
+  rehearsalExitCode,
+} from './commands/rehearse.ts';
 import {
   formatDeployRows,
   formatProjects,
@@ -53,6 +60,9 @@ function timeoutMs(text: string): number {
   return minutes * 60_000;
 }
 
+/** Who may reach a bastion on the local cloud when `--cidr` is not given (no public-IP lookup offline). */
+const LOCAL_CALLER_CIDR = '127.0.0.1/32';
+
 const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
 /** Per-invocation context: the resolved target and clients built on first use. */
@@ -61,6 +71,7 @@ class Session {
   readonly deps: CliDeps;
   #clients?: Clients;
   #stackdrop?: Stackdrop;
+  #localNow?: () => Date;
 
   constructor(options: GlobalOptions, deps: CliDeps) {
     this.target = resolveTarget(options, deps.env);
@@ -73,8 +84,20 @@ class Session {
   }
 
   async stackdrop(): Promise<Stackdrop> {
-    this.#stackdrop ??= await findStackdrop(this.clients.cfn, this.target.stack);
+    if (!this.#stackdrop) {
+      await this.syncClock();
+      this.#stackdrop = await findStackdrop(this.clients.cfn, this.target.stack);
+    }
     return this.#stackdrop;
+  }
+
+  /** The time commands compare with AWS timestamps: the local cloud's virtual clock with `--local`. */
+  readonly now = (): Date => (this.#localNow ?? this.deps.now)();
+
+  /** Re-reads the local cloud's clock (with `--local`); a no-op against AWS. */
+  async syncClock(): Promise<void> {
+    if (!this.target.local || !this.target.endpoint || !this.deps.localClock) return;
+    this.#localNow = (await this.deps.localClock(this.target.endpoint)) ?? this.#localNow;
   }
 
   async bucket(): Promise<string> {
@@ -87,8 +110,11 @@ class Session {
       cfn: this.clients.cfn,
       stdout: this.deps.stdout,
       style: this.deps.ui.style,
-      now: this.deps.now,
-      sleep: this.deps.sleep,
+      now: this.now,
+      sleep: async (ms) => {
+        await this.deps.sleep(ms);
+        await this.syncClock();
+      },
       pollIntervalMs: this.deps.pollIntervalMs,
     };
   }
@@ -140,7 +166,8 @@ export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Co
         'stackdrop validate stackdrop.yaml',
         'stackdrop deploy stackdrop.yaml --watch',
         'stackdrop status acme --watch',
-        'stackdrop --local status',
+        'stackdrop rehearse stackdrop.yaml --fault "deploy crashes"',
+        'stackdrop --local status   # against `node local/demo.ts --keep --port 4566`',
       )}
 Exit codes: 0 ok, 1 user error, 2 failed operation, 3 endpoint unreachable.
 Documentation: docs/cli.md`,
@@ -341,7 +368,7 @@ Documentation: docs/cli.md`,
         const upload = await uploadManifest(m, text, result.format, {
           s3: s.clients.s3,
           bucket,
-          now: deps.now,
+          now: s.now,
         });
         if (!opts.json) {
           ui.out(
@@ -414,7 +441,7 @@ Documentation: docs/cli.md`,
         }
         let doc = await loadStatus(s.clients.s3, bucket, project, opts.environment);
         if (opts.watch && isBusy(doc.phase)) {
-          const since = deps.now();
+          const since = s.now();
           doc =
             (await followStatus(
               { bucket, project, environment: opts.environment },
@@ -423,9 +450,9 @@ Documentation: docs/cli.md`,
             )) ?? doc;
           if (!opts.json) ui.out();
         }
-        const view = statusView(doc, deps.now());
+        const view = statusView(doc, s.now());
         if (opts.json) ui.json(view);
-        else ui.out(formatStatus(view, deps.now(), ui.style).join('\n'));
+        else ui.out(formatStatus(view, s.now(), ui.style).join('\n'));
         setExit(doc.phase === 'failed' ? EXIT.failed : EXIT.ok);
       },
     );
@@ -473,7 +500,7 @@ Documentation: docs/cli.md`,
         const sent = await sendRollback(doc, opts.to, {
           sqs: s.clients.sqs,
           queueUrl,
-          now: deps.now,
+          now: s.now,
           ...(s.target.region ? { region: s.target.region } : {}),
         });
         if (opts.json) ui.json(sent);
@@ -542,7 +569,11 @@ Documentation: docs/cli.md`,
         const stackdrop = await s.stackdrop();
         const fn = requireOutput(stackdrop, 'OpenBastionFunctionName');
         let callerCidr = opts.cidr;
-        if (!callerCidr) {
+        if (!callerCidr && s.target.local) {
+          // Offline means offline: the local cloud's bastion is reached from this machine.
+          callerCidr = LOCAL_CALLER_CIDR;
+          ui.err(`Local cloud: allowing ${callerCidr} (pass --cidr to choose).`);
+        } else if (!callerCidr) {
           callerCidr = callerCidrFromIp(await deps.detectPublicIp());
           ui.err(
             `Detected your public IP with checkip.amazonaws.com: allowing ${callerCidr} (pass --cidr to choose).`,
@@ -611,7 +642,7 @@ Documentation: docs/cli.md`,
       if (opts.json) {
         const extra = listed && typeof listed === 'object' && !Array.isArray(listed) ? listed : {};
         ui.json({ ...extra, project, environment: opts.environment, bastions });
-      } else ui.out(formatBastions(project, opts.environment, bastions, deps.now()).join('\n'));
+      } else ui.out(formatBastions(project, opts.environment, bastions, s.now()).join('\n'));
       setExit(EXIT.ok);
     });
 
@@ -674,7 +705,7 @@ Documentation: docs/cli.md`,
         const started = await startTeardown(project, opts.environment, opts.confirm!, {
           sfn: s.clients.sfn,
           stateMachineArn: requireOutput(stackdrop, 'TeardownStateMachineArn'),
-          now: deps.now,
+          now: s.now,
         });
         if (!opts.json)
           ui.out(
@@ -725,26 +756,73 @@ Documentation: docs/cli.md`,
 
   program
     .command('rehearse')
-    .description('validate, render and estimate how long a first provisioning takes (offline)')
+    .description(
+      'run a manifest offline on the local cloud: plan, expected AWS duration, critical path, every error, with faults',
+    )
     .argument('<manifest>', 'manifest file')
+    .option(
+      '--fault <scenario>',
+      `inject a fault scenario (repeatable): ${FAULT_NAMES.map((n) => `"${n}"`).join(', ')}`,
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--push', 'once ready, push an image and rehearse the deploy too (implied by deploy faults)')
+    .option('--estimate', 'no run: estimate the first provisioning from the templates alone (instant)')
     .option('--json', 'machine-readable result')
     .addHelpText(
       'after',
-      `${examples('stackdrop rehearse stackdrop.yaml', 'stackdrop rehearse stackdrop.yaml --json | jq .estimate.totalMs')}
-The estimate uses the local cloud's published AWS durations and the stage graph
-(network → database ∥ edge → app). The full offline run with fault scenarios comes with local cloud part 2.`,
+      `${examples(
+        'stackdrop rehearse stackdrop.yaml',
+        'stackdrop rehearse stackdrop.yaml --fault "database fails"',
+        'stackdrop rehearse stackdrop.yaml --fault "deploy crashes" --json | jq .errors',
+        'stackdrop rehearse stackdrop.yaml --push',
+        'stackdrop rehearse stackdrop.yaml --estimate',
+      )}
+The rehearsal starts a private local cloud in this process, deploys stackdrop's own template.yaml on it
+(state machines, functions, event sources), drops the manifest, and reports on simulated AWS time.
+Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manifest or unknown fault,
+2 when the rehearsed run fails — as it should under most fault scenarios.`,
     )
-    .action(async (file: string, opts: { json?: boolean }) => {
-      const result = await readManifestFile(resolve(deps.cwd, file), file);
-      if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
-      const m = result.manifest;
-      const stacks = planStacks(m);
-      const estimate = await estimateProvisioning(stacks, undefined, deps.readTemplate);
-      if (opts.json)
-        ui.json({ project: m.project, environment: m.environment, stacks, estimate, simulated: false });
-      else ui.out(formatEstimate(m.project, m.environment, estimate, ui.style).join('\n'));
-      setExit(EXIT.ok);
-    });
+    .action(
+      async (
+        file: string,
+        opts: { fault?: string[]; push?: boolean; estimate?: boolean; json?: boolean },
+      ) => {
+        const faults = opts.fault ?? [];
+        const unknown = faults.filter((f) => !FAULT_NAMES.includes(f.trim().toLowerCase()));
+        if (unknown.length)
+          throw new UserError(
+            `Unknown fault scenario ${unknown.map((f) => `"${f}"`).join(', ')}. Choose from: ${FAULT_NAMES.map((n) => `"${n}"`).join(', ')}.`,
+          );
+        if (opts.estimate && (faults.length || opts.push))
+          throw new UserError('--estimate runs nothing: leave out --fault and --push, or drop --estimate.');
+        const result = await readManifestFile(resolve(deps.cwd, file), file);
+        if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
+        const m = result.manifest;
+        if (opts.estimate) {
+          const stacks = planStacks(m);
+          const estimate = await estimateProvisioning(stacks, undefined, deps.readTemplate);
+          if (opts.json)
+            ui.json({ project: m.project, environment: m.environment, stacks, estimate, simulated: false });
+          else ui.out(formatEstimate(m.project, m.environment, estimate, ui.style).join('\n'));
+          return setExit(EXIT.ok);
+        }
+        const spinner =
+          !opts.json && ui.tty ? ui.progress('rehearsing on a private local cloud…') : undefined;
+        const { rehearse } = await import('#local/rehearse.ts');
+        let report: RehearsalReport;
+        try {
+          report = {
+            ...(await rehearse(resolve(deps.cwd, file), { faults, push: Boolean(opts.push) })),
+            manifest: file,
+          };
+        } finally {
+          spinner?.stop();
+        }
+        if (opts.json) ui.json({ ...report, simulated: true });
+        else ui.out(formatRehearsalReport(report, ui.style).join('\n'));
+        setExit(rehearsalExitCode(report));
+      },
+    );
 
   return program;
 }
@@ -759,14 +837,14 @@ async function reportProvisioning(
   extra: Record<string, unknown>,
 ): Promise<number> {
   const { ui } = s.deps;
-  const elapsed = formatDuration(s.deps.now().getTime() - since.getTime());
+  const elapsed = formatDuration(s.now().getTime() - since.getTime());
   if (outcome === 'ready' && doc) {
     if (json)
       ui.json({
         ...extra,
         phase: 'ready',
-        elapsedMs: s.deps.now().getTime() - since.getTime(),
-        status: statusView(doc, s.deps.now()),
+        elapsedMs: s.now().getTime() - since.getTime(),
+        status: statusView(doc, s.now()),
       });
     else {
       ui.out(`${ui.style.green('✓')} ${doc.project}/${doc.environment} ready after ${elapsed}`);
@@ -786,7 +864,7 @@ async function reportProvisioning(
   const reason = rejected.length
     ? `stackdrop rejected the manifest: ${rejected.map((e) => `${e.path}: ${e.message}`).join('; ')}`
     : formatFailure(await explainFailure(doc, s.clients.cfn, since));
-  if (json) ui.json({ ...extra, phase: 'failed', reason, status: statusView(doc, s.deps.now()) });
+  if (json) ui.json({ ...extra, phase: 'failed', reason, status: statusView(doc, s.now()) });
   else ui.err(ui.style.red(`✗ ${doc.project}/${doc.environment} ${reason} (after ${elapsed})`));
   return EXIT.failed;
 }

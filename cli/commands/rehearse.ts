@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Durations } from '#local/durations.ts';
+import type { RehearsalReport } from '#local/rehearse.ts';
 import { type CfnTemplate, parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import type { Stage } from '#shared/naming.ts';
 import { OperationFailedError } from '../errors.ts';
@@ -245,9 +246,116 @@ export function formatEstimate(
     '',
     `Estimated first provisioning on AWS: ${style.bold(formatDuration(estimate.totalMs))}; critical path ${estimate.criticalPath.join(' → ')}`,
     style.dim(
-      'Estimated from published AWS durations (local/durations.ts), not a run: the full offline rehearsal',
+      'Estimated from the rendered templates and published AWS durations (local/durations.ts), not a run:',
     ),
-    style.dim('(CloudFormation engine, state machines, fault scenarios) comes with local cloud part 2.'),
+    style.dim(
+      'drop --estimate to rehearse it on the local cloud (state machines, functions, fault scenarios).',
+    ),
   );
   return lines;
+}
+
+export type { RehearsalReport };
+
+/**
+ * The fault scenarios `local/rehearse.ts` knows (FAULT_SCENARIOS), listed here so that `--help` and
+ * the check of `--fault` do not load the local cloud; a unit test keeps the two lists equal.
+ */
+export const FAULT_NAMES: readonly string[] = [
+  'database fails',
+  'network fails',
+  'app fails',
+  'stack event lost',
+  'throttled',
+  'deploy crashes',
+  'release fails',
+];
+
+/** Exit code of a rehearsal: 0 the run ended as a healthy one, 1 invalid manifest, 2 the run failed. */
+export function rehearsalExitCode(report: RehearsalReport): number {
+  if (report.outcome === 'invalid') return 1;
+  if (report.outcome === 'failed') return 2;
+  if (report.deploy && report.deploy.outcome !== 'succeeded') return 2;
+  return 0;
+}
+
+/** `3× subnet, 2× Aurora instance, …`: the most numerous resource types of a stage, by label. */
+function topResources(types: Record<string, number>, max = 4): string {
+  return Object.entries(types)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, max)
+    .map(([type, n]) => `${n}× ${resourceLabel(type)}`)
+    .join(', ');
+}
+
+/**
+ * Human lines for a rehearsal: the plan per stack (status, start, duration, resources), the
+ * expected AWS duration and critical path, the deploy on push, every error the real run would
+ * hit, and the outcome. Only simulated AWS time appears (no wall-clock time), so the text is the
+ * same on every run; plain text without colour when not on a terminal.
+ */
+export function formatRehearsalReport(report: RehearsalReport, style: Style): string[] {
+  const faults = report.faults.length
+    ? `, fault${report.faults.length === 1 ? '' : 's'}: ${report.faults.map((f) => `"${f}"`).join(', ')}`
+    : '';
+  const lines = [
+    `${style.bold(`Rehearsal of ${report.manifest}`)} (${report.project}/${report.environment}${faults})`,
+    style.dim(
+      "Run offline on stackdrop's own state machines and functions, with published AWS durations on a virtual clock.",
+    ),
+  ];
+  if (report.manifestProblems.length) {
+    lines.push('', style.red('The real run stops at validation, nothing is created:'));
+    for (const p of report.manifestProblems) lines.push(`  ${p}`);
+  }
+  if (report.stages.length) {
+    lines.push('', style.bold('Plan'));
+    lines.push(
+      `  ${'STAGE'.padEnd(9)} ${'STATUS'.padEnd(22)} ${'STARTS'.padStart(7)}  ${'TAKES'.padStart(7)}  RESOURCES`,
+    );
+    for (const s of report.stages) {
+      const paint = /FAILED|ROLLBACK/.test(s.status)
+        ? style.red
+        : /COMPLETE$/.test(s.status)
+          ? style.green
+          : style.yellow;
+      const starts = s.startMs === undefined ? '—' : formatDuration(s.startMs);
+      const takes = s.durationMs === undefined ? '—' : formatDuration(s.durationMs);
+      const top = topResources(s.resourceTypes);
+      lines.push(
+        `  ${s.stage.padEnd(9)} ${paint(s.status.padEnd(22))} ${starts.padStart(7)}  ${takes.padStart(7)}  ${String(s.resources).padStart(3)}${top ? `  ${style.dim(top)}` : ''}`,
+      );
+    }
+  }
+  if (report.outcome === 'ready') {
+    lines.push(
+      '',
+      `Expected first provisioning on AWS: ${style.bold(formatDuration(report.expectedDurationMs))}; critical path ${report.criticalPath.join(' → ')}`,
+    );
+  }
+  if (report.deploy) {
+    const took = formatDuration(report.deploy.durationMs);
+    lines.push(
+      report.deploy.outcome === 'succeeded'
+        ? `Deploy on push: ${style.green('succeeded')} in ${took} (release task, then every service rolled)`
+        : `Deploy on push: ${style.red(report.deploy.outcome)} after ${took}`,
+    );
+  }
+  if (report.errors.length) {
+    lines.push('', style.bold('Errors the real run would hit'));
+    for (const e of report.errors) lines.push(`  ${style.red('✗')} ${e}`);
+  }
+  lines.push('', `Outcome: ${outcomeLine(report, style)}`);
+  return lines;
+}
+
+function outcomeLine(report: RehearsalReport, style: Style): string {
+  if (report.outcome === 'invalid') return style.red('invalid manifest — nothing would be created');
+  if (report.outcome === 'failed') {
+    const failed = report.stages.find((s) => s.reason || /FAILED|ROLLBACK/.test(s.status));
+    return style.red(`provisioning failed${failed ? ` at the ${failed.stage} stage` : ''}`);
+  }
+  if (report.deploy && report.deploy.outcome !== 'succeeded')
+    return `provisioning ${style.green('ready')}; the deploy ${style.red(report.deploy.outcome)} — the services keep running the previous image`;
+  return style.green(report.deploy ? 'ready, and the deploy succeeded' : 'ready');
 }

@@ -17,9 +17,10 @@ import { updateStatus } from '#shared/status.ts';
 import { harness, VALID_MANIFEST } from '../../unit/cli/helpers.ts';
 
 /**
- * The CLI against the local cloud over HTTP with the real SDK clients: a stand-in stackdrop stack
- * (bucket and deploy queue with the outputs the CLI reads), created through the local CloudFormation.
- * The full stackdrop runtime (state machines, functions) arrives with local cloud part 2.
+ * The CLI against a bare local cloud over HTTP with the real SDK clients: a minimal stackdrop stack
+ * (bucket and deploy queue with the outputs the CLI reads), created through the local CloudFormation,
+ * with status documents written directly — the CLI's S3 and SQS paths in isolation. Every command
+ * against the full offline stackdrop (state machines, functions) is in test/e2e/cli.test.ts.
  */
 const STACKDROP = `
 Resources:

@@ -1,10 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { estimateProvisioning, formatEstimate, templateCriticalPath } from '#cli/commands/rehearse.ts';
+import {
+  estimateProvisioning,
+  FAULT_NAMES,
+  formatEstimate,
+  formatRehearsalReport,
+  type RehearsalReport,
+  rehearsalExitCode,
+  templateCriticalPath,
+} from '#cli/commands/rehearse.ts';
 import { planStacks } from '#cli/stacks.ts';
 import { createUi } from '#cli/ui.ts';
 import { Durations } from '#local/durations.ts';
+import { FAULT_SCENARIOS } from '#local/rehearse.ts';
 import { parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import { parseManifestOrThrow } from '#shared/manifest/index.ts';
 import { harness, VALID_MANIFEST } from './helpers.ts';
@@ -90,17 +99,22 @@ describe('estimateProvisioning', () => {
         app       starts 16m 16s  takes  2m 32s  2 resources  (ECS service 2m 30s)
 
       Estimated first provisioning on AWS: 18m 48s; critical path network → database → app
-      Estimated from published AWS durations (local/durations.ts), not a run: the full offline rehearsal
-      (CloudFormation engine, state machines, fault scenarios) comes with local cloud part 2."
+      Estimated from the rendered templates and published AWS durations (local/durations.ts), not a run:
+      drop --estimate to rehearse it on the local cloud (state machines, functions, fault scenarios)."
     `);
   });
 });
 
-describe('stackdrop rehearse', () => {
-  it('validates, renders and estimates, as JSON, saying it is not a simulation', async () => {
+describe('stackdrop rehearse --estimate', () => {
+  it('validates, renders and estimates without running anything, as JSON, saying it is not a simulation', async () => {
+    // Prepare
     const h = harness({ readTemplate });
     writeFileSync(join(h.deps.cwd, 'acme.yaml'), VALID_MANIFEST);
-    const result = await h.run('rehearse', 'acme.yaml', '--json');
+
+    // Act
+    const result = await h.run('rehearse', 'acme.yaml', '--estimate', '--json');
+
+    // Assess
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout);
     expect(Object.keys(body)).toEqual(['project', 'environment', 'stacks', 'estimate', 'simulated']);
@@ -108,17 +122,169 @@ describe('stackdrop rehearse', () => {
     expect(body.estimate.criticalPath).toEqual(['network', 'database', 'app']);
   });
 
-  it('says plainly that the full offline run comes with local cloud part 2', async () => {
+  it('says plainly that it is an estimate and how to run the rehearsal', async () => {
+    // Prepare
     const h = harness({ readTemplate });
     writeFileSync(join(h.deps.cwd, 'acme.yaml'), VALID_MANIFEST);
-    const result = await h.run('rehearse', 'acme.yaml');
-    expect(result.stdout).toContain('not a run: the full offline rehearsal');
-    expect(result.stdout).toContain('comes with local cloud part 2');
+
+    // Act
+    const result = await h.run('rehearse', 'acme.yaml', '--estimate');
+
+    // Assess
+    expect(result.stdout).toContain('not a run:');
+    expect(result.stdout).toContain('drop --estimate to rehearse it on the local cloud');
   });
 
-  it('refuses an invalid manifest, exit 1', async () => {
+  it('refuses --estimate together with --fault, exit 1', async () => {
+    // Prepare
+    const h = harness({ readTemplate });
+    writeFileSync(join(h.deps.cwd, 'acme.yaml'), VALID_MANIFEST);
+
+    // Act
+    const result = await h.run('rehearse', 'acme.yaml', '--estimate', '--fault', 'throttled');
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--estimate runs nothing');
+  });
+});
+
+describe('stackdrop rehearse', () => {
+  it('refuses an invalid manifest with its problems, exit 1, before starting a local cloud', async () => {
+    // Prepare
     const h = harness({ readTemplate });
     writeFileSync(join(h.deps.cwd, 'acme.yaml'), 'version: 1\n');
-    expect((await h.run('rehearse', 'acme.yaml')).code).toBe(1);
+
+    // Act
+    const result = await h.run('rehearse', 'acme.yaml');
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^✗ acme\.yaml: \d+ problems?\n/);
+  });
+
+  it('refuses an unknown fault scenario, exit 1, listing the valid ones', async () => {
+    // Prepare
+    const h = harness({ readTemplate });
+    writeFileSync(join(h.deps.cwd, 'acme.yaml'), VALID_MANIFEST);
+
+    // Act
+    const result = await h.run('rehearse', 'acme.yaml', '--fault', 'disk full', '--fault', 'throttled');
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      '✗ Unknown fault scenario "disk full". Choose from: "database fails", "network fails", "app fails", "stack event lost", "throttled", "deploy crashes", "release fails".\n',
+    );
+  });
+
+  it('knows exactly the fault scenarios the local rehearsal knows', () => {
+    expect(FAULT_NAMES).toEqual(FAULT_SCENARIOS.map((s) => s.name));
+  });
+
+  it('lists the fault scenarios in --help', async () => {
+    // Act
+    const result = await harness().run('rehearse', '--help');
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('"deploy crashes"');
+    expect(result.stdout).toContain('$ stackdrop rehearse stackdrop.yaml --fault "database fails"');
+  });
+});
+
+const readyReport: RehearsalReport = {
+  manifest: 'stackdrop.yaml',
+  project: 'acme',
+  environment: 'production',
+  faults: ['deploy crashes'],
+  manifestProblems: [],
+  outcome: 'ready',
+  stages: [
+    {
+      stage: 'network',
+      stackName: 'stackdrop-acme-production-network',
+      status: 'CREATE_COMPLETE',
+      resources: 3,
+      resourceTypes: { 'AWS::EC2::Subnet': 2, 'AWS::EC2::NatGateway': 1 },
+      startMs: 0,
+      durationMs: 140_000,
+    },
+    {
+      stage: 'database',
+      stackName: 'stackdrop-acme-production-database',
+      status: 'CREATE_COMPLETE',
+      resources: 2,
+      resourceTypes: { 'AWS::RDS::DBCluster': 1, 'AWS::RDS::DBInstance': 1 },
+      startMs: 140_000,
+      durationMs: 843_000,
+    },
+  ],
+  expectedDurationMs: 1_145_000,
+  criticalPath: ['network', 'database', 'app'],
+  errors: ['deploy: web: ECS deployment circuit breaker: tasks failed their health checks'],
+  deploy: { outcome: 'failed', reason: 'circuit breaker', durationMs: 315_000 },
+  transitions: 13,
+  wallMs: 1234.5,
+};
+
+describe('formatRehearsalReport', () => {
+  it('shows the plan, the expected duration, the deploy, every error and the outcome, without wall time', () => {
+    // Act
+    const text = formatRehearsalReport(readyReport, style).join('\n');
+
+    // Assess
+    expect(text).toMatchInlineSnapshot(`
+      "Rehearsal of stackdrop.yaml (acme/production, fault: "deploy crashes")
+      Run offline on stackdrop's own state machines and functions, with published AWS durations on a virtual clock.
+
+      Plan
+        STAGE     STATUS                  STARTS    TAKES  RESOURCES
+        network   CREATE_COMPLETE             0s   2m 20s    3  2× subnet, 1× NAT gateway
+        database  CREATE_COMPLETE         2m 20s  14m 03s    2  1× Aurora cluster, 1× Aurora instance
+
+      Expected first provisioning on AWS: 19m 05s; critical path network → database → app
+      Deploy on push: failed after 5m 15s
+
+      Errors the real run would hit
+        ✗ deploy: web: ECS deployment circuit breaker: tasks failed their health checks
+
+      Outcome: provisioning ready; the deploy failed — the services keep running the previous image"
+    `);
+  });
+
+  it('names the stage where provisioning failed', () => {
+    // Prepare
+    const failed: RehearsalReport = {
+      ...readyReport,
+      faults: ['network fails'],
+      outcome: 'failed',
+      stages: [
+        {
+          ...readyReport.stages[0]!,
+          status: 'ROLLBACK_COMPLETE',
+          reason: 'NatGatewayLimitExceeded',
+          failedResource: 'NatGateway1',
+        },
+      ],
+      errors: ['network: NatGateway1: NatGatewayLimitExceeded'],
+    };
+    delete failed.deploy;
+
+    // Act
+    const text = formatRehearsalReport(failed, style).join('\n');
+
+    // Assess
+    expect(text).not.toContain('Expected first provisioning');
+    expect(text).toContain('  ✗ network: NatGateway1: NatGatewayLimitExceeded');
+    expect(text.split('\n').at(-1)).toBe('Outcome: provisioning failed at the network stage');
+    expect(rehearsalExitCode(failed)).toBe(2);
+  });
+
+  it('exits 0 for a ready run, 2 for a failed deploy and 1 for an invalid manifest', () => {
+    expect(rehearsalExitCode({ ...readyReport, deploy: undefined })).toBe(0);
+    expect(rehearsalExitCode(readyReport)).toBe(2);
+    expect(rehearsalExitCode({ ...readyReport, outcome: 'invalid' })).toBe(1);
   });
 });
