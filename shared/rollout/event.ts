@@ -1,27 +1,28 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../zod-messages.ts';
 
 /**
  * The ECR *Image Action* event as EventBridge delivers it. The deploy queue carries it unchanged
  * (docs/architecture.md "Deploy queue message"), so this schema is also the queue message contract.
  */
 export const EcrImageActionEventSchema = z.object({
-  version: z.string().optional(),
-  id: z.string().min(1),
+  version: z.optional(z.string()),
+  id: z.string().check(z.minLength(1)),
   'detail-type': z.literal('ECR Image Action'),
   source: z.literal('aws.ecr'),
-  account: z.string().regex(/^\d{12}$/),
+  account: z.string().check(z.regex(/^\d{12}$/)),
   time: z.iso.datetime({ offset: true }),
-  region: z.string().min(1),
-  resources: z.array(z.string()).optional(),
+  region: z.string().check(z.minLength(1)),
+  resources: z.optional(z.array(z.string())),
   detail: z.looseObject({
     result: z.string(),
     'action-type': z.string(),
-    'repository-name': z.string().min(1),
-    'image-digest': z.string().regex(/^sha256:[a-f0-9]{64}$/),
+    'repository-name': z.string().check(z.minLength(1)),
+    'image-digest': z.string().check(z.regex(/^sha256:[a-f0-9]{64}$/)),
     // Absent for an untagged push.
-    'image-tag': z.string().optional(),
+    'image-tag': z.optional(z.string()),
     // Not part of ECR's event today; honoured when a re-sender or a future event carries it.
-    requester: z.string().optional(),
+    requester: z.optional(z.string()),
   }),
 });
 
