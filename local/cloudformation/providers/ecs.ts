@@ -148,10 +148,15 @@ const service: ResourceProvider = {
       stabilize: steady(request, s, false),
     };
   },
-  delete(request) {
+  async delete(request) {
     const s = request.cloud.ecs.services.get(request.physicalId);
-    if (s?.status !== 'ACTIVE') return;
-    request.cloud.ecs.deleteService({ cluster: s.clusterArn, service: s.serviceArn, force: true });
+    if (!s || s.status === 'INACTIVE') return;
+    if (s.status === 'ACTIVE') {
+      request.cloud.ecs.deleteService({ cluster: s.clusterArn, service: s.serviceArn, force: true });
+    }
+    // As on AWS, the delete completes only once the service has drained to INACTIVE; a service of
+    // the same name cannot be created again before that.
+    while (s.status !== 'INACTIVE') await request.cloud.clock.sleep(1_000);
   },
 };
 

@@ -139,6 +139,36 @@ Resources:
     expect(cloud.rds.clusters.size).toBe(0);
   });
 
+  it('reports an ECS service deleted only once it has drained to INACTIVE', async () => {
+    // Prepare
+    const template = `
+Resources:
+  Cluster: { Type: AWS::ECS::Cluster }
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      RequiresCompatibilities: [FARGATE]
+      NetworkMode: awsvpc
+      Cpu: '256'
+      Memory: '512'
+      ContainerDefinitions: [{ Name: web, Image: 'nginx:latest' }]
+  Service:
+    Type: AWS::ECS::Service
+    Properties: { Cluster: !Ref Cluster, TaskDefinition: !Ref Task, DesiredCount: 0, ServiceName: web }
+`;
+    engine.createStack({ StackName: 'drain', TemplateBody: template });
+    await engine.settled('drain');
+    const service = [...cloud.ecs.services.values()][0]!;
+
+    // Act
+    engine.deleteStack({ StackName: 'drain' });
+    const stack = await engine.settled('drain');
+
+    // Assess
+    expect(stack.status).toBe('DELETE_COMPLETE');
+    expect(service.status).toBe('INACTIVE');
+  });
+
   it('rolls back a refused replacement without creating or deleting a new resource', async () => {
     // Prepare
     const template = (cidr: string) =>
