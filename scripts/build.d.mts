@@ -8,6 +8,8 @@ export declare const LAZY_CREDENTIAL_PROVIDERS: string[];
 export declare function inlineSchemaTraitKeys(source: string): string;
 export declare const treeShakableSdkSchemas: Plugin;
 export declare const sdkPackageVersionOnly: Plugin;
+export declare const EVENT_STREAMS_STAND_IN: string;
+export declare const eventStreamsLeftOut: Plugin;
 export declare function functionNames(): string[];
 export declare function buildOptions(name: string, outdir?: string, extra?: BuildOptions): BuildOptions;
 export declare function buildFunction(

@@ -1,12 +1,13 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BUDGET_BYTES,
   budgetVerdict,
   buildOptions,
+  eventStreamsLeftOut,
   functionNames,
   inlineSchemaTraitKeys,
   KNOWN_OVERAGES,
@@ -19,12 +20,32 @@ const fixture = join(ROOT, 'test', 'fixtures', 'build', 'sdk-roundtrip.ts');
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Bundles the round-trip fixture with the shipped options (or with `extra` on top); returns the output path. */
-async function bundleFixture(label: string, extra: Record<string, unknown> = {}) {
+type RoundTripFixture = typeof import('#test/fixtures/build/sdk-roundtrip.ts');
+const bundles = new Map<string, Promise<{ path: string; metafile: Metafile }>>();
+
+/**
+ * Bundles the round-trip fixture with the shipped options (or with `extra` on top), once per label;
+ * returns the output path and esbuild's metafile.
+ */
+function bundleFixture(label: string, extra: Record<string, unknown> = {}) {
+  const existing = bundles.get(label);
+  if (existing) return existing;
   const outdir = join(scratch, label);
-  await build({ ...buildOptions('fixture', outdir, extra), entryPoints: [fixture], sourcemap: false });
-  return join(outdir, 'index.mjs');
+  const bundled = build({
+    ...buildOptions('fixture', outdir, extra),
+    entryPoints: [fixture],
+    sourcemap: false,
+  }).then((result) => ({ path: join(outdir, 'index.mjs'), metafile: result.metafile as Metafile }));
+  bundles.set(label, bundled);
+  return bundled;
 }
+
+/** Loads a bundled round-trip fixture. */
+async function importBundle(path: string) {
+  return (await import(pathToFileURL(path).href)) as RoundTripFixture;
+}
+
+const bundledModules = (metafile: Metafile) => Object.keys(metafile.inputs);
 
 describe('SDK schema keys', () => {
   it('rewrites computed keys that name module-level strings to literal keys', () => {
@@ -51,12 +72,12 @@ describe('SDK schema keys', () => {
 
   it('lets esbuild drop the EC2 schemas a function does not use', async () => {
     // Prepare
-    const shipped = await bundleFixture('shaken');
-    const unshaken = await bundleFixture('unshaken', { plugins: [] });
+    const shipped = await bundleFixture('shipped');
+    const unshaken = await bundleFixture('unshaken', { plugins: [eventStreamsLeftOut] });
 
     // Act
-    const withRewrite = readFileSync(shipped, 'utf8');
-    const withoutRewrite = readFileSync(unshaken, 'utf8');
+    const withRewrite = readFileSync(shipped.path, 'utf8');
+    const withoutRewrite = readFileSync(unshaken.path, 'utf8');
 
     // Assess: WithdrawByoipCidr is an EC2 operation the fixture never calls.
     expect(withoutRewrite).toContain('WithdrawByoipCidr');
@@ -64,12 +85,9 @@ describe('SDK schema keys', () => {
     expect(withoutRewrite.length - withRewrite.length).toBeGreaterThan(400 * 1024);
   });
 
-  it('serializes and parses exactly like the SDK straight from node_modules', async () => {
+  it('serializes and parses every command the functions send exactly like the SDK straight from node_modules', async () => {
     // Prepare
-    const bundled = await bundleFixture('roundtrip');
-    const fromBundle = (await import(
-      pathToFileURL(bundled).href
-    )) as typeof import('#test/fixtures/build/sdk-roundtrip.ts');
+    const fromBundle = await importBundle((await bundleFixture('shipped')).path);
     const direct = await import('#test/fixtures/build/sdk-roundtrip.ts');
 
     // Act
@@ -77,6 +95,7 @@ describe('SDK schema keys', () => {
 
     // Assess
     expect(viaBundle).toEqual(viaNodeModules);
+    expect(viaBundle.wire).toHaveLength(17);
     expect(viaBundle.wire[0]?.body).toContain('TagSpecification.1.Tag.1.Key=stackdrop%3Amanaged');
     expect(viaBundle.described.Reservations[0].Instances[0].Tags).toEqual([
       { Key: 'stackdrop:expires-at', Value: '2026-11-26T09:00:00Z' },
@@ -86,6 +105,54 @@ describe('SDK schema keys', () => {
       'x-amz-meta-writer': 'record-status',
     });
     expect(viaBundle.got).toMatchObject({ Metadata: { writer: 'record-status' }, text: '{"phase":"ready"}' });
+    expect(viaBundle.listed.Contents[0]).toMatchObject({ Key: 'status/acme-production.json', Size: 17 });
+    expect(viaBundle.wire[7]?.headers['x-amz-target']).toBe('AmazonSQS.SendMessage');
+    expect(viaBundle.sent.MessageId).toBe('m-1');
+    expect(viaBundle.wire[8]?.body).toBe(
+      '{"taskToken":"task-token-1","output":"{\\"stack\\":\\"UPDATE_COMPLETE\\"}"}',
+    );
+    expect(viaBundle.published.Entries).toEqual([{ EventId: 'ev-1' }]);
+    expect(viaBundle.stacks.Stacks[0].Outputs).toEqual([{ OutputKey: 'ServiceName', OutputValue: 'web' }]);
+    expect(viaBundle.services.services[0].deployments[0].rolloutState).toBe('COMPLETED');
+    expect(viaBundle.cluster.DBCluster.DeletionProtection).toBe(false);
+  });
+});
+
+describe('event streams', () => {
+  it('bundles the stand-in instead of the SDK event-stream codec and serde', async () => {
+    // Prepare
+    const shipped = await bundleFixture('shipped');
+    const withSdkEventStreams = await bundleFixture('with-sdk-event-streams', {
+      plugins: buildOptions('fixture').plugins?.filter((plugin) => plugin !== eventStreamsLeftOut),
+    });
+
+    // Act
+    const eventStreamModules = (metafile: Metafile) =>
+      bundledModules(metafile).filter((path) => path.includes('/submodules/event-streams/'));
+
+    // Assess
+    expect(eventStreamModules(withSdkEventStreams.metafile)).toContain(
+      'node_modules/@smithy/core/dist-es/submodules/event-streams/eventstream-codec/EventStreamCodec.js',
+    );
+    expect(eventStreamModules(shipped.metafile)).toEqual([]);
+    expect(bundledModules(shipped.metafile)).toContain('stackdrop-stand-in:event-streams');
+  });
+
+  it('fails an event-stream operation with a message naming it, where the SDK itself would parse it', async () => {
+    // Prepare
+    const fromBundle = await importBundle((await bundleFixture('shipped')).path);
+    const direct = await import('#test/fixtures/build/sdk-roundtrip.ts');
+
+    // Act
+    const viaBundle = fromBundle.selectObjectContent();
+    const viaNodeModules = direct.selectObjectContent();
+
+    // Assess
+    await expect(viaBundle).rejects.toThrow(
+      "stackdrop's Lambda bundles leave out event-stream support: SelectObjectContent needs it",
+    );
+    await expect(viaBundle).rejects.toMatchObject({ name: 'EventStreamNotBundledError' });
+    await expect(viaNodeModules).resolves.toEqual(['Payload']);
   });
 });
 
