@@ -7,9 +7,8 @@
 // module's top level: clients, logger, configuration read (no AWS call is made at init). Measured
 // inside the child with performance.now(), whose origin is the process start: the time to reach
 // the loader is Node's own boot (reported apart), the time of the import is the function's init.
-import { execSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -22,6 +21,7 @@ import {
   ROOT,
   topContributors,
 } from '../scripts/build.mjs';
+import { median, provenance, range, writeResults } from './lib.ts';
 
 const RUNS = 7;
 const INIT_TARGET_MS = 100;
@@ -41,12 +41,7 @@ interface Built {
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)}`;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-const spread = (xs: number[]) => `${Math.min(...xs).toFixed(1)} – ${Math.max(...xs).toFixed(1)}`;
+const spread = (xs: number[]) => range(xs, (x) => x.toFixed(1));
 
 async function bundle(name: string, outdir?: string, extra?: Record<string, unknown>): Promise<Built> {
   const built = await buildFunction(name, { ...(outdir ? { outdir } : {}), ...(extra ? { extra } : {}) });
@@ -196,14 +191,6 @@ const credentialBytes = Math.max(
 );
 
 // --- Report ------------------------------------------------------------------------------------
-const commit = (() => {
-  try {
-    return execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-})();
-const cpu = cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
 const sizeRows = names.map((name) => {
   const b = before.get(name)!;
   const a = shipped.get(name)!;
@@ -233,10 +220,7 @@ const initMet = names.filter((n) => median(samples.get(n)!.shipped) <= INIT_TARG
 
 const report = `# Function bundles: size and cold init
 
-- Date: ${new Date().toISOString()}
-- Machine: ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}
-- Commit: ${commit} (plus working-tree changes)
-- Command: \`npm exec -- node bench/bundles.bench.ts\` (builds through \`scripts/build.mjs\`, the build \`npm run build\` and \`sam build\` run)
+${provenance('bundles', '(builds through `scripts/build.mjs`, the build `npm run build` and `sam build` run)').join('\n')}
 - Targets (DESIGN.md §6): each bundle ≤ ${BUDGET_BYTES / 1024} KB minified; cold init ≤ ${INIT_TARGET_MS} ms.
 - Runs: ${RUNS} cold starts per function and variant, interleaved; median and min – max.
 - The machine is shared with other processes while the benchmark runs, which accounts for most of the spread.
@@ -278,6 +262,5 @@ ${ec2Rows.join('\n')}
 - Credentials: the default chain's code left in a shipped bundle (credential-provider-node + -env) is at most
   ${kb(credentialBytes)} KB, all an alias to a hand-written Lambda-only provider could still remove.
 `;
-mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench', 'results', 'bundles.md'), report);
+writeResults('bundles', report);
 console.log(report);

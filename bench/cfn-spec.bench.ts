@@ -2,10 +2,9 @@
 // (shared/cfn-spec.ts, once per process) and checking the four production templates against it.
 // Each run is a fresh Node process, because the specification is cached per process.
 // Run: npm exec -- node bench/cfn-spec.bench.ts
-import { execSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { median, provenance, range, writeResults } from './lib.ts';
 
 const RUNS = 7;
 
@@ -44,31 +43,12 @@ for (let run = 0; run < RUNS; run++) {
 }
 if (runs.some((r) => r.problems !== 0)) throw new Error('the templates disagree with the specification');
 
-const stats = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    median: sorted[Math.floor(sorted.length / 2)]!,
-    min: sorted[0]!,
-    max: sorted[sorted.length - 1]!,
-  };
-};
-const row = (label: string, values: number[]) => {
-  const s = stats(values);
-  return `| ${label} | ${s.median.toFixed(0)} ms | ${s.min.toFixed(0)} – ${s.max.toFixed(0)} ms |`;
-};
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
-    .toString()
-    .trim();
-} catch {}
+const row = (label: string, values: number[]) =>
+  `| ${label} | ${median(values).toFixed(0)} ms | ${range(values, (x) => x.toFixed(0))} ms |`;
 
 const report = `# CloudFormation specification check benchmark
 
-- Date: ${new Date().toISOString()}
-- Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}
-- Commit: ${commit} (plus working-tree changes)
-- Command: \`npm exec -- node bench/cfn-spec.bench.ts\`
+${provenance('cfn-spec').join('\n')}
 - Scenario: a fresh Node process imports \`shared/cfn-spec.ts\`, loads the specification from
   \`@aws-cdk/aws-service-spec\` (gunzip + JSON parse of db.json.gz), then parses the four production
   templates and checks every resource type, property and GetAtt attribute. The machine is shared
@@ -94,7 +74,5 @@ ${row(
 Reading: the specification is loaded once per process and cached, so each test file that checks
 templates pays the load once; the total is what one such test file spends before its assertions.
 `;
-const dir = join(import.meta.dirname, 'results');
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'cfn-spec.md'), report);
+writeResults('cfn-spec', report);
 console.log(report);

@@ -2,12 +2,10 @@
 // start-up (`--version`), `validate`, `rehearse --estimate`, and a full `rehearse` with the
 // "deploy crashes" fault (a private local cloud, stackdrop deployed on it, provisioning and a failed
 // deploy on the virtual clock). Writes bench/results/cli.md.
-import { execSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { median, provenance, ROOT, range, writeResults } from './lib.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const BIN = resolve(ROOT, 'bin/stackdrop.mjs');
 const MANIFEST = 'examples/laravel/stackdrop.yaml';
 const RUNS = 5;
@@ -23,11 +21,6 @@ const CASES: Array<{ name: string; args: string[]; exit: number }> = [
   },
 ];
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 let failures = 0;
@@ -48,22 +41,13 @@ for (const c of CASES) {
     }
   }
   process.stdout.write(`${c.name}: ${times.map(seconds).join(', ')}\n`);
-  rows.push(
-    `| ${c.name} | ${seconds(median(times))} | ${seconds(Math.min(...times))} – ${seconds(Math.max(...times))} |`,
-  );
+  rows.push(`| ${c.name} | ${seconds(median(times))} | ${range(times, seconds)} |`);
 }
 
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
-} catch {}
 const lines = [
   '# The stackdrop command: real time',
   '',
-  `- Date: ${new Date().toISOString()}`,
-  `- Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
-  `- Commit: ${commit} (plus working-tree changes)`,
-  '- Command: `npm exec -- node bench/cli.bench.ts`',
+  ...provenance('cli'),
   `- ${RUNS} runs of each, every run a fresh \`node bin/stackdrop.mjs …\` process on ${MANIFEST} (NO_COLOR).`,
   '  The full rehearsal starts a local cloud, deploys stackdrop from template.yaml, provisions the four',
   '  stacks and runs a failing deploy (about 25 minutes of simulated AWS time). The cores are shared with',
@@ -80,6 +64,6 @@ const lines = [
     : 'Every run ended with the expected exit code.',
   '',
 ];
-writeFileSync(resolve(ROOT, 'bench/results/cli.md'), lines.join('\n'));
+writeResults('cli', lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exit(failures === 0 ? 0 : 1);

@@ -1,11 +1,9 @@
 // Real (wall-clock) time of `npm start` (local/demo.ts) and of the end-to-end suite (test/e2e),
 // each in fresh processes as a user or CI runs them. Writes bench/results/demo.md.
-import { execSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { median, provenance, ROOT, range, writeResults } from './lib.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const RUNS = 5;
 
 function timed(command: string, args: string[]): { ms: number; ok: boolean; output: string } {
@@ -18,11 +16,6 @@ function timed(command: string, args: string[]): { ms: number; ok: boolean; outp
   return { ms: performance.now() - start, ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 const demo: number[] = [];
@@ -45,17 +38,10 @@ for (let i = 0; i < RUNS; i++) {
     `run ${i + 1}: demo ${seconds(d.ms)}${d.ok ? '' : ' (FAILED)'}, e2e ${seconds(t.ms)}${t.ok ? '' : ' (FAILED)'}\n`,
   );
 }
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
-} catch {}
 const lines = [
   '# Demo and end-to-end suite: real time',
   '',
-  `- Date: ${new Date().toISOString()}`,
-  `- Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
-  `- Commit: ${commit} (plus working-tree changes)`,
-  '- Command: `npm exec -- node bench/demo.bench.ts`',
+  ...provenance('demo'),
   `- ${RUNS} runs, each a fresh process: \`node local/demo.ts\` (what \`npm start\` runs; NO_COLOR) and \`vitest run test/e2e\`.`,
   '  Wall time includes Node start-up, loading the AWS SDK and the functions, and the whole simulated story',
   '  (about an hour of AWS time per demo). The cores are shared with other jobs while this runs.',
@@ -64,12 +50,12 @@ const lines = [
   '',
   '| measure | median | min – max | target |',
   '|---|---|---|---|',
-  `| demo (\`npm start\`), wall time | ${seconds(median(demo))} | ${seconds(Math.min(...demo))} – ${seconds(Math.max(...demo))} | ≤ 20 s |`,
-  `| e2e suite (test/e2e), wall time | ${seconds(median(e2e))} | ${seconds(Math.min(...e2e))} – ${seconds(Math.max(...e2e))} | < 60 s |`,
+  `| demo (\`npm start\`), wall time | ${seconds(median(demo))} | ${range(demo, seconds)} | ≤ 20 s |`,
+  `| e2e suite (test/e2e), wall time | ${seconds(median(e2e))} | ${range(e2e, seconds)} | < 60 s |`,
   '',
   failures ? `${failures} run(s) failed; see the benchmark's output.` : 'Every run exited 0.',
   '',
 ];
-writeFileSync(resolve(ROOT, 'bench/results/demo.md'), lines.join('\n'));
+writeResults('demo', lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exit(failures === 0 && median(demo) <= 20_000 ? 0 : 1);

@@ -1,10 +1,6 @@
 // The local cloud's own costs, which bound the demo and the e2e suite: server start, first call of a
 // protocol (loads the SDK schema), SDK round trips per protocol, and how fast the instant clock
 // burns through timers. Run: npm exec -- node bench/local-cloud.bench.ts
-import { execSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -15,9 +11,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { VirtualClock } from '#local/clock.ts';
 import { startLocalCloud } from '#local/kernel.ts';
+import { median, provenance, range, writeResults } from './lib.ts';
 
 const RUNS = 5;
-const root = join(import.meta.dirname, '..');
 const credentials = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
@@ -146,27 +142,15 @@ for (const scenario of scenarios) {
   await scenario.run(); // warm-up
   const samples: number[] = [];
   for (let i = 0; i < RUNS; i++) samples.push(await scenario.run());
-  samples.sort((a, b) => a - b);
-  const median = samples[Math.floor(samples.length / 2)]!;
   rows.push(
-    `| ${scenario.name} | ${median.toFixed(2)} ${scenario.unit} | ${samples[0]!.toFixed(2)} – ${samples.at(-1)!.toFixed(2)} ${scenario.unit} |`,
+    `| ${scenario.name} | ${median(samples).toFixed(2)} ${scenario.unit} | ${range(samples, (x) => x.toFixed(2))} ${scenario.unit} |`,
   );
   console.log(rows.at(-1));
 }
 
-const commit = (() => {
-  try {
-    return execSync('git rev-parse --short HEAD', { cwd: root, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-})();
 const report = `# Local cloud benchmark
 
-- Date: ${new Date().toISOString()}
-- Machine: ${cpus()[0]?.model.split(' ')[0] ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}
-- Commit: ${commit} (plus working-tree changes)
-- Command: \`npm exec -- node bench/local-cloud.bench.ts\`
+${provenance('local-cloud').join('\n')}
 - What: real SDK v3 clients over HTTP on 127.0.0.1 against \`startLocalCloud()\`, and the virtual
   clock on its own. One warm-up, then ${RUNS} timed runs of each scenario. The machine is shared
   with other processes, which accounts for most of the spread.
@@ -183,6 +167,5 @@ The instant clock waits \`idleMs\` (3 ms) of quiet after the last HTTP request b
 client between two requests is not overtaken; with no request in that window it jumps at once, and
 it runs every timer due at the same instant together.
 `;
-mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'local-cloud.md'), report);
+writeResults('local-cloud', report);
 console.log('wrote bench/results/local-cloud.md');

@@ -4,30 +4,22 @@
 // same run, and against the resource-level critical path of the simulated durations; plus stage
 // completion detection latency and state transitions at 1× and 10× durations.
 // Writes bench/results/makespan-matrix.md.
-import { execSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import {
-  CloudFormationClient,
-  CreateStackCommand,
-  DescribeStacksCommand,
-} from '@aws-sdk/client-cloudformation';
 import type { CloudFormationEngine } from '#local/cloudformation/engine.ts';
-import { installCloudFormation } from '#local/cloudformation/index.ts';
 import { resourceDurations, serviceDurations } from '#local/durations.ts';
-import { startLocalCloud } from '#local/kernel.ts';
 import { REPOSITORY_ROOT, startStackdrop } from '#local/runtime/index.ts';
-import { LOCAL_CREDENTIALS, LocalSession } from '#local/runtime/session.ts';
+import { LocalSession } from '#local/runtime/session.ts';
 import { parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import { type Manifest, parseManifestOrThrow } from '#shared/manifest/index.ts';
 import { parsePendingOutput, renderStacks, TEMPLATE_FILES } from '#shared/render.ts';
+import { median, provenance, spread, writeResults } from './lib.ts';
+import { nestedStacksMakespan, provisionThroughStackdrop } from './provisioning.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const EXAMPLE = 'examples/laravel/stackdrop.yaml';
 const example = readFileSync(resolve(REPOSITORY_ROOT, EXAMPLE), 'utf8');
 const STAGES = ['network', 'database', 'edge', 'app'] as const;
-const logical = (stage: string) => `${stage[0]!.toUpperCase()}${stage.slice(1)}Stack`;
 
 const VARIANTS = [
   { name: '2 AZ, no reader', azs: 2, readers: 0 },
@@ -78,18 +70,7 @@ async function stackdropRun(text: string, manifest: Manifest, factor: number): P
   });
   const session = new LocalSession(sd);
   try {
-    const start = session.now();
-    await session.dropManifest(text, `manifests/${manifest.project}-${manifest.environment}.yaml`);
-    await session.waitForStatus(
-      manifest.project,
-      manifest.environment,
-      (d) => d.phase === 'ready' || d.phase === 'failed',
-      { timeoutMs: 120_000 },
-    );
-    const execution = [...sd.stepFunctions.executions.values()][0]!;
-    await execution.done;
-    if (execution.status !== 'SUCCEEDED')
-      throw new Error(`provisioning ${execution.status}: ${execution.cause}`);
+    const { start, execution } = await provisionThroughStackdrop(sd, session, text, manifest);
     const engine = sd.cloudFormation;
     const detectionMs: Record<string, number> = {};
     for (const stage of STAGES) {
@@ -202,76 +183,6 @@ function criticalPath(engine: CloudFormationEngine, manifest: Manifest): number 
   return Math.max(...[...duration.keys()].map(visit));
 }
 
-/** The same templates as nested stacks of one parent, created by the CloudFormation engine alone. */
-async function cloudFormationRun(manifest: Manifest): Promise<number> {
-  const running = await startLocalCloud({ speed: 'instant' });
-  const engine = installCloudFormation(running.cloud);
-  const cfn = new CloudFormationClient({
-    endpoint: running.endpoint,
-    region: running.cloud.region,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  try {
-    const bucket = 'makespan-templates';
-    running.cloud.s3.createBucket(bucket);
-    const resources: Record<string, unknown> = {};
-    for (const stack of renderStacks(manifest)) {
-      running.cloud.s3.putObject(
-        bucket,
-        TEMPLATE_FILES[stack.stage],
-        Buffer.from(readFileSync(resolve(REPOSITORY_ROOT, TEMPLATE_FILES[stack.stage]), 'utf8')),
-      );
-      const parameters: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(stack.parameters)) {
-        const pending = parsePendingOutput(v);
-        parameters[k] = pending ? { 'Fn::GetAtt': [logical(pending.stage), `Outputs.${pending.output}`] } : v;
-      }
-      resources[logical(stack.stage)] = {
-        Type: 'AWS::CloudFormation::Stack',
-        Properties: {
-          TemplateURL: `https://${bucket}.s3.${running.cloud.region}.amazonaws.com/${TEMPLATE_FILES[stack.stage]}`,
-          Parameters: parameters,
-          Tags: Object.entries(stack.tags).map(([Key, Value]) => ({ Key, Value })),
-        },
-      };
-    }
-    const start = running.cloud.clock.now();
-    running.cloud.clock.busy();
-    await cfn.send(
-      new CreateStackCommand({
-        StackName: 'makespan-parent',
-        TemplateBody: JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: resources }),
-        Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-      }),
-    );
-    running.cloud.clock.idle();
-    for (;;) {
-      const out = await cfn.send(new DescribeStacksCommand({ StackName: 'makespan-parent' }));
-      const stack = out.Stacks![0]!;
-      if (!stack.StackStatus!.endsWith('_IN_PROGRESS')) {
-        if (stack.StackStatus !== 'CREATE_COMPLETE')
-          throw new Error(`parent ${stack.StackStatus}: ${stack.StackStatusReason}`);
-        const parent = [...engine.stacks.values()].find((s) => s.stackName === 'makespan-parent')!;
-        const done = parent.events.find(
-          (e) => e.LogicalResourceId === 'makespan-parent' && e.ResourceStatus === 'CREATE_COMPLETE',
-        )!;
-        return done.Timestamp.getTime() - start;
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  } finally {
-    cfn.destroy();
-    await running.stop();
-  }
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const spread = (xs: number[], f: (x: number) => string) =>
-  `${f(median(xs))} (${f(Math.min(...xs))} – ${f(Math.max(...xs))})`;
 const mins = (ms: number) => `${(ms / 60_000).toFixed(2)} min`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const ratio = (x: number) => x.toFixed(4);
@@ -291,7 +202,7 @@ for (const v of VARIANTS) {
   const result: VariantResult = { name: v.name, one: [], ten: [], nested: [] };
   for (let i = 0; i < RUNS; i++) {
     result.one.push(await stackdropRun(text, manifest, 1));
-    result.nested.push(await cloudFormationRun(manifest));
+    result.nested.push(await nestedStacksMakespan(manifest));
     result.ten.push(await stackdropRun(text, manifest, 10));
     process.stdout.write(
       `${v.name}, run ${i + 1}: stackdrop ${mins(result.one.at(-1)!.makespanMs)}, nested ${mins(result.nested.at(-1)!)}, ` +
@@ -301,11 +212,6 @@ for (const v of VARIANTS) {
   results.push(result);
 }
 const wallS = (performance.now() - wall) / 1000;
-
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse --short HEAD', { cwd: REPOSITORY_ROOT }).toString().trim();
-} catch {}
 
 const ratios = (r: VariantResult) => r.one.map((x, i) => x.makespanMs / r.nested[i]!);
 const worstRatio = Math.max(...results.flatMap(ratios));
@@ -318,10 +224,7 @@ const flat = results.every((r) => median(transitions(r.one)) === median(transiti
 const lines = [
   '# Provisioning makespan by manifest shape (virtual clock)',
   '',
-  `- Date: ${new Date().toISOString()}`,
-  `- Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
-  `- Commit: ${commit} (plus working-tree changes)`,
-  '- Command: `npm exec -- node bench/makespan-matrix.bench.ts`',
+  ...provenance('makespan-matrix'),
   `- Scenario: ${EXAMPLE} with \`network.availabilityZones\` and \`database.readers\` varied; ${RUNS} runs of each`,
   '  variant, each run measuring stackdrop and the nested-stack baseline side by side (fresh local cloud each, instant clock,',
   '  published AWS durations from local/durations.ts).',
@@ -383,6 +286,6 @@ const lines = [
   '  stack (writer and readers) is complete, although a service needs only the cluster endpoint.',
   '',
 ];
-writeFileSync(resolve(REPOSITORY_ROOT, 'bench/results/makespan-matrix.md'), lines.join('\n'));
+writeResults('makespan-matrix', lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exit(worstRatio <= 1.01 && worstDetection <= 2000 && worstTransitions <= 60 ? 0 : 1);

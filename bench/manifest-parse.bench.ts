@@ -1,17 +1,15 @@
 // Manifest checking: how long parseManifest takes on the example manifest, on a file with many
 // problems, and on hostile input near the 1 MiB limit (the worst cases a Lambda or the CLI can be
 // handed). Run: npm exec -- node bench/manifest-parse.bench.ts
-import { execSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_MANIFEST_BYTES, parseManifest } from '#shared/manifest/index.ts';
 import { buildCorpus } from '#test/unit/manifest/corpus.ts';
+import { median, provenance, ROOT, range, writeResults } from './lib.ts';
 
 const RUNS = 5;
-const root = join(import.meta.dirname, '..');
-const example = readFileSync(join(root, 'examples/laravel/stackdrop.yaml'));
-const invalid = readFileSync(join(root, 'test/fixtures/manifests/invalid/many-problems.yaml'));
+const example = readFileSync(join(ROOT, 'examples/laravel/stackdrop.yaml'));
+const invalid = readFileSync(join(ROOT, 'test/fixtures/manifests/invalid/many-problems.yaml'));
 
 const manyKeys = (n: number) => Array.from({ length: n }, (_, i) => `k${i}: ${i}`).join('\n');
 
@@ -102,27 +100,16 @@ function time(scenario: Scenario): number {
 const rows: string[] = [];
 for (const scenario of scenarios) {
   time(scenario); // warm-up
-  const samples = Array.from({ length: RUNS }, () => time(scenario)).sort((a, b) => a - b);
-  const median = samples[Math.floor(samples.length / 2)]!;
+  const samples = Array.from({ length: RUNS }, () => time(scenario));
   rows.push(
-    `| ${scenario.name} | ${median.toFixed(1)} ms | ${samples[0]!.toFixed(1)} – ${samples.at(-1)!.toFixed(1)} ms |`,
+    `| ${scenario.name} | ${median(samples).toFixed(1)} ms | ${range(samples, (x) => x.toFixed(1))} ms |`,
   );
   console.log(rows.at(-1));
 }
 
-const commit = (() => {
-  try {
-    return execSync('git rev-parse --short HEAD', { cwd: root, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-})();
 const report = `# Manifest parsing benchmark
 
-- Date: ${new Date().toISOString()}
-- Machine: ${cpus()[0]?.model.split(' ')[0] ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}
-- Commit: ${commit} (plus working-tree changes)
-- Command: \`npm exec -- node bench/manifest-parse.bench.ts\`
+${provenance('manifest-parse').join('\n')}
 - What: \`parseManifest\` (decode, character and nesting checks, YAML/JSON parse, structure walk,
   zod schema and cross-field rules, positions for every problem). One warm-up, then ${RUNS} timed runs
   of each scenario. The machine is shared with other processes, which accounts for most of the spread.
@@ -139,6 +126,5 @@ block nesting in the syntax tree, duplicate keys are found with a hash map (not 
 quadratic check), and problems beyond 100 are counted, not located. Before the token limit, a
 megabyte of \`]\` took the library 21 s and a megabyte of quotes 11 s on this machine.
 `;
-mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'manifest-parse.md'), report);
+writeResults('manifest-parse', report);
 console.log('wrote bench/results/manifest-parse.md');

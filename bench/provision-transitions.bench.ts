@@ -3,10 +3,7 @@
 // at typical stack durations and at 10× those durations. Target (DESIGN.md §6): ≤ 60 and
 // independent of how long stacks take, because stack waits are event-driven (task tokens), not
 // polling loops. Run: npm exec -- node bench/provision-transitions.bench.ts
-import { execSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { median, provenance, range, writeResults } from './lib.ts';
 
 process.env.AWS_REGION ??= 'eu-west-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'AKIAIOSFODNN7EXAMPLE';
@@ -60,28 +57,12 @@ for (const scenario of scenarios) {
   rows.push({ scenario, counts });
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
-    .toString()
-    .trim();
-} catch {}
-
 const worst = Math.max(...rows.flatMap((r) => r.counts));
 const first1 = median(rows[0]!.counts);
 const first10 = median(rows[1]!.counts);
 const report = `# Provision state transitions
 
-- Date: ${new Date().toISOString()}
-- Machine: ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}
-- Commit: ${commit} (plus working-tree changes)
-- Command: \`npm exec -- node bench/provision-transitions.bench.ts\`
+${provenance('provision-transitions').join('\n')}
 - Method: the real \`statemachines/provision.asl.json\` executed by aws-local-stepfunctions with every Task
   bound to the real function handlers (test/helpers/sfn-harness.ts bridges \`.waitForTaskToken\`), AWS
   clients mocked behind an in-memory bucket and an in-memory CloudFormation whose final-status events
@@ -95,12 +76,7 @@ const report = `# Provision state transitions
 
 | scenario | transitions, median | min – max |
 |---|---|---|
-${rows
-  .map(
-    (r) =>
-      `| ${r.scenario.name} | ${median(r.counts)} | ${Math.min(...r.counts)} – ${Math.max(...r.counts)} |`,
-  )
-  .join('\n')}
+${rows.map((r) => `| ${r.scenario.name} | ${median(r.counts)} | ${range(r.counts)} |`).join('\n')}
 
 Reading: ${first1} transitions at typical durations and ${first10} at 10× — ${
   first1 === first10 ? 'identical' : 'different'
@@ -111,8 +87,6 @@ check finds the stack final), at most 4 rounds per stack; on AWS the 5-minute sw
 schedule). Worst run: ${worst} (${worst <= TARGET ? 'within' : 'OVER'} the target).
 `;
 
-const dir = join(import.meta.dirname, 'results');
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'provision-transitions.md'), report);
+writeResults('provision-transitions', report);
 console.log(report);
 if (failures > 0 || worst > TARGET) process.exit(1);

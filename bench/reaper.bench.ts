@@ -2,10 +2,7 @@
 // EC2, S3 and EventBridge are in-memory fakes (test/unit/bastion/fake-cloud.ts) paging 1,000
 // instances per DescribeInstances call like EC2, so the numbers measure the reaper's own work and
 // the number of round trips it needs, not AWS latency. Run: npm exec -- node bench/reaper.bench.ts
-import { execSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { median, provenance, range, writeResults } from './lib.ts';
 
 process.env.AWS_REGION ??= 'eu-west-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'AKIAIOSFODNN7EXAMPLE';
@@ -106,23 +103,11 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 
-const sorted = [...times].sort((a, b) => a - b);
-const median = sorted[Math.floor(sorted.length / 2)]!;
 const total = Object.values(counts).reduce((a, b) => a + b, 0);
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
-    .toString()
-    .trim();
-} catch {}
 
 const report = `# Reaper benchmark
 
-- Date: ${new Date().toISOString()}
-- Machine: ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}
-- Commit: ${commit} (plus working-tree changes)
-- Command: \`npm exec -- node bench/reaper.bench.ts\`
+${provenance('reaper').join('\n')}
 - Scenario: ${INSTANCES.toLocaleString('en')} managed bastion instances over ${PROJECTS} projects, ${EXPIRED} expired
   (${EXPIRED / 4} of them ssh bastions with an expired access group), EC2 paging ${PAGE} instances per
   DescribeInstances call, terminate batch size ${TERMINATE_BATCH_SIZE}. EC2, S3 and EventBridge are in-memory fakes
@@ -135,8 +120,8 @@ const report = `# Reaper benchmark
 |---|---|
 | instances terminated / expiries recorded | ${outcome.terminated} / ${outcome.recorded} |
 | API calls per pass | ${total} |
-| wall time, median | ${median.toFixed(1)} ms |
-| wall time, min – max | ${sorted[0]!.toFixed(1)} – ${sorted.at(-1)!.toFixed(1)} ms |
+| wall time, median | ${median(times).toFixed(1)} ms |
+| wall time, min – max | ${range(times, (x) => x.toFixed(1))} ms |
 
 API calls by operation:
 
@@ -154,7 +139,5 @@ pass: EC2 refuses to delete a group while its instance is still shutting down (t
 reaper skips groups still attached to a listed instance instead of spending a failing call on each.
 `;
 
-const dir = join(import.meta.dirname, 'results');
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'reaper.md'), report);
+writeResults('reaper', report);
 console.log(report);

@@ -5,13 +5,12 @@
 // every call at once, so the numbers are our code, the SDK and the loopback, not AWS latency.
 // Run: npm exec -- node bench/rollout.bench.ts
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { median, provenance, ROOT, range, spread, writeResults } from './lib.ts';
 
-const ROOT = join(import.meta.dirname, '..');
 const BUNDLE = join(ROOT, 'dist', 'roll-service', 'index.mjs');
 const ROUTER_BUNDLE = join(ROOT, 'dist', 'deploy-router', 'index.mjs');
 const PROCESSES = 7;
@@ -267,11 +266,6 @@ function sqsEvent(i: number) {
 // ---------------------------------------------------------------------------------------------
 // Parent: build, spawn fresh processes, summarise.
 // ---------------------------------------------------------------------------------------------
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 /** The burst of DESIGN §6 through the real batch handler, AWS and the FIFO queue as in-memory fakes. */
@@ -345,16 +339,9 @@ async function parent(): Promise<void> {
   const bursts = await burst(5);
   const burstMs = bursts.map((b) => b.ms);
   const kb = (file: string) => statSync(file).size / 1024;
-  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  }).stdout.trim();
   const report = `# roll-service benchmark
 
-- Date: ${new Date().toISOString()}
-- Machine: ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}
-- Commit: ${commit} (plus working-tree changes)
-- Command: \`npm exec -- node bench/rollout.bench.ts\`
+${provenance('rollout').join('\n')}
 - Scenario: one push of the deploy tag to a ready project (web, one worker, scheduler, release
   command). Measured from the handler receiving the SQS batch to the first \`UpdateService\`
   request: repository tags, status read, three stack descriptions, tag pointer, status write,
@@ -371,9 +358,9 @@ async function parent(): Promise<void> {
 
 | measure | median | min – max |
 |---|---|---|
-| cold: module init (import of the bundle) | ${ms(median(init))} | ${ms(Math.min(...init))} – ${ms(Math.max(...init))} |
-| cold: event → first UpdateService, init included | ${ms(median(cold))} | ${ms(Math.min(...cold))} – ${ms(Math.max(...cold))} |
-| warm: event → first UpdateService | ${ms(median(warm))} | ${ms(Math.min(...warm))} – ${ms(Math.max(...warm))} |
+| cold: module init (import of the bundle) | ${ms(median(init))} | ${range(init, ms)} |
+| cold: event → first UpdateService, init included | ${ms(median(cold))} | ${range(cold, ms)} |
+| warm: event → first UpdateService | ${ms(median(warm))} | ${range(warm, ms)} |
 
 ## Burst: 1,000 pushes over 50 repositories (DESIGN §6)
 
@@ -388,7 +375,7 @@ message group, batches of up to 10, 4 concurrent invocations); AWS as in-memory 
 | repositories on their newest digest | ${bursts.map((b) => `${b.correct}/50`).join(', ')} |
 | handler invocations | ${bursts.map((b) => b.invocations).join(', ')} |
 | AWS calls | ${bursts.map((b) => b.calls).join(', ')} |
-| wall time, median (min – max) | ${ms(median(burstMs))} (${ms(Math.min(...burstMs))} – ${ms(Math.max(...burstMs))}) |
+| wall time, median (min – max) | ${spread(burstMs, ms)} |
 
 | bundle (minified, \`npm run build\`) | size | budget |
 |---|---|---|
@@ -401,8 +388,7 @@ CloudFormation, ECR, EventBridge, SQS: ~240 KB), the YAML parser for the manifes
 for the status document (~99 KB); the 300 KB budget cannot hold six SDK clients. deploy-router
 carries only the SQS client and the logger (no zod: it checks the few fields it needs by hand).
 `;
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'results', 'rollout.md'), report);
+  writeResults('rollout', report);
   console.log(report);
 }
 

@@ -1,11 +1,11 @@
 // Wall time of the whole test suite (`npx vitest run`, what `npm test` runs), 5 runs, each a fresh
 // process; per-directory time from vitest's JSON report. Writes bench/results/test-suite.md.
-import { execSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { median, provenance, ROOT, range, writeResults } from './lib.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const RUNS = Number(process.env.BENCH_SUITE_RUNS ?? 5);
 const TARGET_S = 180;
 
@@ -45,25 +45,12 @@ for (let i = 0; i < RUNS; i++) {
 }
 rmSync(scratch, { recursive: true, force: true });
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const fmt = (xs: number[]) =>
-  `${median(xs).toFixed(1)} s | ${Math.min(...xs).toFixed(1)} – ${Math.max(...xs).toFixed(1)} s`;
-let commit = 'unknown';
-try {
-  commit = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
-} catch {}
+const fmt = (xs: number[]) => `${median(xs).toFixed(1)} s | ${range(xs, (x) => x.toFixed(1))} s`;
 const wall = median(walls);
 const lines = [
   '# Full test suite: wall time',
   '',
-  `- Date: ${new Date().toISOString()}`,
-  `- Machine: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
-  `- Commit: ${commit} (plus working-tree changes)`,
-  '- Command: `npm exec -- node bench/test-suite.bench.ts` (runs `vitest run --reporter=json` — the suite `npm test` runs)',
+  ...provenance('test-suite', '(runs `vitest run --reporter=json` — the suite `npm test` runs)'),
   `- ${RUNS} runs, each a fresh process; wall time includes vitest start-up and collection. The cores are shared with`,
   '  other jobs while this runs, which accounts for most of the spread.',
   '',
@@ -82,6 +69,6 @@ const lines = [
   'the wall time.',
   '',
 ];
-writeFileSync(join(ROOT, 'bench/results/test-suite.md'), lines.join('\n'));
+writeResults('test-suite', lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exit(wall <= TARGET_S ? 0 : 1);

@@ -22,7 +22,7 @@ import {
 import { deployHistory, sendRollback } from './commands/deploys.ts';
 import { checkConfirmation, snapshotLocation, startTeardown, teardownExecution } from './commands/destroy.ts';
 import { type InitAnswers, writeStarterManifest } from './commands/init.ts';
-import { formatLivePlan, formatOfflinePlan, planLive } from './commands/plan.ts';
+import { formatLivePlan, formatOfflinePlan, type LivePlanDeps, planLive } from './commands/plan.ts';
 import {
   estimateProvisioning,
   FAULT_NAMES,
@@ -174,6 +174,17 @@ Documentation: docs/cli.md`,
     );
 
   const session = (cmd: Command) => new Session(cmd.optsWithGlobals() as GlobalOptions, deps);
+  /** What planning with change sets needs: `plan --live`, and `deploy`'s database guard. */
+  const changeSetDeps = (s: Session, bucket: string): LivePlanDeps => ({
+    cfn: s.clients.cfn,
+    s3: s.clients.s3,
+    bucket,
+    sleep: deps.sleep,
+    pollMs: deps.pollIntervalMs,
+    ...(deps.readTemplate ? { readTemplate: deps.readTemplate } : {}),
+    ...(s.target.endpoint ? { endpoint: s.target.endpoint } : {}),
+    ...(s.target.region ? { region: s.target.region } : {}),
+  });
 
   program
     .command('init')
@@ -291,16 +302,7 @@ Documentation: docs/cli.md`,
       const bucket = await s.bucket();
       const progress = opts.json ? undefined : ui.progress('Creating change sets (nothing is executed)…');
       try {
-        const live = await planLive(m, {
-          cfn: s.clients.cfn,
-          s3: s.clients.s3,
-          bucket,
-          sleep: deps.sleep,
-          pollMs: deps.pollIntervalMs,
-          ...(deps.readTemplate ? { readTemplate: deps.readTemplate } : {}),
-          ...(s.target.endpoint ? { endpoint: s.target.endpoint } : {}),
-          ...(s.target.region ? { region: s.target.region } : {}),
-        });
+        const live = await planLive(m, changeSetDeps(s, bucket));
         progress?.stop();
         if (opts.json) ui.json({ project: m.project, environment: m.environment, stacks, live });
         else ui.out(formatLivePlan(live, ui.style).join('\n'));
@@ -342,16 +344,11 @@ Documentation: docs/cli.md`,
         // Spinner only on a terminal; in a log the check is quiet unless it finds something.
         const checking =
           ui.tty && !opts.json ? ui.progress('Checking whether the database would be replaced…') : undefined;
-        const guard = await guardDatabaseReplacement(m, Boolean(opts.allowDbReplacement), {
-          cfn: s.clients.cfn,
-          s3: s.clients.s3,
-          bucket,
-          sleep: deps.sleep,
-          pollMs: deps.pollIntervalMs,
-          ...(deps.readTemplate ? { readTemplate: deps.readTemplate } : {}),
-          ...(s.target.endpoint ? { endpoint: s.target.endpoint } : {}),
-          ...(s.target.region ? { region: s.target.region } : {}),
-        }).finally(() => checking?.stop());
+        const guard = await guardDatabaseReplacement(
+          m,
+          Boolean(opts.allowDbReplacement),
+          changeSetDeps(s, bucket),
+        ).finally(() => checking?.stop());
         let text = result.text;
         if (guard === 'allowed') {
           if (!m.database.allowReplacement) text = withReplacementAllowed(text, result.format);

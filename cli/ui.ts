@@ -35,7 +35,8 @@ export interface Style {
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-function makeStyle(color: boolean): Style {
+/** ANSI styles when `color` is on; identity functions otherwise. */
+export function makeStyle(color: boolean): Style {
   const wrap = (open: number, close: number) => (s: string) =>
     color ? `\u001b[${open}m${s}\u001b[${close}m` : s;
   return {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StackEvent } from '@aws-sdk/client-cloudformation';
+import { makeStyle } from '#cli/ui.ts';
 import type { StatusDocument } from '#shared/status.ts';
 import { REPOSITORY_ROOT, startStackdrop } from './runtime/index.ts';
 import { LocalSession } from './runtime/session.ts';
@@ -74,24 +75,11 @@ class Progress {
   }
 }
 
-function palette(color: boolean) {
-  const wrap = (open: number, close: number) => (s: string) =>
-    color ? `\u001b[${open}m${s}\u001b[${close}m` : s;
-  return {
-    bold: wrap(1, 22),
-    dim: wrap(2, 22),
-    red: wrap(31, 39),
-    green: wrap(32, 39),
-    cyan: wrap(36, 39),
-    yellow: wrap(33, 39),
-  };
-}
-
 /** Runs the demo story; resolves with its summary (ok = every step reached its expected end). */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const wallStart = performance.now();
   const write = options.write ?? ((text: string) => process.stdout.write(`${text}\n`));
-  const c = palette(options.color ?? false);
+  const c = makeStyle(options.color ?? false);
   const manifestPath = resolve(REPOSITORY_ROOT, options.manifest ?? EXAMPLE);
   const manifestText = readFileSync(manifestPath, 'utf8');
   const project = /^project:\s*(\S+)/m.exec(manifestText)?.[1] ?? 'acme';

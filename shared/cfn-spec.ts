@@ -45,30 +45,65 @@ export interface CfnSpec {
   property(type: string, path: string[]): SpecProperty | undefined;
 }
 
-interface RawType {
+/** A type as the database describes it. */
+export interface RawSpecType {
   type: string;
   allowedValues?: (string | number)[];
   reference?: { $ref: string };
-  element?: RawType;
-  types?: RawType[];
+  element?: RawSpecType;
+  types?: RawSpecType[];
 }
-interface RawProperty {
-  type: RawType;
-  previousTypes?: RawType[];
+/** A property of a resource or property type, as the database describes it. */
+export interface RawSpecProperty {
+  type: RawSpecType;
+  previousTypes?: RawSpecType[];
   required?: boolean;
+  /** How an update of the property affects the resource: `yes` replaces it, `maybe` may. */
+  causesReplacement?: 'yes' | 'maybe';
 }
-interface RawEntity {
+/** A resource type or property type (struct), as the database describes it. */
+export interface RawSpecEntity {
   $id: string;
   name?: string;
   cloudFormationType?: string;
-  properties?: Record<string, RawProperty>;
-  attributes?: Record<string, unknown>;
+  primaryIdentifier?: string[];
+  arnTemplate?: string;
+  isStateful?: boolean;
+  properties?: Record<string, RawSpecProperty>;
+  attributes?: Record<string, { type: RawSpecType }>;
+}
+/** The database's entities, indexed: resource types by CloudFormation type, property types by `$id`. */
+export interface SpecDatabase {
+  resources: ReadonlyMap<string, RawSpecEntity>;
+  typeDefinitions: ReadonlyMap<string, RawSpecEntity>;
 }
 interface RawDb {
   schema: {
-    resource: { entities: RawEntity[] | Record<string, RawEntity> };
-    typeDefinition: { entities: RawEntity[] | Record<string, RawEntity> };
+    resource: { entities: RawSpecEntity[] | Record<string, RawSpecEntity> };
+    typeDefinition: { entities: RawSpecEntity[] | Record<string, RawSpecEntity> };
   };
+}
+
+let database: SpecDatabase | undefined;
+
+/**
+ * Reads `@aws-cdk/aws-service-spec`'s db.json.gz once per process (about 0.2 s), for every view of
+ * the specification: the template checks here and the local CloudFormation engine.
+ */
+export function loadSpecDatabase(): SpecDatabase {
+  if (database) return database;
+  const require = createRequire(import.meta.url);
+  const path = require.resolve('@aws-cdk/aws-service-spec/db.json.gz');
+  const db = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as RawDb;
+  const resources = new Map<string, RawSpecEntity>();
+  for (const entity of Object.values(db.schema.resource.entities)) {
+    if (entity.cloudFormationType) resources.set(entity.cloudFormationType, entity);
+  }
+  const typeDefinitions = new Map<string, RawSpecEntity>();
+  for (const entity of Object.values(db.schema.typeDefinition.entities))
+    typeDefinitions.set(entity.$id, entity);
+  database = { resources, typeDefinitions };
+  return database;
 }
 
 let cached: CfnSpec | undefined;
@@ -76,20 +111,14 @@ let cached: CfnSpec | undefined;
 /** Loads the specification once per process (about 0.2 s) and returns the lookups. */
 export function loadCfnSpec(): CfnSpec {
   if (cached) return cached;
-  const require = createRequire(import.meta.url);
-  const path = require.resolve('@aws-cdk/aws-service-spec/db.json.gz');
-  const db = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as RawDb;
-  const rawResources = new Map<string, RawEntity>();
-  for (const entity of Object.values(db.schema.resource.entities)) {
-    if (entity.cloudFormationType) rawResources.set(entity.cloudFormationType, entity);
-  }
-  const rawTypeDefs = new Map<string, RawEntity>();
-  for (const entity of Object.values(db.schema.typeDefinition.entities)) rawTypeDefs.set(entity.$id, entity);
+  const { resources: rawResources, typeDefinitions: rawTypeDefs } = loadSpecDatabase();
 
   const structs = new Map<string, SpecType>();
   const resources = new Map<string, SpecResourceType>();
 
-  const toProperties = (raw: Record<string, RawProperty> | undefined): ReadonlyMap<string, SpecProperty> => {
+  const toProperties = (
+    raw: Record<string, RawSpecProperty> | undefined,
+  ): ReadonlyMap<string, SpecProperty> => {
     const out = new Map<string, SpecProperty>();
     for (const [name, p] of Object.entries(raw ?? {})) {
       // Types resolve lazily (getter) because property types can refer to themselves.
@@ -105,7 +134,7 @@ export function loadCfnSpec(): CfnSpec {
     return out;
   };
 
-  const toType = (raw: RawType): SpecType => {
+  const toType = (raw: RawSpecType): SpecType => {
     switch (raw.type) {
       case 'ref': {
         const id = raw.reference?.$ref ?? '';

@@ -100,6 +100,18 @@ export interface CfnTemplate {
   Globals?: Record<string, unknown>;
 }
 
+/** Pseudo parameters CloudFormation defines in every template (`Ref: AWS::Region`, ...). */
+export const PSEUDO_PARAMETERS: ReadonlySet<string> = new Set([
+  'AWS::AccountId',
+  'AWS::NotificationARNs',
+  'AWS::NoValue',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::StackId',
+  'AWS::StackName',
+  'AWS::URLSuffix',
+]);
+
 /** Parses YAML or JSON template text (JSON is valid YAML). */
 export function parseCfnTemplate(text: string): CfnTemplate {
   const doc = parse(text, { customTags, uniqueKeys: true, maxAliasCount: 100 }) as CfnTemplate | null;

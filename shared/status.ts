@@ -3,6 +3,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 // document (docs/decisions/bundles.md).
 import * as z from 'zod/mini';
 import { STAGES, statusKey } from './naming.ts';
+import { isConflict, isNotFound } from './s3-errors.ts';
 import './zod-messages.ts';
 
 /**
@@ -209,20 +210,4 @@ export function withPhase(doc: StatusDocument, phase: Phase, at: Date, note?: st
   doc.phase = phase;
   doc.history.push({ at: at.toISOString(), phase, ...(note ? { note } : {}) });
   return doc;
-}
-
-function isNotFound(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
-}
-
-function isConflict(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const code = e?.$metadata?.httpStatusCode;
-  return (
-    code === 412 ||
-    code === 409 ||
-    e?.name === 'PreconditionFailed' ||
-    e?.name === 'ConditionalRequestConflict'
-  );
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EcrImageActionEvent } from '#shared/rollout/event.ts';
-import { deployMessage } from '#shared/rollout/message.ts';
+import { deployMessage, pushEvent } from '#shared/rollout/message.ts';
 import type { DeployRecord, StatusDocument } from '#shared/status.ts';
 import { UserError } from '../errors.ts';
 
@@ -63,25 +63,14 @@ export function imageActionEvent(
   id: string,
   requester?: string,
 ): EcrImageActionEvent {
-  return {
-    version: '0',
+  return pushEvent(record, {
     id,
-    'detail-type': 'ECR Image Action',
-    source: 'aws.ecr',
     account: where.account,
+    region: where.region,
     // Stamped now, so roll-service treats it as the newest push rather than a stale, older image.
     time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: where.region,
-    resources: [],
-    detail: {
-      result: 'SUCCESS',
-      'action-type': 'PUSH',
-      'repository-name': record.repository,
-      'image-digest': record.digest,
-      ...(record.tag ? { 'image-tag': record.tag } : {}),
-      ...(requester ? { requester } : {}),
-    },
-  };
+    requester,
+  });
 }
 
 /** Account and region from a queue URL (`https://sqs.<region>.amazonaws.com/<account>/<name>`). */

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { gunzipSync } from 'node:zlib';
+import { loadSpecDatabase, type RawSpecProperty, type RawSpecType } from '#shared/cfn-spec.ts';
 
 /** How changing a property affects the resource, from the spec's `causesReplacement`. */
 export type ReplacementBehaviour = 'Always' | 'Conditionally' | 'Never';
@@ -33,36 +31,8 @@ export interface CfnSpec {
   nestedProblems(type: string, properties: Record<string, unknown>): string[];
 }
 
-interface RawType {
-  type: string;
-  reference?: { $ref: string };
-  element?: RawType;
-  types?: RawType[];
-}
-
-interface RawProperty {
-  type: RawType;
-  previousTypes?: RawType[];
-  required?: boolean;
-  causesReplacement?: 'yes' | 'maybe';
-}
-
-interface RawResource {
-  cloudFormationType: string;
-  primaryIdentifier?: string[];
-  arnTemplate?: string;
-  isStateful?: boolean;
-  properties?: Record<string, RawProperty>;
-  attributes?: Record<string, { type: { type: string } }>;
-}
-
-interface RawTypeDefinition {
-  $id: string;
-  properties?: Record<string, RawProperty>;
-}
-
 /** The struct definitions a raw type can be (through arrays, maps and unions). */
-function structIds(type: RawType, out: string[] = []): string[] {
+function structIds(type: RawSpecType, out: string[] = []): string[] {
   if (type.type === 'ref' && type.reference) out.push(type.reference.$ref);
   if (type.element) structIds(type.element, out);
   for (const t of type.types ?? []) structIds(t, out);
@@ -71,23 +41,15 @@ function structIds(type: RawType, out: string[] = []): string[] {
 
 let cached: CfnSpec | undefined;
 
-/** Loads the official CloudFormation resource specification (`@aws-cdk/aws-service-spec`), once per process. */
+/**
+ * The official CloudFormation resource specification (`@aws-cdk/aws-service-spec`) as the local
+ * engine reads it, built once per process on the database `shared/cfn-spec.ts` loads.
+ */
 export function loadSpec(): CfnSpec {
   if (cached) return cached;
-  const require = createRequire(import.meta.url);
-  const dbPath = require.resolve('@aws-cdk/aws-service-spec/db.json.gz');
-  const db = JSON.parse(gunzipSync(readFileSync(dbPath)).toString('utf8')) as {
-    schema: {
-      resource: { entities: Record<string, RawResource> };
-      typeDefinition: { entities: Record<string, RawTypeDefinition> };
-    };
-  };
-  const raw = new Map<string, RawResource>();
-  for (const entity of Object.values(db.schema.resource.entities)) raw.set(entity.cloudFormationType, entity);
-  const definitions = new Map<string, RawTypeDefinition>();
-  for (const entity of Object.values(db.schema.typeDefinition.entities)) definitions.set(entity.$id, entity);
+  const { resources: raw, typeDefinitions: definitions } = loadSpecDatabase();
 
-  const checkValue = (property: RawProperty, value: unknown, path: string, problems: string[]): void => {
+  const checkValue = (property: RawSpecProperty, value: unknown, path: string, problems: string[]): void => {
     if (value === null || typeof value !== 'object') return;
     const types = [property.type, ...(property.previousTypes ?? [])];
     // JSON-typed properties (policies, free-form maps) take anything.
@@ -123,7 +85,7 @@ export function loadSpec(): CfnSpec {
     }
   };
   const checkStruct = (
-    properties: Record<string, RawProperty>,
+    properties: Record<string, RawSpecProperty>,
     value: Record<string, unknown>,
     path: string,
     problems: string[],

@@ -1,22 +1,12 @@
-import { type CfnTemplate, parseCfnTemplate } from '#shared/cfn-yaml.ts';
+import { type CfnTemplate, PSEUDO_PARAMETERS, parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import { CfnApiError, CfnValidationError } from './errors.ts';
 import { collectReferences, evaluateCondition, type IntrinsicContext } from './intrinsics.ts';
 import { validateParameterDeclarations } from './parameters.ts';
 import { type CfnSpec, isCustomResourceType } from './spec.ts';
 
 export type { CfnTemplate };
+export { PSEUDO_PARAMETERS };
 export type TemplateResource = CfnTemplate['Resources'][string];
-
-export const PSEUDO_PARAMETERS = new Set([
-  'AWS::AccountId',
-  'AWS::NotificationARNs',
-  'AWS::NoValue',
-  'AWS::Partition',
-  'AWS::Region',
-  'AWS::StackId',
-  'AWS::StackName',
-  'AWS::URLSuffix',
-]);
 
 const SECTIONS = new Set([
   'AWSTemplateFormatVersion',

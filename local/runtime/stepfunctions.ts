@@ -64,11 +64,13 @@ const TOKEN_PLACEHOLDER = '__STACKDROP_LOCAL_TASK_TOKEN__';
 /** Step Functions' own ceiling for a Task without TimeoutSeconds (the library's default is 60 s). */
 const TASK_TIMEOUT_DEFAULT_SECONDS = 99_999_999;
 
-function stepError(name: string, cause: string): Error {
+/** An error as a state machine sees it: `name` is the ASL error name (`States.Timeout`, …). */
+export function stepError(name: string, cause: string): Error {
   return Object.assign(new Error(cause), { name });
 }
 
-function replaceDeep(value: unknown, from: string, to: string): unknown {
+/** A deep copy of a JSON value with every string equal to `from` replaced by `to` (task tokens). */
+export function replaceDeep(value: unknown, from: string, to: string): unknown {
   if (value === from) return to;
   if (Array.isArray(value)) return value.map((v) => replaceDeep(v, from, to));
   if (value && typeof value === 'object') {

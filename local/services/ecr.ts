@@ -154,19 +154,9 @@ export class EcrModel {
       repo.images.push(image);
     }
     if (input.imageTag) image.imageTags.push(input.imageTag);
-    this.#cloud.eventBus.emit({
-      source: 'aws.ecr',
-      detailType: 'ECR Image Action',
-      resources: [],
-      detail: {
-        result: 'SUCCESS',
-        'repository-name': repo.repositoryName,
-        'image-digest': digest,
-        'action-type': 'PUSH',
-        ...(input.imageTag ? { 'image-tag': input.imageTag } : {}),
-        'manifest-media-type': image.imageManifestMediaType,
-        'artifact-media-type': 'application/vnd.oci.image.config.v1+json',
-      },
+    this.#emitImageAction('PUSH', repo.repositoryName, digest, input.imageTag, {
+      'manifest-media-type': image.imageManifestMediaType,
+      'artifact-media-type': 'application/vnd.oci.image.config.v1+json',
     });
     return image;
   }
@@ -236,6 +226,29 @@ export class EcrModel {
   }
 
   /** The wire definition registered with the kernel. */
+  /** An `ECR Image Action` event on the default bus, as ECR sends it for a push or a delete. */
+  #emitImageAction(
+    action: 'PUSH' | 'DELETE',
+    repositoryName: string,
+    digest: string,
+    tag: string | undefined,
+    extra: Record<string, string> = {},
+  ): void {
+    this.#cloud.eventBus.emit({
+      source: 'aws.ecr',
+      detailType: 'ECR Image Action',
+      resources: [],
+      detail: {
+        result: 'SUCCESS',
+        'repository-name': repositoryName,
+        'image-digest': digest,
+        'action-type': action,
+        ...(tag ? { 'image-tag': tag } : {}),
+        ...extra,
+      },
+    });
+  }
+
   definition(): ServiceDefinition {
     return {
       protocol: 'awsJson1_1',
@@ -363,18 +376,7 @@ export class EcrModel {
               repo.images = repo.images.filter((i) => i !== img);
             }
             imageIds.push({ imageDigest: img.imageDigest, imageTag: id.imageTag });
-            this.#cloud.eventBus.emit({
-              source: 'aws.ecr',
-              detailType: 'ECR Image Action',
-              resources: [],
-              detail: {
-                result: 'SUCCESS',
-                'repository-name': repo.repositoryName,
-                'image-digest': img.imageDigest,
-                'action-type': 'DELETE',
-                ...(id.imageTag ? { 'image-tag': id.imageTag } : {}),
-              },
-            });
+            this.#emitImageAction('DELETE', repo.repositoryName, img.imageDigest, id.imageTag);
           }
           return { imageIds, failures };
         },

@@ -182,26 +182,18 @@ export class S3Model {
     };
     this.#store(bucket, version);
     if (bucket.eventBridge) {
-      this.#cloud.eventBus.emit({
-        source: 'aws.s3',
-        detailType: 'Object Created',
-        resources: [`arn:aws:s3:::${bucketName}`],
-        detail: {
-          version: '0',
-          bucket: { name: bucketName },
-          object: {
-            key,
-            size: data.length,
-            etag: version.etag.replace(/"/g, ''),
-            ...(bucket.versioning ? { 'version-id': version.versionId } : {}),
-            sequencer: version.sequencer,
-          },
-          'request-id': options.requestId ?? randomBytes(8).toString('hex').toUpperCase(),
-          requester: this.#cloud.accountId,
-          'source-ip-address': '127.0.0.1',
-          reason: options.reason ?? 'PutObject',
+      this.#emitObjectEvent(
+        bucketName,
+        'Object Created',
+        {
+          key,
+          size: data.length,
+          etag: version.etag.replace(/"/g, ''),
+          ...(bucket.versioning ? { 'version-id': version.versionId } : {}),
+          sequencer: version.sequencer,
         },
-      });
+        { reason: options.reason ?? 'PutObject', requestId: options.requestId },
+      );
     }
     return version;
   }
@@ -271,27 +263,42 @@ export class S3Model {
       deletionType = 'Permanently Deleted';
     }
     if (bucket.eventBridge) {
-      this.#cloud.eventBus.emit({
-        source: 'aws.s3',
-        detailType: 'Object Deleted',
-        resources: [`arn:aws:s3:::${bucketName}`],
-        detail: {
-          version: '0',
-          bucket: { name: bucketName },
-          object: {
-            key,
-            ...(result.versionId ? { 'version-id': result.versionId } : {}),
-            sequencer: this.#nextSequencer(),
-          },
-          'request-id': randomBytes(8).toString('hex').toUpperCase(),
-          requester: this.#cloud.accountId,
-          'source-ip-address': '127.0.0.1',
-          reason: 'DeleteObject',
-          'deletion-type': deletionType,
+      this.#emitObjectEvent(
+        bucketName,
+        'Object Deleted',
+        {
+          key,
+          ...(result.versionId ? { 'version-id': result.versionId } : {}),
+          sequencer: this.#nextSequencer(),
         },
-      });
+        { reason: 'DeleteObject', deletionType },
+      );
     }
     return result;
+  }
+
+  /** An object event on the default bus, shaped as S3's EventBridge notifications. */
+  #emitObjectEvent(
+    bucketName: string,
+    detailType: 'Object Created' | 'Object Deleted',
+    object: Record<string, unknown>,
+    how: { reason: string; requestId?: string | undefined; deletionType?: string },
+  ): void {
+    this.#cloud.eventBus.emit({
+      source: 'aws.s3',
+      detailType,
+      resources: [`arn:aws:s3:::${bucketName}`],
+      detail: {
+        version: '0',
+        bucket: { name: bucketName },
+        object,
+        'request-id': how.requestId ?? randomBytes(8).toString('hex').toUpperCase(),
+        requester: this.#cloud.accountId,
+        'source-ip-address': '127.0.0.1',
+        reason: how.reason,
+        ...(how.deletionType ? { 'deletion-type': how.deletionType } : {}),
+      },
+    });
   }
 
   #store(bucket: S3Bucket, version: S3ObjectVersion): void {

@@ -1,4 +1,5 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { isConflict, isNotFound } from '#shared/s3-errors.ts';
 
 /**
  * Small JSON documents in the stackdrop bucket (callback records, project turns), written with
@@ -91,22 +92,4 @@ export async function deleteJson(s3: S3Client, bucket: string, key: string, etag
     if (isConflict(error) || isNotFound(error)) return;
     throw error;
   }
-}
-
-/** S3's "no such object" (404), by name or status code. */
-export function isNotFound(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
-}
-
-/** S3's answer to a lost conditional write (412, or 409 for concurrent conditional requests). */
-export function isConflict(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const code = e?.$metadata?.httpStatusCode;
-  return (
-    code === 412 ||
-    code === 409 ||
-    e?.name === 'PreconditionFailed' ||
-    e?.name === 'ConditionalRequestConflict'
-  );
 }

@@ -1,7 +1,8 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '#shared/logger.ts';
-import { getJson, isNotFound, updateJson } from './json-store.ts';
+import { isNotFound } from '#shared/s3-errors.ts';
+import { getJson, updateJson } from './json-store.ts';
 
 /**
  * One provisioning per project at a time. `turns/<project>-<environment>.json` names the holder

@@ -41,14 +41,28 @@ export function eventFromRecord(record: DeployRecord): EcrImageActionEvent | und
     record.imageUri ?? '',
   );
   if (!match) return undefined;
+  return pushEvent(record, {
+    id: record.id,
+    account: match[1]!,
+    region: match[2]!,
+    time: record.pushedAt ?? record.startedAt,
+    requester: record.pushedBy,
+  });
+}
+
+/** The ECR push event (`ECR Image Action`, PUSH, SUCCESS) of a recorded deploy's repository, digest and tag. */
+export function pushEvent(
+  record: DeployRecord,
+  envelope: { id: string; account: string; region: string; time: string; requester?: string | undefined },
+): EcrImageActionEvent {
   return {
     version: '0',
-    id: record.id,
+    id: envelope.id,
     'detail-type': 'ECR Image Action',
     source: 'aws.ecr',
-    account: match[1]!,
-    time: record.pushedAt ?? record.startedAt,
-    region: match[2]!,
+    account: envelope.account,
+    time: envelope.time,
+    region: envelope.region,
     resources: [],
     detail: {
       result: 'SUCCESS',
@@ -56,7 +70,7 @@ export function eventFromRecord(record: DeployRecord): EcrImageActionEvent | und
       'repository-name': record.repository,
       'image-digest': record.digest,
       ...(record.tag ? { 'image-tag': record.tag } : {}),
-      ...(record.pushedBy ? { requester: record.pushedBy } : {}),
+      ...(envelope.requester ? { requester: envelope.requester } : {}),
     },
   };
 }

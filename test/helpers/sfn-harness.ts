@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AwsStub } from 'aws-sdk-client-mock';
+import { replaceDeep, stepError } from '#local/runtime/stepfunctions.ts';
 
 /**
  * Executes a real ASL file with aws-local-stepfunctions, every Task bound to the real Lambda
@@ -50,19 +51,6 @@ export interface ExecutionRecord {
   error?: { name: string; message: string };
   /** Every event aws-local-stepfunctions logged, nested Parallel branches included. */
   events: { type: string; timestamp: number; state?: { name: string } }[];
-}
-
-function stepError(name: string, message: string): Error {
-  return Object.assign(new Error(message), { name });
-}
-
-function replaceDeep(value: unknown, from: string, to: string): unknown {
-  if (value === from) return to;
-  if (Array.isArray(value)) return value.map((v) => replaceDeep(v, from, to));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceDeep(v, from, to)]));
-  }
-  return value;
 }
 
 /** Lambda's error shape inside the Cause of a failed lambda:invoke task. */

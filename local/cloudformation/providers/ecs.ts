@@ -156,7 +156,9 @@ const service: ResourceProvider = {
     }
     // As on AWS, the delete completes only once the service has drained to INACTIVE; a service of
     // the same name cannot be created again before that.
-    while (s.status !== 'INACTIVE') await request.cloud.clock.sleep(1_000);
+    // (Read through a function: TypeScript would keep the narrowing above across the awaits.)
+    const status = () => s.status;
+    while (status() !== 'INACTIVE') await request.cloud.clock.sleep(1_000);
   },
 };
 

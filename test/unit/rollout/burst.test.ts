@@ -1,28 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { logger } from '#shared/logger.ts';
 import { type BatchDeps, handleDeployBatch } from '#shared/rollout/batch.ts';
 import { deployMessage } from '#shared/rollout/message.ts';
 import { drain, seedBurst } from './burst-scenario.ts';
-import { ACCOUNT, BUCKET, digest, FakeAws, pushEvent, REGION } from './fake-aws.ts';
+import { ACCOUNT, digest, FakeAws, pushEvent, REGION } from './fake-aws.ts';
 import { FifoQueue } from './fifo-queue.ts';
 
 const aws = new FakeAws();
 const T0 = new Date('2026-11-26T06:00:00Z');
 const context = { getRemainingTimeInMillis: () => 900_000 };
 
-function deps(overrides: Partial<BatchDeps> = {}): BatchDeps {
-  return {
-    ...aws.clients,
-    logger,
-    bucket: BUCKET,
-    queueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/stackdrop-deploys.fifo`,
-    maxReceiveCount: 5,
-    now: aws.now,
-    sleep: aws.sleep,
-    pollIntervalMs: 15_000,
-    ...overrides,
-  };
-}
+const deps = (overrides: Partial<BatchDeps> = {}) => aws.batchDeps(overrides);
 
 beforeEach(() => {
   aws.reset();

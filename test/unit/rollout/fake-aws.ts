@@ -44,8 +44,10 @@ import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } fr
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { stringify } from 'yaml';
+import { logger } from '#shared/logger.ts';
 import type { ManifestInput } from '#shared/manifest/index.ts';
 import { manifestKey, stackName, statusKey } from '#shared/naming.ts';
+import type { BatchDeps } from '#shared/rollout/batch.ts';
 import type { EcrImageActionEvent } from '#shared/rollout/event.ts';
 import { deployMessage } from '#shared/rollout/message.ts';
 import { type Phase, type StatusDocument, StatusDocumentSchema } from '#shared/status.ts';
@@ -197,6 +199,21 @@ export class FakeAws {
 
   constructor() {
     this.reset();
+  }
+
+  /** handleDeployBatch's dependencies on this fake (its clients, clock and sleep), with `overrides`. */
+  batchDeps(overrides: Partial<BatchDeps> = {}): BatchDeps {
+    return {
+      ...this.clients,
+      logger,
+      bucket: BUCKET,
+      queueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/stackdrop-deploys.fifo`,
+      maxReceiveCount: 5,
+      now: this.now,
+      sleep: this.sleep,
+      pollIntervalMs: 15_000,
+      ...overrides,
+    };
   }
 
   readonly now = (): Date => new Date(this.clock);

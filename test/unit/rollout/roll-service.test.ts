@@ -1,19 +1,8 @@
 import { RegisterTaskDefinitionCommand, RunTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import type { SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { logger } from '#shared/logger.ts';
 import { type BatchDeps, handleDeployBatch } from '#shared/rollout/batch.ts';
-import {
-  ACCOUNT,
-  BUCKET,
-  digest,
-  ecrEvent,
-  FakeAws,
-  pushEvent,
-  REGION,
-  sqsEvent,
-  sqsRecord,
-} from './fake-aws.ts';
+import { ACCOUNT, digest, ecrEvent, FakeAws, pushEvent, REGION, sqsEvent, sqsRecord } from './fake-aws.ts';
 
 const aws = new FakeAws();
 const REPO = 'acme-production';
@@ -23,19 +12,7 @@ const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 /** A Lambda context with 15 minutes left, on the fake clock. */
 const context = { getRemainingTimeInMillis: () => 900_000 };
 
-function deps(overrides: Partial<BatchDeps> = {}): BatchDeps {
-  return {
-    ...aws.clients,
-    logger,
-    bucket: BUCKET,
-    queueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/stackdrop-deploys.fifo`,
-    maxReceiveCount: 5,
-    now: aws.now,
-    sleep: aws.sleep,
-    pollIntervalMs: 15_000,
-    ...overrides,
-  };
-}
+const deps = (overrides: Partial<BatchDeps> = {}) => aws.batchDeps(overrides);
 
 /** A push of `digest(n)` with the deploy tag at T0 + seconds, already in ECR. */
 function push(

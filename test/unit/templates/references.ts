@@ -1,16 +1,4 @@
-import type { CfnTemplate } from '#shared/cfn-yaml.ts';
-
-/** Pseudo parameters CloudFormation defines in every template. */
-export const PSEUDO_PARAMETERS = new Set([
-  'AWS::AccountId',
-  'AWS::NotificationARNs',
-  'AWS::NoValue',
-  'AWS::Partition',
-  'AWS::Region',
-  'AWS::StackId',
-  'AWS::StackName',
-  'AWS::URLSuffix',
-]);
+import { type CfnTemplate, PSEUDO_PARAMETERS } from '#shared/cfn-yaml.ts';
 
 export interface ReferenceProblem {
   path: string;
