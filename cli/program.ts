@@ -36,8 +36,10 @@ import {
   formatProjects,
   formatStatus,
   isBusy,
+  latestManifest,
   listProjects,
   loadStatus,
+  manifestPending,
   statusView,
 } from './commands/status.ts';
 import { type CliDeps, type Clients, type GlobalOptions, resolveTarget, type Target } from './context.ts';
@@ -436,17 +438,33 @@ Documentation: docs/cli.md`,
           else ui.out(formatProjects(projects).join('\n'));
           return setExit(EXIT.ok);
         }
-        let doc = await loadStatus(s.clients.s3, bucket, project, opts.environment);
-        if (opts.watch && isBusy(doc.phase)) {
+        const ref = { bucket, project, environment: opts.environment };
+        let found = opts.watch ? (await readStatus(ref, { s3: s.clients.s3 }))?.doc : undefined;
+        // Right after `stackdrop deploy` the document may not exist yet, or still describe the previous
+        // manifest: the watch waits for stackdrop to pick the new one up instead of ending at once.
+        const pending =
+          opts.watch &&
+          manifestPending(found, await latestManifest(s.clients.s3, bucket, project, opts.environment));
+        if (opts.watch && (pending || (found && isBusy(found.phase)))) {
+          const before = found;
+          const isCurrent = (d: StatusDocument) =>
+            !pending || !before || d.manifest?.versionId !== before.manifest?.versionId;
           const since = s.now();
-          doc =
+          found =
             (await followStatus(
-              { bucket, project, environment: opts.environment },
+              ref,
               opts.json ? { ...s.followDeps(), stdout: { write: () => true } } : s.followDeps(),
-              { since, timeoutMs: limit, isDone: (d) => !d || !isBusy(d.phase) },
-            )) ?? doc;
+              {
+                since,
+                timeoutMs: limit,
+                isCurrent,
+                isDone: (d) =>
+                  pending ? Boolean(d && isCurrent(d) && !isBusy(d.phase)) : !d || !isBusy(d.phase),
+              },
+            )) ?? found;
           if (!opts.json) ui.out();
         }
+        const doc = found ?? (await loadStatus(s.clients.s3, bucket, project, opts.environment));
         const view = statusView(doc, s.now());
         if (opts.json) ui.json(view);
         else ui.out(formatStatus(view, s.now(), ui.style).join('\n'));

@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { STAGES } from '#shared/naming.ts';
 import { type BastionRecord, type DeployRecord, readStatus, type StatusDocument } from '#shared/status.ts';
 import { UserError } from '../errors.ts';
@@ -73,6 +73,58 @@ export async function loadStatus(
     );
   }
   return found.doc;
+}
+
+/** A manifest uploaded for a project: its key and S3 version. */
+export interface UploadedManifest {
+  key: string;
+  versionId?: string;
+}
+
+/**
+ * The newest manifest uploaded for a project (`manifests/<project>-<environment>.yaml`, `.yml` or
+ * `.json`), or undefined when there is none.
+ */
+export async function latestManifest(
+  s3: S3Client,
+  bucket: string,
+  project: string,
+  environment: string,
+): Promise<UploadedManifest | undefined> {
+  const prefix = `manifests/${project}-${environment}.`;
+  try {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    const newest = (listed?.Contents ?? [])
+      .filter((o) => /^(ya?ml|json)$/.test(o.Key?.slice(prefix.length) ?? ''))
+      .sort((a, b) => (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0))[0];
+    if (!newest?.Key) return undefined;
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: newest.Key }));
+    return { key: newest.Key, ...(head?.VersionId ? { versionId: head.VersionId } : {}) };
+  } catch (error) {
+    // A role without read access to manifests/ still watches what the status document shows.
+    if (isAccessDenied(error)) return undefined;
+    throw error;
+  }
+}
+
+function isAccessDenied(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'AccessDenied' || e?.$metadata?.httpStatusCode === 403;
+}
+
+/**
+ * Whether stackdrop has yet to pick up an uploaded manifest: there is no status document yet, or
+ * the document records another version (right after `stackdrop deploy`, before provisioning starts).
+ */
+export function manifestPending(
+  doc: StatusDocument | undefined,
+  manifest: UploadedManifest | undefined,
+): boolean {
+  if (!manifest) return false;
+  if (!doc) return true;
+  return Boolean(
+    manifest.versionId && doc.manifest?.versionId && manifest.versionId !== doc.manifest.versionId,
+  );
 }
 
 /** Every project with a status document (all pages of `status/`), newest first. */
