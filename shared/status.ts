@@ -176,7 +176,7 @@ export async function updateStatus(
       ...mutate(structuredClone(base)),
       updatedAt: now().toISOString(),
     });
-    next.deploys = next.deploys.slice(-HISTORY_LIMIT);
+    next.deploys = trimDeploys(next.deploys);
     next.history = next.history.slice(-HISTORY_LIMIT);
     next.bastions = next.bastions.slice(-HISTORY_LIMIT);
     try {
@@ -203,6 +203,23 @@ export async function updateStatus(
       await sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
     }
   }
+}
+
+/**
+ * The newest HISTORY_LIMIT deploys, but never without each repository's last succeeded one: it
+ * names the image the services run, which provisioning passes to the app stack (an empty image
+ * would scale the app to zero) and deploys compare against.
+ */
+function trimDeploys(deploys: DeployRecord[]): DeployRecord[] {
+  const last = new Map<string, DeployRecord>();
+  for (const deploy of deploys) if (deploy.outcome === 'succeeded') last.set(deploy.repository, deploy);
+  const running = new Set(last.values());
+  let excess = deploys.length - HISTORY_LIMIT;
+  return deploys.filter((deploy) => {
+    if (excess <= 0 || running.has(deploy)) return true;
+    excess--;
+    return false;
+  });
 }
 
 /** Moves the document to a phase and records the transition in its history. */

@@ -116,7 +116,8 @@ export function imageActionEvent(deploy: DeployRecord, where: { account: string;
     'detail-type': 'ECR Image Action',
     source: 'aws.ecr',
     account: where.account,
-    time: deploy.startedAt,
+    // When the image was pushed: roll-service orders pushes by it (startedAt is when it was deferred).
+    time: deploy.pushedAt ?? deploy.startedAt,
     region: where.region,
     resources: [],
     detail: {
@@ -146,7 +147,8 @@ async function releaseDeferredDeploys(input: Identity, deps: RecordDeps, outputs
   const newest = new Map<string, DeployRecord>();
   for (const deploy of deferred) {
     const seen = newest.get(deploy.repository);
-    if (!seen || seen.startedAt <= deploy.startedAt) newest.set(deploy.repository, deploy);
+    const pushedAt = (d: DeployRecord) => d.pushedAt ?? d.startedAt;
+    if (!seen || pushedAt(seen) <= pushedAt(deploy)) newest.set(deploy.repository, deploy);
   }
   const fromUri = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\./.exec(outputs.RepositoryUri ?? '');
   const where = fromUri ? { account: fromUri[1]!, region: fromUri[2]! } : accountAndRegion(input.executionId);

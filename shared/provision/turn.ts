@@ -55,9 +55,11 @@ export function turnKey(project: string, environment: string): string {
   return `turns/${project}-${environment}.json`;
 }
 
-// Unversioned buckets (and the "null" version) still get one run per event.
+// Unversioned buckets (no or an empty version id) and the "null" version still get one run per event.
+const isRealVersion = (versionId: string | undefined): versionId is string =>
+  Boolean(versionId) && versionId !== 'null';
 const versionOf = (input: { versionId?: string }, executionId: string) =>
-  input.versionId ?? `unversioned:${executionId}`;
+  isRealVersion(input.versionId) ? input.versionId : `unversioned:${executionId}`;
 
 async function latestVersion(deps: TurnDeps, key: string): Promise<string | undefined | null> {
   try {
@@ -102,8 +104,9 @@ export async function takeTurn(input: TakeTurnInput, deps: TurnDeps): Promise<Tu
   const mine = versionOf(input, input.executionId);
 
   // A newer version of this manifest exists: its own event provisions it, this one has nothing to do.
-  const latest = input.versionId ? await latestVersion(deps, input.key) : undefined;
-  if (input.versionId && latest !== input.versionId) {
+  const versioned = isRealVersion(input.versionId);
+  const latest = versioned ? await latestVersion(deps, input.key) : undefined;
+  if (versioned && latest !== input.versionId) {
     await notify(deps, input.taskToken, {
       decision: 'superseded',
       reason: 'a newer manifest version exists',

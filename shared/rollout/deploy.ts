@@ -301,7 +301,22 @@ async function defer(
     outcome: 'deferred',
     reason,
   };
-  await saveRecord(ref, record, deps, {});
+  const written = await saveRecord(ref, record, deps, {});
+  // Deferred because provisioning ran, but it finished between our read and this write: it has
+  // already looked for deferred pushes and will not re-send this one, so deploy it ourselves.
+  if (PROVISIONING_PHASES.has(doc.phase) && !PROVISIONING_PHASES.has(written.phase)) {
+    deps.logger.info('Provisioning finished while the push was being deferred; retrying it', {
+      project: ref.project,
+      environment: ref.environment,
+      digest: push.digest,
+      phase: written.phase,
+    });
+    return {
+      kind: 'retry',
+      reason: `project became ${written.phase} while the push was deferred`,
+      retryAfterSeconds: 5,
+    };
+  }
   deps.logger.info('Push deferred until the project is provisioned', {
     project: ref.project,
     environment: ref.environment,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DescribeTasksCommand, type ECSClient, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { RolloutStillRunningError, withRetry } from './retry.ts';
 
@@ -47,6 +48,8 @@ export async function startRelease(
           ...(input.containerName
             ? { overrides: { containerOverrides: [{ name: input.containerName, command: input.command }] } }
             : {}),
+          // One release per deploy: a retried call (lost answer, resumed invocation) gets the same task.
+          clientToken: createHash('sha256').update(`release\n${input.deployId}`).digest('hex'),
           startedBy: `stackdrop-release-${input.deployId}`.replace(/[^A-Za-z0-9_/-]/g, '-').slice(0, 128),
           propagateTags: 'TASK_DEFINITION',
         }),

@@ -2,7 +2,15 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { s3 } from '#shared/aws.ts';
-import { readStatus, StatusConflictError, updateStatus, withPhase } from '#shared/status.ts';
+import { lastDeployedImage } from '#shared/provision/plan.ts';
+import {
+  type DeployRecord,
+  HISTORY_LIMIT,
+  readStatus,
+  StatusConflictError,
+  updateStatus,
+  withPhase,
+} from '#shared/status.ts';
 import { FakeS3 } from '#test/helpers/fake-s3.ts';
 
 const s3Mock = mockClient(s3);
@@ -121,6 +129,34 @@ describe('status document store', () => {
 
     // Assess
     await expect(write).rejects.toBeInstanceOf(StatusConflictError);
+  });
+
+  it('keeps the running image in the trimmed history after many deploys that did not succeed', async () => {
+    // Prepare: one succeeded deploy, then a day of failing pushes.
+    const deploy = (n: number, outcome: DeployRecord['outcome']): DeployRecord => ({
+      id: `d${n}`,
+      repository: 'acme-production',
+      digest: `sha256:${String(n).padStart(64, '0')}`,
+      startedAt: now().toISOString(),
+      outcome,
+    });
+    await updateStatus(
+      ref,
+      (doc) => {
+        doc.deploys.push(deploy(0, 'succeeded'));
+        for (let n = 1; n <= HISTORY_LIMIT; n++) doc.deploys.push(deploy(n, 'failed'));
+        return doc;
+      },
+      { s3, now },
+    );
+
+    // Act
+    const doc = (await readStatus(ref, { s3 }))!.doc;
+
+    // Assess
+    expect(doc.deploys).toHaveLength(HISTORY_LIMIT);
+    expect(lastDeployedImage(doc.deploys, 'repo')).toBe(`repo@${deploy(0, 'succeeded').digest}`);
+    expect(doc.deploys.at(-1)?.id).toBe(`d${HISTORY_LIMIT}`);
   });
 
   it('reads undefined for a project without a document', async () => {

@@ -1,3 +1,4 @@
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -142,6 +143,33 @@ describe('project-turn', () => {
     // Assess
     expect(result).toEqual({ decision: 'granted' });
     expect(turn()?.holder?.executionId).toBe(execution(2));
+  });
+
+  it('provisions every upload of an unversioned bucket, whose events carry an empty version id', async () => {
+    // Prepare: load-manifest passes '' when the event names no version.
+    await take(1, '');
+    await release(1);
+
+    // Act
+    const next = await take(2, '');
+
+    // Assess
+    expect(next).toEqual({ decision: 'granted' });
+    expect(answers().at(-1)).toEqual(['token-2', 'granted']);
+  });
+
+  it('provisions every upload of a versioning-suspended bucket (version id "null")', async () => {
+    // Prepare
+    bucket.seed(KEY, 'v1');
+    s3Mock.on(HeadObjectCommand).resolves({ VersionId: 'null' });
+    await take(1, 'null');
+    await release(1);
+
+    // Act
+    const next = await take(2, 'null');
+
+    // Assess
+    expect(next).toEqual({ decision: 'granted' });
   });
 
   it('releases nothing for an execution that does not hold the turn', async () => {

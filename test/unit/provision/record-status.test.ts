@@ -4,9 +4,10 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { events, s3, sqs } from '#shared/aws.ts';
+import { logger } from '#shared/logger.ts';
 import { statusKey } from '#shared/naming.ts';
-import { describeFailure } from '#shared/provision/record.ts';
-import type { StatusDocument } from '#shared/status.ts';
+import { describeFailure, recordPhase } from '#shared/provision/record.ts';
+import { emptyStatus, type StatusDocument } from '#shared/status.ts';
 import { FakeS3 } from '#test/helpers/fake-s3.ts';
 
 const s3Mock = mockClient(s3);
@@ -101,6 +102,46 @@ describe('record-status', () => {
       Entries: [expect.objectContaining({ Source: 'stackdrop', DetailType: 'Provisioning Succeeded' })],
     });
     expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
+  });
+
+  it('re-sends the most recently pushed deferred image, not the one deferred last', async () => {
+    // Prepare: the older push's message was retried, so it was deferred after the newer one.
+    const status = emptyStatus('acme', 'production', new Date('2026-11-26T05:00:00Z'));
+    const deferred = { repository: 'acme-production', tag: 'main', outcome: 'deferred' as const };
+    status.deploys.push(
+      {
+        ...deferred,
+        id: 'newer',
+        digest: 'sha256:bbb',
+        pushedAt: '2026-11-26T05:05:00.000Z',
+        startedAt: '2026-11-26T05:06:00.000Z',
+      },
+      {
+        ...deferred,
+        id: 'older',
+        digest: 'sha256:aaa',
+        pushedAt: '2026-11-26T05:00:00.000Z',
+        startedAt: '2026-11-26T05:20:00.000Z',
+      },
+    );
+    bucket.seed(statusKey('acme', 'production'), JSON.stringify(status));
+    const deployQueueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/stackdrop-deploys.fifo';
+
+    // Act
+    await recordPhase(
+      { ...identity, action: 'succeeded', stacks: {} },
+      { s3, events, sqs, logger, bucket: 'stackdrop-bucket', deployQueueUrl },
+    );
+
+    // Assess
+    const sent = sqsMock
+      .commandCalls(SendMessageCommand)
+      .map((c) => JSON.parse(c.args[0].input.MessageBody!));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      time: '2026-11-26T05:05:00.000Z',
+      detail: { 'image-digest': 'sha256:bbb' },
+    });
   });
 
   it('names the stage, status, first failed resource and reason of a failed stack', async () => {

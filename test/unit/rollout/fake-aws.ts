@@ -195,6 +195,10 @@ export class FakeAws {
   releaseExitCode!: number;
   /** Throttle the next N calls of a command (by name, e.g. 'UpdateServiceCommand'). */
   throttles!: Map<string, number>;
+  /** RunTask starts the task but its answer is lost (a server error) for the next N calls. */
+  lostRunTaskAnswers!: number;
+  /** Tasks RunTask started per clientToken: ECS answers a repeated token with the same task. */
+  private runTaskTokens = new Map<string, string>();
   private seq = 0;
 
   constructor() {
@@ -234,6 +238,8 @@ export class FakeAws {
     this.published = [];
     this.updates = [];
     this.runTasks = [];
+    this.lostRunTaskAnswers = 0;
+    this.runTaskTokens = new Map();
     this.visibilityChanges = [];
     this.rolloutOutcome = () => 'COMPLETED';
     this.pollsToFinish = 2;
@@ -601,14 +607,22 @@ export class FakeAws {
   private runTask(input: RunTaskCommandInput) {
     this.throttled('RunTaskCommand');
     this.runTasks.push(structuredClone(input));
-    const taskArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${input.cluster}/release-${++this.seq}`;
-    this.tasks.set(taskArn, {
-      taskArn,
-      taskDefinitionArn: input.taskDefinition,
-      lastStatus: 'PROVISIONING',
-      containers: [{ name: 'app' }, { name: 'log-router' }],
-      polls: 0,
-    });
+    const known = input.clientToken ? this.runTaskTokens.get(input.clientToken) : undefined;
+    const taskArn = known ?? `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${input.cluster}/release-${++this.seq}`;
+    if (!known) {
+      this.tasks.set(taskArn, {
+        taskArn,
+        taskDefinitionArn: input.taskDefinition,
+        lastStatus: 'PROVISIONING',
+        containers: [{ name: 'app' }, { name: 'log-router' }],
+        polls: 0,
+      });
+      if (input.clientToken) this.runTaskTokens.set(input.clientToken, taskArn);
+    }
+    if (this.lostRunTaskAnswers > 0) {
+      this.lostRunTaskAnswers--;
+      throw awsError('ServerException', 'Service unavailable', 500);
+    }
     return { tasks: [{ taskArn }], failures: [] };
   }
 

@@ -1,4 +1,5 @@
 import { RegisterTaskDefinitionCommand, RunTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type BatchDeps, handleDeployBatch } from '#shared/rollout/batch.ts';
@@ -311,6 +312,41 @@ describe('roll-service: a project that is not ready', () => {
     ]);
   });
 
+  it('retries a push deferred just as provisioning finished, so provisioning cannot miss it', async () => {
+    // Prepare: provisioning ends (phase ready, nothing deferred to re-send) right after the
+    // deploy read the document, before it writes its deferred record.
+    aws.addProject({ phase: 'provisioning' });
+    const key = 'status/acme-production.json';
+    let reads = 0;
+    aws.mocks.s3.on(GetObjectCommand, { Key: key }).callsFake(() => {
+      const object = aws.objects.get(key)!;
+      if (++reads === 1) {
+        const doc = JSON.parse(object.body);
+        doc.phase = 'ready';
+        aws.objects.set(key, { body: JSON.stringify(doc), etag: object.etag + 1 });
+      }
+      return {
+        Body: {
+          transformToString: async () => object.body,
+          transformToByteArray: async () => new TextEncoder().encode(object.body),
+        },
+        ETag: `"${object.etag}"`,
+      } as never;
+    });
+    const record = push(1, 0);
+
+    // Act
+    const first = await handleDeployBatch(sqsEvent(record), context, deps());
+    const redelivered = await handleDeployBatch(sqsEvent(record), context, deps());
+
+    // Assess
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(redelivered.batchItemFailures).toEqual([]);
+    expect(aws.status().deploys).toEqual([
+      expect.objectContaining({ id: 'evt-1-0', digest: digest(1), outcome: 'succeeded' }),
+    ]);
+  });
+
   it('retries shortly while a stack operation is in progress in a ready project', async () => {
     aws.addProject();
     aws.stacks.get('stackdrop-acme-production-app')!.status = 'UPDATE_IN_PROGRESS';
@@ -420,6 +456,21 @@ describe('roll-service: failures', () => {
     expect(aws.status().deploys.at(-1)).toMatchObject({ outcome: 'failed' });
     expect(aws.status().deploys.at(-1)?.reason).toContain('gave up after the last retry');
     expect(aws.published.map((e) => e.detailType)).toEqual(['Deploy Failed']);
+  });
+
+  it('starts the release task once when ECS started it but its answer was lost', async () => {
+    // Prepare
+    aws.addProject();
+    aws.lostRunTaskAnswers = 1;
+    const record = push(1, 0);
+
+    // Act
+    const response = await handleDeployBatch(sqsEvent(record), context, deps());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect([...aws.tasks.keys()].filter((arn) => arn.includes('/release-'))).toHaveLength(1);
+    expect(aws.status().deploys.at(-1)?.outcome).toBe('succeeded');
   });
 
   it('judges by rolloutState, not by a stable service: a rollout still in progress at the deadline is resumed, not re-run', async () => {

@@ -2,6 +2,7 @@ import { DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ModifyDBClusterCommand } from '@aws-sdk/client-rds';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TurnRecord } from '#shared/provision/turn.ts';
 import {
   ACME_MANIFEST,
   cfnMock,
@@ -83,5 +84,39 @@ describe('teardown state machine (executed)', () => {
     const firstDelete = world.cfn.calls.findIndex((c) => c.startsWith('DeleteStack'));
     expect(firstDelete).toBeGreaterThan(lastUpdate);
     expect(world.status()?.phase).toBe('destroyed');
+  });
+
+  it('deletes nothing when a newer manifest takes its place in the queue while it waits', async () => {
+    // Prepare: a provisioning under way, the teardown waiting behind it.
+    world.dispose();
+    world = await createWorld({ scale: 1 / 6 });
+    await world.run(world.upload(ACME_MANIFEST));
+    const provisioning = world.provision.start(
+      world.upload(ACME_MANIFEST.replace('readers: 1', 'readers: 1\n  backupRetentionDays: 14')),
+    );
+    while (!world.cfn.calls.some((c) => c.startsWith('UpdateStack'))) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const teardown = world.teardown.start({ project: 'acme', environment: 'production', confirm: 'acme' });
+    while (!world.s3.json<TurnRecord>('turns/acme-production.json')?.waiting?.key.startsWith('teardown')) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+
+    // Act: a newer manifest arrives and displaces the waiting teardown.
+    const newer = world.provision.start(
+      world.upload(ACME_MANIFEST.replace('readers: 1', 'readers: 1\n  backupRetentionDays: 21')),
+    );
+    const [provisioned, destroyed, reprovisioned] = await Promise.all([
+      provisioning.done,
+      teardown.done,
+      newer.done,
+    ]);
+
+    // Assess
+    expect(destroyed.status).toBe('FAILED');
+    expect(destroyed.error?.name).toBe('TeardownSuperseded');
+    expect(world.cfn.calls.filter((c) => c.startsWith('DeleteStack'))).toEqual([]);
+    expect([provisioned.status, reprovisioned.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(world.status()?.phase).toBe('ready');
   });
 });
