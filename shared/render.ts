@@ -182,13 +182,50 @@ function overrides(manifest: Manifest, stage: Stage): Record<string, string> {
   return stage === 'app' && appUrl !== undefined ? { Url: appUrl } : {};
 }
 
-const PRIVATE_CIDR = /^(10\.\d{1,3}|172\.(1[6-9]|2\d|3[01])|192\.168)\.\d{1,3}\.\d{1,3}\/(1[6-9]|2[0-4])$/;
+/**
+ * Largest VPC prefix the network template accepts. The VPC is cut into 16 subnets (prefix + 4), and a
+ * load balancer's subnets need at least a /27 (AWS: "a CIDR block with at least a /27 bitmask ... and
+ * at least 8 free IP addresses"), so a /24 VPC (/28 subnets, 11 usable addresses, 5 with the
+ * interface endpoints of `natGateways: none`) is refused.
+ */
+export const MAX_VPC_PREFIX = 23;
+const PRIVATE_CIDR = /^(10\.\d{1,3}|172\.(1[6-9]|2\d|3[01])|192\.168)\.\d{1,3}\.\d{1,3}\/(1[6-9]|2[0-3])$/;
+
+/**
+ * Whether an engine version lets Aurora Serverless v2 scale to 0 ACUs (auto-pause): Aurora MySQL
+ * 3.08.0 and later, Aurora PostgreSQL 14.12, 15.7, 16.3 and later, every 17. Older versions refuse a
+ * MinCapacity of 0 (their smallest is 0.5). `version` is one the manifest rules accept.
+ */
+export function supportsAutoPause(engine: Manifest['database']['engine'], version: string): boolean {
+  const mysql = /^8\.0\.mysql_aurora\.3\.(\d+)\.\d+$/.exec(version);
+  if (engine === 'aurora-mysql') return mysql !== null && Number(mysql[1]) >= 8;
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const firstMinor: Record<number, number> = { 14: 12, 15: 7, 16: 3 };
+  return major >= 17 || (firstMinor[major] !== undefined && minor >= firstMinor[major]!);
+}
 
 function checkRenderable(manifest: Manifest): string[] {
   const problems: string[] = [];
   const { network, database, app } = manifest;
   if (!PRIVATE_CIDR.test(network.cidr)) {
-    problems.push(`network.cidr ${network.cidr} must be a private (RFC 1918) range from /16 to /24`);
+    problems.push(
+      `network.cidr ${network.cidr} must be a private (RFC 1918) range from /16 to /${MAX_VPC_PREFIX}: the VPC is cut into 16 subnets and a load balancer needs subnets of at least /27`,
+    );
+  }
+  if (manifest.project.endsWith('-') || manifest.project.includes('--')) {
+    problems.push(
+      `project ${manifest.project} must not end with a hyphen or contain two in a row: the Aurora cluster is named stackdrop-<project>-<environment>, and RDS refuses such identifiers`,
+    );
+  }
+  const version = database.engineVersion;
+  if (
+    version !== undefined &&
+    database.serverless?.minCapacity === 0 &&
+    !supportsAutoPause(database.engine, version)
+  ) {
+    problems.push(
+      `database.serverless.minCapacity 0 (auto-pause) needs ${database.engine === 'aurora-mysql' ? 'aurora-mysql 8.0.mysql_aurora.3.08.0' : 'aurora-postgresql 14.12, 15.7, 16.3 or 17'} or later; ${version} accepts at least 0.5`,
+    );
   }
   if (database.readers > network.availabilityZones - 1) {
     problems.push(

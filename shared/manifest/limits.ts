@@ -112,7 +112,10 @@ export const STACK_NAME_MAX = 128;
 /** Smallest (widest) prefix accepted in `bastion.allowedCidrs`. */
 export const BASTION_WIDEST_PREFIX = 16;
 
-/** VPC prefixes stackdrop accepts: subnets are the VPC prefix + 4 bits, and /28 is AWS's smallest subnet. */
+/**
+ * VPC prefixes stackdrop accepts: subnets are the VPC prefix + 4 bits, and a load balancer needs
+ * subnets of at least /27 with 8 free addresses (a /24 VPC would give /28 subnets).
+ */
 export const VPC_PREFIX_MIN = 16;
-export const VPC_PREFIX_MAX = 24;
+export const VPC_PREFIX_MAX = 23;
 export const SUBNET_EXTRA_BITS = 4;

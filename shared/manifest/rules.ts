@@ -96,7 +96,7 @@ function checkNetwork(network: unknown, ctx: Ctx): void {
       ctx,
       path,
       `a /${prefix} VPC is not supported`,
-      `use a prefix from /${VPC_PREFIX_MIN} (subnets of /${VPC_PREFIX_MIN + SUBNET_EXTRA_BITS}, ${usableAddresses(VPC_PREFIX_MIN + SUBNET_EXTRA_BITS)} usable addresses each) to /${VPC_PREFIX_MAX} (subnets of /${VPC_PREFIX_MAX + SUBNET_EXTRA_BITS}, AWS's smallest, ${usableAddresses(VPC_PREFIX_MAX + SUBNET_EXTRA_BITS)} usable each): the VPC is cut into 16 equal subnets for 3 tiers × up to 3 AZs`,
+      `use a prefix from /${VPC_PREFIX_MIN} (subnets of /${VPC_PREFIX_MIN + SUBNET_EXTRA_BITS}, ${usableAddresses(VPC_PREFIX_MIN + SUBNET_EXTRA_BITS)} usable addresses each) to /${VPC_PREFIX_MAX} (subnets of /${VPC_PREFIX_MAX + SUBNET_EXTRA_BITS}, the smallest a load balancer accepts, ${usableAddresses(VPC_PREFIX_MAX + SUBNET_EXTRA_BITS)} usable each): the VPC is cut into 16 equal subnets for 3 tiers × up to 3 AZs`,
     );
     return;
   }

@@ -120,7 +120,7 @@ export const NetworkSchema = z
       .cidrv4()
       .default('10.40.0.0/16')
       .describe(
-        'VPC CIDR in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), /16 to /24, host bits zero, e.g. 10.40.0.0/16',
+        'VPC CIDR in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), /16 to /23, host bits zero, e.g. 10.40.0.0/16',
       ),
     availabilityZones: z
       .number()
@@ -336,11 +336,11 @@ export const ManifestObjectSchema = z
     project: z
       .string()
       .regex(
-        /^[a-z][a-z0-9-]{1,30}$/,
-        'lower-case letters, digits and hyphens, starting with a letter, 2–31 characters',
+        /^(?=.{2,31}$)[a-z][a-z0-9]*(-[a-z0-9]+)*$/,
+        'lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2–31 characters',
       )
       .describe(
-        'Project name: lower-case letters, digits and hyphens, starting with a letter, 2–31 characters',
+        'Project name: lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2–31 characters (it names the Aurora cluster, whose identifier allows no trailing or doubled hyphen)',
       ),
     environment: z
       .string()

@@ -109,10 +109,10 @@ const VARIANTS: Record<string, ManifestInput> = {
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
     },
   },
-  'no readers, no scheduler, no NAT, a /24 VPC, pinned PostgreSQL 16': {
+  'no readers, no scheduler, no NAT, a /23 VPC, pinned PostgreSQL 16': {
     version: 1,
     project: 'tiny-shop',
-    network: { cidr: '192.168.10.0/24', natGateways: 'none' },
+    network: { cidr: '192.168.10.0/23', natGateways: 'none' },
     database: {
       engine: 'aurora-postgresql',
       engineVersion: '16.6',
@@ -246,12 +246,81 @@ describe('renderStacks', () => {
 
   it('derives subnet host bits from the VPC prefix: 16 subnets of prefix + 4', () => {
     // Act
-    const bits = ['10.0.0.0/16', '10.0.0.0/20', '192.168.1.0/24'].map(
+    const bits = ['10.0.0.0/16', '10.0.0.0/20', '192.168.2.0/23'].map(
       (cidr) => byStage(renderStacks(manifest({ network: { cidr } })), 'network').parameters.SubnetBits,
     );
 
     // Assess
-    expect(bits).toEqual(['12', '8', '4']);
+    expect(bits).toEqual(['12', '8', '5']);
+  });
+
+  it('refuses a /24 VPC, whose /28 subnets are below the /27 a load balancer needs', () => {
+    // Act
+    // The manifest rules refuse it first; render refuses it too, should one ever get through.
+    const base = manifest();
+    const render = () => renderStacks({ ...base, network: { ...base.network, cidr: '192.168.1.0/24' } });
+
+    // Assess
+    expect(render).toThrow(/network\.cidr 192\.168\.1\.0\/24 must be .* from \/16 to \/23/);
+  });
+
+  it.each(['shop-', 'my--shop'])(
+    'refuses the project name %s: RDS refuses a cluster identifier with a trailing or doubled hyphen',
+    (project) => {
+      // Act
+      const render = () => renderStacks({ ...manifest(), project });
+
+      // Assess
+      expect(render).toThrow(
+        new RegExp(`project ${project} must not end with a hyphen or contain two in a row`),
+      );
+    },
+  );
+
+  it('refuses 0 ACUs on an engine version too old to pause', () => {
+    // Prepare
+    const serverless = { minCapacity: 0, maxCapacity: 4 };
+    const cases: [ManifestInput['database'], RegExp][] = [
+      [
+        { engine: 'aurora-mysql', engineVersion: '8.0.mysql_aurora.3.07.1', serverless },
+        /minCapacity 0 \(auto-pause\) needs aurora-mysql 8\.0\.mysql_aurora\.3\.08\.0 or later; 8\.0\.mysql_aurora\.3\.07\.1/,
+      ],
+      [
+        { engine: 'aurora-postgresql', engineVersion: '16.2', serverless },
+        /minCapacity 0 \(auto-pause\) needs aurora-postgresql 14\.12, 15\.7, 16\.3 or 17 or later; 16\.2/,
+      ],
+      [{ engine: 'aurora-postgresql', engineVersion: '14.11', serverless }, /needs aurora-postgresql/],
+    ];
+
+    // Act / Assess
+    for (const [database, problem] of cases) {
+      expect(() => renderStacks(manifest({ database }))).toThrow(problem);
+    }
+  });
+
+  it('accepts 0 ACUs on the pinned versions and on overrides that support auto-pause', () => {
+    // Prepare
+    const serverless = { minCapacity: 0, maxCapacity: 4 };
+    const databases: ManifestInput['database'][] = [
+      { engine: 'aurora-mysql', serverless },
+      { engine: 'aurora-postgresql', serverless },
+      { engine: 'aurora-mysql', engineVersion: '8.0.mysql_aurora.3.08.0', serverless },
+      { engine: 'aurora-postgresql', engineVersion: '16.3', serverless },
+      { engine: 'aurora-postgresql', engineVersion: '14.12', serverless },
+      { engine: 'aurora-postgresql', engineVersion: '17.1', serverless },
+      {
+        engine: 'aurora-postgresql',
+        engineVersion: '15.4',
+        serverless: { minCapacity: 0.5, maxCapacity: 4 },
+      },
+    ];
+
+    // Act / Assess
+    for (const database of databases) {
+      expect(byStage(renderStacks(manifest({ database })), 'database').parameters.CapacityMode).toBe(
+        'serverless',
+      );
+    }
   });
 
   it('passes the database shape: serverless capacity, readers, engine and the engine port', () => {

@@ -43,10 +43,10 @@ describe('stackdrop validate', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatchInlineSnapshot(`
       "✗ bad.yaml: 3 problems
-      bad.yaml:2:10: project: "Acme" is not valid: expected lower-case letters, digits and hyphens, starting with a letter, 2–31 characters
-        hint: Project name: lower-case letters, digits and hyphens, starting with a letter, 2–31 characters
+      bad.yaml:2:10: project: "Acme" is not valid: expected lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2–31 characters
+        hint: Project name: lower-case letters, digits and single hyphens, starting with a letter and not ending with a hyphen, 2–31 characters (it names the Aurora cluster, whose identifier allows no trailing or doubled hyphen)
       bad.yaml:4:9: network.cidr: "10.0.0.0/33" is not valid: expected an IPv4 CIDR such as 10.40.0.0/16
-        hint: VPC CIDR in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), /16 to /24, host bits zero, e.g. 10.40.0.0/16
+        hint: VPC CIDR in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), /16 to /23, host bits zero, e.g. 10.40.0.0/16
       bad.yaml:5:3: network.natGateway: unknown key "natGateway"
         hint: did you mean natGateways?
       "

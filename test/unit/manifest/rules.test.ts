@@ -37,16 +37,25 @@ const cases: Case[] = [
     },
     path: 'network.cidr',
     message: /a \/12 VPC is not supported/,
-    hint: /from \/16 .* to \/24 .*\/28/,
+    hint: /from \/16 .* to \/23 .*\/27/,
   },
   {
-    rule: 'VPC prefix at most /24',
+    rule: 'VPC prefix at most /23 (a load balancer needs /27 subnets)',
     change: (m) => {
-      m.network.cidr = '10.0.0.0/25';
+      m.network.cidr = '10.0.0.0/24';
     },
     path: 'network.cidr',
-    message: /a \/25 VPC/,
-    hint: /11 usable each/,
+    message: /a \/24 VPC/,
+    hint: /\/27, the smallest a load balancer accepts, 27 usable each/,
+  },
+  {
+    rule: 'project name without a trailing or doubled hyphen (RDS cluster identifiers)',
+    change: (m) => {
+      (m as { project: string }).project = 'my--shop';
+    },
+    path: 'project',
+    message: /not ending with a hyphen/,
+    hint: /.+/,
   },
   {
     rule: 'VPC host bits zero',

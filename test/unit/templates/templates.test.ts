@@ -149,6 +149,86 @@ describe('templates', () => {
     expect(new Set(slots).size).toBe(9);
   });
 
+  it('names the Aurora cluster only from projects RDS accepts: no trailing or doubled hyphen', () => {
+    // Prepare
+    const project = templates.database.Parameters?.Project;
+    const accepts = (name: string) =>
+      new RegExp(String(project?.AllowedPattern), 'u').test(name) &&
+      name.length >= Number(project?.MinLength) &&
+      name.length <= Number(project?.MaxLength);
+
+    // Assess
+    expect(templates.database.Resources.Cluster?.Properties?.DBClusterIdentifier).toEqual({
+      'Fn::Sub': 'stackdrop-${Project}-${Environment}',
+    });
+    expect(['acme', 'tiny-shop', 'a1', `a${'b'.repeat(30)}`].filter(accepts)).toHaveLength(4);
+    expect(['shop-', 'my--shop', 'a', `a${'b'.repeat(31)}`, '1shop'].filter(accepts)).toEqual([]);
+  });
+
+  it('accepts VPCs from /16 to /23 only, so every subnet is at least the /27 a load balancer needs', () => {
+    // Prepare
+    const { VpcCidr, SubnetBits } = templates.network.Parameters ?? {};
+    const accepts = (cidr: string) => new RegExp(String(VpcCidr?.AllowedPattern), 'u').test(cidr);
+
+    // Assess
+    expect(['10.40.0.0/16', '192.168.2.0/23'].every(accepts)).toBe(true);
+    expect(['192.168.1.0/24', '10.0.0.0/15'].some(accepts)).toBe(false);
+    expect(SubnetBits?.MinValue).toBe(28 - 23);
+  });
+
+  it('lets bastions reach the interface endpoints that private DNS sends their SSM agent to', () => {
+    // Prepare
+    const group = templates.network.Resources.EndpointSecurityGroup!;
+    const ssm = templates.network.Resources.SsmEndpoint!.Properties!;
+
+    // Act
+    const sources = (
+      group.Properties!.SecurityGroupIngress as { FromPort: number; SourceSecurityGroupId: unknown }[]
+    )
+      .filter((rule) => rule.FromPort === 443)
+      .map((rule) => rule.SourceSecurityGroupId);
+
+    // Assess
+    expect(ssm.PrivateDnsEnabled).toBe(true);
+    expect(sources).toEqual([{ Ref: 'AppSecurityGroup' }, { Ref: 'BastionSecurityGroup' }]);
+  });
+
+  it('keeps the 100 newest images and never expires untagged ones by age: a rolled-back service runs one', () => {
+    // Prepare
+    const repository = templates.edge.Resources.Repository!.Properties!;
+    const text = (repository.LifecyclePolicy as { LifecyclePolicyText: string }).LifecyclePolicyText;
+
+    // Act
+    const { rules } = JSON.parse(text) as {
+      rules: {
+        rulePriority: number;
+        selection: { tagStatus: string; countType: string; countNumber: number };
+      }[];
+    };
+
+    // Assess
+    expect(rules.map((r) => r.selection.countType)).not.toContain('sinceImagePushed');
+    const last = rules.reduce((a, b) => (b.rulePriority > a.rulePriority ? b : a));
+    expect(last.selection).toEqual({ tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 100 });
+    expect(rules.filter((r) => r.selection.tagStatus === 'any')).toEqual([last]);
+  });
+
+  it('turns on the MySQL slow query log it exports to CloudWatch Logs', () => {
+    // Prepare
+    const cluster = templates.database.Resources.Cluster!.Properties!;
+    const group = templates.database.Resources.ClusterParameterGroup!.Properties!;
+    const [, mysqlExports] = (
+      cluster.EnableCloudwatchLogsExports as { 'Fn::If': [string, string[], string[]] }
+    )['Fn::If'];
+    const [, mysqlParameters] = (group.Parameters as { 'Fn::If': [string, Record<string, string>, unknown] })[
+      'Fn::If'
+    ];
+
+    // Assess
+    expect(mysqlExports).toContain('slowquery');
+    expect(mysqlParameters).toMatchObject({ slow_query_log: '1', log_output: 'FILE' });
+  });
+
   it('starts every service with 0 tasks while ImageUri is empty', () => {
     // Act
     const services = Object.entries(templates.app.Resources).filter(
