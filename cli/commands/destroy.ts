@@ -68,6 +68,11 @@ export function snapshotLocation(
   if (recorded) {
     return `final database snapshot: ${recorded[1]} (aws rds describe-db-cluster-snapshots --db-cluster-snapshot-identifier ${recorded[1]}${regionFlag})`;
   }
-  const cluster = outputs.ClusterIdentifier ?? `stackdrop-${project}-${environment}`;
+  const cluster = outputs.ClusterIdentifier;
+  if (!cluster) {
+    // CloudFormation names the cluster after its (possibly truncated) stack name, which always
+    // starts with stackdrop-.
+    return `the database's final snapshot is kept (DeletionPolicy: Snapshot); find it among stackdrop's with: aws rds describe-db-cluster-snapshots --snapshot-type manual --query "DBClusterSnapshots[?starts_with(DBClusterIdentifier, 'stackdrop-')]"${regionFlag}`;
+  }
   return `the database's final snapshot is kept (DeletionPolicy: Snapshot); find it with: aws rds describe-db-cluster-snapshots --db-cluster-identifier ${cluster} --snapshot-type manual${regionFlag}`;
 }

@@ -292,7 +292,7 @@ describe('stackdrop against the local cloud', () => {
       'edge CREATE_COMPLETE',
       'app CREATE_COMPLETE',
     ]);
-    expect(status.outputs.WriterEndpoint).toMatch(/^stackdrop-acme-production\.cluster-/);
+    expect(status.outputs.WriterEndpoint).toMatch(/^stackdrop-acme-[a-z0-9-]+\.cluster-/);
     expect(JSON.parse(all.stdout)).toEqual({
       projects: [{ project: 'acme', environment: 'production', phase: 'ready', updatedAt: status.updatedAt }],
     });
@@ -436,11 +436,14 @@ describe('stackdrop against the local cloud', () => {
       /^✓ teardown of acme\/production started \(arn:aws:states:\S+:execution:\S+\)\n/,
     );
     expect(result.stdout).toMatch(
-      /✓ acme\/production destroyed\nthe database's final snapshot is kept \(DeletionPolicy: Snapshot\); find it with: aws rds describe-db-cluster-snapshots --db-cluster-identifier stackdrop-acme-production --snapshot-type manual --region eu-west-1\n$/,
+      /✓ acme\/production destroyed\nthe database's final snapshot is kept \(DeletionPolicy: Snapshot\); find it with: aws rds describe-db-cluster-snapshots --db-cluster-identifier stackdrop-acme-\S+ --snapshot-type manual --region eu-west-1\n$/,
     );
     const snapshots = [...world.sd.cloud.rds.snapshots.values()];
     expect(snapshots).toEqual([
-      expect.objectContaining({ DBClusterIdentifier: 'stackdrop-acme-production', SnapshotType: 'manual' }),
+      expect.objectContaining({
+        DBClusterIdentifier: expect.stringMatching(/^stackdrop-acme-/),
+        SnapshotType: 'manual',
+      }),
     ]);
     expect((await world.session.status('acme', ENVIRONMENT))?.phase).toBe('destroyed');
   });

@@ -19,7 +19,8 @@ afterAll(async () => {
 describe('teardown on the local cloud', () => {
   it('tears a project down in reverse order and keeps the final database snapshot', async () => {
     // Prepare
-    await provision(world, 'gone');
+    const ready = await provision(world, 'gone');
+    const clusterId = ready.outputs.ClusterIdentifier!;
     const sfn = new SFNClient({
       endpoint: world.sd.endpoint,
       region: world.sd.cloud.region,
@@ -48,8 +49,9 @@ describe('teardown on the local cloud', () => {
     // Assess
     expect(destroyed.phase).toBe('destroyed');
     const snapshots = await rds.send(
-      new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: `stackdrop-gone-${ENVIRONMENT}` }),
+      new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: clusterId }),
     );
+    expect(clusterId).toMatch(/^stackdrop-gone-/);
     expect(snapshots.DBClusterSnapshots?.length).toBeGreaterThanOrEqual(1);
     const stack = await world.session.cfn
       .send(new DescribeStacksCommand({ StackName: `stackdrop-gone-${ENVIRONMENT}-network` }))

@@ -50,7 +50,7 @@ describe('stackdrop destroy', () => {
     });
     expect(result.stdout).toContain(`teardown of acme/production started (${executionArn})`);
     expect(result.stdout).toContain(
-      "the database's final snapshot is kept (DeletionPolicy: Snapshot); find it with: aws rds describe-db-cluster-snapshots --db-cluster-identifier stackdrop-acme-production --snapshot-type manual\n",
+      "the database's final snapshot is kept (DeletionPolicy: Snapshot); find it among stackdrop's with: aws rds describe-db-cluster-snapshots --snapshot-type manual --query \"DBClusterSnapshots[?starts_with(DBClusterIdentifier, 'stackdrop-')]\"\n",
     );
   });
 
@@ -150,9 +150,9 @@ describe('stackdrop destroy', () => {
 });
 
 describe('snapshotLocation', () => {
-  it('names the cluster from the outputs, or from the template naming rule', () => {
+  it('names the cluster from the outputs, or finds it by the prefix CloudFormation names it with', () => {
     expect(snapshotLocation('acme', 'staging', undefined)).toMatch(
-      /--db-cluster-identifier stackdrop-acme-staging --snapshot-type manual$/,
+      /--snapshot-type manual --query "DBClusterSnapshots\[\?starts_with\(DBClusterIdentifier, 'stackdrop-'\)\]"$/,
     );
     expect(
       snapshotLocation(
