@@ -717,6 +717,13 @@ Documentation: docs/cli.md`,
         const limit = timeoutMs(opts.timeout);
         const s = session(cmd);
         const stackdrop = await s.stackdrop();
+        const bucket = requireOutput(stackdrop, 'BucketName');
+        // A destroyed project's outputs are cleared: name the cluster from what it was before.
+        const before = (
+          await readStatus({ bucket, project, environment: opts.environment }, { s3: s.clients.s3 }).catch(
+            () => undefined,
+          )
+        )?.doc;
         const started = await startTeardown(project, opts.environment, opts.confirm!, {
           sfn: s.clients.sfn,
           stateMachineArn: requireOutput(stackdrop, 'TeardownStateMachineArn'),
@@ -727,7 +734,7 @@ Documentation: docs/cli.md`,
             `${ui.style.green('✓')} teardown of ${project}/${opts.environment} started (${started.executionArn})`,
           );
         if (!opts.watch) {
-          const where = snapshotLocation(project, opts.environment, undefined, s.target.region);
+          const where = snapshotLocation(project, opts.environment, before, s.target.region);
           if (opts.json) ui.json({ teardown: started });
           else ui.out(`${where}\nfollow it with \`stackdrop status ${project} --watch\``);
           return setExit(EXIT.ok);
@@ -735,7 +742,6 @@ Documentation: docs/cli.md`,
         const since = new Date(started.startedAt);
         const isCurrent = (d: StatusDocument) => Date.parse(d.updatedAt) >= since.getTime();
         let execution: Awaited<ReturnType<typeof teardownExecution>> | undefined;
-        const bucket = requireOutput(stackdrop, 'BucketName');
         const found = await followStatus(
           { bucket, project, environment: opts.environment },
           opts.json ? { ...s.followDeps(), stdout: { write: () => true } } : s.followDeps(),
@@ -762,7 +768,12 @@ Documentation: docs/cli.md`,
           else ui.err(ui.style.red(`✗ ${reason}`));
           return setExit(EXIT.failed);
         }
-        const where = snapshotLocation(project, opts.environment, doc, s.target.region);
+        const where = snapshotLocation(
+          project,
+          opts.environment,
+          doc?.outputs.ClusterIdentifier ? doc : before,
+          s.target.region,
+        );
         if (opts.json) ui.json({ teardown: started, phase: 'destroyed', snapshot: where });
         else ui.out(`${ui.style.green('✓')} ${project}/${opts.environment} destroyed\n${where}`);
         setExit(EXIT.ok);

@@ -26,8 +26,9 @@ export function generatedName(
   const max = options.max ?? 255;
   const suffix = randomSuffix(options.max !== undefined && options.max < 40 ? 8 : 13);
   const room = Math.max(2, max - suffix.length - 2);
-  const stackPart = stackName.slice(0, Math.ceil(room / 2));
-  const logicalPart = logicalId.slice(0, room - stackPart.length);
+  // A cut may end on a hyphen; dropping it keeps names valid where "--" is refused (RDS).
+  const stackPart = stackName.slice(0, Math.ceil(room / 2)).replace(/-+$/, '');
+  const logicalPart = logicalId.slice(0, room - stackPart.length).replace(/-+$/, '');
   const name = `${stackPart}-${logicalPart}-${suffix}`;
   return options.lowercase ? name.toLowerCase() : name;
 }

@@ -69,7 +69,9 @@ describe('stackdrop destroy', () => {
         FinalSnapshotIdentifier: 'stackdrop-acme-production-final-20261126',
       },
     });
+    // The first read is the document before the teardown (its outputs name the cluster).
     s3.on(GetObjectCommand)
+      .resolvesOnce(objectBody(JSON.stringify(statusDoc({ phase: 'ready', updatedAt: at(-60) }))))
       .resolvesOnce(objectBody(JSON.stringify(destroying)))
       .resolves(objectBody(JSON.stringify(destroyed)));
     cfn.on(DescribeStackEventsCommand, { StackName: 'stackdrop-acme-production-app' }).resolves({
@@ -134,6 +136,7 @@ describe('stackdrop destroy', () => {
       outputs: { ClusterIdentifier: 'stackdrop-acme-production' },
     });
     s3.on(GetObjectCommand)
+      .resolvesOnce(objectBody(JSON.stringify(oldFailure)))
       .resolvesOnce(objectBody(JSON.stringify(oldFailure)))
       .resolves(objectBody(JSON.stringify(destroyed)));
     sfn
