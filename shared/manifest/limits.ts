@@ -106,6 +106,14 @@ export const OVERRIDABLE_ENVIRONMENT = ['APP_ENV', 'APP_URL'];
 /** Size budget for `app.environment` (names plus values): the ECS task definition is capped at 64 KiB. */
 export const ENVIRONMENT_MAX_BYTES = 32 * 1024;
 
+/**
+ * Size budget for the whole manifest as JSON. Provisioning carries it through every Step Functions
+ * state, whose input and output are capped at 256 KiB; the largest state holds about three copies
+ * plus stack outputs, so 64 KiB keeps every state well below the cap. The field limits alone allow
+ * far more (commands of 64 × 1024 characters for the release, the scheduler and 10 workers).
+ */
+export const MANIFEST_JSON_MAX_BYTES = 64 * 1024;
+
 /** CloudFormation stack names are at most 128 characters. */
 export const STACK_NAME_MAX = 128;
 

@@ -11,6 +11,7 @@ import {
   isValidFargateSize,
   looksLikeSecretName,
   looksLikeSecretValue,
+  MANIFEST_JSON_MAX_BYTES,
   OVERRIDABLE_ENVIRONMENT,
   RESERVED_ENVIRONMENT,
   SECRET_SLOTS,
@@ -412,6 +413,49 @@ function checkNames(value: Obj, ctx: Ctx): void {
   }
 }
 
+const jsonBytes = (value: unknown): number => {
+  try {
+    return Buffer.byteLength(JSON.stringify(value) ?? '');
+  } catch {
+    return 0;
+  }
+};
+const kib = (bytes: number) => Math.ceil(bytes / 1024);
+/** `app.workers[0].command`, as problems write paths (the segments here are plain keys). */
+const pathText = (path: Path) =>
+  path.map((s, i) => (typeof s === 'number' ? `[${s}]` : `${i > 0 ? '.' : ''}${s}`)).join('');
+
+/**
+ * Refuses a manifest too large to travel through provisioning's Step Functions states (256 KiB
+ * each), reported at its largest part: the commands and the environment are what can grow.
+ */
+function checkJsonSize(value: Obj, ctx: Ctx): void {
+  const total = jsonBytes(value);
+  if (total <= MANIFEST_JSON_MAX_BYTES) return;
+  const app = isObj(value.app) ? value.app : {};
+  const parts: [Path, unknown][] = [
+    [['app', 'release'], app.release],
+    [['app', 'scheduler', 'command'], isObj(app.scheduler) ? app.scheduler.command : undefined],
+    ...(Array.isArray(app.workers) ? app.workers : []).map((worker, index): [Path, unknown] => [
+      ['app', 'workers', index, 'command'],
+      isObj(worker) ? worker.command : undefined,
+    ]),
+    [['app', 'environment'], app.environment],
+    [['app', 'secrets'], app.secrets],
+  ];
+  let largest: { path: Path; bytes: number } | undefined;
+  for (const [path, part] of parts) {
+    const bytes = jsonBytes(part);
+    if (bytes > (largest?.bytes ?? 0)) largest = { path, bytes };
+  }
+  report(
+    ctx,
+    largest?.path ?? [],
+    `the manifest is ${kib(total)} KiB as JSON, more than ${kib(MANIFEST_JSON_MAX_BYTES)} KiB (provisioning carries it through Step Functions states limited to 256 KiB)`,
+    `shorten commands or environment values${largest ? ` (the largest part, ${pathText(largest.path)} is ${kib(largest.bytes)} KiB); run long scripts from the image instead of inlining them` : ''}`,
+  );
+}
+
 /** Adds an issue for every cross-field rule the manifest breaks. */
 export function checkManifestRules(value: ObjectOutput, ctx: Ctx): void {
   const raw: unknown = value;
@@ -421,6 +465,7 @@ export function checkManifestRules(value: ObjectOutput, ctx: Ctx): void {
   checkApp(raw.app, ctx);
   checkBastion(raw.bastion, ctx);
   checkNames(raw, ctx);
+  checkJsonSize(raw, ctx);
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -30,7 +30,8 @@ export async function getJson<T>(s3: S3Client, bucket: string, key: string): Pro
 
 /**
  * Writes a JSON object only if it is still at `etag` (or still absent when `etag` is undefined);
- * throws ConcurrentWriteError when another writer got there first.
+ * throws ConcurrentWriteError when another writer got there first (including a writer that deleted
+ * it: S3 can answer an If-Match write on a deleted object with 404 instead of 412).
  */
 export async function putJsonIf(
   s3: S3Client,
@@ -51,7 +52,10 @@ export async function putJsonIf(
     );
     return out.ETag ?? '';
   } catch (error) {
-    if (isConflict(error)) throw new ConcurrentWriteError(`${key} was changed by another writer`);
+    // S3 may answer an If-Match write on an object deleted meanwhile with 404 NoSuchKey: the
+    // writer lost all the same, so the caller re-reads (and finds it absent) like on a 412.
+    if (isConflict(error) || (etag && isNotFound(error)))
+      throw new ConcurrentWriteError(`${key} was changed by another writer`);
     throw error;
   }
 }

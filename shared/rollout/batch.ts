@@ -5,7 +5,7 @@ import { deployRepository, type RepositoryOutcome, type RolloutDeps } from './de
 import { isSuccessfulPush, type Push, parsePushMessage } from './event.ts';
 import { describeError } from './retry.ts';
 
-export interface BatchDeps extends Omit<RolloutDeps, 'deadline' | 'finalAttempt'> {
+export interface BatchDeps extends Omit<RolloutDeps, 'deadline' | 'finalAttempt' | 'firstReceivedAt'> {
   sqs: SQSClient;
   /** URL of the deploy queue (to shorten the visibility of messages that are retried). */
   queueUrl: string;
@@ -73,9 +73,18 @@ export async function handleDeployBatch(
       const finalAttempt = group.records.some(
         (r) => Number(r.attributes.ApproximateReceiveCount ?? '1') >= deps.maxReceiveCount,
       );
+      const firstReceives = group.records
+        .map((r) => Number(r.attributes.ApproximateFirstReceiveTimestamp))
+        .filter((ms) => ms > 0);
+      const firstReceivedAt = firstReceives.length > 0 ? new Date(Math.min(...firstReceives)) : undefined;
       let outcome: RepositoryOutcome;
       try {
-        outcome = await deployRepository(group.pushes, { ...deps, deadline, finalAttempt });
+        outcome = await deployRepository(group.pushes, {
+          ...deps,
+          deadline,
+          finalAttempt,
+          ...(firstReceivedAt ? { firstReceivedAt } : {}),
+        });
       } catch (error) {
         deps.logger.error('Deploy crashed; the message will be retried', {
           repository,

@@ -38,6 +38,8 @@ export interface RolloutDeps {
   pollIntervalMs?: number;
   /** Set on the message's last receive: a transient failure is then recorded as failed too. */
   finalAttempt?: boolean;
+  /** When the queue first delivered the oldest of the pushes (how long they have been retried). */
+  firstReceivedAt?: Date;
 }
 
 /** What became of one repository's pushes in a batch. Only `retry` leaves the messages on the queue. */
@@ -146,6 +148,7 @@ async function deployOwned(
   const lookup = await lookupDeployTarget(owner.project, owner.environment, deps);
   if (lookup.kind === 'missing') return defer(ref, winner, doc, lookup.reason, deps);
   if (lookup.kind === 'busy') {
+    if (deps.finalAttempt) return giveUpOnBusyStack(ref, owner, winner, lookup, deps);
     log.info('A stack operation is in progress; retrying the push shortly', {
       ...ctx,
       reason: lookup.reason,
@@ -273,6 +276,79 @@ async function deployOwned(
     if (isTransient(error)) return { kind: 'retry', reason, retryAfterSeconds: 30 };
     return { kind: 'failed', deployId, digest, reason };
   }
+}
+
+/**
+ * The last receive of a push whose stack stayed in progress: it must not reach the DLQ unrecorded.
+ * If provisioning has taken the project over meanwhile, the push is deferred (provisioning re-sends
+ * deferred pushes when it finishes); otherwise it is recorded as failed and announced.
+ */
+async function giveUpOnBusyStack(
+  ref: StatusRef,
+  owner: RepositoryOwner,
+  push: Push,
+  busy: { reason: string; stage: string; status: string },
+  deps: RolloutDeps,
+): Promise<RepositoryOutcome> {
+  const current = await readStatus(ref, deps);
+  if (!current)
+    return { kind: 'ignored', reason: `project ${ref.project}-${ref.environment} has no status document` };
+  const doc = current.doc;
+  const deployed = doc.deploys
+    .filter((d) => d.repository === push.repository && d.outcome === 'succeeded')
+    .at(-1);
+  if (deployed?.digest === push.digest)
+    return { kind: 'skipped', reason: `${push.digest} is already deployed` };
+  if (deployed?.pushedAt && push.pushedAt.getTime() < Date.parse(deployed.pushedAt))
+    return { kind: 'skipped', reason: `${push.digest} is older than the deployed ${deployed.digest}` };
+  if (PROVISIONING_PHASES.has(doc.phase)) {
+    const deferred = await defer(
+      ref,
+      push,
+      doc,
+      `${busy.reason} and the project is ${doc.phase}; the push is applied when provisioning finishes`,
+      deps,
+    );
+    // Provisioning finished between the read and the write: it will not re-send it, so fail it.
+    if (deferred.kind !== 'retry') return deferred;
+  }
+  const open = doc.deploys
+    .filter(
+      (d) =>
+        d.repository === push.repository &&
+        d.digest === push.digest &&
+        (d.outcome === 'in-progress' || d.outcome === 'deferred' || d.outcome === 'pending'),
+    )
+    .at(-1);
+  const since = deps.firstReceivedAt ?? push.pushedAt;
+  const minutes = Math.max(1, Math.round((deps.now().getTime() - since.getTime()) / 60_000));
+  const reason = `the ${busy.stage} stack stayed ${busy.status} for ${minutes} minute${minutes === 1 ? '' : 's'}; push again or run \`stackdrop rollback\``;
+  const now = deps.now().toISOString();
+  const record: DeployRecord = {
+    ...(open ?? {
+      id: recordId(push.eventId, doc.deploys),
+      repository: push.repository,
+      digest: push.digest,
+      ...(push.tag ? { tag: push.tag } : {}),
+      ...(push.pushedBy ? { pushedBy: push.pushedBy } : {}),
+      pushedAt: push.pushedAt.toISOString(),
+      imageUri: pinnedImageUri(push, push.digest),
+      startedAt: now,
+    }),
+    finishedAt: now,
+    outcome: 'failed',
+    reason,
+  };
+  await saveRecord(ref, record, deps, { finish: open?.outcome === 'in-progress' });
+  await announce(record, owner, deps);
+  deps.logger.error('Deploy failed', {
+    project: ref.project,
+    environment: ref.environment,
+    deployId: record.id,
+    digest: record.digest,
+    reason,
+  });
+  return { kind: 'failed', deployId: record.id, digest: record.digest, reason };
 }
 
 /** A record id for a push: the event id, made unique if that id already finished once. */

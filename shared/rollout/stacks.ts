@@ -50,7 +50,7 @@ const USABLE = /^(CREATE_COMPLETE|UPDATE_COMPLETE|UPDATE_ROLLBACK_COMPLETE|IMPOR
 export type TargetLookup =
   | { kind: 'ready'; target: DeployTarget }
   | { kind: 'missing'; reason: string }
-  | { kind: 'busy'; reason: string };
+  | { kind: 'busy'; reason: string; stage: 'network' | 'edge' | 'app'; status: string };
 
 /**
  * Reads the network, edge and app stacks' outputs into a deploy target: `missing` when the app
@@ -80,10 +80,10 @@ export async function lookupDeployTarget(
     ['app', app],
   ] as const) {
     if (!USABLE.test(stack.status)) {
-      return {
-        kind: /_IN_PROGRESS$/.test(stack.status) ? 'busy' : 'missing',
-        reason: `stack ${stackName(project, environment, stage)} is ${stack.status}`,
-      };
+      const reason = `stack ${stackName(project, environment, stage)} is ${stack.status}`;
+      return /_IN_PROGRESS$/.test(stack.status)
+        ? { kind: 'busy', reason, stage, status: stack.status }
+        : { kind: 'missing', reason };
     }
   }
   const need = (outputs: Record<string, string>, key: string, stage: string) => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkManifestValue, type ManifestProblem, networkOf, parseCidr } from '#shared/manifest/index.ts';
+import {
+  checkManifestValue,
+  type ManifestProblem,
+  networkOf,
+  parseCidr,
+  parseManifest,
+} from '#shared/manifest/index.ts';
 import { problemsOf, validManifest } from './helpers.ts';
 
 type M = ReturnType<typeof validManifest>;
@@ -386,6 +392,16 @@ const cases: Case[] = [
     hint: /64 KiB/,
   },
   {
+    rule: 'manifest fits a Step Functions state (64 KiB of JSON), reported at its largest part',
+    change: (m) => {
+      m.app.release = Array.from({ length: 40 }, () => 'x'.repeat(1000));
+      m.app.workers[0].command = Array.from({ length: 30 }, () => 'y'.repeat(1000));
+    },
+    path: 'app.release',
+    message: /the manifest is 70 KiB as JSON, more than 64 KiB .*256 KiB/,
+    hint: /shorten commands or environment values \(the largest part, app\.release is 40 KiB\)/,
+  },
+  {
     rule: 'environment fits the template slots',
     change: (m) => {
       for (let i = 0; i < 26; i++) m.app.environment[`V_${i}`] = 'x';
@@ -485,6 +501,47 @@ describe('cross-field rules', () => {
 
     // Act & Assess
     expect(checkManifestValue(input).ok).toBe(true);
+  });
+
+  it('accepts a large manifest just within 64 KiB of JSON', () => {
+    // Prepare: 60 KB of release command plus 3 KB of environment.
+    const input: Loose = validManifest();
+    input.app.release = Array.from({ length: 60 }, () => 'x'.repeat(1000));
+    input.app.environment.BIG = 'z'.repeat(3000);
+
+    // Act & Assess
+    expect(checkManifestValue(input).ok).toBe(true);
+  });
+
+  it('locates an oversized manifest at file:line:col of its largest part', () => {
+    // Prepare
+    const args = (n: number) => Array.from({ length: n }, () => `"${'x'.repeat(1000)}"`).join(', ');
+    const text = [
+      'version: 1',
+      'project: acme',
+      'environment: production',
+      'app:',
+      '  workers:',
+      '    - name: default',
+      `      command: [${args(40)}]`,
+      `  release: [${args(30)}]`,
+      '',
+    ].join('\n');
+
+    // Act
+    const problems = problemsOf(parseManifest(text, 'm.yaml'));
+
+    // Assess
+    expect(problems).toEqual([
+      expect.objectContaining({
+        file: 'm.yaml',
+        line: 7,
+        col: 16,
+        path: 'app.workers[0].command',
+        hint: expect.stringMatching(/app\.workers\[0\]\.command is 40 KiB/),
+        message: expect.stringMatching(/more than 64 KiB/),
+      }),
+    ]);
   });
 
   it('allows 2 readers across 3 availability zones', () => {

@@ -60,6 +60,30 @@ describe('load-manifest', () => {
     ]);
   });
 
+  it('refuses a manifest too large to carry through provisioning, with its location and a hint', async () => {
+    // Prepare: valid field by field (64 arguments of 1024 characters each), 64 KiB of JSON in all.
+    const huge = Array.from({ length: 64 }, () => 'x'.repeat(1024)).join(', ');
+    const text = ACME_MANIFEST.replace('release: [php, artisan, migrate, --force]', `release: [${huge}]`);
+    const event = eventFor('manifests/acme-production.yaml', text);
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, project: 'acme', environment: 'production' });
+    expect(result.ok ? [] : result.problems).toEqual([
+      expect.objectContaining({
+        file: 'manifests/acme-production.yaml',
+        line: 8,
+        col: 12,
+        path: 'app.release',
+        message: expect.stringMatching(/more than 64 KiB/),
+        hint: expect.stringMatching(/shorten commands or environment values/),
+      }),
+    ]);
+    expect(s3Mock.calls().map((call) => call.args[0].constructor.name)).toEqual(['GetObjectCommand']);
+  });
+
   it('rejects a key that names no project without reading it', async () => {
     // Prepare
     const event = eventFor('manifests/acme.yaml', ACME_MANIFEST);

@@ -360,6 +360,76 @@ describe('roll-service: a project that is not ready', () => {
     ]);
     expect(aws.mocks.ecs.calls()).toHaveLength(0);
   });
+  it('records a push as failed, with an event, when a stack stays in progress until its last receive', async () => {
+    // Prepare: the app stack has been updating since the message was first received 4 minutes ago.
+    aws.addProject();
+    aws.stacks.get('stackdrop-acme-production-app')!.status = 'UPDATE_IN_PROGRESS';
+    aws.pushImage(REPO, digest(1), 'main', T0);
+    const last = sqsRecord(pushEvent(REPO, digest(1), 'main', T0, 'evt-busy'), 'm-busy', 5);
+    const firstReceived = aws.now().getTime() - 4 * 60_000;
+    const record = {
+      ...last,
+      attributes: { ...last.attributes, ApproximateFirstReceiveTimestamp: `${firstReceived}` },
+    };
+
+    // Act
+    const response = await handleDeployBatch(sqsEvent(record), context, deps());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(aws.mocks.ecs.calls()).toHaveLength(0);
+    expect(aws.status().deploys).toEqual([
+      expect.objectContaining({
+        id: 'evt-busy',
+        digest: digest(1),
+        outcome: 'failed',
+        reason:
+          'the app stack stayed UPDATE_IN_PROGRESS for 4 minutes; push again or run `stackdrop rollback`',
+      }),
+    ]);
+    expect(aws.status().deploys[0]?.finishedAt).toBeDefined();
+    expect(aws.published).toEqual([
+      expect.objectContaining({
+        detailType: 'Deploy Failed',
+        detail: expect.objectContaining({ deployId: 'evt-busy', outcome: 'failed' }),
+      }),
+    ]);
+  });
+
+  it('defers a push on its last receive when provisioning has taken over the busy stack', async () => {
+    // Prepare: provisioning starts (phase provisioning) after the deploy read the document.
+    aws.addProject();
+    aws.stacks.get('stackdrop-acme-production-app')!.status = 'UPDATE_IN_PROGRESS';
+    const key = 'status/acme-production.json';
+    let reads = 0;
+    aws.mocks.s3.on(GetObjectCommand, { Key: key }).callsFake(() => {
+      const object = aws.objects.get(key)!;
+      if (++reads === 1) {
+        const doc = JSON.parse(object.body);
+        doc.phase = 'provisioning';
+        aws.objects.set(key, { body: JSON.stringify(doc), etag: object.etag + 1 });
+      }
+      return {
+        Body: {
+          transformToString: async () => object.body,
+          transformToByteArray: async () => new TextEncoder().encode(object.body),
+        },
+        ETag: `"${object.etag}"`,
+      } as never;
+    });
+    aws.pushImage(REPO, digest(1), 'main', T0);
+    const record = sqsRecord(pushEvent(REPO, digest(1), 'main', T0, 'evt-busy'), 'm-busy', 5);
+
+    // Act
+    const response = await handleDeployBatch(sqsEvent(record), context, deps());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(aws.status().deploys).toEqual([
+      expect.objectContaining({ id: 'evt-busy', digest: digest(1), outcome: 'deferred' }),
+    ]);
+    expect(aws.published).toEqual([]);
+  });
 });
 
 describe('roll-service: failures', () => {
