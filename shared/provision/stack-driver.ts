@@ -10,7 +10,12 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { ModifyDBClusterCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import type { Logger } from '#shared/logger.ts';
 import type { Stage } from '#shared/naming.ts';
 import { updateStatus } from '#shared/status.ts';
@@ -195,16 +200,18 @@ async function persist(deps: DriverDeps, record: CallbackRecord, etag: string | 
 }
 
 /**
- * Moves a stored record one step on: reads the stack, decides, stores the record BEFORE any
- * mutating CloudFormation call, then makes the call. Returns the outcome and the record's etag.
+ * Moves a stored record one step on: reads the stack (or takes the read already under way),
+ * decides, stores the record BEFORE any mutating CloudFormation call, then makes the call.
+ * Returns the outcome and the record's etag.
  */
 export async function advance(
   stored: Stored<CallbackRecord>,
   deps: DriverDeps,
+  read?: Promise<StackView | undefined>,
 ): Promise<{ outcome: Outcome; etag: string }> {
   let record = stored.value;
   let etag = stored.etag;
-  const stack = await describeStack(deps.cfn, record.stackId ?? record.stackName);
+  const stack = await (read ?? describeStack(deps.cfn, record.stackId ?? record.stackName));
   const decision = decide(record, stack);
   deps.logger.info('Stack decision', {
     stackName: record.stackName,
@@ -526,14 +533,31 @@ export async function startWait(input: WaitRequest, deps: DriverDeps): Promise<O
 }
 
 /**
+ * The status of the execution that owns a record (its `executionId` is the execution ARN); one
+ * Step Functions no longer knows (expired from its history) has ended.
+ */
+async function executionStatus(sfn: SFNClient, executionArn: string): Promise<string> {
+  try {
+    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return out.status ?? 'UNKNOWN';
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ExecutionDoesNotExist') return 'DOES_NOT_EXIST';
+    throw error;
+  }
+}
+
+/**
  * Reacts to a stack reaching a final status: advances the stored record (which may start the next
- * operation, e.g. the create after a delete) and completes the task when the stack is done.
+ * operation, e.g. the create after a delete) and completes the task when the stack is done. A
+ * record whose execution is no longer RUNNING is deleted instead, with no other effect.
  */
 export async function onStackFinalStatus(
   stackName: string,
   clientRequestToken: string | undefined,
   deps: DriverDeps,
 ): Promise<Outcome | undefined> {
+  // An execution seen RUNNING in this call; a retry after a lost write need not ask again.
+  let running: string | undefined;
   for (let attempt = 1; ; attempt++) {
     const stored = await getJson<CallbackRecord>(deps.s3, deps.bucket, callbackKey(stackName));
     if (!stored) {
@@ -551,8 +575,27 @@ export async function onStackFinalStatus(
       deps.logger.info('Event belongs to another operation', { stackName });
       return { kind: 'waiting' };
     }
+    // Only an execution that still runs may have its record moved on: a stopped, failed or
+    // timed-out one (or a branch its Parallel sibling cancelled) leaves the record behind, and
+    // moving it on would write the status, complete a dead token or even delete the stack. The
+    // stack is read meanwhile, so the check adds no latency; nothing acts before the answer.
+    const read = describeStack(deps.cfn, record.stackId ?? record.stackName);
+    read.catch(() => undefined); // awaited by advance, or of no interest once the record is dropped
+    if (record.executionId !== running) {
+      const status = await executionStatus(deps.sfn, record.executionId);
+      if (status !== 'RUNNING') {
+        await deleteJson(deps.s3, deps.bucket, callbackKey(stackName), stored.etag);
+        deps.logger.info('The execution that waited for this stack has ended; record dropped', {
+          stackName,
+          executionId: record.executionId,
+          executionStatus: status,
+        });
+        return undefined;
+      }
+      running = record.executionId;
+    }
     try {
-      const { outcome, etag } = await advance(stored, deps);
+      const { outcome, etag } = await advance(stored, deps, read);
       if (outcome.kind !== 'waiting') await complete(record, etag, outcome, deps);
       return outcome;
     } catch (error) {

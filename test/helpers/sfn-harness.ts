@@ -42,6 +42,7 @@ interface PendingTask {
   reject: (error: Error) => void;
   timers: NodeJS.Timeout[];
   state: string;
+  executionArn: string;
 }
 
 export interface ExecutionRecord {
@@ -173,7 +174,14 @@ export class StepFunctionsHarness {
     return task;
   }
 
-  private handlers(): NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers'] {
+  /** An ended execution's tasks no longer wait: their tokens are closed, as in Step Functions. */
+  private closeTasksOf(executionArn: string): void {
+    for (const [token, task] of this.pending) {
+      if (task.executionArn === executionArn) this.take(token);
+    }
+  }
+
+  private handlers(executionArn: string): NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers'] {
     const out: Record<string, (input: unknown) => Promise<never>> = {};
     for (const [stateName, state] of taskStates(this.definition as never)) {
       const fnArn = state.Parameters?.FunctionName ?? '';
@@ -206,10 +214,12 @@ export class StepFunctionsHarness {
               }, seconds * this.scale),
             );
           };
-          this.pending.set(token, { resolve, reject, timers, state: stateName });
+          this.pending.set(token, { resolve, reject, timers, state: stateName, executionArn });
           expire(state.TimeoutSeconds, 'States.Timeout');
           expire(state.HeartbeatSeconds, 'States.HeartbeatTimeout');
         });
+        // The token may close before the handler below returns (a stack that fails at once).
+        closedByToken.catch(() => undefined);
         try {
           await fn(withToken);
         } catch (error) {
@@ -230,7 +240,10 @@ export class StepFunctionsHarness {
     const machine = new StateMachine(this.definition, { validationOptions: { checkPaths: true } });
     const retryOverrides = Object.fromEntries(taskStates(this.definition as never).map(([n]) => [n, 1]));
     const execution = machine.run(structuredClone(input) as never, {
-      overrides: { taskResourceLocalHandlers: this.handlers(), retryIntervalOverrides: retryOverrides },
+      overrides: {
+        taskResourceLocalHandlers: this.handlers(executionArn),
+        retryIntervalOverrides: retryOverrides,
+      },
       context: {
         Execution: {
           Id: executionArn,
@@ -248,17 +261,19 @@ export class StepFunctionsHarness {
     const logging = (async () => {
       for await (const event of execution.eventLogs) record.events.push(event as never);
     })();
-    const done = execution.result.then(
-      (output) => {
-        record.status = 'SUCCEEDED';
-        record.output = output;
-      },
-      (error: Error) => {
-        record.status = 'FAILED';
-        const cause = (error as { cause?: Error }).cause ?? error;
-        record.error = { name: cause.name, message: cause.message };
-      },
-    );
+    const done = execution.result
+      .then(
+        (output) => {
+          record.status = 'SUCCEEDED';
+          record.output = output;
+        },
+        (error: Error) => {
+          record.status = 'FAILED';
+          const cause = (error as { cause?: Error }).cause ?? error;
+          record.error = { name: cause.name, message: cause.message };
+        },
+      )
+      .then(() => this.closeTasksOf(executionArn));
     return {
       executionArn,
       done: done.then(async () => {

@@ -3,7 +3,11 @@ import {
   DeleteStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
-import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cfn, s3, sfn } from '#shared/aws.ts';
@@ -23,6 +27,7 @@ let cloud: FakeCloudFormation;
 let delivered: StackStatusChangeEnvelope[];
 let handler: typeof import('#functions/stack-callback/index.ts')['handler'];
 const NETWORK = stackName('acme', 'production', 'network');
+const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:stackdrop-provision:run-1';
 
 function storeRecord(overrides: Partial<CallbackRecord>): void {
   const record: CallbackRecord = {
@@ -30,7 +35,7 @@ function storeRecord(overrides: Partial<CallbackRecord>): void {
     stage: 'network',
     project: 'acme',
     environment: 'production',
-    executionId: 'arn:aws:states:eu-west-1:123456789012:execution:stackdrop-provision:run-1',
+    executionId: EXECUTION,
     taskToken: 'token-1',
     phase: 'applying',
     operation: 'create',
@@ -42,6 +47,11 @@ function storeRecord(overrides: Partial<CallbackRecord>): void {
     ...overrides,
   };
   bucket.seed(callbackKey(NETWORK), JSON.stringify(record));
+}
+
+/** The CloudFormation commands sent, by name. */
+function cfnCommands(): string[] {
+  return cfnMock.calls().map((call) => (call.args[0] as object).constructor.name);
 }
 
 async function nextEvent(): Promise<StackStatusChangeEnvelope> {
@@ -69,6 +79,7 @@ beforeEach(() => {
   });
   sfnMock.on(SendTaskSuccessCommand).resolves({});
   sfnMock.on(SendTaskFailureCommand).resolves({});
+  sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION, status: 'RUNNING' });
 });
 afterEach(() => cloud.reset());
 
@@ -168,6 +179,7 @@ describe('stack-callback', () => {
     expect(result).toEqual({ handled: true, outcome: 'waiting' });
     expect(cfnMock).not.toHaveReceivedCommand(DescribeStacksCommand);
     expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+    expect(sfnMock).not.toHaveReceivedCommand(DescribeExecutionCommand);
   });
 
   it('ignores stacks stackdrop did not create and stacks no task waits for', async () => {
@@ -182,6 +194,7 @@ describe('stack-callback', () => {
     // Assess
     expect(results).toEqual([{ handled: false }, { handled: false, outcome: 'none' }]);
     expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+    expect(sfnMock).not.toHaveReceivedCommand(DescribeExecutionCommand);
   });
 
   it('keeps the record for the fallback check when the task already timed out', async () => {
@@ -214,5 +227,122 @@ describe('stack-callback', () => {
     expect(result).toMatchObject({ outcome: 'swept', checked: 1, completed: 1 });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
     expect(bucket.json(callbackKey(NETWORK))).toBeUndefined();
+  });
+
+  describe('when the execution that waits for the stack has ended', () => {
+    it.each([
+      ['stopped', 'ABORTED'],
+      ['failed (a sibling branch cancelled the wait)', 'FAILED'],
+      ['timed out', 'TIMED_OUT'],
+    ])('drops the record on the sweep, changing no stack, when the execution %s', async (_, status) => {
+      // Prepare
+      cloud.seed(NETWORK, 'UPDATE_COMPLETE', { terminationProtection: true });
+      storeRecord({
+        phase: 'waiting-for-other-operation',
+        operation: undefined,
+        clientRequestToken: undefined,
+        issued: false,
+        request: { action: 'delete', liftTerminationProtection: true },
+      });
+      sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION, status: status as 'ABORTED' });
+
+      // Act
+      const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+      // Assess
+      expect(result).toMatchObject({ outcome: 'swept', checked: 1, completed: 0 });
+      expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: EXECUTION });
+      expect(bucket.json(callbackKey(NETWORK))).toBeUndefined();
+      expect(cfnCommands()).toEqual(['DescribeStacksCommand']);
+      expect(cloud.find(NETWORK)).toMatchObject({ status: 'UPDATE_COMPLETE', terminationProtection: true });
+      expect(bucket.json(statusKey('acme', 'production'))).toBeUndefined();
+      expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+      expect(sfnMock).not.toHaveReceivedCommand(SendTaskFailureCommand);
+    });
+
+    it('drops the record on the stack event instead of recreating the stack or completing a dead token', async () => {
+      // Prepare
+      cloud.seed(NETWORK, 'ROLLBACK_COMPLETE');
+      const stackId = cloud.find(NETWORK)!.stackId;
+      storeRecord({ phase: 'deleting-before-recreate', operation: 'delete', stackId });
+      sfnMock.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION, status: 'ABORTED' });
+      await cfn.send(new DeleteStackCommand({ StackName: stackId }));
+      const event = await nextEvent();
+      cfnMock.resetHistory();
+
+      // Act
+      const result = await handler(event);
+
+      // Assess
+      expect(result).toEqual({ handled: false, outcome: 'none' });
+      expect(bucket.json(callbackKey(NETWORK))).toBeUndefined();
+      expect(cfnCommands()).toEqual(['DescribeStacksCommand']);
+      expect(bucket.json(statusKey('acme', 'production'))).toBeUndefined();
+      expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+      expect(sfnMock).not.toHaveReceivedCommand(SendTaskFailureCommand);
+    });
+
+    it('treats an execution Step Functions no longer knows as ended', async () => {
+      // Prepare
+      storeRecord({});
+      sfnMock
+        .on(DescribeExecutionCommand)
+        .rejects(Object.assign(new Error('Execution does not exist'), { name: 'ExecutionDoesNotExist' }));
+      const event = loadEvent('aws.cloudformation/stack-status-change');
+      event.detail['client-request-token'] = 'crt-1';
+
+      // Act
+      const result = await handler(event);
+
+      // Assess
+      expect(result).toEqual({ handled: false, outcome: 'none' });
+      expect(bucket.json(callbackKey(NETWORK))).toBeUndefined();
+      expect(cfnCommands()).toEqual(['DescribeStacksCommand']);
+      expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+    });
+
+    it('leaves a record alone that a newer writer replaced meanwhile', async () => {
+      // Prepare
+      storeRecord({});
+      const newer = { ...bucket.json<CallbackRecord>(callbackKey(NETWORK))!, taskToken: 'token-2' };
+      sfnMock.on(DescribeExecutionCommand).callsFake(async () => {
+        bucket.seed(callbackKey(NETWORK), JSON.stringify(newer));
+        return { executionArn: EXECUTION, status: 'ABORTED' };
+      });
+
+      // Act
+      await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+      // Assess
+      expect(bucket.json(callbackKey(NETWORK))).toMatchObject({ taskToken: 'token-2' });
+      expect(cfnCommands()).toEqual(['DescribeStacksCommand']);
+    });
+  });
+
+  it('still moves the record of a running execution on: the delete it waited for is issued', async () => {
+    // Prepare
+    cloud.seed(NETWORK, 'UPDATE_COMPLETE', { terminationProtection: true });
+    storeRecord({
+      phase: 'waiting-for-other-operation',
+      operation: undefined,
+      clientRequestToken: undefined,
+      issued: false,
+      request: { action: 'delete', liftTerminationProtection: true },
+    });
+
+    // Act
+    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'swept', checked: 1, completed: 0 });
+    expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: EXECUTION });
+    expect(cfnMock).toHaveReceivedCommandWith(DeleteStackCommand, {
+      StackName: cloud.find(NETWORK)!.stackId,
+    });
+    expect(bucket.json<CallbackRecord>(callbackKey(NETWORK))).toMatchObject({
+      phase: 'applying',
+      operation: 'delete',
+      issued: true,
+    });
   });
 });

@@ -5,15 +5,18 @@ import {
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeExecutionCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { statusKey } from '#shared/naming.ts';
+import { callbackKey } from '#shared/provision/stack-driver.ts';
 import { emptyStatus } from '#shared/status.ts';
 import {
   ACME_MANIFEST,
   cfnMock,
   createWorld,
   eventsMock,
+  sfnMock,
   sqsMock,
   type World,
 } from '#test/helpers/provision-world.ts';
@@ -114,6 +117,39 @@ describe('provision state machine (executed)', () => {
       Entries: [expect.objectContaining({ DetailType: 'Provisioning Failed' })],
     });
     expect(world.s3.json('turns/acme-production.json')).not.toHaveProperty('holder');
+  });
+
+  it('drops the wait of a sibling stage the failed execution cancelled instead of completing its dead token', async () => {
+    // Prepare: edge fails while the database is being created; its completion event is lost, so
+    // the record of the cancelled database wait is still there when the execution has failed.
+    const database = 'stackdrop-acme-production-database';
+    world.cfn.failNext.set('stackdrop-acme-production-edge', {
+      logicalId: 'LoadBalancer',
+      type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      reason: 'Load balancer quota exceeded',
+    });
+    world.cfn.dropEvent = (stackName) => stackName === database;
+    const execution = await world.run(world.upload(ACME_MANIFEST));
+    expect(execution.status).toBe('FAILED');
+    while (world.cfn.find(database)?.status !== 'CREATE_COMPLETE') {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const databaseBefore = world.status()?.stacks.database;
+    const completions = sfnMock.commandCalls(SendTaskSuccessCommand).length;
+    const { handler: stackCallback } = await import('#functions/stack-callback/index.ts');
+
+    // Act: the schedule's sweep.
+    const swept = await stackCallback({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+    // Assess
+    expect(swept).toMatchObject({ outcome: 'swept', checked: 1, completed: 0 });
+    expect(world.s3.json(callbackKey(database))).toBeUndefined();
+    expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, {
+      executionArn: execution.executionArn,
+    });
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(completions);
+    expect(world.status()?.stacks.database).toEqual(databaseBefore);
+    expect(world.callbackErrors).toEqual([]);
   });
 
   it('deletes and recreates a stack left in ROLLBACK_COMPLETE', async () => {
