@@ -99,7 +99,7 @@ describe('the stackdrop templates on the local cloud', () => {
       outputs[stage] = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!]));
     }
     expect(outputs.network?.AvailabilityZones).toBe('eu-west-1a,eu-west-1b');
-    expect(outputs.database?.WriterEndpoint).toMatch(/^stackdrop-acme-production\.cluster-/);
+    expect(outputs.database?.WriterEndpoint).toMatch(/^stackdrop-acme-[a-z0-9-]+\.cluster-/);
     expect(outputs.app?.WebServiceName).toBeTruthy();
   });
 
