@@ -734,7 +734,7 @@ Documentation: docs/cli.md`,
             `${ui.style.green('✓')} teardown of ${project}/${opts.environment} started (${started.executionArn})`,
           );
         if (!opts.watch) {
-          const where = snapshotLocation(project, opts.environment, before, s.target.region);
+          const where = snapshotLocation(before, s.target.region);
           if (opts.json) ui.json({ teardown: started });
           else ui.out(`${where}\nfollow it with \`stackdrop status ${project} --watch\``);
           return setExit(EXIT.ok);
@@ -768,12 +768,7 @@ Documentation: docs/cli.md`,
           else ui.err(ui.style.red(`✗ ${reason}`));
           return setExit(EXIT.failed);
         }
-        const where = snapshotLocation(
-          project,
-          opts.environment,
-          doc?.outputs.ClusterIdentifier ? doc : before,
-          s.target.region,
-        );
+        const where = snapshotLocation(doc?.outputs.ClusterIdentifier ? doc : before, s.target.region);
         if (opts.json) ui.json({ teardown: started, phase: 'destroyed', snapshot: where });
         else ui.out(`${ui.style.green('✓')} ${project}/${opts.environment} destroyed\n${where}`);
         setExit(EXIT.ok);

@@ -53,15 +53,10 @@ export async function teardownExecution(
 
 /**
  * Where the database's final snapshot is: the identifier recorded in the status document when
- * teardown wrote one, otherwise how to find it by the cluster's identifier (templates/database.yaml
- * names the cluster `stackdrop-<project>-<environment>`).
+ * teardown wrote one, otherwise how to find it by the cluster's identifier (the `ClusterIdentifier`
+ * output; CloudFormation names the cluster after the stack).
  */
-export function snapshotLocation(
-  project: string,
-  environment: string,
-  doc: StatusDocument | undefined,
-  region?: string,
-): string {
+export function snapshotLocation(doc: StatusDocument | undefined, region?: string): string {
   const outputs = doc?.outputs ?? {};
   const recorded = Object.entries(outputs).find(([k]) => /snapshot/i.test(k));
   const regionFlag = region ? ` --region ${region}` : '';

@@ -1,6 +1,12 @@
 import type { IpPermission, SecurityGroupRule } from '../../services/ec2.ts';
 import { generatedName } from './generic.ts';
-import type { ExistingResource, ProviderRequest, ResourceProvider, ResourceTag } from './types.ts';
+import type {
+  ExistingResource,
+  ProvidedResource,
+  ProviderRequest,
+  ResourceProvider,
+  ResourceTag,
+} from './types.ts';
 
 /** Stack tags, `aws:cloudformation:*` tags and the resource's own `Tags` property, as a map. */
 export function tagMap(request: ProviderRequest): Record<string, string> {
@@ -34,6 +40,12 @@ function permission(rule: Record<string, unknown>, egress: boolean): IpPermissio
 function setTags(request: ProviderRequest, id: string): void {
   const ec2 = request.cloud.ec2;
   ec2.tags.set(id, tagMap(request));
+}
+
+/** Update of a resource whose only updatable properties are its tags: same id, same attributes. */
+function retagInPlace(request: ExistingResource): ProvidedResource {
+  setTags(request, request.physicalId);
+  return { physicalId: request.physicalId, attributes: request.attributes };
 }
 
 const vpc: ResourceProvider = {
@@ -121,10 +133,7 @@ const internetGateway: ResourceProvider = {
     const g = request.cloud.ec2.createInternetGateway({ tags: tagMap(request) });
     return { physicalId: g.InternetGatewayId, attributes: { InternetGatewayId: g.InternetGatewayId } };
   },
-  update(request) {
-    setTags(request, request.physicalId);
-    return { physicalId: request.physicalId, attributes: request.attributes };
-  },
+  update: retagInPlace,
   delete(request) {
     request.cloud.ec2.deleteInternetGateway(request.physicalId);
   },
@@ -171,10 +180,7 @@ const natGateway: ResourceProvider = {
       attributes: { NatGatewayId: nat.NatGatewayId, EniId: `eni-${nat.NatGatewayId.slice(4)}` },
     };
   },
-  update(request) {
-    setTags(request, request.physicalId);
-    return { physicalId: request.physicalId, attributes: request.attributes };
-  },
+  update: retagInPlace,
   delete(request) {
     request.cloud.ec2.deleteNatGateway(request.physicalId);
   },
@@ -188,10 +194,7 @@ const routeTable: ResourceProvider = {
     });
     return { physicalId: r.RouteTableId, attributes: { RouteTableId: r.RouteTableId } };
   },
-  update(request) {
-    setTags(request, request.physicalId);
-    return { physicalId: request.physicalId, attributes: request.attributes };
-  },
+  update: retagInPlace,
   delete(request) {
     request.cloud.ec2.deleteRouteTable(request.physicalId);
   },

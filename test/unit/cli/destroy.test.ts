@@ -154,16 +154,11 @@ describe('stackdrop destroy', () => {
 
 describe('snapshotLocation', () => {
   it('names the cluster from the outputs, or finds it by the prefix CloudFormation names it with', () => {
-    expect(snapshotLocation('acme', 'staging', undefined)).toMatch(
+    expect(snapshotLocation(undefined)).toMatch(
       /--snapshot-type manual --query "DBClusterSnapshots\[\?starts_with\(DBClusterIdentifier, 'stackdrop-'\)\]"$/,
     );
-    expect(
-      snapshotLocation(
-        'acme',
-        'staging',
-        statusDoc({ outputs: { ClusterIdentifier: 'custom-id' } }),
-        'eu-west-1',
-      ),
-    ).toMatch(/--db-cluster-identifier custom-id --snapshot-type manual --region eu-west-1$/);
+    expect(snapshotLocation(statusDoc({ outputs: { ClusterIdentifier: 'custom-id' } }), 'eu-west-1')).toMatch(
+      /--db-cluster-identifier custom-id --snapshot-type manual --region eu-west-1$/,
+    );
   });
 });
