@@ -4,7 +4,11 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
-    testTimeout: 30_000,
+    // Generous bounds so the suite stays green on a busy 2-core machine (two CPU hogs beside it):
+    // no test or hook may depend on vitest's 10 s default. Simulated time never depends on these.
+    testTimeout: 90_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
     pool: 'forks',
     // Fake credentials and a region so no test can ever reach a real AWS endpoint.
     env: {
