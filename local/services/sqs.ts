@@ -1,6 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { isValidQueueName, SQS_INTEGER_ATTRIBUTES } from '#shared/aws-rules/sqs.ts';
 import { AwsError } from '../errors.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
+import {
+  checkBatch,
+  checkMessageId,
+  checkQueueAttributes,
+  checkRange,
+  invalidParameter,
+  missingParameter,
+} from './sqs-validate.ts';
 
 export interface MessageAttributeValue {
   DataType: string;
@@ -39,12 +48,13 @@ export interface SqsQueue {
   dedup: Map<string, { expiresAt: number; messageId: string; sequenceNumber: string }>;
 }
 
+// Defaults from CreateQueue (shared/aws-rules/sqs.ts); KMS reuse appears only with a KMS key.
 const DEFAULT_ATTRIBUTES: Record<string, string> = {
-  VisibilityTimeout: '30',
-  MessageRetentionPeriod: '345600',
-  DelaySeconds: '0',
-  ReceiveMessageWaitTimeSeconds: '0',
-  MaximumMessageSize: '262144',
+  ...Object.fromEntries(
+    Object.entries(SQS_INTEGER_ATTRIBUTES)
+      .filter(([name]) => name !== 'KmsDataKeyReusePeriodSeconds')
+      .map(([name, r]) => [name, String(r.default)]),
+  ),
   SqsManagedSseEnabled: 'true',
 };
 
@@ -56,8 +66,19 @@ function nonExistentQueue(): AwsError {
   });
 }
 
-function invalidParameter(message: string): AwsError {
-  return new AwsError('InvalidParameterValue', message, { queryCode: 'InvalidParameterValue' });
+/** Bytes a message counts against MaximumMessageSize: body plus each attribute's name, type and value. */
+function messageBytes(body: string, attributes: Record<string, MessageAttributeValue>): number {
+  let n = Buffer.byteLength(body);
+  for (const [name, a] of Object.entries(attributes)) {
+    n += Buffer.byteLength(name) + Buffer.byteLength(a.DataType ?? '');
+    if (a.StringValue !== undefined) n += Buffer.byteLength(a.StringValue);
+    else if (a.BinaryValue !== undefined)
+      n +=
+        typeof a.BinaryValue === 'string'
+          ? Buffer.from(a.BinaryValue, 'base64').length
+          : a.BinaryValue.length;
+  }
+  return n;
 }
 
 /**
@@ -94,7 +115,8 @@ export class SqsModel {
     attributes: Record<string, string> = {},
     tags: Record<string, string> = {},
   ): SqsQueue {
-    if (!/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(name)) {
+    // Queue names: 80 characters at most, `.fifo` included (quotas-queues.html).
+    if (!isValidQueueName(name)) {
       throw invalidParameter(
         'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length',
       );
@@ -108,6 +130,7 @@ export class SqsModel {
       }
       if (!fifo) throw invalidParameter('The name of a FIFO queue must end with the .fifo suffix.');
     }
+    checkQueueAttributes(attributes, fifo);
     const wanted = { ...DEFAULT_ATTRIBUTES, ...attributes };
     if (fifo) wanted.ContentBasedDeduplication ??= 'false';
     const existing = this.queues.get(name);
@@ -149,8 +172,11 @@ export class SqsModel {
   setQueueAttributes(ref: string, attributes: Record<string, string>): void {
     const q = this.queue(ref);
     if (attributes.FifoQueue !== undefined && attributes.FifoQueue !== String(q.fifo)) {
-      throw new AwsError('InvalidAttributeName', 'FifoQueue cannot be changed.');
+      throw new AwsError('InvalidAttributeName', 'FifoQueue cannot be changed.', {
+        queryCode: 'InvalidAttributeName',
+      });
     }
+    checkQueueAttributes(attributes, q.fifo);
     this.#validateRedrive(attributes.RedrivePolicy, q.fifo);
     Object.assign(q.attributes, attributes);
     q.lastModifiedAt = this.#cloud.clock.now();
@@ -197,24 +223,28 @@ export class SqsModel {
   } {
     const q = this.queue(ref);
     if (typeof input.MessageBody !== 'string' || input.MessageBody.length === 0) {
-      throw new AwsError('MissingParameter', 'The request must contain the parameter MessageBody.');
+      throw missingParameter('MessageBody');
     }
-    if (Buffer.byteLength(input.MessageBody) > Number(q.attributes.MaximumMessageSize)) {
+    const attributes = input.MessageAttributes ?? {};
+    // The queue's MaximumMessageSize (at most 1 MiB) counts the body and the message attributes.
+    const limit = Number(q.attributes.MaximumMessageSize);
+    if (messageBytes(input.MessageBody, attributes) > limit) {
       throw invalidParameter(
-        'One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.',
+        `One or more parameters are invalid. Reason: Message must be shorter than ${limit} bytes.`,
       );
     }
+    checkRange('DelaySeconds', input.DelaySeconds, 0, 900);
+    if (input.MessageGroupId !== undefined) checkMessageId('MessageGroupId', input.MessageGroupId);
+    if (input.MessageDeduplicationId !== undefined)
+      checkMessageId('MessageDeduplicationId', input.MessageDeduplicationId);
     const now = this.#cloud.clock.now();
-    const attributes = input.MessageAttributes ?? {};
     const md5OfBody = md5(input.MessageBody);
     const md5OfAttributes =
       Object.keys(attributes).length > 0 ? md5OfMessageAttributes(attributes) : undefined;
     let sequenceNumber: string | undefined;
     let deduplicationId: string | undefined;
     if (q.fifo) {
-      if (!input.MessageGroupId) {
-        throw new AwsError('MissingParameter', 'The request must contain the parameter MessageGroupId.');
-      }
+      if (!input.MessageGroupId) throw missingParameter('MessageGroupId');
       if (input.DelaySeconds) {
         throw invalidParameter(
           'Value for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.',
@@ -242,8 +272,11 @@ export class SqsModel {
       }
       this.#sequence += 1n;
       sequenceNumber = this.#sequence.toString();
-    } else if (input.MessageGroupId && input.MessageDeduplicationId) {
-      throw invalidParameter('The request include parameter that is not valid for this queue type');
+    } else if (input.MessageDeduplicationId !== undefined) {
+      // Standard queues take a MessageGroupId (fair queues) but never a deduplication id.
+      throw invalidParameter(
+        'Value for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type.',
+      );
     }
     const delay = (input.DelaySeconds ?? Number(q.attributes.DelaySeconds)) * 1000;
     const message: SqsMessage = {
@@ -297,11 +330,8 @@ export class SqsModel {
   receiveMessages(ref: string, options: { max?: number; visibilityTimeout?: number } = {}): SqsMessage[] {
     const q = this.queue(ref);
     const max = options.max ?? 1;
-    if (max < 1 || max > 10) {
-      throw invalidParameter(
-        'Value for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.',
-      );
-    }
+    checkRange('MaxNumberOfMessages', max, 1, 10);
+    checkRange('VisibilityTimeout', options.visibilityTimeout, 0, 43_200);
     const now = this.#cloud.clock.now();
     this.#expire(q, now);
     const visibility = (options.visibilityTimeout ?? Number(q.attributes.VisibilityTimeout)) * 1000;
@@ -377,8 +407,7 @@ export class SqsModel {
         },
       );
     }
-    if (seconds < 0 || seconds > 43_200)
-      throw invalidParameter('Value for parameter VisibilityTimeout is invalid.');
+    checkRange('VisibilityTimeout', seconds, 0, 43_200);
     m.visibleAt = now + seconds * 1000;
     this.#cloud.clock.setTimer(seconds * 1000, () => this.#notify(q.name));
     if (seconds === 0) this.#notify(q.name);
@@ -453,6 +482,7 @@ export class SqsModel {
       const max = (input.MaxNumberOfMessages as number | undefined) ?? 1;
       const wait =
         (input.WaitTimeSeconds as number | undefined) ?? Number(q.attributes.ReceiveMessageWaitTimeSeconds);
+      checkRange('WaitTimeSeconds', input.WaitTimeSeconds as number | undefined, 0, 20);
       const options = { max, visibilityTimeout: input.VisibilityTimeout as number | undefined };
       let messages = this.receiveMessages(ref, options);
       if (messages.length === 0 && wait > 0) {
@@ -470,31 +500,11 @@ export class SqsModel {
     };
     const batch = <T extends { Id: string }>(
       entries: T[] | undefined,
+      operation: string,
       fn: (e: T) => Record<string, unknown>,
+      bytes?: number,
     ) => {
-      if (!entries || entries.length === 0) {
-        throw new AwsError(
-          'EmptyBatchRequest',
-          'There should be at least one SendMessageBatchRequestEntry in the request.',
-          {
-            queryCode: 'AWS.SimpleQueueService.EmptyBatchRequest',
-          },
-        );
-      }
-      if (entries.length > 10) {
-        throw new AwsError('TooManyEntriesInBatchRequest', 'Maximum number of entries per request are 10.', {
-          queryCode: 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
-        });
-      }
-      if (new Set(entries.map((e) => e.Id)).size !== entries.length) {
-        throw new AwsError(
-          'BatchEntryIdsNotDistinct',
-          'Two or more batch entries in the request have the same Id.',
-          {
-            queryCode: 'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
-          },
-        );
-      }
+      checkBatch(entries, operation, bytes);
       const Successful: Record<string, unknown>[] = [];
       const Failed: Record<string, unknown>[] = [];
       for (const e of entries) {
@@ -555,9 +565,13 @@ export class SqsModel {
         SendMessage: (input) => this.sendMessage(input.QueueUrl, input),
         SendMessageBatch: (input) => {
           this.queue(input.QueueUrl);
-          return batch(input.Entries, (e: Parameters<SqsModel['sendMessage']>[1] & { Id: string }) =>
-            this.sendMessage(input.QueueUrl, e),
+          type Entry = Parameters<SqsModel['sendMessage']>[1] & { Id: string };
+          const entries = input.Entries as Entry[] | undefined;
+          const bytes = (entries ?? []).reduce(
+            (n, e) => n + messageBytes(String(e.MessageBody ?? ''), e.MessageAttributes ?? {}),
+            0,
           );
+          return batch(entries, 'SendMessageBatch', (e: Entry) => this.sendMessage(input.QueueUrl, e), bytes);
         },
         ReceiveMessage: receive,
         DeleteMessage: (input) => {
@@ -567,7 +581,7 @@ export class SqsModel {
         },
         DeleteMessageBatch: (input) => {
           this.queue(input.QueueUrl);
-          return batch(input.Entries, (e: { Id: string; ReceiptHandle: string }) => {
+          return batch(input.Entries, 'DeleteMessageBatch', (e: { Id: string; ReceiptHandle: string }) => {
             checkReceipt(e.ReceiptHandle);
             this.deleteMessage(input.QueueUrl, e.ReceiptHandle);
             return {};
@@ -582,6 +596,7 @@ export class SqsModel {
           this.queue(input.QueueUrl);
           return batch(
             input.Entries,
+            'ChangeMessageVisibilityBatch',
             (e: { Id: string; ReceiptHandle: string; VisibilityTimeout: number }) => {
               checkReceipt(e.ReceiptHandle);
               this.changeVisibility(input.QueueUrl, e.ReceiptHandle, e.VisibilityTimeout);

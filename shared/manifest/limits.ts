@@ -4,40 +4,13 @@
  * schema can both use them without importing each other.
  */
 
-/** Fargate CPU units and the memory (MiB) each allows. */
-export const FARGATE_SIZES: Record<number, { min: number; max: number; step: number }> = {
-  256: { min: 512, max: 2048, step: 1024 },
-  512: { min: 1024, max: 4096, step: 1024 },
-  1024: { min: 2048, max: 8192, step: 1024 },
-  2048: { min: 4096, max: 16384, step: 1024 },
-  4096: { min: 8192, max: 30720, step: 1024 },
-  8192: { min: 16384, max: 61440, step: 4096 },
-  16384: { min: 32768, max: 122880, step: 8192 },
-};
-
-/** Whether a Fargate task may have this CPU/memory pair. */
-export function isValidFargateSize(cpu: number, memory: number): boolean {
-  const size = FARGATE_SIZES[cpu];
-  if (!size) return false;
-  if (cpu === 256) return [512, 1024, 2048].includes(memory);
-  return memory >= size.min && memory <= size.max && (memory - size.min) % size.step === 0;
-}
-
-/** The memory sizes (MiB) Fargate allows for a CPU size, written for a person. */
-export function describeFargateMemory(cpu: number): string {
-  const size = FARGATE_SIZES[cpu];
-  if (!size) return 'none (not a Fargate CPU size)';
-  if (cpu === 256) return '512, 1024 or 2048';
-  const values: number[] = [];
-  for (let m = size.min; m <= size.max; m += size.step) values.push(m);
-  if (values.length <= 5) return `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
-  return `${size.min} to ${size.max} in steps of ${size.step}`;
-}
-
-/** Smallest memory Fargate allows for a CPU size: the default when only cpu is given. */
-export function smallestFargateMemory(cpu: number): number {
-  return FARGATE_SIZES[cpu]?.min ?? cpu * 2;
-}
+// The Fargate table lives with the other rules copied from AWS; the local cloud's ECS reads it too.
+export {
+  describeFargateMemory,
+  FARGATE_SIZES,
+  isValidFargateSize,
+  smallestFargateMemory,
+} from '../aws-rules/fargate.ts';
 
 /**
  * Engine versions stackdrop accepts in `database.engineVersion`: the major versions with AWS
