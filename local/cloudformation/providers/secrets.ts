@@ -75,6 +75,7 @@ const parameter: ResourceProvider = {
       Value: String(p.Value ?? ''),
       Type: type,
       DataType: p.DataType as string | undefined,
+      Tier: p.Tier as 'Standard' | 'Advanced' | 'Intelligent-Tiering' | undefined,
     });
     return { physicalId: name, attributes: { Type: type, Value: String(p.Value ?? '') } };
   },
@@ -86,6 +87,7 @@ const parameter: ResourceProvider = {
       Value: String(p.Value ?? ''),
       Type: type,
       Overwrite: true,
+      Tier: p.Tier as 'Standard' | 'Advanced' | 'Intelligent-Tiering' | undefined,
     });
     return { physicalId: request.physicalId, attributes: { Type: type, Value: String(p.Value ?? '') } };
   },
