@@ -1,4 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
+import {
+  isCompleteSecretArn,
+  isValidSecretName,
+  RECOVERY_WINDOW_DAYS,
+  SECRET_NAME_MAX,
+} from '#shared/aws-rules/secretsmanager.ts';
 import { AwsError } from '../errors.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
 
@@ -27,6 +33,20 @@ export interface Secret {
 
 const notFound = () =>
   new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+// API_GetSecretValue / API_DeleteSecret: a secret in its recovery window refuses every use.
+const markedForDeletion = (_operation: string) =>
+  new AwsError(
+    'InvalidRequestException',
+    "You can't perform this operation on the secret because it was marked for deletion.",
+  );
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** The 6 random alphanumerics AWS appends (`-` + suffix) to a secret's name in its ARN. */
+function arnSuffix(): string {
+  let out = '';
+  for (let i = 0; i < 6; i++) out += ALNUM[randomInt(ALNUM.length)];
+  return out;
+}
 
 /** Secrets Manager: secrets with versions and stages (the managed DB secret included). */
 export class SecretsManagerModel {
@@ -49,8 +69,27 @@ export class SecretsManagerModel {
   }): Secret {
     if (!input.Name)
       throw new AwsError('InvalidParameterException', 'You must provide a name for the secret.');
+    // Names: 1–512 of letters, digits and /_+=.@- (API_CreateSecret); RDS's managed `rds!` too.
+    if (input.Name.length > SECRET_NAME_MAX) {
+      throw new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length less than or equal to ${SECRET_NAME_MAX}`,
+      );
+    }
+    if (!isValidSecretName(input.Name, input.OwningService !== undefined)) {
+      throw new AwsError(
+        'ValidationException',
+        'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
+      );
+    }
     const existing = this.secrets.get(input.Name);
-    if (existing && !existing.DeletedDate) {
+    if (existing?.DeletedDate) {
+      throw new AwsError(
+        'InvalidRequestException',
+        "You can't create this secret because a secret with this name is already scheduled for deletion.",
+      );
+    }
+    if (existing) {
       throw new AwsError(
         'ResourceExistsException',
         `The operation failed because the secret ${input.Name} already exists.`,
@@ -58,10 +97,7 @@ export class SecretsManagerModel {
     }
     const now = this.#cloud.clock.date();
     const secret: Secret = {
-      ARN: this.#cloud.arn(
-        'secretsmanager',
-        `secret:${input.Name}-${randomBytes(4).toString('base64url').slice(0, 6)}`,
-      ),
+      ARN: this.#cloud.arn('secretsmanager', `secret:${input.Name}-${arnSuffix()}`),
       Name: input.Name,
       Description: input.Description,
       KmsKeyId: input.KmsKeyId,
@@ -84,12 +120,29 @@ export class SecretsManagerModel {
     return secret;
   }
 
-  /** Finds a secret by name, full ARN or partial ARN. */
-  secret(id: string): Secret {
-    const s =
-      this.secrets.get(id) ??
-      [...this.secrets.values()].find((x) => x.ARN === id || (id.startsWith('arn:') && x.ARN.startsWith(id)));
-    if (!s || s.DeletedDate) throw notFound();
+  /**
+   * Finds a secret by name, complete ARN or partial ARN (the ARN without its `-xxxxxx` suffix),
+   * as AWS resolves them: an ARN ending in `-` + 6 characters is taken as complete, a partial
+   * ARN must match exactly one secret, and a name never includes the suffix. Secrets scheduled
+   * for deletion are found (DescribeSecret shows them); `secret()` refuses them.
+   */
+  find(id: string): Secret {
+    const all = [...this.secrets.values()];
+    let s: Secret | undefined;
+    if (!id.startsWith('arn:')) s = this.secrets.get(id);
+    else if (isCompleteSecretArn(id)) s = all.find((x) => x.ARN === id);
+    else {
+      const matches = all.filter((x) => x.ARN.length === id.length + 7 && x.ARN.startsWith(`${id}-`));
+      s = matches.length === 1 ? matches[0] : undefined;
+    }
+    if (!s) throw notFound();
+    return s;
+  }
+
+  /** A secret that is not scheduled for deletion (InvalidRequestException when it is). */
+  secret(id: string, operation = 'GetSecretValue'): Secret {
+    const s = this.find(id);
+    if (s.DeletedDate) throw markedForDeletion(operation);
     return s;
   }
 
@@ -97,7 +150,7 @@ export class SecretsManagerModel {
     id: string,
     value: { SecretString?: string; SecretBinary?: string; ClientRequestToken?: string },
   ): SecretVersion {
-    const s = this.secret(id);
+    const s = this.secret(id, 'PutSecretValue');
     for (const v of s.versions) {
       if (v.stages.includes('AWSPREVIOUS')) v.stages = v.stages.filter((x) => x !== 'AWSPREVIOUS');
       if (v.stages.includes('AWSCURRENT'))
@@ -137,13 +190,37 @@ export class SecretsManagerModel {
     id: string,
     options: { ForceDeleteWithoutRecovery?: boolean; RecoveryWindowInDays?: number } = {},
   ): { secret: Secret; deletionDate: Date } {
-    const s = this.secret(id);
-    const days = options.ForceDeleteWithoutRecovery ? 0 : (options.RecoveryWindowInDays ?? 30);
+    const s = this.find(id);
+    if (options.ForceDeleteWithoutRecovery && options.RecoveryWindowInDays !== undefined) {
+      throw new AwsError(
+        'InvalidParameterException',
+        "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+      );
+    }
+    const window = options.RecoveryWindowInDays;
+    if (window !== undefined && (window < RECOVERY_WINDOW_DAYS.min || window > RECOVERY_WINDOW_DAYS.max)) {
+      throw new AwsError(
+        'InvalidParameterException',
+        `The RecoveryWindowInDays value must be between ${RECOVERY_WINDOW_DAYS.min} and ${RECOVERY_WINDOW_DAYS.max} days (inclusive).`,
+      );
+    }
+    if (s.DeletedDate && !options.ForceDeleteWithoutRecovery) throw markedForDeletion('DeleteSecret');
+    const days = options.ForceDeleteWithoutRecovery ? 0 : (window ?? RECOVERY_WINDOW_DAYS.default);
     const deletionDate = new Date(this.#cloud.clock.now() + days * 86_400_000);
     s.DeletedDate = this.#cloud.clock.date();
     if (days === 0) this.secrets.delete(s.Name);
-    else this.#cloud.clock.setTimer(days * 86_400_000, () => this.secrets.delete(s.Name));
+    else
+      this.#cloud.clock.setTimer(days * 86_400_000, () => {
+        if (this.secrets.get(s.Name) === s && s.DeletedDate) this.secrets.delete(s.Name);
+      });
     return { secret: s, deletionDate };
+  }
+
+  /** RestoreSecret: cancels a scheduled deletion. */
+  restoreSecret(id: string): Secret {
+    const s = this.find(id);
+    s.DeletedDate = undefined;
+    return s;
   }
 
   #describe(s: Secret) {
@@ -191,16 +268,22 @@ export class SecretsManagerModel {
           const s = this.secret(input.SecretId);
           return { ARN: s.ARN, Name: s.Name, VersionId: v.VersionId, VersionStages: v.stages };
         },
-        DescribeSecret: (input) => this.#describe(this.secret(input.SecretId)),
-        ListSecrets: () => ({
-          SecretList: [...this.secrets.values()].filter((s) => !s.DeletedDate).map((s) => this.#describe(s)),
+        DescribeSecret: (input) => this.#describe(this.find(input.SecretId)),
+        ListSecrets: (input) => ({
+          SecretList: [...this.secrets.values()]
+            .filter((s) => input.IncludePlannedDeletion || !s.DeletedDate)
+            .map((s) => this.#describe(s)),
         }),
+        RestoreSecret: (input) => {
+          const s = this.restoreSecret(input.SecretId);
+          return { ARN: s.ARN, Name: s.Name };
+        },
         DeleteSecret: (input) => {
           const r = this.deleteSecret(input.SecretId, input);
           return { ARN: r.secret.ARN, Name: r.secret.Name, DeletionDate: r.deletionDate };
         },
         TagResource: (input) => {
-          const s = this.secret(input.SecretId);
+          const s = this.secret(input.SecretId, 'TagResource');
           for (const t of (input.Tags ?? []) as Tag[]) {
             s.Tags = [...s.Tags.filter((x) => x.Key !== t.Key), t];
           }
