@@ -1,4 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import {
+  bucketNameProblem,
+  regionOfLocationConstraint,
+  S3_LOCATION_CONSTRAINTS,
+} from '#shared/aws-rules/s3.ts';
 import { AwsError } from '../errors.ts';
 import type { HttpRequest, HttpResponse, LocalCloud, RequestContext, ServiceDefinition } from '../kernel.ts';
 import { xmlEscape, xmlIllegalCharacter } from '../protocols/query.ts';
@@ -27,6 +32,8 @@ export interface S3Bucket {
   tags: Record<string, string>;
   /** Bucket configuration stored as sent (encryption, policy, public access block, ...). */
   config: Map<string, string>;
+  /** LocationConstraint as created (undefined: us-east-1); GetBucketLocation answers it. */
+  locationConstraint?: string;
 }
 
 /** Stored bucket sub-resources that round-trip as sent. */
@@ -73,9 +80,15 @@ export class S3Model {
   /** Creates a bucket (BucketAlreadyOwnedByYou if it exists). */
   createBucket(
     name: string,
-    options: { versioning?: boolean; eventBridge?: boolean; tags?: Record<string, string> } = {},
+    options: {
+      versioning?: boolean;
+      eventBridge?: boolean;
+      tags?: Record<string, string>;
+      locationConstraint?: string;
+    } = {},
   ): S3Bucket {
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name)) {
+    // General purpose bucket naming rules (shared/aws-rules/s3.ts).
+    if (bucketNameProblem(name)) {
       throw new AwsError('InvalidBucketName', 'The specified bucket is not valid.', {
         fields: { BucketName: name },
       });
@@ -95,6 +108,8 @@ export class S3Model {
       objects: new Map(),
       tags: { ...options.tags },
       config: new Map(),
+      locationConstraint:
+        options.locationConstraint ?? (this.#cloud.region === 'us-east-1' ? undefined : this.#cloud.region),
     };
     this.buckets.set(name, bucket);
     return bucket;
@@ -345,6 +360,37 @@ export class S3Model {
     }
   }
 
+  /**
+   * CreateBucket over the wire, as a region-specific endpoint of this cloud's region answers it
+   * (API_CreateBucket): outside us-east-1 the LocationConstraint must name this region; in
+   * us-east-1 it must be absent (`us-east-1` itself is not a valid constraint), and re-creating a
+   * bucket you own there answers 200 OK.
+   */
+  #createBucketRequest(bucketName: string, req: HttpRequest): HttpResponse {
+    const body = req.body.toString('utf8');
+    const match = /<LocationConstraint>([^<]*)<\/LocationConstraint>/.exec(body);
+    const constraint = match ? xmlUnescape(match[1]!.trim()) : undefined;
+    const region = this.#cloud.region;
+    if (constraint !== undefined && !S3_LOCATION_CONSTRAINTS.has(constraint)) {
+      throw new AwsError('InvalidLocationConstraint', 'The specified location-constraint is not valid', {
+        fields: { LocationConstraint: constraint },
+      });
+    }
+    if (regionOfLocationConstraint(constraint || undefined) !== region) {
+      throw new AwsError(
+        'IllegalLocationConstraintException',
+        constraint
+          ? `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`
+          : 'The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.',
+      );
+    }
+    if (region === 'us-east-1' && this.buckets.has(bucketName) && !bucketNameProblem(bucketName)) {
+      return { statusCode: 200, headers: { Location: `/${bucketName}` } };
+    }
+    this.createBucket(bucketName, { locationConstraint: constraint || undefined });
+    return { statusCode: 200, headers: { Location: `/${bucketName}` } };
+  }
+
   #route(
     operation: string,
     bucketName: string,
@@ -372,17 +418,18 @@ export class S3Model {
             .join('')}</Buckets></ListAllMyBucketsResult>`,
         );
       case 'CreateBucket':
-        this.createBucket(bucketName);
-        return { statusCode: 200, headers: { Location: `/${bucketName}` } };
+        return this.#createBucketRequest(bucketName, req);
       case 'HeadBucket':
         this.bucket(bucketName);
         return { statusCode: 200, headers: { 'x-amz-bucket-region': this.#cloud.region } };
       case 'DeleteBucket':
         this.deleteBucket(bucketName);
         return { statusCode: 204 };
-      case 'GetBucketLocation':
-        this.bucket(bucketName);
-        return xml(`<LocationConstraint xmlns="${S3_NS}">${this.#cloud.region}</LocationConstraint>`);
+      case 'GetBucketLocation': {
+        // us-east-1 buckets answer an empty LocationConstraint (API_GetBucketLocation).
+        const location = this.bucket(bucketName).locationConstraint ?? '';
+        return xml(`<LocationConstraint xmlns="${S3_NS}">${location}</LocationConstraint>`);
+      }
       case 'PutBucketVersioning': {
         const status = /<Status>(Enabled|Suspended)<\/Status>/.exec(req.body.toString('utf8'))?.[1];
         if (!status) throw new AwsError('MalformedXML', 'The XML you provided was not well-formed.');

@@ -37,7 +37,12 @@ afterAll(() => env.stop());
 describe('S3 over restXml', () => {
   it('creates, lists, heads and deletes buckets', async () => {
     // Prepare
-    await s3.send(new CreateBucketCommand({ Bucket: 'bucket-lifecycle' }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'bucket-lifecycle',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
 
     // Act
     const listed = await s3.send(new ListBucketsCommand({}));
@@ -52,10 +57,22 @@ describe('S3 over restXml', () => {
   });
 
   it('refuses a second CreateBucket with BucketAlreadyOwnedByYou and deleting a non-empty bucket', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'bucket-dup' }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'bucket-dup',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
     await s3.send(new PutObjectCommand({ Bucket: 'bucket-dup', Key: 'k', Body: 'x' }));
 
-    const dup = await errorOf(s3.send(new CreateBucketCommand({ Bucket: 'bucket-dup' })));
+    const dup = await errorOf(
+      s3.send(
+        new CreateBucketCommand({
+          Bucket: 'bucket-dup',
+          CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+        }),
+      ),
+    );
     const notEmpty = await errorOf(s3.send(new DeleteBucketCommand({ Bucket: 'bucket-dup' })));
 
     expect(dup.name).toBe('BucketAlreadyOwnedByYou');
@@ -63,7 +80,12 @@ describe('S3 over restXml', () => {
   });
 
   it('stores objects with an MD5 ETag, metadata and content type', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'bucket-objects' }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'bucket-objects',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
 
     const put = await s3.send(
       new PutObjectCommand({
@@ -101,7 +123,12 @@ describe('S3 over restXml', () => {
   });
 
   it('lists objects with prefix, delimiter and continuation tokens', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'bucket-list' }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'bucket-list',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
     for (const key of ['a/1', 'a/2', 'a/3', 'b/1', 'top']) {
       await s3.send(new PutObjectCommand({ Bucket: 'bucket-list', Key: key, Body: key }));
     }
@@ -128,7 +155,12 @@ describe('S3 over restXml', () => {
   });
 
   it('keeps every version in a versioned bucket and reads any of them', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'bucket-versions' }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'bucket-versions',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
     await s3.send(
       new PutBucketVersioningCommand({
         Bucket: 'bucket-versions',
@@ -162,7 +194,12 @@ describe('S3 over restXml', () => {
   });
 
   it('honours If-None-Match: * and If-Match with 412 PreconditionFailed', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'bucket-cas' }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'bucket-cas',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
     const first = await s3.send(
       new PutObjectCommand({ Bucket: 'bucket-cas', Key: 'status.json', Body: '{"n":1}', IfNoneMatch: '*' }),
     );
@@ -202,7 +239,12 @@ describe('S3 over restXml', () => {
   });
 
   it('copies objects and deletes several at once', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'bucket-copy' }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'bucket-copy',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
     await s3.send(new PutObjectCommand({ Bucket: 'bucket-copy', Key: 'src', Body: 'payload' }));
 
     await s3.send(
@@ -225,8 +267,18 @@ describe('S3 over restXml', () => {
   it('emits Object Created and Object Deleted to EventBridge only when the bucket enables it', async () => {
     const events: BusEvent[] = [];
     const unsubscribe = env.cloud.eventBus.subscribe((e) => events.push(e));
-    await s3.send(new CreateBucketCommand({ Bucket: 'bucket-quiet' }));
-    await s3.send(new CreateBucketCommand({ Bucket: 'bucket-events' }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'bucket-quiet',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'bucket-events',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
     await s3.send(
       new PutBucketVersioningCommand({
         Bucket: 'bucket-events',
@@ -268,7 +320,12 @@ describe('S3 over restXml', () => {
   });
 
   it('assembles multipart uploads with the multipart ETag and refuses undersized parts', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'bucket-multipart' }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'bucket-multipart',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
     const big = Buffer.alloc(5 * 1024 * 1024, 'a');
     const tail = Buffer.from('tail');
     const upload = async (parts: Buffer[]) => {

@@ -77,7 +77,12 @@ describe('characters XML 1.0 cannot carry', () => {
   it('lists an S3 key holding one URL-encoded with encoding-type=url, and refuses the plain XML listing', async () => {
     // Prepare
     const s3 = new S3Client({ ...env.config, forcePathStyle: true });
-    await s3.send(new CreateBucketCommand({ Bucket: 'controls' }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'controls',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
     await s3.send(new PutObjectCommand({ Bucket: 'controls', Key: 'logs/a\u001fb c.txt', Body: 'x' }));
 
     // Act

@@ -225,7 +225,12 @@ describe('nested stacks', () => {
   it('creates a child stack from a TemplateURL in the local S3 and exposes its outputs', async () => {
     // Prepare
     const s3 = new S3Client({ ...h.clientConfig, forcePathStyle: true });
-    await s3.send(new CreateBucketCommand({ Bucket: 'templates' }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'templates',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
     await s3.send(
       new PutObjectCommand({
         Bucket: 'templates',
