@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../errors.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
+import { planRollout } from './ecs-rollout.ts';
+import { checkTaskDefinition } from './ecs-task-definitions.ts';
 
 type Tag = { key: string; value: string };
 
@@ -210,33 +212,15 @@ export class EcsModel {
       tags?: Tag[];
     },
   ): { taskDefinition: TaskDefinition; tags: Tag[] } {
-    if (!input.family || !/^[A-Za-z0-9_-]{1,255}$/.test(input.family)) {
-      throw new AwsError('ClientException', 'Family contains invalid characters.');
-    }
-    if (!Array.isArray(input.containerDefinitions) || input.containerDefinitions.length === 0) {
-      throw new AwsError('ClientException', 'Container list cannot be empty.');
-    }
-    for (const c of input.containerDefinitions) {
-      if (!c.name || !c.image)
-        throw new AwsError(
-          'ClientException',
-          'Container.name and Container.image should not be null or empty.',
-        );
-    }
-    const requires = (input.requiresCompatibilities as string[] | undefined) ?? [];
-    if (requires.includes('FARGATE')) {
-      if (input.networkMode !== 'awsvpc') {
-        throw new AwsError('ClientException', 'Fargate only supports network mode ‘awsvpc’.');
-      }
-      if (!input.cpu || !input.memory) {
-        throw new AwsError('ClientException', "Fargate requires that 'cpu' be defined at the task level.");
-      }
-    }
+    // Fargate sizes, awsvpc rules and container limits (ecs-task-definitions.ts, with sources).
+    const size = checkTaskDefinition(input);
     const revisions = this.taskDefinitions.get(input.family) ?? [];
     const revision = revisions.length + 1;
     const { tags, ...rest } = input;
     const td: TaskDefinition = {
       ...rest,
+      ...(size.cpu !== undefined ? { cpu: size.cpu } : {}),
+      ...(size.memory !== undefined ? { memory: size.memory } : {}),
       containerDefinitions: input.containerDefinitions,
       family: input.family,
       revision,
@@ -385,9 +369,8 @@ export class EcsModel {
       const primary = s.deployments.find((d) => d.status === 'PRIMARY');
       if (primary) {
         primary.desiredCount = input.desiredCount;
-        if (primary.rolloutState === 'COMPLETED') primary.runningCount = input.desiredCount;
         primary.updatedAt = this.#cloud.clock.date();
-        this.#syncServiceTasks(s, `Scaling activity initiated by (deployment ${primary.id})`);
+        if (primary.rolloutState === 'COMPLETED') this.#scale(s, primary);
       }
     }
     return s;
@@ -446,6 +429,13 @@ export class EcsModel {
     // on them follows the new PRIMARY (as CloudFormation waits for the service as a whole).
     for (const t of s.timers) t.cancel();
     s.timers = [];
+    // Tasks still starting for an older deployment are stopped: the new deployment replaces them.
+    for (const d of s.deployments) {
+      for (const t of this.#serviceTasks(s, d.id, ['PROVISIONING', 'PENDING', 'ACTIVATING'])) {
+        this.#stop(t, 'ServiceSchedulerInitiated', `Superseded by a newer deployment of ${s.serviceName}`, 0);
+      }
+      d.pendingCount = 0;
+    }
     const superseded = new Set<string>();
     for (const d of s.deployments) {
       if (d.status === 'PRIMARY') d.status = 'ACTIVE';
@@ -462,7 +452,7 @@ export class EcsModel {
       status: 'PRIMARY',
       taskDefinition,
       desiredCount: s.desiredCount,
-      pendingCount: s.desiredCount,
+      pendingCount: 0,
       runningCount: 0,
       failedTasks: 0,
       createdAt: now,
@@ -519,6 +509,7 @@ export class EcsModel {
       s.timers.push(timer);
     } else {
       const ms = s.desiredCount === 0 ? Math.min(durations.ecsDeployment, 10_000) : durations.ecsDeployment;
+      this.#rollOut(s, deployment, ms);
       const timer = this.#cloud.clock.setTimer(ms, () => {
         if (deployment.rolloutState !== 'IN_PROGRESS') return;
         deployment.rolloutState = 'COMPLETED';
@@ -544,8 +535,106 @@ export class EcsModel {
     return deployment;
   }
 
-  /** A task the service scheduler started for a deployment (RUNNING). */
-  #serviceTask(s: EcsService, d: Deployment): EcsTask {
+  /**
+   * Schedules a rolling deployment's batches over `totalMs` (ecs-rollout.ts): each batch stops old
+   * tasks to make room, starts new ones (PROVISIONING → PENDING → ACTIVATING → RUNNING over the
+   * task start), and once they are healthy drains old tasks, so runningCount follows the rollout.
+   */
+  #rollOut(s: EcsService, d: Deployment, totalMs: number): void {
+    const oldRunning = s.deployments
+      .filter((x) => x !== d)
+      .reduce((n, x) => n + this.#serviceTasks(s, x.id, ['RUNNING']).length, 0);
+    const plan = planRollout({
+      desired: d.desiredCount,
+      oldRunning,
+      minimumHealthyPercent: s.deploymentConfiguration.minimumHealthyPercent,
+      maximumPercent: s.deploymentConfiguration.maximumPercent,
+    });
+    if (plan.length === 0) return;
+    const batchMs = totalMs / plan.length;
+    const startMs = Math.min(this.#cloud.durations.service.ecsTaskStart, batchMs * 0.8);
+    plan.forEach((batch, i) => {
+      const at = (offset: number, fn: () => void) => {
+        if (offset <= 0) fn();
+        else s.timers.push(this.#cloud.clock.setTimer(offset, fn));
+      };
+      at(i * batchMs, () => {
+        this.#drainOld(s, d, batch.stopBefore);
+        this.#launch(s, d, batch.start, startMs);
+      });
+      if (batch.stopAfter > 0) at((i + 1) * batchMs - 1, () => this.#drainOld(s, d, batch.stopAfter));
+    });
+  }
+
+  /** Starts `count` tasks for a deployment; they count as pending until RUNNING. */
+  #launch(s: EcsService, d: Deployment, count: number, startMs: number): void {
+    if (count <= 0) return;
+    const tasks = Array.from({ length: count }, () => this.#serviceTask(s, d, 'PROVISIONING'));
+    d.pendingCount += count;
+    d.updatedAt = this.#cloud.clock.date();
+    const step = (status: string, fraction: number) =>
+      s.timers.push(
+        this.#cloud.clock.setTimer(startMs * fraction, () => {
+          const live = tasks.filter((t) => t.desiredStatus === 'RUNNING');
+          for (const t of live) {
+            t.lastStatus = status;
+            for (const c of t.containers) c.lastStatus = status === 'RUNNING' ? 'RUNNING' : 'PENDING';
+            if (status === 'RUNNING') t.startedAt = this.#cloud.clock.date();
+          }
+          if (status === 'RUNNING') {
+            d.pendingCount = Math.max(0, d.pendingCount - live.length);
+            d.runningCount += live.length;
+            d.updatedAt = this.#cloud.clock.date();
+          }
+        }),
+      );
+    step('PENDING', 1 / 3);
+    step('ACTIVATING', 2 / 3);
+    step('RUNNING', 1);
+  }
+
+  /** Stops up to `count` RUNNING tasks of the deployments a new one replaces. */
+  #drainOld(s: EcsService, d: Deployment, count: number): void {
+    let left = count;
+    for (const old of [...s.deployments].reverse()) {
+      if (old === d || left <= 0) continue;
+      for (const t of this.#serviceTasks(s, old.id, ['RUNNING']).slice(0, left)) {
+        this.#stop(t, 'ServiceSchedulerInitiated', `Task stopped by deployment ${d.id}`, 0);
+        old.runningCount = Math.max(0, old.runningCount - 1);
+        left -= 1;
+      }
+      old.updatedAt = this.#cloud.clock.date();
+    }
+  }
+
+  /** Scales a settled deployment: new tasks start over the task start, surplus tasks stop now. */
+  #scale(s: EcsService, d: Deployment): void {
+    const live = this.#serviceTasks(s, d.id, ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING']);
+    if (live.length < d.desiredCount) {
+      this.#launch(s, d, d.desiredCount - live.length, this.#cloud.durations.service.ecsTaskStart);
+      return;
+    }
+    for (const t of live.slice(d.desiredCount)) {
+      if (t.lastStatus === 'RUNNING') d.runningCount = Math.max(0, d.runningCount - 1);
+      else d.pendingCount = Math.max(0, d.pendingCount - 1);
+      this.#stop(t, 'ServiceSchedulerInitiated', `Scaling activity initiated by (deployment ${d.id})`, 0);
+    }
+  }
+
+  /** A service's tasks of one deployment in the given states. */
+  #serviceTasks(s: EcsService, deploymentId: string, states: string[]): EcsTask[] {
+    return [...this.tasks.values()].filter(
+      (t) =>
+        t.clusterArn === s.clusterArn &&
+        t.group === `service:${s.serviceName}` &&
+        t.startedBy === deploymentId &&
+        t.desiredStatus === 'RUNNING' &&
+        states.includes(t.lastStatus),
+    );
+  }
+
+  /** A task the service scheduler started for a deployment (RUNNING unless told otherwise). */
+  #serviceTask(s: EcsService, d: Deployment, lastStatus = 'RUNNING'): EcsTask {
     const clusterName = s.clusterArn.split('/').pop()!;
     const id = hex(32);
     const taskArn = this.#arn(`task/${clusterName}/${id}`);
@@ -555,7 +644,7 @@ export class EcsModel {
       taskArn,
       clusterArn: s.clusterArn,
       taskDefinitionArn: d.taskDefinition,
-      lastStatus: 'RUNNING',
+      lastStatus,
       desiredStatus: 'RUNNING',
       launchType: s.launchType,
       cpu: td.cpu as string | undefined,
@@ -563,7 +652,7 @@ export class EcsModel {
       group: `service:${s.serviceName}`,
       startedBy: d.id,
       createdAt: now,
-      startedAt: now,
+      startedAt: lastStatus === 'RUNNING' ? now : undefined,
       overrides: { containerOverrides: [] },
       containers: td.containerDefinitions.map((c) => ({
         containerArn: this.#arn(
@@ -572,7 +661,7 @@ export class EcsModel {
         taskArn,
         name: String(c.name),
         image: c.image,
-        lastStatus: 'RUNNING',
+        lastStatus: lastStatus === 'RUNNING' ? 'RUNNING' : 'PENDING',
       })),
       tags: [],
       timers: [],
@@ -581,11 +670,14 @@ export class EcsModel {
     return task;
   }
 
-  /** Starts or stops service tasks so each deployment runs `runningCount` of them. */
+  /** Starts or stops service tasks so each deployment runs `runningCount` of them (starting ones included). */
   #syncServiceTasks(s: EcsService, reason: string): void {
     const running = [...this.tasks.values()].filter(
       (t) =>
-        t.clusterArn === s.clusterArn && t.group === `service:${s.serviceName}` && t.lastStatus === 'RUNNING',
+        t.clusterArn === s.clusterArn &&
+        t.group === `service:${s.serviceName}` &&
+        t.desiredStatus === 'RUNNING' &&
+        t.lastStatus !== 'STOPPED',
     );
     for (const d of s.deployments) {
       const mine = running.filter((t) => t.startedBy === d.id);

@@ -29,6 +29,8 @@ const container = (image: string) => ({
   name: 'web',
   image,
   essential: true,
+  // EC2-compatible task definitions need memory on the container when the task has none.
+  memory: 512,
   portMappings: [{ containerPort: 80 }],
 });
 const fargate = {
@@ -239,6 +241,8 @@ describe('ECS over awsJson 1.1', () => {
     await env.cloud.clock.advance(env.cloud.durations.service.ecsDeployment);
 
     await ecs.send(new UpdateServiceCommand({ cluster: 'acme', service: 'sched', desiredCount: 3 }));
+    const scaling = await primary('sched');
+    await env.cloud.clock.advance(env.cloud.durations.service.ecsTaskStart);
     const scaled = await primary('sched');
     const scaledTasks = await ecs.send(new ListTasksCommand({ cluster: 'acme', serviceName: 'sched' }));
     const refused = await errorOf(ecs.send(new DeleteServiceCommand({ cluster: 'acme', service: 'sched' })));
@@ -249,6 +253,8 @@ describe('ECS over awsJson 1.1', () => {
     const inactive = await ecs.send(new DescribeServicesCommand({ cluster: 'acme', services: ['sched'] }));
     const drainedTasks = await ecs.send(new ListTasksCommand({ cluster: 'acme', serviceName: 'sched' }));
 
+    expect(scaling.service.runningCount).toBe(1);
+    expect(scaling.service.pendingCount).toBe(2);
     expect(scaled.service.deployments).toHaveLength(1);
     expect(scaled.service.runningCount).toBe(3);
     expect(scaledTasks.taskArns).toHaveLength(3);
