@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 
-type EventLog = { type: string; state?: { name: string; input?: unknown; output?: unknown } };
-
 import type { TimerHandle } from '../clock.ts';
 import { AwsError } from '../errors.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
 import type { LambdaRuntime } from './lambda.ts';
+import { ExecutionHistory, type HistoryEvent, type StateScopes } from './sfn-history.ts';
 import { runInVirtualTime } from './virtual-time.ts';
 
 /** A state machine as the runtime runs it (built from an AWS::Serverless::StateMachine). */
@@ -22,13 +21,7 @@ export interface StateMachineSpec {
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
-export interface HistoryEvent {
-  id: number;
-  previousEventId: number;
-  timestamp: Date;
-  type: string;
-  details: Record<string, unknown>;
-}
+export type { HistoryEvent } from './sfn-history.ts';
 
 export interface Execution {
   executionArn: string;
@@ -43,7 +36,9 @@ export interface Execution {
   cause?: string;
   history: HistoryEvent[];
   /** State transitions as Step Functions bills them: states entered plus retries. */
-  transitions: number;
+  readonly transitions: number;
+  /** Builds `history` (sfn-history.ts). */
+  recorder: ExecutionHistory;
   /** Task tokens issued to this execution that are still waiting. */
   waiting: Set<string>;
   abort?: () => void;
@@ -90,9 +85,8 @@ interface TaskDefinition {
   Catch?: Array<{ ResultPath?: string | null }>;
 }
 
-interface Walked {
+interface Walked extends StateScopes {
   tasks: Map<string, TaskDefinition>;
-  types: Map<string, string>;
 }
 
 /**
@@ -106,30 +100,39 @@ export function prepareDefinition(
   definition: StateMachineDefinition,
 ): { definition: StateMachineDefinition } & Walked {
   const copy = structuredClone(definition) as unknown as { States: Record<string, Record<string, unknown>> };
-  const walked: Walked = { tasks: new Map(), types: new Map() };
-  const walk = (states: Record<string, Record<string, unknown>>) => {
+  const walked: Walked = {
+    tasks: new Map(),
+    types: new Map(),
+    scopes: new Map(),
+    branches: new Map(),
+    resources: new Map(),
+  };
+  const walk = (states: Record<string, Record<string, unknown>>, scope?: string) => {
     for (const [name, state] of Object.entries(states)) {
       walked.types.set(name, String(state.Type));
+      if (scope) walked.scopes.set(name, scope);
       if (state.ResultPath === '$') delete state.ResultPath;
       for (const c of (state.Catch as Array<Record<string, unknown>> | undefined) ?? []) {
         if (c.ResultPath === '$') delete c.ResultPath;
       }
       if (state.Type === 'Task') {
         walked.tasks.set(name, structuredClone(state) as unknown as TaskDefinition);
+        walked.resources.set(name, String(state.Resource));
         if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
           state.TimeoutSeconds = TASK_TIMEOUT_DEFAULT_SECONDS;
         }
         delete state.HeartbeatSeconds;
         delete state.HeartbeatSecondsPath;
       }
-      for (const branch of (state.Branches as Array<{ States: Record<string, Record<string, unknown>> }>) ??
-        []) {
-        walk(branch.States);
-      }
+      const branches = (state.Branches as Array<{ States: Record<string, Record<string, unknown>> }>) ?? [];
+      if (state.Type === 'Parallel') walked.branches.set(name, branches.length);
+      branches.forEach((branch, i) => {
+        walk(branch.States, `${name}#${i}`);
+      });
       const processor = (state.ItemProcessor ?? state.Iterator) as
         | { States: Record<string, Record<string, unknown>> }
         | undefined;
-      if (processor) walk(processor.States);
+      if (processor) walk(processor.States, `${name}@`);
     }
   };
   walk(copy.States);
@@ -145,7 +148,10 @@ export function prepareDefinition(
 export class StepFunctionsRuntime {
   readonly #cloud: LocalCloud;
   readonly #lambda: LambdaRuntime;
-  readonly #machines = new Map<string, StateMachineSpec & Walked & { prepared: StateMachineDefinition }>();
+  readonly #machines = new Map<
+    string,
+    StateMachineSpec & Walked & { prepared: StateMachineDefinition; creationDate: Date }
+  >();
   readonly executions = new Map<string, Execution>();
   readonly #pending = new Map<string, PendingTask>();
   readonly #closed = new Set<string>();
@@ -154,11 +160,13 @@ export class StepFunctionsRuntime {
     this.#cloud = cloud;
     this.#lambda = lambda;
     for (const m of machines) {
-      const { definition, tasks, types } = prepareDefinition(m.definition);
+      const { definition, ...walked } = prepareDefinition(m.definition);
+      const { tasks } = walked;
       for (const [state, task] of tasks) this.#checkResource(m.name, state, task.Resource);
       // Validates the ASL once, as CreateStateMachine would.
       new StateMachine(definition, { validationOptions: { checkArn: false } });
-      this.#machines.set(m.arn, { ...m, prepared: definition, tasks, types });
+      // The runtime creates its state machines as the stack does: now, on the virtual clock.
+      this.#machines.set(m.arn, { ...m, ...walked, prepared: definition, creationDate: cloud.clock.date() });
     }
   }
 
@@ -198,7 +206,7 @@ export class StepFunctionsRuntime {
   startExecution(input: { stateMachineArn: string; name?: string; input?: string }): Execution {
     const machine = this.#machine(input.stateMachineArn);
     const name = input.name ?? randomUUID();
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) {
+    if (!isValidExecutionName(name)) {
       throw new AwsError('InvalidName', `Invalid Name: '${name}'`);
     }
     const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`;
@@ -215,6 +223,7 @@ export class StepFunctionsRuntime {
       throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const clock = this.#cloud.clock;
+    const recorder = new ExecutionHistory(clock, machine);
     const execution: Execution = {
       executionArn,
       name,
@@ -222,17 +231,22 @@ export class StepFunctionsRuntime {
       input: text,
       status: 'RUNNING',
       startDate: clock.date(),
-      history: [],
-      transitions: 0,
+      history: recorder.events,
+      get transitions() {
+        return recorder.transitions;
+      },
+      recorder,
       waiting: new Set(),
       done: Promise.resolve(),
     };
     this.executions.set(executionArn, execution);
-    const record = (type: string, details: Record<string, unknown> = {}) => {
-      const id = execution.history.length + 1;
-      execution.history.push({ id, previousEventId: id - 1, timestamp: clock.date(), type, details });
-    };
-    record('ExecutionStarted', { input: text, roleArn: machine.roleArn });
+    const record = (type: string, details: Record<string, unknown> = {}) => recorder.record(type, details);
+    record('ExecutionStarted', {
+      input: text,
+      inputDetails: { truncated: false },
+      roleArn: machine.roleArn,
+      stateMachineAliasArn: undefined,
+    });
     const sm = new StateMachine(machine.prepared, { validationOptions: { noValidate: true } });
     const run = runInVirtualTime({ clock }, () =>
       sm.run(parsed as never, {
@@ -251,7 +265,8 @@ export class StepFunctionsRuntime {
     );
     execution.abort = run.abort;
     const logging = (async () => {
-      for await (const event of run.eventLogs) this.#log(machine, execution, event, record);
+      for await (const event of run.eventLogs)
+        recorder.onLog(event as Parameters<ExecutionHistory['onLog']>[0]);
     })();
     execution.done = run.result.then(
       async (output) => {
@@ -282,36 +297,6 @@ export class StepFunctionsRuntime {
     return execution;
   }
 
-  #log(
-    machine: { types: Map<string, string> },
-    execution: Execution,
-    event: EventLog,
-    record: (type: string, details: Record<string, unknown>) => void,
-  ): void {
-    const state = (event as { state?: { name: string; input?: unknown; output?: unknown } }).state;
-    const type = state ? (machine.types.get(state.name) ?? 'Task') : '';
-    switch (event.type) {
-      case 'StateEntered':
-        execution.transitions += 1;
-        record(`${type}StateEntered`, { name: state!.name, input: JSON.stringify(state!.input ?? null) });
-        break;
-      case 'StateExited':
-        record(`${type}StateExited`, { name: state!.name, output: JSON.stringify(state!.output ?? null) });
-        break;
-      case 'StateRetried':
-        execution.transitions += 1;
-        break;
-      case 'StateFailed':
-        if (type === 'Task') {
-          const e = event as { Error?: string; Cause?: unknown };
-          record('TaskFailed', { name: state!.name, error: e.Error, cause: String(e.Cause ?? '') });
-        }
-        break;
-      default:
-        break;
-    }
-  }
-
   #handlers(machine: { tasks: Map<string, TaskDefinition> }, execution: Execution) {
     const out: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [state, task] of machine.tasks) {
@@ -329,6 +314,11 @@ export class StepFunctionsRuntime {
     const optimised = task.Resource.startsWith('arn:aws:states:::lambda:invoke');
     const callback = task.Resource.endsWith('.waitForTaskToken');
     const params = (input ?? {}) as { FunctionName?: string; Payload?: unknown };
+    const attempt = execution.recorder.beginAttempt(state);
+    execution.recorder.taskEvent(state, attempt, 'scheduled', {
+      region: this.#cloud.region,
+      parameters: JSON.stringify(input ?? null),
+    });
     const functionName = optimised ? String(params.FunctionName ?? '') : task.Resource;
     let payload: unknown = optimised ? (params.Payload ?? {}) : input;
     let token: string | undefined;
@@ -353,7 +343,11 @@ export class StepFunctionsRuntime {
       const body = JSON.parse(result.payload) as { errorType?: string };
       throw stepError(body.errorType ?? 'Lambda.Unknown', result.payload);
     }
-    if (closed) return closed;
+    if (closed) {
+      // The invoke returned: the task is submitted and now waits for its token.
+      execution.recorder.taskEvent(state, attempt, 'submitted', { output: result.payload });
+      return closed;
+    }
     const value = JSON.parse(result.payload) as unknown;
     if (!optimised) return value;
     return {
@@ -468,14 +462,7 @@ export class StepFunctionsRuntime {
       execution.error = error;
       execution.cause = cause;
       execution.stopDate = this.#cloud.clock.date();
-      const id = execution.history.length + 1;
-      execution.history.push({
-        id,
-        previousEventId: id - 1,
-        timestamp: execution.stopDate,
-        type: 'ExecutionAborted',
-        details: { error, cause },
-      });
+      execution.recorder.record('ExecutionAborted', { error, cause });
       this.#closeTokens(execution);
       execution.abort?.();
     }
@@ -587,7 +574,7 @@ export class StepFunctionsRuntime {
             definition: JSON.stringify(m.definition),
             roleArn: m.roleArn,
             type: m.type,
-            creationDate: new Date(0),
+            creationDate: m.creationDate,
           };
         },
         ListStateMachines: () => ({
@@ -595,7 +582,7 @@ export class StepFunctionsRuntime {
             stateMachineArn: m.arn,
             name: m.name,
             type: m.type,
-            creationDate: new Date(0),
+            creationDate: this.#machines.get(m.arn)!.creationDate,
           })),
         }),
       },
@@ -635,4 +622,16 @@ function pathNumber(path: string | undefined, input: unknown): number | undefine
 /** Events of nested Parallel branches are forwarded asynchronously; give them a moment to land. */
 async function settleLog(logging: Promise<void>): Promise<void> {
   await Promise.race([logging, new Promise((r) => setImmediate(() => setImmediate(r)))]);
+}
+
+/**
+ * Execution names: 1–80 characters, none of them white space, brackets `< > { } [ ]`, wildcards
+ * `? *`, the specials `" # % \\ ^ | ~ \` $ & , ; : /`, or control characters (U+0000–001F,
+ * U+007F–009F). Source (read 2026-12-07):
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+ */
+export function isValidExecutionName(name: string): boolean {
+  const length = [...name].length;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the rule names control characters
+  return length >= 1 && length <= 80 && !/[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/.test(name);
 }
