@@ -1,0 +1,298 @@
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FARGATE_SIZES } from '#shared/aws-rules/fargate.ts';
+import { errorOf, startTestCloud } from '../integration/local/helpers.ts';
+import { aws, type CliResult, cliError, runCli } from './services-harness.ts';
+
+const SIZES = 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html';
+const PARAMS = 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html';
+const FARGATE = 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html';
+const ROLLING = 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html';
+const LIFECYCLE =
+  'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html';
+
+let env: Awaited<ReturnType<typeof startTestCloud>>;
+let ecs: ECSClient;
+let cli: Record<string, CliResult>;
+
+const web = {
+  name: 'web',
+  image: 'repo@sha256:aaaa',
+  essential: true,
+  portMappings: [{ containerPort: 80 }],
+};
+const network = {
+  awsvpcConfiguration: {
+    subnets: ['subnet-1'],
+    securityGroups: ['sg-1'],
+    assignPublicIp: 'DISABLED' as const,
+  },
+};
+const fargate = (cpu: string, memory: string, extra: Partial<RegisterTaskDefinitionCommandInput> = {}) =>
+  ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: 'acme-web',
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu,
+      memory,
+      containerDefinitions: [web],
+      ...extra,
+    }),
+  );
+const register = (cpu: string, memory: string, networkMode = 'awsvpc') => [
+  'ecs',
+  'register-task-definition',
+  '--family',
+  'acme-web',
+  '--requires-compatibilities',
+  'FARGATE',
+  '--network-mode',
+  networkMode,
+  '--cpu',
+  cpu,
+  ...(memory ? ['--memory', memory] : []),
+  '--container-definitions',
+  JSON.stringify([web]),
+];
+
+beforeAll(async () => {
+  env = await startTestCloud();
+  ecs = new ECSClient(env.config);
+  await ecs.send(new CreateClusterCommand({ clusterName: 'acme' }));
+  cli = await runCli(env.endpoint, {
+    tooMuchMemory: register('256', '8192'),
+    badCpu: register('128', '512'),
+    bridge: register('512', '1024', 'bridge'),
+    noMemory: register('512', ''),
+    ok: register('1024', '2048'),
+  });
+}, 120_000);
+
+afterAll(async () => {
+  ecs?.destroy();
+  await env?.stop();
+});
+
+describe('ECS task definitions on Fargate', () => {
+  it(
+    aws('a CPU/memory pair outside the Fargate table is a ClientException (256 CPU with 8 GiB)', SIZES),
+    () => {
+      expect(cliError(cli.tooMuchMemory)).toEqual({
+        code: 'ClientException',
+        message:
+          'No Fargate configuration exists for given values: 256 CPU, 8192 memory. See the Amazon ECS documentation for the valid values.',
+      });
+      expect(cli.ok!.json.taskDefinition).toMatchObject({ cpu: '1024', memory: '2048' });
+    },
+  );
+
+  it(aws('a CPU value Fargate does not offer is "Invalid \'cpu\' setting for task."', SIZES), () => {
+    expect(cliError(cli.badCpu)).toEqual({
+      code: 'ClientException',
+      message: "Invalid 'cpu' setting for task.",
+    });
+  });
+
+  it(
+    aws('every corner of the table registers: the smallest and largest memory of each CPU size', SIZES),
+    async () => {
+      for (const [cpu, size] of Object.entries(FARGATE_SIZES)) {
+        for (const memory of [size.min, size.max]) {
+          const out = await fargate(cpu, String(memory));
+          expect(out.taskDefinition?.memory, `${cpu}/${memory}`).toBe(String(memory));
+        }
+      }
+    },
+  );
+
+  it(
+    aws('memory outside a CPU size’s range is refused (512 CPU with 512 MiB, 4096 CPU with 31 GiB)', SIZES),
+    async () => {
+      expect((await errorOf(fargate('512', '512'))).name).toBe('ClientException');
+      expect((await errorOf(fargate('4096', '31744'))).name).toBe('ClientException');
+      expect((await errorOf(fargate('256', '4096'))).name).toBe('ClientException');
+    },
+  );
+
+  it(
+    aws(
+      '8 vCPU takes memory in 4 GiB steps and 16 vCPU in 8 GiB steps; 256 CPU takes 512 MiB, 1 GB or 2 GB only',
+      SIZES,
+    ),
+    async () => {
+      expect((await errorOf(fargate('8192', '18432'))).name).toBe('ClientException');
+      expect((await fargate('8192', '24576')).taskDefinition?.memory).toBe('24576');
+      expect((await errorOf(fargate('16384', '36864'))).name).toBe('ClientException');
+      expect((await fargate('16384', '40960')).taskDefinition?.memory).toBe('40960');
+      expect((await errorOf(fargate('256', '1536'))).name).toBe('ClientException');
+    },
+  );
+
+  it(aws('cpu in vCPU and memory in GB are converted to units and MiB at registration', SIZES), async () => {
+    const out = await fargate('1 vCPU', '3 GB');
+    expect(out.taskDefinition).toMatchObject({ cpu: '1024', memory: '3072' });
+  });
+
+  it(aws('Fargate requires the awsvpc network mode', FARGATE), () => {
+    expect(cliError(cli.bridge)).toEqual({
+      code: 'ClientException',
+      message: 'Fargate only supports network mode ‘awsvpc’.',
+    });
+  });
+
+  it(aws('Fargate requires task-level memory', FARGATE), () => {
+    expect(cliError(cli.noMemory)).toEqual({
+      code: 'ClientException',
+      message: "Fargate requires that 'memory' be defined at the task level.",
+    });
+  });
+
+  it(aws('with awsvpc, a port mapping’s hostPort must equal its containerPort', PARAMS), async () => {
+    const error = await errorOf(
+      fargate('256', '512', {
+        containerDefinitions: [{ ...web, portMappings: [{ containerPort: 80, hostPort: 8080 }] }],
+      }),
+    );
+    expect(error.name).toBe('ClientException');
+    expect(error.message).toBe(
+      'When networkMode=awsvpc, the host ports and container ports in port mappings must match.',
+    );
+  });
+
+  it(aws('without task memory (EC2), each container needs memory or memoryReservation', PARAMS), async () => {
+    const error = await errorOf(
+      ecs.send(new RegisterTaskDefinitionCommand({ family: 'acme-ec2', containerDefinitions: [web] })),
+    );
+    expect(error.message).toBe(
+      "Invalid setting for container 'web'. At least one of 'memory' or 'memoryReservation' must be specified.",
+    );
+  });
+
+  it(aws('container names are unique within a task definition', PARAMS), async () => {
+    const error = await errorOf(fargate('256', '512', { containerDefinitions: [web, web] }));
+    expect(error.name).toBe('ClientException');
+  });
+});
+
+describe('ECS rolling deployments', () => {
+  const service = async (name: string) =>
+    (await ecs.send(new DescribeServicesCommand({ cluster: 'acme', services: [name] }))).services![0]!;
+
+  const rollout = async (
+    name: string,
+    desired: number,
+    minimumHealthyPercent: number,
+    maximumPercent: number,
+  ) => {
+    const v1 = (await fargate('256', '512')).taskDefinition!.taskDefinitionArn!;
+    const v2 = (
+      await fargate('256', '512', { containerDefinitions: [{ ...web, image: 'repo@sha256:bbbb' }] })
+    ).taskDefinition!.taskDefinitionArn!;
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'acme',
+        serviceName: name,
+        taskDefinition: v1,
+        desiredCount: desired,
+        launchType: 'FARGATE',
+        networkConfiguration: network,
+        deploymentConfiguration: { minimumHealthyPercent, maximumPercent },
+      }),
+    );
+    await env.cloud.clock.advance(env.cloud.durations.service.ecsDeployment);
+    await ecs.send(new UpdateServiceCommand({ cluster: 'acme', service: name, taskDefinition: v2 }));
+    return v2;
+  };
+
+  /** Samples the service every 5 s of virtual time until the deployment completes. */
+  const sample = async (name: string) => {
+    const samples: Array<{ running: number; pending: number; newRunning: number; oldRunning: number }> = [];
+    for (let t = 0; t <= env.cloud.durations.service.ecsDeployment; t += 5_000) {
+      const s = await service(name);
+      const primary = s.deployments!.find((d) => d.status === 'PRIMARY')!;
+      samples.push({
+        running: s.runningCount!,
+        pending: s.pendingCount!,
+        newRunning: primary.runningCount!,
+        oldRunning: s.runningCount! - primary.runningCount!,
+      });
+      await env.cloud.clock.advance(5_000);
+    }
+    return samples;
+  };
+
+  it(
+    aws(
+      'runningCount follows the deployment: new tasks start pending, then run beside the old ones (100/200)',
+      ROLLING,
+    ),
+    async () => {
+      await rollout('web', 2, 100, 200);
+      const samples = await sample('web');
+      const final = await service('web');
+
+      expect(samples[0]).toEqual({ running: 2, pending: 2, newRunning: 0, oldRunning: 2 });
+      expect(samples.some((s) => s.newRunning === 2 && s.oldRunning === 2)).toBe(true);
+      expect(samples.every((s) => s.running + s.pending <= 4 && s.running >= 2)).toBe(true);
+      expect(final.deployments).toHaveLength(1);
+      expect(final.runningCount).toBe(2);
+      expect(final.deployments![0]!.rolloutState).toBe('COMPLETED');
+    },
+  );
+
+  it(
+    aws(
+      'with minimumHealthyPercent 50 / maximumPercent 100 old tasks stop first and new ones come in two batches',
+      ROLLING,
+    ),
+    async () => {
+      await rollout('worker', 4, 50, 100);
+      const samples = await sample('worker');
+
+      expect(samples.every((s) => s.running + s.pending <= 4)).toBe(true);
+      expect(samples.every((s) => s.running >= 2 || s.pending > 0)).toBe(true);
+      expect(samples.map((s) => s.newRunning)).toContain(2);
+      expect(samples.at(-1)!.newRunning).toBe(4);
+    },
+  );
+
+  it(
+    aws(
+      'maximumPercent 150 with 4 tasks never runs more than 6, minimumHealthyPercent 100 never fewer than 4',
+      ROLLING,
+    ),
+    async () => {
+      await rollout('api', 4, 100, 150);
+      const samples = await sample('api');
+      expect(samples.every((s) => s.running + s.pending <= 6 && s.running >= 4)).toBe(true);
+      expect(new Set(samples.map((s) => s.newRunning))).toEqual(new Set([0, 2, 4]));
+    },
+  );
+
+  it(aws('a task moves PROVISIONING → PENDING → ACTIVATING → RUNNING as it starts', LIFECYCLE), async () => {
+    await rollout('sched', 1, 100, 200);
+    const statuses: string[] = [];
+    const taskStart = env.cloud.durations.service.ecsTaskStart;
+    for (let t = 0; t <= taskStart; t += taskStart / 3) {
+      const primary = (await service('sched')).deployments!.find((d) => d.status === 'PRIMARY')!;
+      const arns = await ecs.send(
+        new ListTasksCommand({ cluster: 'acme', serviceName: 'sched', startedBy: primary.id }),
+      );
+      const tasks = await ecs.send(new DescribeTasksCommand({ cluster: 'acme', tasks: arns.taskArns }));
+      statuses.push(tasks.tasks![0]!.lastStatus!);
+      await env.cloud.clock.advance(taskStart / 3);
+    }
+    expect(statuses).toEqual(['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING']);
+  });
+});
