@@ -33,6 +33,8 @@ export interface StateScopes {
   branches: Map<string, number>;
   /** Task state name → Resource. */
   resources: Map<string, string>;
+  /** Map state name → ItemsPath (default `$`). */
+  itemsPaths: Map<string, string>;
 }
 
 type LogEvent = {
@@ -58,6 +60,10 @@ export class ExecutionHistory {
   readonly #begun = new Map<string, number>();
   readonly #deferred: Array<{ state: string; attempt: number; run: () => void }> = [];
   readonly #lastIndex = new Map<string, number>();
+  /** States whose error a Catch took: their Exited event is the only one left to record. */
+  readonly #caught = new Set<string>();
+  /** The raw result of each Task's last attempt (TaskSucceeded's output, before ResultSelector/ResultPath). */
+  readonly #results = new Map<string, string>();
   /** States transitions as Step Functions bills them: states entered plus retries. */
   transitions = 0;
 
@@ -128,6 +134,11 @@ export class ExecutionHistory {
     else this.#deferred.push({ state, attempt, run });
   }
 
+  /** The raw result of a Task attempt, as TaskSucceeded reports it. */
+  taskResult(state: string, output: unknown): void {
+    this.#results.set(state, JSON.stringify(output ?? null));
+  }
+
   #announce(state: string): void {
     this.#logged.set(state, (this.#logged.get(state) ?? 0) + 1);
     const ready = this.#deferred.filter((d) => d.state === state && d.attempt <= this.#logged.get(state)!);
@@ -156,7 +167,7 @@ export class ExecutionHistory {
             this.#last.set(`${name}#${i}`, started);
         }
         if (type === 'Map') {
-          const items = event.state?.input;
+          const items = selectPath(event.state?.input, this.#machine.itemsPaths.get(name) ?? '$');
           const started = this.record(
             'MapStateStarted',
             Array.isArray(items) ? { length: items.length } : {},
@@ -169,10 +180,16 @@ export class ExecutionHistory {
       }
       case 'StateExited': {
         const output = json(event.state?.output);
+        // After a Catch the state only exits: its failure is already recorded.
+        if (this.#caught.delete(name)) {
+          this.record(`${type}StateExited`, { name, output }, scope);
+          break;
+        }
         if (type === 'Task') {
           const { lambda, resource } = this.#resource(name);
-          if (lambda) this.record('LambdaFunctionSucceeded', { output }, scope);
-          else this.record('TaskSucceeded', { resourceType: 'lambda', resource, output }, scope);
+          const result = this.#results.get(name) ?? output;
+          if (lambda) this.record('LambdaFunctionSucceeded', { output: result }, scope);
+          else this.record('TaskSucceeded', { resourceType: 'lambda', resource, output: result }, scope);
         }
         if (type === 'Parallel') this.record('ParallelStateSucceeded', {}, scope, this.#lastOfBranches(name));
         if (type === 'Map') this.record('MapStateSucceeded', {}, scope, this.#lastOfIterations(name));
@@ -208,8 +225,8 @@ export class ExecutionHistory {
         if (type === 'Task') this.#announce(name);
         break;
       case 'StateCaught':
-        // A caught error still leaves the state: Step Functions records its Exited event.
-        if (['Task', 'Parallel', 'Map'].includes(type)) this.record(`${type}StateExited`, { name }, scope);
+        // A caught error still leaves the state: its Exited event comes with the StateExited log.
+        this.#caught.add(name);
         break;
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
@@ -241,4 +258,16 @@ export class ExecutionHistory {
     const ids = [...(this.#iterations.get(map) ?? [])].map((k) => this.#last.get(k) ?? 0);
     return ids.length ? Math.max(...ids) : this.#last.get(`${map}@start`);
   }
+}
+
+/** A value at a simple JSONPath (`$`, `$.a.b`) of a state's input. */
+function selectPath(value: unknown, path: string): unknown {
+  let v = value;
+  for (const part of path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)) {
+    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+  }
+  return v;
 }

@@ -106,6 +106,7 @@ export function prepareDefinition(
     scopes: new Map(),
     branches: new Map(),
     resources: new Map(),
+    itemsPaths: new Map(),
   };
   const walk = (states: Record<string, Record<string, unknown>>, scope?: string) => {
     for (const [name, state] of Object.entries(states)) {
@@ -133,6 +134,7 @@ export function prepareDefinition(
         | { States: Record<string, Record<string, unknown>> }
         | undefined;
       if (processor) walk(processor.States, `${name}@`);
+      if (state.Type === 'Map') walked.itemsPaths.set(name, String(state.ItemsPath ?? '$'));
     }
   };
   walk(copy.States);
@@ -346,17 +348,22 @@ export class StepFunctionsRuntime {
     if (closed) {
       // The invoke returned: the task is submitted and now waits for its token.
       execution.recorder.taskEvent(state, attempt, 'submitted', { output: result.payload });
-      return closed;
+      const output = await closed;
+      execution.recorder.taskResult(state, output);
+      return output;
     }
     const value = JSON.parse(result.payload) as unknown;
-    if (!optimised) return value;
-    return {
-      ExecutedVersion: '$LATEST',
-      Payload: value,
-      SdkHttpMetadata: { HttpStatusCode: 200 },
-      SdkResponseMetadata: { RequestId: randomUUID() },
-      StatusCode: 200,
-    };
+    const output = optimised
+      ? {
+          ExecutedVersion: '$LATEST',
+          Payload: value,
+          SdkHttpMetadata: { HttpStatusCode: 200 },
+          SdkResponseMetadata: { RequestId: randomUUID() },
+          StatusCode: 200,
+        }
+      : value;
+    execution.recorder.taskResult(state, output);
+    return output;
   }
 
   /** Opens the wait for a task token; TimeoutSeconds and HeartbeatSeconds run on the virtual clock. */
