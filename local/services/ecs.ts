@@ -109,6 +109,16 @@ const clusterNotFound = () => new AwsError('ClusterNotFoundException', 'Cluster 
 const serviceNotFound = () => new AwsError('ServiceNotFoundException', 'Service not found.');
 const invalidParameter = (m: string) => new AwsError('InvalidParameterException', m);
 
+/**
+ * A task definition in `awsvpc` mode needs the service's or task's networkConfiguration
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking-awsvpc.html).
+ */
+function requireAwsvpcNetwork(td: TaskDefinition, networkConfiguration: unknown): void {
+  if (td.networkMode === 'awsvpc' && !networkConfiguration) {
+    throw invalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+  }
+}
+
 function hex(n: number): string {
   return randomBytes(Math.ceil(n / 2))
     .toString('hex')
@@ -287,6 +297,7 @@ export class EcsModel {
       throw invalidParameter('Creation of service was not idempotent.');
     }
     const td = this.taskDefinition(input.taskDefinition);
+    requireAwsvpcNetwork(td, input.networkConfiguration);
     const service: EcsService = {
       serviceArn: arn,
       serviceName: input.serviceName,
@@ -767,11 +778,7 @@ export class EcsModel {
     const td = this.taskDefinition(input.taskDefinition);
     const count = input.count ?? 1;
     if (count < 1 || count > 10) throw invalidParameter('count must be between 1 and 10.');
-    if (input.launchType === 'FARGATE' && !input.networkConfiguration) {
-      throw invalidParameter(
-        "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
-      );
-    }
+    requireAwsvpcNetwork(td, input.networkConfiguration);
     const durations = this.#cloud.durations.service;
     const tasks: EcsTask[] = [];
     for (let n = 0; n < count; n++) {

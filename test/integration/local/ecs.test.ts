@@ -236,6 +236,7 @@ describe('ECS over awsJson 1.1', () => {
         serviceName: 'sched',
         taskDefinition: td.taskDefinitionArn,
         desiredCount: 1,
+        networkConfiguration: network,
       }),
     );
     await env.cloud.clock.advance(env.cloud.durations.service.ecsDeployment);
@@ -322,7 +323,13 @@ describe('ECS over awsJson 1.1', () => {
   it('stops a running task and tags resources', async () => {
     const td = await register('acme-oneoff', 'repo@sha256:eeee');
     const task = (
-      await ecs.send(new RunTaskCommand({ cluster: 'acme', taskDefinition: td.taskDefinitionArn }))
+      await ecs.send(
+        new RunTaskCommand({
+          cluster: 'acme',
+          taskDefinition: td.taskDefinitionArn,
+          networkConfiguration: network,
+        }),
+      )
     ).tasks![0]!;
 
     const stopped = await ecs.send(
@@ -390,6 +397,7 @@ describe('ECS over awsJson 1.1', () => {
       serviceName: 'api',
       taskDefinition: a.taskDefinitionArn!,
       desiredCount: 1,
+      networkConfiguration: network,
     });
     await env.cloud.clock.advance(env.cloud.durations.service.ecsDeployment);
 
@@ -403,5 +411,25 @@ describe('ECS over awsJson 1.1', () => {
     expect(await settled).toBe('COMPLETED');
     expect(after.primary.taskDefinition).toBe(c.taskDefinitionArn);
     expect(after.service.deployments).toHaveLength(1);
+  });
+
+  it('refuses an awsvpc service or task without a network configuration, as ECS does', async () => {
+    const td = await register('acme-net', 'repo@sha256:ffff');
+    const service = await errorOf(
+      ecs.send(
+        new CreateServiceCommand({
+          cluster: 'acme',
+          serviceName: 'net',
+          taskDefinition: td.taskDefinitionArn,
+        }),
+      ),
+    );
+    const task = await errorOf(
+      ecs.send(new RunTaskCommand({ cluster: 'acme', taskDefinition: td.taskDefinitionArn })),
+    );
+    expect(service.message).toBe(
+      "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+    );
+    expect(task.name).toBe('InvalidParameterException');
   });
 });
