@@ -154,7 +154,13 @@ Resources:
       ContainerDefinitions: [{ Name: web, Image: 'nginx:latest' }]
   Service:
     Type: AWS::ECS::Service
-    Properties: { Cluster: !Ref Cluster, TaskDefinition: !Ref Task, DesiredCount: 0, ServiceName: web }
+    Properties:
+      Cluster: !Ref Cluster
+      TaskDefinition: !Ref Task
+      DesiredCount: 0
+      ServiceName: web
+      # ECS refuses an awsvpc service without a network configuration.
+      NetworkConfiguration: { AwsvpcConfiguration: { Subnets: [subnet-1] } }
 `;
     engine.createStack({ StackName: 'drain', TemplateBody: template });
     await engine.settled('drain');
