@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import {
+  cidrContains as blockContains,
+  cidrOverlaps as blocksOverlap,
+  isVpcSizedPrefix,
+  parseIpv4Cidr,
+} from '#shared/aws-rules/cidr.ts';
 import { AwsError } from '../errors.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
+import { NetworkInterfaces } from './ec2-network-interfaces.ts';
 
 type Tags = Record<string, string>;
 export interface Filter {
@@ -44,7 +51,10 @@ export interface SecurityGroupRule {
 
 export interface Vpc {
   VpcId: string;
+  /** The primary block (canonical form). */
   CidrBlock: string;
+  /** Every associated IPv4 block, primary first (AssociateVpcCidrBlock adds more). */
+  cidrBlocks: Array<{ AssociationId: string; CidrBlock: string }>;
   State: 'pending' | 'available';
   EnableDnsHostnames: boolean;
   EnableDnsSupport: boolean;
@@ -108,6 +118,8 @@ export interface VpcEndpoint {
   VpcEndpointType: string;
   RouteTableIds: string[];
   SubnetIds: string[];
+  /** Interface endpoints: the groups on their network interfaces. */
+  Groups: Array<{ GroupId: string; GroupName?: string }>;
   State: string;
   CreationTimestamp: Date;
 }
@@ -152,33 +164,28 @@ function newId(prefix: string): string {
   return `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
 }
 
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
-}
 function intToIp(n: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
-function parseCidr(cidr: string): { base: number; bits: number } {
-  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(cidr ?? '');
-  if (!m)
+/**
+ * A VPC or subnet CIDR as EC2 reads it: malformed → InvalidParameterValue "Value (x) for parameter
+ * cidrBlock is invalid. This is not a valid CIDR block."; host bits are cleared ("We modify the
+ * specified CIDR block to its canonical form", API_CreateVpc / API_CreateSubnet).
+ */
+function parseCidr(cidr: string): { base: number; bits: number; canonical: string } {
+  const c = parseIpv4Cidr(cidr);
+  if (!c)
     throw new AwsError(
       'InvalidParameterValue',
       `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
     );
-  const bits = Number(m[2]);
-  const base = ipToInt(m[1]!);
-  const size = 2 ** (32 - bits);
-  return { base: base - (base % size), bits };
+  return { base: c.base, bits: c.prefix, canonical: c.canonical };
 }
 function cidrContains(outer: string, inner: string): boolean {
-  const o = parseCidr(outer);
-  const i = parseCidr(inner);
-  return (
-    i.bits >= o.bits && Math.floor(i.base / 2 ** (32 - o.bits)) === Math.floor(o.base / 2 ** (32 - o.bits))
-  );
+  return blockContains(parseIpv4Cidr(outer)!, parseIpv4Cidr(inner)!);
 }
 function cidrOverlap(a: string, b: string): boolean {
-  return cidrContains(a, b) || cidrContains(b, a);
+  return blocksOverlap(parseIpv4Cidr(a)!, parseIpv4Cidr(b)!);
 }
 
 /** Glob match for EC2 filter values (`*` and `?`). */
@@ -208,9 +215,12 @@ export class Ec2Model {
   readonly instances = new Map<string, Instance>();
   /** Tags of every resource, by resource id. */
   readonly tags = new Map<string, Tags>();
+  /** Network interfaces: those other resources hold (instances, NAT, endpoints, ALBs, tasks, DBs) and user-made ones. */
+  readonly networkInterfaces: NetworkInterfaces;
 
   constructor(cloud: LocalCloud) {
     this.#cloud = cloud;
+    this.networkInterfaces = new NetworkInterfaces(cloud, this);
   }
 
   /** Availability zones of the region (a, b, c). */
@@ -260,17 +270,19 @@ export class Ec2Model {
   }
 
   #exists(id: string): boolean {
-    return [
-      this.vpcs,
-      this.subnets,
-      this.internetGateways,
-      this.routeTables,
-      this.natGateways,
-      this.addresses,
-      this.securityGroups,
-      this.vpcEndpoints,
-      this.instances,
-    ].some((m) => (m as Map<string, unknown>).has(id));
+    return (
+      [
+        this.vpcs,
+        this.subnets,
+        this.internetGateways,
+        this.routeTables,
+        this.natGateways,
+        this.addresses,
+        this.securityGroups,
+        this.vpcEndpoints,
+        this.instances,
+      ].some((m) => (m as Map<string, unknown>).has(id)) || this.networkInterfaces.has(id)
+    );
   }
 
   #tagFilterValues(id: string, name: string): string[] | undefined {
@@ -317,29 +329,125 @@ export class Ec2Model {
     EnableDnsSupport?: boolean;
     tags?: Tags;
   }): Vpc {
-    const { bits } = parseCidr(input.CidrBlock);
-    if (bits < 16 || bits > 28) {
+    const { bits, canonical } = parseCidr(input.CidrBlock);
+    // VPC sizes /16 to /28: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
+    if (!isVpcSizedPrefix(bits)) {
       throw new AwsError('InvalidVpc.Range', `The CIDR '${input.CidrBlock}' is invalid.`);
     }
+    // "The host value cannot be used with this parameter. Use the default or dedicated values only."
+    // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpc.html
+    const tenancy = input.InstanceTenancy ?? 'default';
+    if (tenancy !== 'default' && tenancy !== 'dedicated') {
+      throw new AwsError(
+        'InvalidParameterValue',
+        `Value (${tenancy}) for parameter instanceTenancy is invalid. Use the default or dedicated values only.`,
+      );
+    }
+    // VPCs per Region (L-F678F1CE): https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html
+    this.#cloud.quotas.enforce(
+      'vpcsPerRegion',
+      this.vpcs.size,
+      () => new AwsError('VpcLimitExceeded', 'The maximum number of VPCs has been reached.'),
+    );
+    const vpcId = newId('vpc');
     const vpc: Vpc = {
-      VpcId: newId('vpc'),
-      CidrBlock: input.CidrBlock,
+      VpcId: vpcId,
+      CidrBlock: canonical,
+      cidrBlocks: [{ AssociationId: `vpc-cidr-assoc-${vpcId.slice(4)}`, CidrBlock: canonical }],
       State: 'available',
       EnableDnsHostnames: input.EnableDnsHostnames ?? false,
       EnableDnsSupport: input.EnableDnsSupport ?? true,
-      InstanceTenancy: input.InstanceTenancy ?? 'default',
+      InstanceTenancy: tenancy,
     };
     this.vpcs.set(vpc.VpcId, vpc);
     this.#applyTagSpecs(vpc.VpcId, 'vpc', input.TagSpecifications, input.tags);
     // Every VPC comes with a main route table and a default security group.
     const main = this.createRouteTable({ VpcId: vpc.VpcId });
     main.Associations.push({ RouteTableAssociationId: newId('rtbassoc'), Main: true });
+    // The default group comes with the VPC; it counts toward the Region's groups but never stops
+    // the VPC from being created.
     this.createSecurityGroup({
       VpcId: vpc.VpcId,
       GroupName: 'default',
       Description: 'default VPC security group',
+      withVpc: true,
     });
     return vpc;
+  }
+
+  /**
+   * Adds a secondary IPv4 block: /16 to /28, not overlapping the VPC's blocks, at most "IPv4 CIDR
+   * blocks per VPC" (L-83CA0A9D, 5). https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
+   */
+  associateVpcCidrBlock(vpcId: string, cidrBlock: string): { AssociationId: string; CidrBlock: string } {
+    const vpc = this.vpc(vpcId);
+    const { bits, canonical } = parseCidr(cidrBlock);
+    if (!isVpcSizedPrefix(bits))
+      throw new AwsError('InvalidVpc.Range', `The CIDR '${cidrBlock}' is invalid.`);
+    if (vpc.cidrBlocks.some((b) => cidrOverlap(b.CidrBlock, canonical))) {
+      throw new AwsError(
+        'InvalidVpc.Range',
+        `The CIDR '${cidrBlock}' conflicts with another CIDR block associated with the VPC.`,
+      );
+    }
+    this.#cloud.quotas.enforce(
+      'cidrBlocksPerVpc',
+      vpc.cidrBlocks.length,
+      (limit) =>
+        new AwsError(
+          'CidrLimitExceeded',
+          `This network '${vpcId}' has met its maximum number of allowed CIDRs: ${limit}`,
+        ),
+    );
+    const association = { AssociationId: newId('vpc-cidr-assoc'), CidrBlock: canonical };
+    vpc.cidrBlocks.push(association);
+    for (const r of this.routeTables.values())
+      if (r.VpcId === vpcId)
+        r.Routes.push({
+          DestinationCidrBlock: canonical,
+          GatewayId: 'local',
+          Origin: 'CreateRouteTable',
+          State: 'active',
+        });
+    return association;
+  }
+
+  /** Removes a secondary block; the primary block and blocks with subnets stay. */
+  disassociateVpcCidrBlock(associationId: string): {
+    vpcId: string;
+    AssociationId: string;
+    CidrBlock: string;
+  } {
+    for (const vpc of this.vpcs.values()) {
+      const i = vpc.cidrBlocks.findIndex((b) => b.AssociationId === associationId);
+      if (i < 0) continue;
+      const block = vpc.cidrBlocks[i]!;
+      if (i === 0)
+        throw new AwsError(
+          'InvalidCidrBlock.InUse',
+          `The vpc ${vpc.VpcId} primary CIDR block ${block.CidrBlock} cannot be disassociated.`,
+        );
+      if (
+        [...this.subnets.values()].some(
+          (s) => s.VpcId === vpc.VpcId && cidrContains(block.CidrBlock, s.CidrBlock),
+        )
+      )
+        throw new AwsError(
+          'InvalidCidrBlock.InUse',
+          `The vpc ${vpc.VpcId} currently has a subnet within CIDR block ${block.CidrBlock}`,
+        );
+      vpc.cidrBlocks.splice(i, 1);
+      for (const r of this.routeTables.values())
+        if (r.VpcId === vpc.VpcId)
+          r.Routes = r.Routes.filter(
+            (x) => !(x.GatewayId === 'local' && x.DestinationCidrBlock === block.CidrBlock),
+          );
+      return { vpcId: vpc.VpcId, ...block };
+    }
+    throw new AwsError(
+      'InvalidVpcCidrBlockAssociationID.NotFound',
+      `The vpc CIDR block association ID '${associationId}' does not exist`,
+    );
   }
 
   vpc(id: string): Vpc {
@@ -348,11 +456,17 @@ export class Ec2Model {
     return v;
   }
 
-  /** Deletes a VPC; DependencyViolation while subnets, gateways or non-default groups remain. */
+  /**
+   * Deletes a VPC; DependencyViolation while subnets, gateways, non-default groups, route tables,
+   * endpoints or network interfaces remain ("You must detach or delete all gateways and resources
+   * that are associated with the VPC before you can delete it",
+   * https://docs.aws.amazon.com/vpc/latest/userguide/delete-vpc.html).
+   */
   deleteVpc(id: string): void {
     this.vpc(id);
     const deps =
       [...this.subnets.values()].some((s) => s.VpcId === id) ||
+      this.networkInterfaces.list().some((n) => n.VpcId === id) ||
       [...this.internetGateways.values()].some((g) => g.VpcId === id) ||
       [...this.securityGroups.values()].some((g) => g.VpcId === id && g.GroupName !== 'default') ||
       [...this.routeTables.values()].some((r) => r.VpcId === id && !r.Associations.some((a) => a.Main)) ||
@@ -375,11 +489,14 @@ export class Ec2Model {
     tags?: Tags;
   }): Subnet {
     const vpc = this.vpc(input.VpcId);
-    if (!cidrContains(vpc.CidrBlock, input.CidrBlock)) {
+    // Subnets: /16 to /28, inside one of the VPC's blocks, not overlapping another subnet.
+    // https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html
+    const { bits, canonical } = parseCidr(input.CidrBlock);
+    if (!isVpcSizedPrefix(bits) || !vpc.cidrBlocks.some((b) => cidrContains(b.CidrBlock, canonical))) {
       throw new AwsError('InvalidSubnet.Range', `The CIDR '${input.CidrBlock}' is invalid.`);
     }
     for (const s of this.subnets.values()) {
-      if (s.VpcId === input.VpcId && cidrOverlap(s.CidrBlock, input.CidrBlock)) {
+      if (s.VpcId === input.VpcId && cidrOverlap(s.CidrBlock, canonical)) {
         throw new AwsError(
           'InvalidSubnet.Conflict',
           `The CIDR '${input.CidrBlock}' conflicts with another subnet`,
@@ -390,10 +507,15 @@ export class Ec2Model {
     if (!this.availabilityZones().some((z) => z.ZoneName === az)) {
       throw new AwsError('InvalidParameterValue', `Value (${az}) for parameter availabilityZone is invalid.`);
     }
+    this.#cloud.quotas.enforce(
+      'subnetsPerVpc',
+      [...this.subnets.values()].filter((s) => s.VpcId === input.VpcId).length,
+      () => new AwsError('SubnetLimitExceeded', 'The maximum number of subnets has been reached.'),
+    );
     const subnet: Subnet = {
       SubnetId: newId('subnet'),
       VpcId: input.VpcId,
-      CidrBlock: input.CidrBlock,
+      CidrBlock: canonical,
       AvailabilityZone: az,
       MapPublicIpOnLaunch: input.MapPublicIpOnLaunch ?? false,
       nextHost: 4,
@@ -409,11 +531,14 @@ export class Ec2Model {
     return s;
   }
 
+  /**
+   * Deletes a subnet; DependencyViolation while any network interface is in it (an instance, a
+   * NAT gateway, an interface endpoint, a load balancer, a task, a DB instance).
+   * https://docs.aws.amazon.com/vpc/latest/userguide/delete-subnet.html
+   */
   deleteSubnet(id: string): void {
     this.subnet(id);
-    const busy =
-      [...this.instances.values()].some((i) => i.SubnetId === id && i.state !== 'terminated') ||
-      [...this.natGateways.values()].some((n) => n.SubnetId === id && n.State !== 'deleted');
+    const busy = this.networkInterfaces.list().some((n) => n.SubnetId === id);
     if (busy)
       throw new AwsError('DependencyViolation', `The subnet '${id}' has dependencies and cannot be deleted.`);
     for (const r of this.routeTables.values())
@@ -433,10 +558,7 @@ export class Ec2Model {
       AvailabilityZoneId: zone.ZoneId,
       State: 'available',
       AvailableIpAddressCount:
-        size -
-        5 -
-        [...this.instances.values()].filter((i) => i.SubnetId === s.SubnetId && i.state !== 'terminated')
-          .length,
+        size - 5 - this.networkInterfaces.list().filter((n) => n.SubnetId === s.SubnetId).length,
       DefaultForAz: false,
       MapPublicIpOnLaunch: s.MapPublicIpOnLaunch,
       OwnerId: this.#cloud.accountId,
@@ -450,6 +572,15 @@ export class Ec2Model {
   createInternetGateway(
     input: { TagSpecifications?: TagSpecification[]; tags?: Tags } = {},
   ): InternetGateway {
+    this.#cloud.quotas.enforce(
+      'internetGatewaysPerRegion',
+      this.internetGateways.size,
+      () =>
+        new AwsError(
+          'InternetGatewayLimitExceeded',
+          'The maximum number of internet gateways has been reached.',
+        ),
+    );
     const igw: InternetGateway = { InternetGatewayId: newId('igw') };
     this.internetGateways.set(igw.InternetGatewayId, igw);
     this.#applyTagSpecs(igw.InternetGatewayId, 'internet-gateway', input.TagSpecifications, input.tags);
@@ -477,10 +608,21 @@ export class Ec2Model {
     g.VpcId = vpcId;
   }
 
+  /**
+   * Detaches a gateway; DependencyViolation while anything in the VPC still maps a public address
+   * (an instance's public IP, a NAT gateway's Elastic IP, an internet-facing load balancer).
+   * https://docs.aws.amazon.com/vpc/latest/userguide/delete-vpc.html
+   */
   detachInternetGateway(id: string, vpcId: string): void {
     const g = this.internetGateway(id);
     if (g.VpcId !== vpcId)
       throw new AwsError('Gateway.NotAttached', `resource ${id} is not attached to network ${vpcId}`);
+    if (this.networkInterfaces.list().some((n) => n.VpcId === vpcId && n.Association?.PublicIp)) {
+      throw new AwsError(
+        'DependencyViolation',
+        `Network ${vpcId} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`,
+      );
+    }
     g.VpcId = undefined;
   }
 
@@ -496,6 +638,12 @@ export class Ec2Model {
   }
 
   allocateAddress(input: { TagSpecifications?: TagSpecification[]; tags?: Tags } = {}): Address {
+    // "EC2-VPC Elastic IPs" (L-0263D0A3, 5 per Region).
+    this.#cloud.quotas.enforce(
+      'elasticIpsPerRegion',
+      this.addresses.size,
+      () => new AwsError('AddressLimitExceeded', 'The maximum number of addresses has been reached.'),
+    );
     const n = this.addresses.size + 10;
     const a: Address = { AllocationId: newId('eipalloc'), PublicIp: `203.0.113.${n % 250}`, Domain: 'vpc' };
     this.addresses.set(a.AllocationId, a);
@@ -525,6 +673,16 @@ export class Ec2Model {
     readyAfterMs?: number;
   }): NatGateway {
     const subnet = this.subnet(input.SubnetId);
+    // "NAT gateways per Availability Zone" (L-FE5A380F, 5): pending, available and deleting count.
+    this.#cloud.quotas.enforce(
+      'natGatewaysPerAz',
+      [...this.natGateways.values()].filter(
+        (n) =>
+          ['pending', 'available', 'deleting'].includes(n.State) &&
+          this.subnets.get(n.SubnetId)?.AvailabilityZone === subnet.AvailabilityZone,
+      ).length,
+      () => new AwsError('NatGatewayLimitExceeded', 'The maximum number of NAT gateways has been reached.'),
+    );
     if (input.AllocationId) {
       const a = this.addresses.get(input.AllocationId);
       if (!a)
@@ -576,14 +734,12 @@ export class Ec2Model {
     const rt: RouteTable = {
       RouteTableId: newId('rtb'),
       VpcId: vpc.VpcId,
-      Routes: [
-        {
-          DestinationCidrBlock: vpc.CidrBlock,
-          GatewayId: 'local',
-          Origin: 'CreateRouteTable',
-          State: 'active',
-        },
-      ],
+      Routes: vpc.cidrBlocks.map((b) => ({
+        DestinationCidrBlock: b.CidrBlock,
+        GatewayId: 'local',
+        Origin: 'CreateRouteTable',
+        State: 'active',
+      })),
       Associations: [],
     };
     this.routeTables.set(rt.RouteTableId, rt);
@@ -694,17 +850,30 @@ export class Ec2Model {
     VpcEndpointType?: string;
     RouteTableIds?: string[];
     SubnetIds?: string[];
+    SecurityGroupIds?: string[];
     TagSpecifications?: TagSpecification[];
     tags?: Tags;
   }): VpcEndpoint {
     this.vpc(input.VpcId);
+    for (const id of input.SubnetIds ?? []) this.subnet(id);
+    for (const id of input.SecurityGroupIds ?? []) this.securityGroup(id);
+    const type = input.VpcEndpointType ?? 'Gateway';
+    // An interface endpoint without groups gets the VPC's default security group.
+    // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html
+    const groups =
+      type === 'Interface' && !input.SecurityGroupIds?.length
+        ? [...this.securityGroups.values()]
+            .filter((g) => g.VpcId === input.VpcId && g.GroupName === 'default')
+            .map((g) => g.GroupId)
+        : (input.SecurityGroupIds ?? []);
     const e: VpcEndpoint = {
       VpcEndpointId: newId('vpce'),
       VpcId: input.VpcId,
       ServiceName: input.ServiceName,
-      VpcEndpointType: input.VpcEndpointType ?? 'Gateway',
+      VpcEndpointType: type,
       RouteTableIds: input.RouteTableIds ?? [],
       SubnetIds: input.SubnetIds ?? [],
+      Groups: groups.map((GroupId) => ({ GroupId, GroupName: this.securityGroups.get(GroupId)?.GroupName })),
       State: 'available',
       CreationTimestamp: this.#cloud.clock.date(),
     };
@@ -727,8 +896,20 @@ export class Ec2Model {
     VpcId: string;
     TagSpecifications?: TagSpecification[];
     tags?: Tags;
+    withVpc?: boolean;
   }): SecurityGroup {
     this.vpc(input.VpcId);
+    // "VPC security groups per Region" (L-E79EC296, 2,500), default groups included.
+    if (!input.withVpc)
+      this.#cloud.quotas.enforce(
+        'securityGroupsPerRegion',
+        this.securityGroups.size,
+        () =>
+          new AwsError(
+            'SecurityGroupLimitExceeded',
+            'The maximum number of security groups has been reached.',
+          ),
+      );
     if (!input.GroupName || !input.Description) {
       throw new AwsError(
         'MissingParameter',
@@ -764,13 +945,16 @@ export class Ec2Model {
     return g;
   }
 
+  /**
+   * Deletes a group; DependencyViolation "resource sg-… has a dependent object" while a network
+   * interface uses it or another group's rule references it.
+   * https://docs.aws.amazon.com/vpc/latest/userguide/deleting-security-groups.html
+   */
   deleteSecurityGroup(id: string): void {
     const g = this.securityGroup(id);
     if (g.GroupName === 'default')
       throw new AwsError('CannotDelete', 'the specified group: "default" name: cannot be deleted by a user');
-    const used = [...this.instances.values()].some(
-      (i) => i.state !== 'terminated' && i.securityGroupIds.includes(id),
-    );
+    const used = this.networkInterfaces.list().some((n) => n.Groups.some((x) => x.GroupId === id));
     const referenced = [...this.securityGroups.values()].some(
       (o) => o.GroupId !== id && o.rules.some((r) => r.ReferencedGroupInfo?.GroupId === id),
     );
@@ -806,8 +990,13 @@ export class Ec2Model {
         ToPort: proto === '-1' ? -1 : (p.ToPort ?? -1),
       };
       for (const r of p.IpRanges ?? []) {
-        parseCidr(r.CidrIp ?? '');
-        out.push(this.#rule(groupId, egress, { ...base, CidrIpv4: r.CidrIp, Description: r.Description }));
+        // Canonicalised ("AWS canonicalizes IPv4 and IPv6 CIDRs"), malformed refused:
+        // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AuthorizeSecurityGroupIngress.html
+        const cidr = parseIpv4Cidr(r.CidrIp ?? '');
+        if (!cidr) throw new AwsError('InvalidParameterValue', `CIDR block ${r.CidrIp} is malformed`);
+        out.push(
+          this.#rule(groupId, egress, { ...base, CidrIpv4: cidr.canonical, Description: r.Description }),
+        );
       }
       for (const r of p.Ipv6Ranges ?? [])
         out.push(this.#rule(groupId, egress, { ...base, CidrIpv6: r.CidrIpv6, Description: r.Description }));
@@ -829,10 +1018,27 @@ export class Ec2Model {
     return out;
   }
 
-  /** Adds ingress or egress rules; InvalidPermission.Duplicate when one already exists. */
+  /**
+   * Adds ingress or egress rules; InvalidPermission.Duplicate when one already exists;
+   * RulesPerSecurityGroupLimitExceeded past "Inbound or outbound rules per security group"
+   * (L-0EA8095F, 60), counted per direction and per IP version, a group or prefix-list reference
+   * counting for both (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html).
+   */
   authorize(groupId: string, egress: boolean, perms: IpPermission[]): SecurityGroupRule[] {
     const g = this.securityGroup(groupId);
     const rules = this.#expand(groupId, egress, perms);
+    const after = [...g.rules.filter((r) => r.IsEgress === egress), ...rules];
+    const v4 = after.filter((r) => !r.CidrIpv6).length;
+    const v6 = after.filter((r) => !r.CidrIpv4).length;
+    this.#cloud.quotas.enforce(
+      'rulesPerSecurityGroup',
+      Math.max(v4, v6) - 1,
+      () =>
+        new AwsError(
+          'RulesPerSecurityGroupLimitExceeded',
+          'The maximum number of rules per security group has been reached.',
+        ),
+    );
     for (const r of rules) {
       if (g.rules.some((x) => sameRule(x, r))) {
         const peer = r.CidrIpv4 ?? r.CidrIpv6 ?? r.PrefixListId ?? r.ReferencedGroupInfo?.GroupId;
@@ -1190,13 +1396,11 @@ export class Ec2Model {
       InstanceTenancy: v.InstanceTenancy,
       IsDefault: false,
       OwnerId: this.#cloud.accountId,
-      CidrBlockAssociationSet: [
-        {
-          AssociationId: `vpc-cidr-assoc-${v.VpcId.slice(4)}`,
-          CidrBlock: v.CidrBlock,
-          CidrBlockState: { State: 'associated' },
-        },
-      ],
+      CidrBlockAssociationSet: v.cidrBlocks.map((b) => ({
+        AssociationId: b.AssociationId,
+        CidrBlock: b.CidrBlock,
+        CidrBlockState: { State: 'associated' },
+      })),
       ...tagged(v.VpcId),
     });
     const igwView = (g: InternetGateway) => ({
@@ -1236,6 +1440,14 @@ export class Ec2Model {
         },
       ],
       ...tagged(n.NatGatewayId),
+    });
+    const endpointView = (e: VpcEndpoint) => ({
+      ...e,
+      NetworkInterfaceIds: this.networkInterfaces
+        .list()
+        .filter((n) => n.ownerId === e.VpcEndpointId)
+        .map((n) => n.NetworkInterfaceId),
+      ...tagged(e.VpcEndpointId),
     });
     return {
       protocol: 'ec2Query',
@@ -1283,6 +1495,7 @@ export class Ec2Model {
               'vpc-id': [v.VpcId],
               'cidr-block': [v.CidrBlock],
               cidr: [v.CidrBlock],
+              'cidr-block-association.cidr-block': v.cidrBlocks.map((b) => b.CidrBlock),
               state: [v.State],
               'is-default': ['false'],
             }),
@@ -1451,9 +1664,28 @@ export class Ec2Model {
           this.disassociateRouteTable(input.AssociationId);
           return {};
         },
+        AssociateVpcCidrBlock: (input) => {
+          const a = this.associateVpcCidrBlock(input.VpcId, input.CidrBlock);
+          return {
+            VpcId: input.VpcId,
+            CidrBlockAssociation: { ...a, CidrBlockState: { State: 'associating' } },
+          };
+        },
+        DisassociateVpcCidrBlock: (input) => {
+          const a = this.disassociateVpcCidrBlock(input.AssociationId);
+          return {
+            VpcId: a.vpcId,
+            CidrBlockAssociation: {
+              AssociationId: a.AssociationId,
+              CidrBlock: a.CidrBlock,
+              CidrBlockState: { State: 'disassociating' },
+            },
+          };
+        },
+        ...this.networkInterfaces.operations(),
         CreateVpcEndpoint: (input) => {
           const e = this.createVpcEndpoint(input);
-          return { VpcEndpoint: { ...e, ...tagged(e.VpcEndpointId) } };
+          return { VpcEndpoint: endpointView(e) };
         },
         DescribeVpcEndpoints: (input) => ({
           VpcEndpoints: byIds(
@@ -1461,10 +1693,7 @@ export class Ec2Model {
             this.vpcEndpoints,
             (id) =>
               new AwsError('InvalidVpcEndpointId.NotFound', `The Vpc Endpoint Id '${id}' does not exist`),
-          ).map((e) => ({
-            ...e,
-            ...tagged(e.VpcEndpointId),
-          })),
+          ).map(endpointView),
         }),
         DeleteVpcEndpoints: (input) => {
           for (const id of input.VpcEndpointIds ?? []) this.deleteVpcEndpoint(id);
@@ -1647,6 +1876,7 @@ function resourceType(id: string): string {
     rtb: 'route-table',
     nat: 'natgateway',
     eipalloc: 'elastic-ip',
+    eni: 'network-interface',
     vpce: 'vpc-endpoint',
   };
   return types[prefix ?? ''] ?? 'unknown';
