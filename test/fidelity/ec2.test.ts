@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -12,6 +14,7 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { REPOSITORY_ROOT } from '#local/runtime/index.ts';
 import { errorOf } from '#test/integration/local/helpers.ts';
 import { cliError, type FidelityCloud, fidelity, HOOK_TIMEOUT, startFidelityCloud } from './cloud-cli.ts';
 
@@ -427,6 +430,98 @@ describe('EC2 DependencyViolation while network interfaces or dependent groups r
       expect((await errorOf(ec2.send(new DeleteSecurityGroupCommand({ GroupId: GroupId! })))).name).toBe(
         'DependencyViolation',
       );
+    },
+  );
+});
+
+describe("stackdrop's network stack torn down while a bastion made outside CloudFormation still runs", () => {
+  let out: Awaited<ReturnType<FidelityCloud['aws']>>;
+  let instanceId: string;
+
+  /** Runs the manual clock until the stack's operation has finished. */
+  async function settle(name: string) {
+    const engine = cloud.cloud.cloudformation;
+    for (let i = 0; i < 200 && engine.requireStack(name).operation; i++) {
+      await cloud.cloud.clock.runAll();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return engine.settled(name);
+  }
+
+  beforeAll(async () => {
+    // Prepare: the real network template, then a bastion as `stackdrop bastion open` launches one:
+    // a public subnet, the stack's bastion group, a public address.
+    const engine = cloud.cloud.cloudformation;
+    engine.createStack({
+      StackName: 'acme-network',
+      TemplateBody: await readFile(join(REPOSITORY_ROOT, 'templates/network.yaml'), 'utf8'),
+      Parameters: [
+        { ParameterKey: 'Project', ParameterValue: 'acme' },
+        { ParameterKey: 'Environment', ParameterValue: 'production' },
+        { ParameterKey: 'VpcCidr', ParameterValue: '10.40.0.0/16' },
+        { ParameterKey: 'SubnetBits', ParameterValue: '12' },
+        { ParameterKey: 'NatGateways', ParameterValue: 'single' },
+      ],
+      Capabilities: ['CAPABILITY_IAM'],
+    });
+    const created = await settle('acme-network');
+    expect(created.status).toBe('CREATE_COMPLETE');
+    const output = (key: string) => created.outputs.find((o) => o.OutputKey === key)?.OutputValue ?? '';
+    const run = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: AMI,
+        MinCount: 1,
+        MaxCount: 1,
+        NetworkInterfaces: [
+          {
+            DeviceIndex: 0,
+            SubnetId: output('PublicSubnetIds').split(',')[0],
+            Groups: [output('BastionSecurityGroupId')],
+            AssociatePublicIpAddress: true,
+          },
+        ],
+      }),
+    );
+    instanceId = run.Instances![0]!.InstanceId!;
+    // Act
+    await cloud.aws(['cloudformation', 'delete-stack', '--stack-name', 'acme-network']);
+    await settle('acme-network');
+    out = await cloud.aws(
+      ['cloudformation', 'describe-stacks', '--stack-name', 'acme-network'],
+      ['cloudformation', 'describe-stack-events', '--stack-name', 'acme-network'],
+    );
+  }, HOOK_TIMEOUT);
+
+  fidelity(
+    "The delete ends DELETE_FAILED: the instance's network interface holds its subnet and the bastion group (DependencyViolation)",
+    DELETE_VPC,
+    () => {
+      expect(out[0]!.json.Stacks[0].StackStatus).toBe('DELETE_FAILED');
+      const failed = (
+        out[1]!.json.StackEvents as Array<{
+          ResourceStatus: string;
+          ResourceType: string;
+          ResourceStatusReason?: string;
+        }>
+      ).filter((e) => e.ResourceStatus === 'DELETE_FAILED' && e.ResourceType.startsWith('AWS::EC2::'));
+      const reasons = failed.map((e) => `${e.ResourceType}: ${e.ResourceStatusReason}`).join('\n');
+      expect(reasons).toMatch(/AWS::EC2::SecurityGroup: resource sg-\w+ has a dependent object/);
+      expect(reasons).toMatch(
+        /AWS::EC2::Subnet: The subnet 'subnet-\w+' has dependencies and cannot be deleted\./,
+      );
+    },
+  );
+
+  fidelity(
+    'Once the bastion has terminated, deleting the stack again completes',
+    'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html#troubleshooting-errors-delete-stack-fails',
+    async () => {
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+      await cloud.cloud.clock.advance(cloud.cloud.durations.service.instanceTerminate + 1_000);
+      const stackId = out[0]!.json.Stacks[0].StackId as string;
+      await cloud.aws(['cloudformation', 'delete-stack', '--stack-name', 'acme-network']);
+      const stack = await settle(stackId);
+      expect(stack.status).toBe('DELETE_COMPLETE');
     },
   );
 });
