@@ -7,6 +7,7 @@ import {
 } from '#shared/aws-rules/cidr.ts';
 import { AwsError } from '../errors.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
+import { ec2Definition } from './ec2-api.ts';
 import { NetworkInterfaces } from './ec2-network-interfaces.ts';
 
 type Tags = Record<string, string>;
@@ -124,7 +125,7 @@ export interface VpcEndpoint {
   CreationTimestamp: Date;
 }
 
-const STATE_CODES = {
+export const STATE_CODES = {
   pending: 0,
   running: 16,
   'shutting-down': 32,
@@ -297,7 +298,7 @@ export class Ec2Model {
   }
 
   /** Applies EC2 filters: every filter must match (AND), any of its values (OR, with wildcards). */
-  #filter<T>(
+  filter<T>(
     items: T[],
     filters: Filter[] | undefined,
     idOf: (item: T) => string,
@@ -547,7 +548,7 @@ export class Ec2Model {
     this.tags.delete(id);
   }
 
-  #subnetView(s: Subnet) {
+  subnetView(s: Subnet) {
     const zone = this.availabilityZones().find((z) => z.ZoneName === s.AvailabilityZone)!;
     const size = 2 ** (32 - parseCidr(s.CidrBlock).bits);
     return {
@@ -1077,7 +1078,7 @@ export class Ec2Model {
     );
   }
 
-  #groupView(g: SecurityGroup) {
+  groupView(g: SecurityGroup) {
     const perms = (egress: boolean): IpPermission[] => {
       const byKey = new Map<string, IpPermission>();
       for (const r of g.rules.filter((x) => x.IsEgress === egress)) {
@@ -1264,7 +1265,7 @@ export class Ec2Model {
     }
   }
 
-  #instanceView(i: Instance) {
+  instanceView(i: Instance) {
     const az = this.subnets.get(i.SubnetId)?.AvailabilityZone ?? this.availabilityZones()[0]!.ZoneName;
     return {
       InstanceId: i.InstanceId,
@@ -1336,7 +1337,7 @@ export class Ec2Model {
     let list = input.InstanceIds?.length
       ? input.InstanceIds.map((id) => this.instance(id))
       : [...this.instances.values()];
-    list = this.#filter(
+    list = this.filter(
       list,
       input.Filters,
       (i) => i.InstanceId,
@@ -1364,491 +1365,15 @@ export class Ec2Model {
         ReservationId: id,
         OwnerId: this.#cloud.accountId,
         Groups: [],
-        Instances: instances.map((i) => this.#instanceView(i)),
+        Instances: instances.map((i) => this.instanceView(i)),
       })),
       NextToken: nextToken,
     };
   }
 
-  // ---- wire ------------------------------------------------------------------------------
-
-  /** The wire definition registered with the kernel. */
+  /** The wire definition registered with the kernel (ec2-api.ts). */
   definition(): ServiceDefinition {
-    const byIds = <T>(
-      ids: string[] | undefined,
-      map: Map<string, T>,
-      missing: (id: string) => AwsError,
-    ): T[] =>
-      ids?.length
-        ? ids.map((id) => {
-            const v = map.get(id);
-            if (!v) throw missing(id);
-            return v;
-          })
-        : [...map.values()];
-    const tagged = (id: string) => ({ Tags: this.tagsOf(id) });
-    const model = this;
-    const vpcView = (v: Vpc) => ({
-      VpcId: v.VpcId,
-      CidrBlock: v.CidrBlock,
-      State: v.State,
-      DhcpOptionsId: 'dopt-00000000',
-      InstanceTenancy: v.InstanceTenancy,
-      IsDefault: false,
-      OwnerId: this.#cloud.accountId,
-      CidrBlockAssociationSet: v.cidrBlocks.map((b) => ({
-        AssociationId: b.AssociationId,
-        CidrBlock: b.CidrBlock,
-        CidrBlockState: { State: 'associated' },
-      })),
-      ...tagged(v.VpcId),
-    });
-    const igwView = (g: InternetGateway) => ({
-      InternetGatewayId: g.InternetGatewayId,
-      OwnerId: this.#cloud.accountId,
-      Attachments: g.VpcId ? [{ VpcId: g.VpcId, State: 'available' }] : [],
-      ...tagged(g.InternetGatewayId),
-    });
-    const rtView = (r: RouteTable) => ({
-      RouteTableId: r.RouteTableId,
-      VpcId: r.VpcId,
-      OwnerId: this.#cloud.accountId,
-      Routes: r.Routes,
-      Associations: r.Associations.map((a) => ({
-        ...a,
-        RouteTableId: r.RouteTableId,
-        AssociationState: { State: 'associated' },
-      })),
-      PropagatingVgws: [],
-      ...tagged(r.RouteTableId),
-    });
-    const natView = (n: NatGateway) => ({
-      NatGatewayId: n.NatGatewayId,
-      SubnetId: n.SubnetId,
-      VpcId: n.VpcId,
-      State: n.State,
-      ConnectivityType: n.ConnectivityType,
-      CreateTime: n.CreateTime,
-      DeleteTime: n.DeleteTime,
-      NatGatewayAddresses: [
-        {
-          AllocationId: n.AllocationId,
-          PublicIp: n.AllocationId ? this.addresses.get(n.AllocationId)?.PublicIp : undefined,
-          PrivateIp: n.PrivateIp,
-          IsPrimary: true,
-          Status: 'succeeded',
-        },
-      ],
-      ...tagged(n.NatGatewayId),
-    });
-    const endpointView = (e: VpcEndpoint) => ({
-      ...e,
-      NetworkInterfaceIds: this.networkInterfaces
-        .list()
-        .filter((n) => n.ownerId === e.VpcEndpointId)
-        .map((n) => n.NetworkInterfaceId),
-      ...tagged(e.VpcEndpointId),
-    });
-    return {
-      protocol: 'ec2Query',
-      version: '2016-11-15',
-      xmlNamespace: 'http://ec2.amazonaws.com/doc/2016-11-15/',
-      operations: {
-        DescribeAvailabilityZones: (input) => ({
-          AvailabilityZones: this.#filter(
-            this.availabilityZones().filter(
-              (z) =>
-                (!input.ZoneNames?.length || input.ZoneNames.includes(z.ZoneName)) &&
-                (!input.ZoneIds?.length || input.ZoneIds.includes(z.ZoneId)),
-            ),
-            input.Filters,
-            (z) => z.ZoneId,
-            (z) => ({
-              'zone-name': [z.ZoneName],
-              'zone-id': [z.ZoneId],
-              state: ['available'],
-              'region-name': [this.#cloud.region],
-              'opt-in-status': ['opt-in-not-required'],
-            }),
-          ).map((z) => ({
-            ...z,
-            State: 'available',
-            RegionName: this.#cloud.region,
-            OptInStatus: 'opt-in-not-required',
-            GroupName: this.#cloud.region,
-            NetworkBorderGroup: this.#cloud.region,
-            ZoneType: 'availability-zone',
-            Messages: [],
-          })),
-        }),
-        CreateVpc: (input) => ({ Vpc: vpcView(this.createVpc(input)) }),
-        DescribeVpcs: (input) => ({
-          Vpcs: this.#filter(
-            byIds(
-              input.VpcIds,
-              this.vpcs,
-              (id) => new AwsError('InvalidVpcID.NotFound', `The vpc ID '${id}' does not exist`),
-            ),
-            input.Filters,
-            (v) => v.VpcId,
-            (v) => ({
-              'vpc-id': [v.VpcId],
-              'cidr-block': [v.CidrBlock],
-              cidr: [v.CidrBlock],
-              'cidr-block-association.cidr-block': v.cidrBlocks.map((b) => b.CidrBlock),
-              state: [v.State],
-              'is-default': ['false'],
-            }),
-          ).map(vpcView),
-        }),
-        DeleteVpc: (input) => {
-          this.deleteVpc(input.VpcId);
-          return {};
-        },
-        ModifyVpcAttribute: (input) => {
-          const v = this.vpc(input.VpcId);
-          if (input.EnableDnsHostnames) v.EnableDnsHostnames = input.EnableDnsHostnames.Value;
-          if (input.EnableDnsSupport) v.EnableDnsSupport = input.EnableDnsSupport.Value;
-          return {};
-        },
-        DescribeVpcAttribute: (input) => {
-          const v = this.vpc(input.VpcId);
-          return {
-            VpcId: v.VpcId,
-            ...(input.Attribute === 'enableDnsHostnames'
-              ? { EnableDnsHostnames: { Value: v.EnableDnsHostnames } }
-              : {}),
-            ...(input.Attribute === 'enableDnsSupport'
-              ? { EnableDnsSupport: { Value: v.EnableDnsSupport } }
-              : {}),
-          };
-        },
-        CreateSubnet: (input) => ({ Subnet: this.#subnetView(this.createSubnet(input)) }),
-        DescribeSubnets: (input) => ({
-          Subnets: this.#filter(
-            byIds(
-              input.SubnetIds,
-              this.subnets,
-              (id) => new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`),
-            ),
-            input.Filters,
-            (s) => s.SubnetId,
-            (s) => ({
-              'subnet-id': [s.SubnetId],
-              'vpc-id': [s.VpcId],
-              'cidr-block': [s.CidrBlock],
-              'availability-zone': [s.AvailabilityZone],
-              'map-public-ip-on-launch': [String(s.MapPublicIpOnLaunch)],
-              state: ['available'],
-            }),
-          ).map((s) => this.#subnetView(s)),
-        }),
-        DeleteSubnet: (input) => {
-          this.deleteSubnet(input.SubnetId);
-          return {};
-        },
-        ModifySubnetAttribute: (input) => {
-          const s = this.subnet(input.SubnetId);
-          if (input.MapPublicIpOnLaunch) s.MapPublicIpOnLaunch = input.MapPublicIpOnLaunch.Value;
-          return {};
-        },
-        CreateInternetGateway: (input) => ({ InternetGateway: igwView(this.createInternetGateway(input)) }),
-        AttachInternetGateway: (input) => {
-          this.attachInternetGateway(input.InternetGatewayId, input.VpcId);
-          return {};
-        },
-        DetachInternetGateway: (input) => {
-          this.detachInternetGateway(input.InternetGatewayId, input.VpcId);
-          return {};
-        },
-        DeleteInternetGateway: (input) => {
-          this.deleteInternetGateway(input.InternetGatewayId);
-          return {};
-        },
-        DescribeInternetGateways: (input) => ({
-          InternetGateways: this.#filter(
-            byIds(
-              input.InternetGatewayIds,
-              this.internetGateways,
-              (id) =>
-                new AwsError(
-                  'InvalidInternetGatewayID.NotFound',
-                  `The internetGateway ID '${id}' does not exist`,
-                ),
-            ),
-            input.Filters,
-            (g) => g.InternetGatewayId,
-            (g) => ({
-              'internet-gateway-id': [g.InternetGatewayId],
-              'attachment.vpc-id': [g.VpcId],
-              'attachment.state': [g.VpcId ? 'available' : undefined],
-            }),
-          ).map(igwView),
-        }),
-        AllocateAddress: (input) => {
-          const a = this.allocateAddress(input);
-          return { AllocationId: a.AllocationId, PublicIp: a.PublicIp, Domain: a.Domain };
-        },
-        ReleaseAddress: (input) => {
-          this.releaseAddress(input.AllocationId);
-          return {};
-        },
-        DescribeAddresses: (input) => ({
-          Addresses: byIds(
-            input.AllocationIds,
-            this.addresses,
-            (id) => new AwsError('InvalidAllocationID.NotFound', `The allocation ID '${id}' does not exist`),
-          ).map((a) => ({
-            ...a,
-            ...tagged(a.AllocationId),
-          })),
-        }),
-        CreateNatGateway: (input) => ({ NatGateway: natView(this.createNatGateway(input)) }),
-        DeleteNatGateway: (input) => {
-          this.deleteNatGateway(input.NatGatewayId);
-          return { NatGatewayId: input.NatGatewayId };
-        },
-        DescribeNatGateways: (input) => ({
-          NatGateways: this.#filter(
-            byIds(
-              input.NatGatewayIds,
-              this.natGateways,
-              (id) => new AwsError('NatGatewayNotFound', `The Nat Gateway ${id} was not found`),
-            ),
-            input.Filter,
-            (n) => n.NatGatewayId,
-            (n) => ({
-              'nat-gateway-id': [n.NatGatewayId],
-              'subnet-id': [n.SubnetId],
-              'vpc-id': [n.VpcId],
-              state: [n.State],
-            }),
-          ).map(natView),
-        }),
-        CreateRouteTable: (input) => ({ RouteTable: rtView(this.createRouteTable(input)) }),
-        DeleteRouteTable: (input) => {
-          this.deleteRouteTable(input.RouteTableId);
-          return {};
-        },
-        DescribeRouteTables: (input) => ({
-          RouteTables: this.#filter(
-            byIds(
-              input.RouteTableIds,
-              this.routeTables,
-              (id) =>
-                new AwsError('InvalidRouteTableID.NotFound', `The routeTable ID '${id}' does not exist`),
-            ),
-            input.Filters,
-            (r) => r.RouteTableId,
-            (r) => ({
-              'route-table-id': [r.RouteTableId],
-              'vpc-id': [r.VpcId],
-              'association.subnet-id': r.Associations.map((a) => a.SubnetId),
-              'association.main': r.Associations.some((a) => a.Main) ? ['true'] : ['false'],
-            }),
-          ).map(rtView),
-        }),
-        CreateRoute: (input) => {
-          this.createRoute(input);
-          return { Return: true };
-        },
-        DeleteRoute: (input) => {
-          this.deleteRoute(input.RouteTableId, input.DestinationCidrBlock);
-          return {};
-        },
-        AssociateRouteTable: (input) => ({
-          AssociationId: this.associateRouteTable(input.RouteTableId, input.SubnetId),
-          AssociationState: { State: 'associated' },
-        }),
-        DisassociateRouteTable: (input) => {
-          this.disassociateRouteTable(input.AssociationId);
-          return {};
-        },
-        AssociateVpcCidrBlock: (input) => {
-          const a = this.associateVpcCidrBlock(input.VpcId, input.CidrBlock);
-          return {
-            VpcId: input.VpcId,
-            CidrBlockAssociation: { ...a, CidrBlockState: { State: 'associating' } },
-          };
-        },
-        DisassociateVpcCidrBlock: (input) => {
-          const a = this.disassociateVpcCidrBlock(input.AssociationId);
-          return {
-            VpcId: a.vpcId,
-            CidrBlockAssociation: {
-              AssociationId: a.AssociationId,
-              CidrBlock: a.CidrBlock,
-              CidrBlockState: { State: 'disassociating' },
-            },
-          };
-        },
-        ...this.networkInterfaces.operations(),
-        CreateVpcEndpoint: (input) => {
-          const e = this.createVpcEndpoint(input);
-          return { VpcEndpoint: endpointView(e) };
-        },
-        DescribeVpcEndpoints: (input) => ({
-          VpcEndpoints: byIds(
-            input.VpcEndpointIds,
-            this.vpcEndpoints,
-            (id) =>
-              new AwsError('InvalidVpcEndpointId.NotFound', `The Vpc Endpoint Id '${id}' does not exist`),
-          ).map(endpointView),
-        }),
-        DeleteVpcEndpoints: (input) => {
-          for (const id of input.VpcEndpointIds ?? []) this.deleteVpcEndpoint(id);
-          return { Unsuccessful: [] };
-        },
-        CreateSecurityGroup: (input) => {
-          const g = this.createSecurityGroup({ ...input, Description: input.Description });
-          return {
-            GroupId: g.GroupId,
-            SecurityGroupArn: this.#cloud.arn('ec2', `security-group/${g.GroupId}`),
-            ...tagged(g.GroupId),
-          };
-        },
-        DeleteSecurityGroup: (input) => {
-          this.deleteSecurityGroup(input.GroupId);
-          return { Return: true, GroupId: input.GroupId };
-        },
-        DescribeSecurityGroups: (input) => {
-          const list = this.#filter(
-            byIds(
-              input.GroupIds,
-              this.securityGroups,
-              (id) => new AwsError('InvalidGroup.NotFound', `The security group '${id}' does not exist`),
-            ),
-            input.Filters,
-            (g) => g.GroupId,
-            (g) => ({
-              'group-id': [g.GroupId],
-              'group-name': [g.GroupName],
-              'vpc-id': [g.VpcId],
-              description: [g.Description],
-              'ip-permission.cidr': g.rules.filter((r) => !r.IsEgress).map((r) => r.CidrIpv4),
-              'ip-permission.group-id': g.rules
-                .filter((r) => !r.IsEgress)
-                .map((r) => r.ReferencedGroupInfo?.GroupId),
-            }),
-          ).filter((g) => !input.GroupNames?.length || input.GroupNames.includes(g.GroupName));
-          const { page, nextToken } = paginate(list, input.MaxResults, input.NextToken);
-          return { SecurityGroups: page.map((g) => this.#groupView(g)), NextToken: nextToken };
-        },
-        AuthorizeSecurityGroupIngress: (input) => authorize(false, input),
-        AuthorizeSecurityGroupEgress: (input) => authorize(true, input),
-        RevokeSecurityGroupIngress: (input) => {
-          this.revoke(input.GroupId, false, legacyPermissions(input), input.SecurityGroupRuleIds);
-          return { Return: true };
-        },
-        RevokeSecurityGroupEgress: (input) => {
-          this.revoke(input.GroupId, true, legacyPermissions(input), input.SecurityGroupRuleIds);
-          return { Return: true };
-        },
-        DescribeSecurityGroupRules: (input) => {
-          const all = [...this.securityGroups.values()].flatMap((g) => g.rules);
-          const byId = input.SecurityGroupRuleIds?.length
-            ? all.filter((r) => input.SecurityGroupRuleIds.includes(r.SecurityGroupRuleId))
-            : all;
-          const list = this.#filter(
-            byId,
-            input.Filters,
-            (r) => r.SecurityGroupRuleId,
-            (r) => ({
-              'group-id': [r.GroupId],
-              'security-group-rule-id': [r.SecurityGroupRuleId],
-            }),
-          );
-          const { page, nextToken } = paginate(list, input.MaxResults, input.NextToken);
-          return {
-            SecurityGroupRules: page.map((r) => ({
-              ...r,
-              SecurityGroupRuleArn: this.#cloud.arn('ec2', `security-group-rule/${r.SecurityGroupRuleId}`),
-              Tags: [],
-            })),
-            NextToken: nextToken,
-          };
-        },
-        RunInstances: (input) => {
-          const r = this.runInstances(input);
-          return {
-            ReservationId: r.ReservationId,
-            OwnerId: r.OwnerId,
-            Groups: [],
-            Instances: r.Instances.map((i) => this.#instanceView(i)),
-          };
-        },
-        DescribeInstances: (input) => this.describeInstances(input),
-        TerminateInstances: (input) => ({
-          TerminatingInstances: this.terminateInstances(input.InstanceIds ?? []).map((c) => ({
-            InstanceId: c.InstanceId,
-            PreviousState: { Code: STATE_CODES[c.previous], Name: c.previous },
-            CurrentState: { Code: STATE_CODES[c.current], Name: c.current },
-          })),
-        }),
-        CreateTags: (input) => {
-          this.createTags(input.Resources ?? [], input.Tags ?? []);
-          return {};
-        },
-        DeleteTags: (input) => {
-          this.deleteTags(input.Resources ?? [], input.Tags);
-          return {};
-        },
-        DescribeTags: (input) => {
-          const rows = [...this.tags].flatMap(([id, t]) =>
-            Object.entries(t).map(([Key, Value]) => ({
-              ResourceId: id,
-              ResourceType: resourceType(id),
-              Key,
-              Value,
-            })),
-          );
-          const list = this.#filter(
-            rows,
-            input.Filters,
-            () => '',
-            (r) => ({
-              'resource-id': [r.ResourceId],
-              'resource-type': [r.ResourceType],
-              key: [r.Key],
-              value: [r.Value],
-            }),
-          );
-          const { page, nextToken } = paginate(list, input.MaxResults, input.NextToken);
-          return { Tags: page, NextToken: nextToken };
-        },
-      },
-    };
-    function legacyPermissions(input: {
-      IpPermissions?: IpPermission[];
-      CidrIp?: string;
-      IpProtocol?: string;
-      FromPort?: number;
-      ToPort?: number;
-    }): IpPermission[] {
-      if (input.IpPermissions?.length) return input.IpPermissions;
-      if (input.CidrIp) {
-        return [
-          {
-            IpProtocol: input.IpProtocol,
-            FromPort: input.FromPort,
-            ToPort: input.ToPort,
-            IpRanges: [{ CidrIp: input.CidrIp }],
-          },
-        ];
-      }
-      return [];
-    }
-    // biome-ignore lint/suspicious/noExplicitAny: wire input shaped by the SDK schema
-    function authorize(egress: boolean, input: any) {
-      const rules = model.authorize(input.GroupId, egress, legacyPermissions(input));
-      return {
-        Return: true,
-        SecurityGroupRules: rules.map((r) => ({
-          ...r,
-          SecurityGroupRuleArn: model.#cloud.arn('ec2', `security-group-rule/${r.SecurityGroupRuleId}`),
-        })),
-      };
-    }
+    return ec2Definition(this, this.#cloud);
   }
 }
 
@@ -1865,7 +1390,7 @@ function sameRule(a: SecurityGroupRule, b: SecurityGroupRule): boolean {
   );
 }
 
-function resourceType(id: string): string {
+export function resourceType(id: string): string {
   const prefix = id.split('-')[0];
   const types: Record<string, string> = {
     i: 'instance',
