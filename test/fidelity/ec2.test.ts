@@ -13,6 +13,13 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { REPOSITORY_ROOT } from '#local/runtime/index.ts';
 import { errorOf } from '#test/integration/local/helpers.ts';
@@ -522,6 +529,90 @@ describe("stackdrop's network stack torn down while a bastion made outside Cloud
       await cloud.aws(['cloudformation', 'delete-stack', '--stack-name', 'acme-network']);
       const stack = await settle(stackId);
       expect(stack.status).toBe('DELETE_COMPLETE');
+    },
+  );
+});
+
+describe('awsvpc tasks and CloudFormation resources follow the same EC2 rules', () => {
+  fidelity(
+    "A running awsvpc service task holds its security group through the task's network interface, until the task stops",
+    'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html',
+    async () => {
+      const ecs = new ECSClient(cloud.config);
+      const { vpcId, subnetId } = await vpcWithSubnet('10.50.0.0/16', '10.50.1.0/24');
+      const { GroupId } = await ec2.send(
+        new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: 'tasks', Description: 'tasks' }),
+      );
+      await ecs.send(new CreateClusterCommand({ clusterName: 'eni' }));
+      await ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family: 'web',
+          requiresCompatibilities: ['FARGATE'],
+          networkMode: 'awsvpc',
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: [{ name: 'web', image: 'nginx:latest' }],
+        }),
+      );
+      await ecs.send(
+        new CreateServiceCommand({
+          cluster: 'eni',
+          serviceName: 'web',
+          taskDefinition: 'web',
+          desiredCount: 1,
+          launchType: 'FARGATE',
+          networkConfiguration: { awsvpcConfiguration: { subnets: [subnetId], securityGroups: [GroupId!] } },
+        }),
+      );
+      await cloud.cloud.clock.advance(15 * 60_000);
+      const { NetworkInterfaces } = await ec2.send(
+        new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'group-id', Values: [GroupId!] }] }),
+      );
+      expect(NetworkInterfaces).toHaveLength(1);
+      expect(NetworkInterfaces![0]!.Description).toMatch(/^arn:aws:ecs:.*:attachment\//);
+      expect((await errorOf(ec2.send(new DeleteSecurityGroupCommand({ GroupId: GroupId! })))).name).toBe(
+        'DependencyViolation',
+      );
+      await ecs.send(new DeleteServiceCommand({ cluster: 'eni', service: 'web', force: true }));
+      await cloud.cloud.clock.advance(15 * 60_000);
+      await ec2.send(new DeleteSecurityGroupCommand({ GroupId: GroupId! }));
+      await ec2.send(new DeleteSubnetCommand({ SubnetId: subnetId }));
+    },
+  );
+
+  fidelity(
+    "An AWS::EC2::VPC with CidrBlock 999.0.0.0/8 fails to create with EC2's InvalidParameterValue message",
+    `${API}/API_CreateVpc.html`,
+    async () => {
+      const engine = cloud.cloud.cloudformation;
+      engine.createStack({
+        StackName: 'bad-cidr',
+        TemplateBody: JSON.stringify({
+          Resources: { Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '999.0.0.0/8' } } },
+        }),
+      });
+      for (let i = 0; i < 100 && engine.requireStack('bad-cidr').operation; i++) {
+        await cloud.cloud.clock.runAll();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const stack = await engine.settled('bad-cidr');
+      expect(stack.status).toBe('ROLLBACK_COMPLETE');
+      const [events] = await cloud.aws([
+        'cloudformation',
+        'describe-stack-events',
+        '--stack-name',
+        'bad-cidr',
+      ]);
+      const failed = (
+        events!.json.StackEvents as Array<{
+          LogicalResourceId: string;
+          ResourceStatus: string;
+          ResourceStatusReason?: string;
+        }>
+      ).find((e) => e.LogicalResourceId === 'Vpc' && e.ResourceStatus === 'CREATE_FAILED');
+      expect(failed?.ResourceStatusReason).toContain(
+        'Value (999.0.0.0/8) for parameter cidrBlock is invalid. This is not a valid CIDR block.',
+      );
     },
   );
 });
