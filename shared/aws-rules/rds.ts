@@ -46,7 +46,12 @@ export interface AuroraEngineVersion {
   serverless: { minCapacity: 0 | 0.5; maxCapacity: 128 | 256 };
 }
 
-/** Aurora MySQL 3 minors available for new clusters on 2026-12-07 (3.08 to 3.12). */
+/**
+ * Aurora MySQL 3 minors available for new clusters on 2026-12-07 (3.08 to 3.12). The 3.04 LTS line
+ * (last 3.04.6, January 2026) is left out as past its end of standard support in 2026 per the
+ * release calendar; Aurora MySQL 8.4-compatible versions are not listed yet. Re-check both against
+ * `describe-db-engine-versions` before relying on them.
+ */
 const MYSQL = [
   '3.08.0',
   '3.08.1',
