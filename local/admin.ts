@@ -13,6 +13,8 @@ import type { HttpRequest, HttpResponse, LocalCloud } from './kernel.ts';
  * - `GET  /_local/faults`, `POST /_local/faults` (a Fault; `times: null` = forever), `DELETE /_local/faults`
  * - `POST /_local/ecr/push`          `{ repositoryName, imageTag?, imageDigest?, imageManifest? }`
  * - `GET  /_local/events`            → the most recent bus events and deliveries
+ * - `GET  /_local/quotas`            → every modelled service quota with the value in force
+ * - `POST /_local/quotas`            `{ "L-F678F1CE": 10, "natGatewaysPerAz": 2 }` sets values; `DELETE` resets
  */
 export async function handleAdmin(cloud: LocalCloud, req: HttpRequest): Promise<HttpResponse> {
   try {
@@ -65,6 +67,14 @@ export async function handleAdmin(cloud: LocalCloud, req: HttpRequest): Promise<
           events: cloud.eventBus.log.slice(-100),
           deliveries: cloud.eventBus.deliveries.slice(-100),
         });
+      case 'GET /_local/quotas':
+        return json({ quotas: cloud.quotas.list() });
+      case 'POST /_local/quotas':
+        for (const [key, value] of Object.entries(body)) cloud.quotas.set(key, Number(value));
+        return json({ quotas: cloud.quotas.list() });
+      case 'DELETE /_local/quotas':
+        cloud.quotas.reset();
+        return json({ quotas: cloud.quotas.list() });
       default:
         return json({ message: `no such admin route: ${route}` }, 404);
     }

@@ -4,7 +4,7 @@ import type { ClockSpeed } from './clock.ts';
 import { startLocalCloud } from './kernel.ts';
 
 /**
- * `node local/cli.ts [--port 4566] [--speed instant|0|N] [--region eu-west-1] [--account 000000000000]`
+ * `node local/cli.ts [--port 4566] [--speed instant|0|N] [--region eu-west-1] [--account 000000000000] [--quota L-F678F1CE=10 ...]`
  * starts the local cloud and prints its endpoint, for `aws --endpoint-url` and AWS_ENDPOINT_URL.
  */
 const { values } = parseArgs({
@@ -13,6 +13,7 @@ const { values } = parseArgs({
     speed: { type: 'string', default: '60' },
     region: { type: 'string', default: 'eu-west-1' },
     account: { type: 'string', default: '000000000000' },
+    quota: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -20,7 +21,8 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'Usage: node local/cli.ts [--port 4566] [--speed instant|0|N] [--region eu-west-1] [--account 000000000000]\n' +
-      '  --speed  0 = manual (POST /_local/clock/advance), N = N× real time (default 60), instant = jump when idle\n',
+      '  --speed  0 = manual (POST /_local/clock/advance), N = N× real time (default 60), instant = jump when idle\n' +
+      '  --quota  CODE=N sets a service quota (e.g. L-F678F1CE=10 for 10 VPCs); repeatable; AWS defaults otherwise\n',
   );
   process.exit(0);
 }
@@ -31,11 +33,25 @@ if (speed !== 'instant' && !(Number.isFinite(speed) && speed >= 0)) {
   process.exit(2);
 }
 
+const quotas: Record<string, number> = {};
+for (const entry of values.quota) {
+  const [code, value] = entry.split('=');
+  if (!code || value === undefined || !Number.isFinite(Number(value))) {
+    process.stderr.write(`--quota takes CODE=N (e.g. L-F678F1CE=10), got ${entry}\n`);
+    process.exit(2);
+  }
+  quotas[code] = Number(value);
+}
+
 const running = await startLocalCloud({
+  quotas,
   port: Number(values.port),
   speed,
   region: values.region,
   accountId: values.account,
+}).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
 });
 process.stdout.write(
   `local cloud listening on ${running.endpoint} (region ${values.region}, account ${values.account}, clock speed ${speed})\n` +

@@ -31,6 +31,7 @@ import { EcrModel } from './services/ecr.ts';
 import { EcsModel } from './services/ecs.ts';
 import { Elbv2Model } from './services/elbv2.ts';
 import { eventBridgeService } from './services/eventbridge.ts';
+import { ServiceQuotasModel } from './services/quotas.ts';
 import { RdsModel } from './services/rds.ts';
 import { S3Model } from './services/s3.ts';
 import { SchedulerModel } from './services/scheduler.ts';
@@ -103,6 +104,8 @@ export interface LocalCloudOptions {
   /** Instant clock: real milliseconds of quiet before time jumps to the next timer (default 3). */
   instantIdleMs?: number;
   durations?: { resources?: Record<string, Partial<ResourceDurations>>; service?: Partial<ServiceDurations> };
+  /** Service quota values by code or name (`{ 'L-F678F1CE': 10 }`); AWS's defaults otherwise. */
+  quotas?: Record<string, number>;
 }
 
 /** The whole offline AWS: clock, faults, event bus, service models and the protocol front end. */
@@ -125,6 +128,7 @@ export class LocalCloud {
   readonly ssm: SsmModel;
   readonly secretsManager: SecretsManagerModel;
   readonly scheduler: SchedulerModel;
+  readonly quotas: ServiceQuotasModel;
   /** The CloudFormation engine, served under the `cloudformation` signing name. */
   readonly cloudformation: CloudFormationEngine;
   readonly #services = new Map<string, ServiceDefinition>();
@@ -140,6 +144,7 @@ export class LocalCloud {
     });
     this.durations = new Durations(options.durations);
     this.eventBus = new EventBus(this);
+    this.quotas = new ServiceQuotasModel(this, options.quotas);
     this.s3 = new S3Model(this);
     this.sqs = new SqsModel(this);
     this.ec2 = new Ec2Model(this);
@@ -162,6 +167,7 @@ export class LocalCloud {
     this.registerService('scheduler', this.scheduler.definition());
     this.registerService('events', eventBridgeService(this.eventBus));
     this.registerService('sts', stsService(this));
+    this.registerService('servicequotas', this.quotas.definition());
     this.cloudformation = installCloudFormation(this);
   }
 

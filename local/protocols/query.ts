@@ -215,7 +215,9 @@ export function awsQueryResponse(
   xmlNamespace: string,
   requestId: string,
 ): string {
-  const result = output.isStructSchema() && [...output.structIterator()].length > 0;
+  // An output structure, even an empty one (AddTagsOutput, ExecuteChangeSetOutput), has its
+  // `<OperationResult>` wrapper: the AWS CLI (botocore) reads it and fails with a KeyError without.
+  const result = output.isStructSchema();
   const body = result ? `<${operation}Result>${writeXmlBody(output, value ?? {})}</${operation}Result>` : '';
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${operation}Response xmlns="${xmlNamespace}">${body}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`;
 }

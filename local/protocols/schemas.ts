@@ -19,6 +19,7 @@ export const sdkPackages: Record<string, string> = {
   s3: '@aws-sdk/client-s3',
   scheduler: '@aws-sdk/client-scheduler',
   secretsmanager: '@aws-sdk/client-secrets-manager',
+  servicequotas: '@aws-sdk/client-service-quotas',
   states: '@aws-sdk/client-sfn',
   sqs: '@aws-sdk/client-sqs',
   ssm: '@aws-sdk/client-ssm',

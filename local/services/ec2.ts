@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import {
+  cidrContains as blockContains,
+  cidrOverlaps as blocksOverlap,
+  isVpcSizedPrefix,
+  parseIpv4Cidr,
+} from '#shared/aws-rules/cidr.ts';
 import { AwsError } from '../errors.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
+import { ec2Definition } from './ec2-api.ts';
+import { NetworkInterfaces } from './ec2-network-interfaces.ts';
 
 type Tags = Record<string, string>;
 export interface Filter {
@@ -44,7 +52,10 @@ export interface SecurityGroupRule {
 
 export interface Vpc {
   VpcId: string;
+  /** The primary block (canonical form). */
   CidrBlock: string;
+  /** Every associated IPv4 block, primary first (AssociateVpcCidrBlock adds more). */
+  cidrBlocks: Array<{ AssociationId: string; CidrBlock: string }>;
   State: 'pending' | 'available';
   EnableDnsHostnames: boolean;
   EnableDnsSupport: boolean;
@@ -108,11 +119,13 @@ export interface VpcEndpoint {
   VpcEndpointType: string;
   RouteTableIds: string[];
   SubnetIds: string[];
+  /** Interface endpoints: the groups on their network interfaces. */
+  Groups: Array<{ GroupId: string; GroupName?: string }>;
   State: string;
   CreationTimestamp: Date;
 }
 
-const STATE_CODES = {
+export const STATE_CODES = {
   pending: 0,
   running: 16,
   'shutting-down': 32,
@@ -152,33 +165,28 @@ function newId(prefix: string): string {
   return `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
 }
 
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
-}
 function intToIp(n: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
-function parseCidr(cidr: string): { base: number; bits: number } {
-  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(cidr ?? '');
-  if (!m)
+/**
+ * A VPC or subnet CIDR as EC2 reads it: malformed → InvalidParameterValue "Value (x) for parameter
+ * cidrBlock is invalid. This is not a valid CIDR block."; host bits are cleared ("We modify the
+ * specified CIDR block to its canonical form", API_CreateVpc / API_CreateSubnet).
+ */
+function parseCidr(cidr: string): { base: number; bits: number; canonical: string } {
+  const c = parseIpv4Cidr(cidr);
+  if (!c)
     throw new AwsError(
       'InvalidParameterValue',
       `Value (${cidr}) for parameter cidrBlock is invalid. This is not a valid CIDR block.`,
     );
-  const bits = Number(m[2]);
-  const base = ipToInt(m[1]!);
-  const size = 2 ** (32 - bits);
-  return { base: base - (base % size), bits };
+  return { base: c.base, bits: c.prefix, canonical: c.canonical };
 }
 function cidrContains(outer: string, inner: string): boolean {
-  const o = parseCidr(outer);
-  const i = parseCidr(inner);
-  return (
-    i.bits >= o.bits && Math.floor(i.base / 2 ** (32 - o.bits)) === Math.floor(o.base / 2 ** (32 - o.bits))
-  );
+  return blockContains(parseIpv4Cidr(outer)!, parseIpv4Cidr(inner)!);
 }
 function cidrOverlap(a: string, b: string): boolean {
-  return cidrContains(a, b) || cidrContains(b, a);
+  return blocksOverlap(parseIpv4Cidr(a)!, parseIpv4Cidr(b)!);
 }
 
 /** Glob match for EC2 filter values (`*` and `?`). */
@@ -208,9 +216,12 @@ export class Ec2Model {
   readonly instances = new Map<string, Instance>();
   /** Tags of every resource, by resource id. */
   readonly tags = new Map<string, Tags>();
+  /** Network interfaces: those other resources hold (instances, NAT, endpoints, ALBs, tasks, DBs) and user-made ones. */
+  readonly networkInterfaces: NetworkInterfaces;
 
   constructor(cloud: LocalCloud) {
     this.#cloud = cloud;
+    this.networkInterfaces = new NetworkInterfaces(cloud, this);
   }
 
   /** Availability zones of the region (a, b, c). */
@@ -260,17 +271,19 @@ export class Ec2Model {
   }
 
   #exists(id: string): boolean {
-    return [
-      this.vpcs,
-      this.subnets,
-      this.internetGateways,
-      this.routeTables,
-      this.natGateways,
-      this.addresses,
-      this.securityGroups,
-      this.vpcEndpoints,
-      this.instances,
-    ].some((m) => (m as Map<string, unknown>).has(id));
+    return (
+      [
+        this.vpcs,
+        this.subnets,
+        this.internetGateways,
+        this.routeTables,
+        this.natGateways,
+        this.addresses,
+        this.securityGroups,
+        this.vpcEndpoints,
+        this.instances,
+      ].some((m) => (m as Map<string, unknown>).has(id)) || this.networkInterfaces.has(id)
+    );
   }
 
   #tagFilterValues(id: string, name: string): string[] | undefined {
@@ -285,7 +298,7 @@ export class Ec2Model {
   }
 
   /** Applies EC2 filters: every filter must match (AND), any of its values (OR, with wildcards). */
-  #filter<T>(
+  filter<T>(
     items: T[],
     filters: Filter[] | undefined,
     idOf: (item: T) => string,
@@ -317,29 +330,125 @@ export class Ec2Model {
     EnableDnsSupport?: boolean;
     tags?: Tags;
   }): Vpc {
-    const { bits } = parseCidr(input.CidrBlock);
-    if (bits < 16 || bits > 28) {
+    const { bits, canonical } = parseCidr(input.CidrBlock);
+    // VPC sizes /16 to /28: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
+    if (!isVpcSizedPrefix(bits)) {
       throw new AwsError('InvalidVpc.Range', `The CIDR '${input.CidrBlock}' is invalid.`);
     }
+    // "The host value cannot be used with this parameter. Use the default or dedicated values only."
+    // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpc.html
+    const tenancy = input.InstanceTenancy ?? 'default';
+    if (tenancy !== 'default' && tenancy !== 'dedicated') {
+      throw new AwsError(
+        'InvalidParameterValue',
+        `Value (${tenancy}) for parameter instanceTenancy is invalid. Use the default or dedicated values only.`,
+      );
+    }
+    // VPCs per Region (L-F678F1CE): https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html
+    this.#cloud.quotas.enforce(
+      'vpcsPerRegion',
+      this.vpcs.size,
+      () => new AwsError('VpcLimitExceeded', 'The maximum number of VPCs has been reached.'),
+    );
+    const vpcId = newId('vpc');
     const vpc: Vpc = {
-      VpcId: newId('vpc'),
-      CidrBlock: input.CidrBlock,
+      VpcId: vpcId,
+      CidrBlock: canonical,
+      cidrBlocks: [{ AssociationId: `vpc-cidr-assoc-${vpcId.slice(4)}`, CidrBlock: canonical }],
       State: 'available',
       EnableDnsHostnames: input.EnableDnsHostnames ?? false,
       EnableDnsSupport: input.EnableDnsSupport ?? true,
-      InstanceTenancy: input.InstanceTenancy ?? 'default',
+      InstanceTenancy: tenancy,
     };
     this.vpcs.set(vpc.VpcId, vpc);
     this.#applyTagSpecs(vpc.VpcId, 'vpc', input.TagSpecifications, input.tags);
     // Every VPC comes with a main route table and a default security group.
     const main = this.createRouteTable({ VpcId: vpc.VpcId });
     main.Associations.push({ RouteTableAssociationId: newId('rtbassoc'), Main: true });
+    // The default group comes with the VPC; it counts toward the Region's groups but never stops
+    // the VPC from being created.
     this.createSecurityGroup({
       VpcId: vpc.VpcId,
       GroupName: 'default',
       Description: 'default VPC security group',
+      withVpc: true,
     });
     return vpc;
+  }
+
+  /**
+   * Adds a secondary IPv4 block: /16 to /28, not overlapping the VPC's blocks, at most "IPv4 CIDR
+   * blocks per VPC" (L-83CA0A9D, 5). https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
+   */
+  associateVpcCidrBlock(vpcId: string, cidrBlock: string): { AssociationId: string; CidrBlock: string } {
+    const vpc = this.vpc(vpcId);
+    const { bits, canonical } = parseCidr(cidrBlock);
+    if (!isVpcSizedPrefix(bits))
+      throw new AwsError('InvalidVpc.Range', `The CIDR '${cidrBlock}' is invalid.`);
+    if (vpc.cidrBlocks.some((b) => cidrOverlap(b.CidrBlock, canonical))) {
+      throw new AwsError(
+        'InvalidVpc.Range',
+        `The CIDR '${cidrBlock}' conflicts with another CIDR block associated with the VPC.`,
+      );
+    }
+    this.#cloud.quotas.enforce(
+      'cidrBlocksPerVpc',
+      vpc.cidrBlocks.length,
+      (limit) =>
+        new AwsError(
+          'CidrLimitExceeded',
+          `This network '${vpcId}' has met its maximum number of allowed CIDRs: ${limit}`,
+        ),
+    );
+    const association = { AssociationId: newId('vpc-cidr-assoc'), CidrBlock: canonical };
+    vpc.cidrBlocks.push(association);
+    for (const r of this.routeTables.values())
+      if (r.VpcId === vpcId)
+        r.Routes.push({
+          DestinationCidrBlock: canonical,
+          GatewayId: 'local',
+          Origin: 'CreateRouteTable',
+          State: 'active',
+        });
+    return association;
+  }
+
+  /** Removes a secondary block; the primary block and blocks with subnets stay. */
+  disassociateVpcCidrBlock(associationId: string): {
+    vpcId: string;
+    AssociationId: string;
+    CidrBlock: string;
+  } {
+    for (const vpc of this.vpcs.values()) {
+      const i = vpc.cidrBlocks.findIndex((b) => b.AssociationId === associationId);
+      if (i < 0) continue;
+      const block = vpc.cidrBlocks[i]!;
+      if (i === 0)
+        throw new AwsError(
+          'InvalidCidrBlock.InUse',
+          `The vpc ${vpc.VpcId} primary CIDR block ${block.CidrBlock} cannot be disassociated.`,
+        );
+      if (
+        [...this.subnets.values()].some(
+          (s) => s.VpcId === vpc.VpcId && cidrContains(block.CidrBlock, s.CidrBlock),
+        )
+      )
+        throw new AwsError(
+          'InvalidCidrBlock.InUse',
+          `The vpc ${vpc.VpcId} currently has a subnet within CIDR block ${block.CidrBlock}`,
+        );
+      vpc.cidrBlocks.splice(i, 1);
+      for (const r of this.routeTables.values())
+        if (r.VpcId === vpc.VpcId)
+          r.Routes = r.Routes.filter(
+            (x) => !(x.GatewayId === 'local' && x.DestinationCidrBlock === block.CidrBlock),
+          );
+      return { vpcId: vpc.VpcId, ...block };
+    }
+    throw new AwsError(
+      'InvalidVpcCidrBlockAssociationID.NotFound',
+      `The vpc CIDR block association ID '${associationId}' does not exist`,
+    );
   }
 
   vpc(id: string): Vpc {
@@ -348,11 +457,17 @@ export class Ec2Model {
     return v;
   }
 
-  /** Deletes a VPC; DependencyViolation while subnets, gateways or non-default groups remain. */
+  /**
+   * Deletes a VPC; DependencyViolation while subnets, gateways, non-default groups, route tables,
+   * endpoints or network interfaces remain ("You must detach or delete all gateways and resources
+   * that are associated with the VPC before you can delete it",
+   * https://docs.aws.amazon.com/vpc/latest/userguide/delete-vpc.html).
+   */
   deleteVpc(id: string): void {
     this.vpc(id);
     const deps =
       [...this.subnets.values()].some((s) => s.VpcId === id) ||
+      this.networkInterfaces.list().some((n) => n.VpcId === id) ||
       [...this.internetGateways.values()].some((g) => g.VpcId === id) ||
       [...this.securityGroups.values()].some((g) => g.VpcId === id && g.GroupName !== 'default') ||
       [...this.routeTables.values()].some((r) => r.VpcId === id && !r.Associations.some((a) => a.Main)) ||
@@ -375,11 +490,14 @@ export class Ec2Model {
     tags?: Tags;
   }): Subnet {
     const vpc = this.vpc(input.VpcId);
-    if (!cidrContains(vpc.CidrBlock, input.CidrBlock)) {
+    // Subnets: /16 to /28, inside one of the VPC's blocks, not overlapping another subnet.
+    // https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html
+    const { bits, canonical } = parseCidr(input.CidrBlock);
+    if (!isVpcSizedPrefix(bits) || !vpc.cidrBlocks.some((b) => cidrContains(b.CidrBlock, canonical))) {
       throw new AwsError('InvalidSubnet.Range', `The CIDR '${input.CidrBlock}' is invalid.`);
     }
     for (const s of this.subnets.values()) {
-      if (s.VpcId === input.VpcId && cidrOverlap(s.CidrBlock, input.CidrBlock)) {
+      if (s.VpcId === input.VpcId && cidrOverlap(s.CidrBlock, canonical)) {
         throw new AwsError(
           'InvalidSubnet.Conflict',
           `The CIDR '${input.CidrBlock}' conflicts with another subnet`,
@@ -390,10 +508,15 @@ export class Ec2Model {
     if (!this.availabilityZones().some((z) => z.ZoneName === az)) {
       throw new AwsError('InvalidParameterValue', `Value (${az}) for parameter availabilityZone is invalid.`);
     }
+    this.#cloud.quotas.enforce(
+      'subnetsPerVpc',
+      [...this.subnets.values()].filter((s) => s.VpcId === input.VpcId).length,
+      () => new AwsError('SubnetLimitExceeded', 'The maximum number of subnets has been reached.'),
+    );
     const subnet: Subnet = {
       SubnetId: newId('subnet'),
       VpcId: input.VpcId,
-      CidrBlock: input.CidrBlock,
+      CidrBlock: canonical,
       AvailabilityZone: az,
       MapPublicIpOnLaunch: input.MapPublicIpOnLaunch ?? false,
       nextHost: 4,
@@ -409,11 +532,14 @@ export class Ec2Model {
     return s;
   }
 
+  /**
+   * Deletes a subnet; DependencyViolation while any network interface is in it (an instance, a
+   * NAT gateway, an interface endpoint, a load balancer, a task, a DB instance).
+   * https://docs.aws.amazon.com/vpc/latest/userguide/delete-subnet.html
+   */
   deleteSubnet(id: string): void {
     this.subnet(id);
-    const busy =
-      [...this.instances.values()].some((i) => i.SubnetId === id && i.state !== 'terminated') ||
-      [...this.natGateways.values()].some((n) => n.SubnetId === id && n.State !== 'deleted');
+    const busy = this.networkInterfaces.list().some((n) => n.SubnetId === id);
     if (busy)
       throw new AwsError('DependencyViolation', `The subnet '${id}' has dependencies and cannot be deleted.`);
     for (const r of this.routeTables.values())
@@ -422,7 +548,7 @@ export class Ec2Model {
     this.tags.delete(id);
   }
 
-  #subnetView(s: Subnet) {
+  subnetView(s: Subnet) {
     const zone = this.availabilityZones().find((z) => z.ZoneName === s.AvailabilityZone)!;
     const size = 2 ** (32 - parseCidr(s.CidrBlock).bits);
     return {
@@ -433,10 +559,7 @@ export class Ec2Model {
       AvailabilityZoneId: zone.ZoneId,
       State: 'available',
       AvailableIpAddressCount:
-        size -
-        5 -
-        [...this.instances.values()].filter((i) => i.SubnetId === s.SubnetId && i.state !== 'terminated')
-          .length,
+        size - 5 - this.networkInterfaces.list().filter((n) => n.SubnetId === s.SubnetId).length,
       DefaultForAz: false,
       MapPublicIpOnLaunch: s.MapPublicIpOnLaunch,
       OwnerId: this.#cloud.accountId,
@@ -450,6 +573,15 @@ export class Ec2Model {
   createInternetGateway(
     input: { TagSpecifications?: TagSpecification[]; tags?: Tags } = {},
   ): InternetGateway {
+    this.#cloud.quotas.enforce(
+      'internetGatewaysPerRegion',
+      this.internetGateways.size,
+      () =>
+        new AwsError(
+          'InternetGatewayLimitExceeded',
+          'The maximum number of internet gateways has been reached.',
+        ),
+    );
     const igw: InternetGateway = { InternetGatewayId: newId('igw') };
     this.internetGateways.set(igw.InternetGatewayId, igw);
     this.#applyTagSpecs(igw.InternetGatewayId, 'internet-gateway', input.TagSpecifications, input.tags);
@@ -477,10 +609,21 @@ export class Ec2Model {
     g.VpcId = vpcId;
   }
 
+  /**
+   * Detaches a gateway; DependencyViolation while anything in the VPC still maps a public address
+   * (an instance's public IP, a NAT gateway's Elastic IP, an internet-facing load balancer).
+   * https://docs.aws.amazon.com/vpc/latest/userguide/delete-vpc.html
+   */
   detachInternetGateway(id: string, vpcId: string): void {
     const g = this.internetGateway(id);
     if (g.VpcId !== vpcId)
       throw new AwsError('Gateway.NotAttached', `resource ${id} is not attached to network ${vpcId}`);
+    if (this.networkInterfaces.list().some((n) => n.VpcId === vpcId && n.Association?.PublicIp)) {
+      throw new AwsError(
+        'DependencyViolation',
+        `Network ${vpcId} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`,
+      );
+    }
     g.VpcId = undefined;
   }
 
@@ -496,6 +639,12 @@ export class Ec2Model {
   }
 
   allocateAddress(input: { TagSpecifications?: TagSpecification[]; tags?: Tags } = {}): Address {
+    // "EC2-VPC Elastic IPs" (L-0263D0A3, 5 per Region).
+    this.#cloud.quotas.enforce(
+      'elasticIpsPerRegion',
+      this.addresses.size,
+      () => new AwsError('AddressLimitExceeded', 'The maximum number of addresses has been reached.'),
+    );
     const n = this.addresses.size + 10;
     const a: Address = { AllocationId: newId('eipalloc'), PublicIp: `203.0.113.${n % 250}`, Domain: 'vpc' };
     this.addresses.set(a.AllocationId, a);
@@ -525,6 +674,16 @@ export class Ec2Model {
     readyAfterMs?: number;
   }): NatGateway {
     const subnet = this.subnet(input.SubnetId);
+    // "NAT gateways per Availability Zone" (L-FE5A380F, 5): pending, available and deleting count.
+    this.#cloud.quotas.enforce(
+      'natGatewaysPerAz',
+      [...this.natGateways.values()].filter(
+        (n) =>
+          ['pending', 'available', 'deleting'].includes(n.State) &&
+          this.subnets.get(n.SubnetId)?.AvailabilityZone === subnet.AvailabilityZone,
+      ).length,
+      () => new AwsError('NatGatewayLimitExceeded', 'The maximum number of NAT gateways has been reached.'),
+    );
     if (input.AllocationId) {
       const a = this.addresses.get(input.AllocationId);
       if (!a)
@@ -576,14 +735,12 @@ export class Ec2Model {
     const rt: RouteTable = {
       RouteTableId: newId('rtb'),
       VpcId: vpc.VpcId,
-      Routes: [
-        {
-          DestinationCidrBlock: vpc.CidrBlock,
-          GatewayId: 'local',
-          Origin: 'CreateRouteTable',
-          State: 'active',
-        },
-      ],
+      Routes: vpc.cidrBlocks.map((b) => ({
+        DestinationCidrBlock: b.CidrBlock,
+        GatewayId: 'local',
+        Origin: 'CreateRouteTable',
+        State: 'active',
+      })),
       Associations: [],
     };
     this.routeTables.set(rt.RouteTableId, rt);
@@ -694,17 +851,30 @@ export class Ec2Model {
     VpcEndpointType?: string;
     RouteTableIds?: string[];
     SubnetIds?: string[];
+    SecurityGroupIds?: string[];
     TagSpecifications?: TagSpecification[];
     tags?: Tags;
   }): VpcEndpoint {
     this.vpc(input.VpcId);
+    for (const id of input.SubnetIds ?? []) this.subnet(id);
+    for (const id of input.SecurityGroupIds ?? []) this.securityGroup(id);
+    const type = input.VpcEndpointType ?? 'Gateway';
+    // An interface endpoint without groups gets the VPC's default security group.
+    // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html
+    const groups =
+      type === 'Interface' && !input.SecurityGroupIds?.length
+        ? [...this.securityGroups.values()]
+            .filter((g) => g.VpcId === input.VpcId && g.GroupName === 'default')
+            .map((g) => g.GroupId)
+        : (input.SecurityGroupIds ?? []);
     const e: VpcEndpoint = {
       VpcEndpointId: newId('vpce'),
       VpcId: input.VpcId,
       ServiceName: input.ServiceName,
-      VpcEndpointType: input.VpcEndpointType ?? 'Gateway',
+      VpcEndpointType: type,
       RouteTableIds: input.RouteTableIds ?? [],
       SubnetIds: input.SubnetIds ?? [],
+      Groups: groups.map((GroupId) => ({ GroupId, GroupName: this.securityGroups.get(GroupId)?.GroupName })),
       State: 'available',
       CreationTimestamp: this.#cloud.clock.date(),
     };
@@ -727,8 +897,20 @@ export class Ec2Model {
     VpcId: string;
     TagSpecifications?: TagSpecification[];
     tags?: Tags;
+    withVpc?: boolean;
   }): SecurityGroup {
     this.vpc(input.VpcId);
+    // "VPC security groups per Region" (L-E79EC296, 2,500), default groups included.
+    if (!input.withVpc)
+      this.#cloud.quotas.enforce(
+        'securityGroupsPerRegion',
+        this.securityGroups.size,
+        () =>
+          new AwsError(
+            'SecurityGroupLimitExceeded',
+            'The maximum number of security groups has been reached.',
+          ),
+      );
     if (!input.GroupName || !input.Description) {
       throw new AwsError(
         'MissingParameter',
@@ -764,13 +946,16 @@ export class Ec2Model {
     return g;
   }
 
+  /**
+   * Deletes a group; DependencyViolation "resource sg-… has a dependent object" while a network
+   * interface uses it or another group's rule references it.
+   * https://docs.aws.amazon.com/vpc/latest/userguide/deleting-security-groups.html
+   */
   deleteSecurityGroup(id: string): void {
     const g = this.securityGroup(id);
     if (g.GroupName === 'default')
       throw new AwsError('CannotDelete', 'the specified group: "default" name: cannot be deleted by a user');
-    const used = [...this.instances.values()].some(
-      (i) => i.state !== 'terminated' && i.securityGroupIds.includes(id),
-    );
+    const used = this.networkInterfaces.list().some((n) => n.Groups.some((x) => x.GroupId === id));
     const referenced = [...this.securityGroups.values()].some(
       (o) => o.GroupId !== id && o.rules.some((r) => r.ReferencedGroupInfo?.GroupId === id),
     );
@@ -806,8 +991,13 @@ export class Ec2Model {
         ToPort: proto === '-1' ? -1 : (p.ToPort ?? -1),
       };
       for (const r of p.IpRanges ?? []) {
-        parseCidr(r.CidrIp ?? '');
-        out.push(this.#rule(groupId, egress, { ...base, CidrIpv4: r.CidrIp, Description: r.Description }));
+        // Canonicalised ("AWS canonicalizes IPv4 and IPv6 CIDRs"), malformed refused:
+        // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AuthorizeSecurityGroupIngress.html
+        const cidr = parseIpv4Cidr(r.CidrIp ?? '');
+        if (!cidr) throw new AwsError('InvalidParameterValue', `CIDR block ${r.CidrIp} is malformed`);
+        out.push(
+          this.#rule(groupId, egress, { ...base, CidrIpv4: cidr.canonical, Description: r.Description }),
+        );
       }
       for (const r of p.Ipv6Ranges ?? [])
         out.push(this.#rule(groupId, egress, { ...base, CidrIpv6: r.CidrIpv6, Description: r.Description }));
@@ -829,10 +1019,27 @@ export class Ec2Model {
     return out;
   }
 
-  /** Adds ingress or egress rules; InvalidPermission.Duplicate when one already exists. */
+  /**
+   * Adds ingress or egress rules; InvalidPermission.Duplicate when one already exists;
+   * RulesPerSecurityGroupLimitExceeded past "Inbound or outbound rules per security group"
+   * (L-0EA8095F, 60), counted per direction and per IP version, a group or prefix-list reference
+   * counting for both (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html).
+   */
   authorize(groupId: string, egress: boolean, perms: IpPermission[]): SecurityGroupRule[] {
     const g = this.securityGroup(groupId);
     const rules = this.#expand(groupId, egress, perms);
+    const after = [...g.rules.filter((r) => r.IsEgress === egress), ...rules];
+    const v4 = after.filter((r) => !r.CidrIpv6).length;
+    const v6 = after.filter((r) => !r.CidrIpv4).length;
+    this.#cloud.quotas.enforce(
+      'rulesPerSecurityGroup',
+      Math.max(v4, v6) - 1,
+      () =>
+        new AwsError(
+          'RulesPerSecurityGroupLimitExceeded',
+          'The maximum number of rules per security group has been reached.',
+        ),
+    );
     for (const r of rules) {
       if (g.rules.some((x) => sameRule(x, r))) {
         const peer = r.CidrIpv4 ?? r.CidrIpv6 ?? r.PrefixListId ?? r.ReferencedGroupInfo?.GroupId;
@@ -871,7 +1078,7 @@ export class Ec2Model {
     );
   }
 
-  #groupView(g: SecurityGroup) {
+  groupView(g: SecurityGroup) {
     const perms = (egress: boolean): IpPermission[] => {
       const byKey = new Map<string, IpPermission>();
       for (const r of g.rules.filter((x) => x.IsEgress === egress)) {
@@ -1058,7 +1265,7 @@ export class Ec2Model {
     }
   }
 
-  #instanceView(i: Instance) {
+  instanceView(i: Instance) {
     const az = this.subnets.get(i.SubnetId)?.AvailabilityZone ?? this.availabilityZones()[0]!.ZoneName;
     return {
       InstanceId: i.InstanceId,
@@ -1130,7 +1337,7 @@ export class Ec2Model {
     let list = input.InstanceIds?.length
       ? input.InstanceIds.map((id) => this.instance(id))
       : [...this.instances.values()];
-    list = this.#filter(
+    list = this.filter(
       list,
       input.Filters,
       (i) => i.InstanceId,
@@ -1158,468 +1365,15 @@ export class Ec2Model {
         ReservationId: id,
         OwnerId: this.#cloud.accountId,
         Groups: [],
-        Instances: instances.map((i) => this.#instanceView(i)),
+        Instances: instances.map((i) => this.instanceView(i)),
       })),
       NextToken: nextToken,
     };
   }
 
-  // ---- wire ------------------------------------------------------------------------------
-
-  /** The wire definition registered with the kernel. */
+  /** The wire definition registered with the kernel (ec2-api.ts). */
   definition(): ServiceDefinition {
-    const byIds = <T>(
-      ids: string[] | undefined,
-      map: Map<string, T>,
-      missing: (id: string) => AwsError,
-    ): T[] =>
-      ids?.length
-        ? ids.map((id) => {
-            const v = map.get(id);
-            if (!v) throw missing(id);
-            return v;
-          })
-        : [...map.values()];
-    const tagged = (id: string) => ({ Tags: this.tagsOf(id) });
-    const model = this;
-    const vpcView = (v: Vpc) => ({
-      VpcId: v.VpcId,
-      CidrBlock: v.CidrBlock,
-      State: v.State,
-      DhcpOptionsId: 'dopt-00000000',
-      InstanceTenancy: v.InstanceTenancy,
-      IsDefault: false,
-      OwnerId: this.#cloud.accountId,
-      CidrBlockAssociationSet: [
-        {
-          AssociationId: `vpc-cidr-assoc-${v.VpcId.slice(4)}`,
-          CidrBlock: v.CidrBlock,
-          CidrBlockState: { State: 'associated' },
-        },
-      ],
-      ...tagged(v.VpcId),
-    });
-    const igwView = (g: InternetGateway) => ({
-      InternetGatewayId: g.InternetGatewayId,
-      OwnerId: this.#cloud.accountId,
-      Attachments: g.VpcId ? [{ VpcId: g.VpcId, State: 'available' }] : [],
-      ...tagged(g.InternetGatewayId),
-    });
-    const rtView = (r: RouteTable) => ({
-      RouteTableId: r.RouteTableId,
-      VpcId: r.VpcId,
-      OwnerId: this.#cloud.accountId,
-      Routes: r.Routes,
-      Associations: r.Associations.map((a) => ({
-        ...a,
-        RouteTableId: r.RouteTableId,
-        AssociationState: { State: 'associated' },
-      })),
-      PropagatingVgws: [],
-      ...tagged(r.RouteTableId),
-    });
-    const natView = (n: NatGateway) => ({
-      NatGatewayId: n.NatGatewayId,
-      SubnetId: n.SubnetId,
-      VpcId: n.VpcId,
-      State: n.State,
-      ConnectivityType: n.ConnectivityType,
-      CreateTime: n.CreateTime,
-      DeleteTime: n.DeleteTime,
-      NatGatewayAddresses: [
-        {
-          AllocationId: n.AllocationId,
-          PublicIp: n.AllocationId ? this.addresses.get(n.AllocationId)?.PublicIp : undefined,
-          PrivateIp: n.PrivateIp,
-          IsPrimary: true,
-          Status: 'succeeded',
-        },
-      ],
-      ...tagged(n.NatGatewayId),
-    });
-    return {
-      protocol: 'ec2Query',
-      version: '2016-11-15',
-      xmlNamespace: 'http://ec2.amazonaws.com/doc/2016-11-15/',
-      operations: {
-        DescribeAvailabilityZones: (input) => ({
-          AvailabilityZones: this.#filter(
-            this.availabilityZones().filter(
-              (z) =>
-                (!input.ZoneNames?.length || input.ZoneNames.includes(z.ZoneName)) &&
-                (!input.ZoneIds?.length || input.ZoneIds.includes(z.ZoneId)),
-            ),
-            input.Filters,
-            (z) => z.ZoneId,
-            (z) => ({
-              'zone-name': [z.ZoneName],
-              'zone-id': [z.ZoneId],
-              state: ['available'],
-              'region-name': [this.#cloud.region],
-              'opt-in-status': ['opt-in-not-required'],
-            }),
-          ).map((z) => ({
-            ...z,
-            State: 'available',
-            RegionName: this.#cloud.region,
-            OptInStatus: 'opt-in-not-required',
-            GroupName: this.#cloud.region,
-            NetworkBorderGroup: this.#cloud.region,
-            ZoneType: 'availability-zone',
-            Messages: [],
-          })),
-        }),
-        CreateVpc: (input) => ({ Vpc: vpcView(this.createVpc(input)) }),
-        DescribeVpcs: (input) => ({
-          Vpcs: this.#filter(
-            byIds(
-              input.VpcIds,
-              this.vpcs,
-              (id) => new AwsError('InvalidVpcID.NotFound', `The vpc ID '${id}' does not exist`),
-            ),
-            input.Filters,
-            (v) => v.VpcId,
-            (v) => ({
-              'vpc-id': [v.VpcId],
-              'cidr-block': [v.CidrBlock],
-              cidr: [v.CidrBlock],
-              state: [v.State],
-              'is-default': ['false'],
-            }),
-          ).map(vpcView),
-        }),
-        DeleteVpc: (input) => {
-          this.deleteVpc(input.VpcId);
-          return {};
-        },
-        ModifyVpcAttribute: (input) => {
-          const v = this.vpc(input.VpcId);
-          if (input.EnableDnsHostnames) v.EnableDnsHostnames = input.EnableDnsHostnames.Value;
-          if (input.EnableDnsSupport) v.EnableDnsSupport = input.EnableDnsSupport.Value;
-          return {};
-        },
-        DescribeVpcAttribute: (input) => {
-          const v = this.vpc(input.VpcId);
-          return {
-            VpcId: v.VpcId,
-            ...(input.Attribute === 'enableDnsHostnames'
-              ? { EnableDnsHostnames: { Value: v.EnableDnsHostnames } }
-              : {}),
-            ...(input.Attribute === 'enableDnsSupport'
-              ? { EnableDnsSupport: { Value: v.EnableDnsSupport } }
-              : {}),
-          };
-        },
-        CreateSubnet: (input) => ({ Subnet: this.#subnetView(this.createSubnet(input)) }),
-        DescribeSubnets: (input) => ({
-          Subnets: this.#filter(
-            byIds(
-              input.SubnetIds,
-              this.subnets,
-              (id) => new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`),
-            ),
-            input.Filters,
-            (s) => s.SubnetId,
-            (s) => ({
-              'subnet-id': [s.SubnetId],
-              'vpc-id': [s.VpcId],
-              'cidr-block': [s.CidrBlock],
-              'availability-zone': [s.AvailabilityZone],
-              'map-public-ip-on-launch': [String(s.MapPublicIpOnLaunch)],
-              state: ['available'],
-            }),
-          ).map((s) => this.#subnetView(s)),
-        }),
-        DeleteSubnet: (input) => {
-          this.deleteSubnet(input.SubnetId);
-          return {};
-        },
-        ModifySubnetAttribute: (input) => {
-          const s = this.subnet(input.SubnetId);
-          if (input.MapPublicIpOnLaunch) s.MapPublicIpOnLaunch = input.MapPublicIpOnLaunch.Value;
-          return {};
-        },
-        CreateInternetGateway: (input) => ({ InternetGateway: igwView(this.createInternetGateway(input)) }),
-        AttachInternetGateway: (input) => {
-          this.attachInternetGateway(input.InternetGatewayId, input.VpcId);
-          return {};
-        },
-        DetachInternetGateway: (input) => {
-          this.detachInternetGateway(input.InternetGatewayId, input.VpcId);
-          return {};
-        },
-        DeleteInternetGateway: (input) => {
-          this.deleteInternetGateway(input.InternetGatewayId);
-          return {};
-        },
-        DescribeInternetGateways: (input) => ({
-          InternetGateways: this.#filter(
-            byIds(
-              input.InternetGatewayIds,
-              this.internetGateways,
-              (id) =>
-                new AwsError(
-                  'InvalidInternetGatewayID.NotFound',
-                  `The internetGateway ID '${id}' does not exist`,
-                ),
-            ),
-            input.Filters,
-            (g) => g.InternetGatewayId,
-            (g) => ({
-              'internet-gateway-id': [g.InternetGatewayId],
-              'attachment.vpc-id': [g.VpcId],
-              'attachment.state': [g.VpcId ? 'available' : undefined],
-            }),
-          ).map(igwView),
-        }),
-        AllocateAddress: (input) => {
-          const a = this.allocateAddress(input);
-          return { AllocationId: a.AllocationId, PublicIp: a.PublicIp, Domain: a.Domain };
-        },
-        ReleaseAddress: (input) => {
-          this.releaseAddress(input.AllocationId);
-          return {};
-        },
-        DescribeAddresses: (input) => ({
-          Addresses: byIds(
-            input.AllocationIds,
-            this.addresses,
-            (id) => new AwsError('InvalidAllocationID.NotFound', `The allocation ID '${id}' does not exist`),
-          ).map((a) => ({
-            ...a,
-            ...tagged(a.AllocationId),
-          })),
-        }),
-        CreateNatGateway: (input) => ({ NatGateway: natView(this.createNatGateway(input)) }),
-        DeleteNatGateway: (input) => {
-          this.deleteNatGateway(input.NatGatewayId);
-          return { NatGatewayId: input.NatGatewayId };
-        },
-        DescribeNatGateways: (input) => ({
-          NatGateways: this.#filter(
-            byIds(
-              input.NatGatewayIds,
-              this.natGateways,
-              (id) => new AwsError('NatGatewayNotFound', `The Nat Gateway ${id} was not found`),
-            ),
-            input.Filter,
-            (n) => n.NatGatewayId,
-            (n) => ({
-              'nat-gateway-id': [n.NatGatewayId],
-              'subnet-id': [n.SubnetId],
-              'vpc-id': [n.VpcId],
-              state: [n.State],
-            }),
-          ).map(natView),
-        }),
-        CreateRouteTable: (input) => ({ RouteTable: rtView(this.createRouteTable(input)) }),
-        DeleteRouteTable: (input) => {
-          this.deleteRouteTable(input.RouteTableId);
-          return {};
-        },
-        DescribeRouteTables: (input) => ({
-          RouteTables: this.#filter(
-            byIds(
-              input.RouteTableIds,
-              this.routeTables,
-              (id) =>
-                new AwsError('InvalidRouteTableID.NotFound', `The routeTable ID '${id}' does not exist`),
-            ),
-            input.Filters,
-            (r) => r.RouteTableId,
-            (r) => ({
-              'route-table-id': [r.RouteTableId],
-              'vpc-id': [r.VpcId],
-              'association.subnet-id': r.Associations.map((a) => a.SubnetId),
-              'association.main': r.Associations.some((a) => a.Main) ? ['true'] : ['false'],
-            }),
-          ).map(rtView),
-        }),
-        CreateRoute: (input) => {
-          this.createRoute(input);
-          return { Return: true };
-        },
-        DeleteRoute: (input) => {
-          this.deleteRoute(input.RouteTableId, input.DestinationCidrBlock);
-          return {};
-        },
-        AssociateRouteTable: (input) => ({
-          AssociationId: this.associateRouteTable(input.RouteTableId, input.SubnetId),
-          AssociationState: { State: 'associated' },
-        }),
-        DisassociateRouteTable: (input) => {
-          this.disassociateRouteTable(input.AssociationId);
-          return {};
-        },
-        CreateVpcEndpoint: (input) => {
-          const e = this.createVpcEndpoint(input);
-          return { VpcEndpoint: { ...e, ...tagged(e.VpcEndpointId) } };
-        },
-        DescribeVpcEndpoints: (input) => ({
-          VpcEndpoints: byIds(
-            input.VpcEndpointIds,
-            this.vpcEndpoints,
-            (id) =>
-              new AwsError('InvalidVpcEndpointId.NotFound', `The Vpc Endpoint Id '${id}' does not exist`),
-          ).map((e) => ({
-            ...e,
-            ...tagged(e.VpcEndpointId),
-          })),
-        }),
-        DeleteVpcEndpoints: (input) => {
-          for (const id of input.VpcEndpointIds ?? []) this.deleteVpcEndpoint(id);
-          return { Unsuccessful: [] };
-        },
-        CreateSecurityGroup: (input) => {
-          const g = this.createSecurityGroup({ ...input, Description: input.Description });
-          return {
-            GroupId: g.GroupId,
-            SecurityGroupArn: this.#cloud.arn('ec2', `security-group/${g.GroupId}`),
-            ...tagged(g.GroupId),
-          };
-        },
-        DeleteSecurityGroup: (input) => {
-          this.deleteSecurityGroup(input.GroupId);
-          return { Return: true, GroupId: input.GroupId };
-        },
-        DescribeSecurityGroups: (input) => {
-          const list = this.#filter(
-            byIds(
-              input.GroupIds,
-              this.securityGroups,
-              (id) => new AwsError('InvalidGroup.NotFound', `The security group '${id}' does not exist`),
-            ),
-            input.Filters,
-            (g) => g.GroupId,
-            (g) => ({
-              'group-id': [g.GroupId],
-              'group-name': [g.GroupName],
-              'vpc-id': [g.VpcId],
-              description: [g.Description],
-              'ip-permission.cidr': g.rules.filter((r) => !r.IsEgress).map((r) => r.CidrIpv4),
-              'ip-permission.group-id': g.rules
-                .filter((r) => !r.IsEgress)
-                .map((r) => r.ReferencedGroupInfo?.GroupId),
-            }),
-          ).filter((g) => !input.GroupNames?.length || input.GroupNames.includes(g.GroupName));
-          const { page, nextToken } = paginate(list, input.MaxResults, input.NextToken);
-          return { SecurityGroups: page.map((g) => this.#groupView(g)), NextToken: nextToken };
-        },
-        AuthorizeSecurityGroupIngress: (input) => authorize(false, input),
-        AuthorizeSecurityGroupEgress: (input) => authorize(true, input),
-        RevokeSecurityGroupIngress: (input) => {
-          this.revoke(input.GroupId, false, legacyPermissions(input), input.SecurityGroupRuleIds);
-          return { Return: true };
-        },
-        RevokeSecurityGroupEgress: (input) => {
-          this.revoke(input.GroupId, true, legacyPermissions(input), input.SecurityGroupRuleIds);
-          return { Return: true };
-        },
-        DescribeSecurityGroupRules: (input) => {
-          const all = [...this.securityGroups.values()].flatMap((g) => g.rules);
-          const byId = input.SecurityGroupRuleIds?.length
-            ? all.filter((r) => input.SecurityGroupRuleIds.includes(r.SecurityGroupRuleId))
-            : all;
-          const list = this.#filter(
-            byId,
-            input.Filters,
-            (r) => r.SecurityGroupRuleId,
-            (r) => ({
-              'group-id': [r.GroupId],
-              'security-group-rule-id': [r.SecurityGroupRuleId],
-            }),
-          );
-          const { page, nextToken } = paginate(list, input.MaxResults, input.NextToken);
-          return {
-            SecurityGroupRules: page.map((r) => ({
-              ...r,
-              SecurityGroupRuleArn: this.#cloud.arn('ec2', `security-group-rule/${r.SecurityGroupRuleId}`),
-              Tags: [],
-            })),
-            NextToken: nextToken,
-          };
-        },
-        RunInstances: (input) => {
-          const r = this.runInstances(input);
-          return {
-            ReservationId: r.ReservationId,
-            OwnerId: r.OwnerId,
-            Groups: [],
-            Instances: r.Instances.map((i) => this.#instanceView(i)),
-          };
-        },
-        DescribeInstances: (input) => this.describeInstances(input),
-        TerminateInstances: (input) => ({
-          TerminatingInstances: this.terminateInstances(input.InstanceIds ?? []).map((c) => ({
-            InstanceId: c.InstanceId,
-            PreviousState: { Code: STATE_CODES[c.previous], Name: c.previous },
-            CurrentState: { Code: STATE_CODES[c.current], Name: c.current },
-          })),
-        }),
-        CreateTags: (input) => {
-          this.createTags(input.Resources ?? [], input.Tags ?? []);
-          return {};
-        },
-        DeleteTags: (input) => {
-          this.deleteTags(input.Resources ?? [], input.Tags);
-          return {};
-        },
-        DescribeTags: (input) => {
-          const rows = [...this.tags].flatMap(([id, t]) =>
-            Object.entries(t).map(([Key, Value]) => ({
-              ResourceId: id,
-              ResourceType: resourceType(id),
-              Key,
-              Value,
-            })),
-          );
-          const list = this.#filter(
-            rows,
-            input.Filters,
-            () => '',
-            (r) => ({
-              'resource-id': [r.ResourceId],
-              'resource-type': [r.ResourceType],
-              key: [r.Key],
-              value: [r.Value],
-            }),
-          );
-          const { page, nextToken } = paginate(list, input.MaxResults, input.NextToken);
-          return { Tags: page, NextToken: nextToken };
-        },
-      },
-    };
-    function legacyPermissions(input: {
-      IpPermissions?: IpPermission[];
-      CidrIp?: string;
-      IpProtocol?: string;
-      FromPort?: number;
-      ToPort?: number;
-    }): IpPermission[] {
-      if (input.IpPermissions?.length) return input.IpPermissions;
-      if (input.CidrIp) {
-        return [
-          {
-            IpProtocol: input.IpProtocol,
-            FromPort: input.FromPort,
-            ToPort: input.ToPort,
-            IpRanges: [{ CidrIp: input.CidrIp }],
-          },
-        ];
-      }
-      return [];
-    }
-    // biome-ignore lint/suspicious/noExplicitAny: wire input shaped by the SDK schema
-    function authorize(egress: boolean, input: any) {
-      const rules = model.authorize(input.GroupId, egress, legacyPermissions(input));
-      return {
-        Return: true,
-        SecurityGroupRules: rules.map((r) => ({
-          ...r,
-          SecurityGroupRuleArn: model.#cloud.arn('ec2', `security-group-rule/${r.SecurityGroupRuleId}`),
-        })),
-      };
-    }
+    return ec2Definition(this, this.#cloud);
   }
 }
 
@@ -1636,7 +1390,7 @@ function sameRule(a: SecurityGroupRule, b: SecurityGroupRule): boolean {
   );
 }
 
-function resourceType(id: string): string {
+export function resourceType(id: string): string {
   const prefix = id.split('-')[0];
   const types: Record<string, string> = {
     i: 'instance',
@@ -1647,6 +1401,7 @@ function resourceType(id: string): string {
     rtb: 'route-table',
     nat: 'natgateway',
     eipalloc: 'elastic-ip',
+    eni: 'network-interface',
     vpce: 'vpc-endpoint',
   };
   return types[prefix ?? ''] ?? 'unknown';

@@ -66,6 +66,37 @@ export interface ListenerRule {
 
 const ALB_ZONE = 'Z32O12XQLNTSW2';
 
+/**
+ * Names of load balancers and target groups: "can have a maximum of 32 characters, must contain
+ * only alphanumeric characters or hyphens, must not begin or end with a hyphen" (and a load
+ * balancer's "must not begin with internal-"), as ValidationError.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
+ */
+function checkName(kind: 'LoadBalancer' | 'Target group', name: string): void {
+  const what = kind === 'LoadBalancer' ? 'Load balancer' : 'Target group';
+  if (!name) throw new AwsError('ValidationError', `${what} name cannot be empty`);
+  if (name.length > 32)
+    throw new AwsError(
+      'ValidationError',
+      kind === 'LoadBalancer'
+        ? 'LoadBalancer name cannot be longer than 32 characters'
+        : `Target group name '${name}' cannot be longer than '32' characters`,
+    );
+  if (!/^[A-Za-z0-9-]+$/.test(name))
+    throw new AwsError(
+      'ValidationError',
+      `${what} name '${name}' can only contain characters that are alphanumeric characters or hyphens(-)`,
+    );
+  if (name.startsWith('-') || name.endsWith('-'))
+    throw new AwsError('ValidationError', `${what} name '${name}' cannot begin or end with '-' character`);
+  if (kind === 'LoadBalancer' && name.startsWith('internal-'))
+    throw new AwsError('ValidationError', `Load balancer name '${name}' cannot begin with 'internal-'`);
+}
+
+/** AddTags / RemoveTags limits: at most 50 tags per resource (ELBv2 quotas page). */
+const MAX_TAGS = 50;
+
 /** ELBv2: application load balancers, target groups, listeners and rules, tags. */
 export class Elbv2Model {
   readonly #cloud: LocalCloud;
@@ -91,15 +122,18 @@ export class Elbv2Model {
     Tags?: Tag[];
     readyAfterMs?: number;
   }): LoadBalancer {
-    if (
-      !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(input.Name) ||
-      input.Name.startsWith('internal-')
-    ) {
-      throw new AwsError('ValidationError', `The load balancer name '${input.Name}' is not valid`);
-    }
+    checkName('LoadBalancer', input.Name);
     if ([...this.loadBalancers.values()].some((l) => l.LoadBalancerName === input.Name)) {
       throw new AwsError('DuplicateLoadBalancerName', 'A load balancer with the same name already exists');
     }
+    // "Application Load Balancers per Region" (L-53DA6B97, 50):
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
+    if ((input.Type ?? 'application') === 'application')
+      this.#cloud.quotas.enforce(
+        'albsPerRegion',
+        [...this.loadBalancers.values()].filter((l) => l.Type === 'application').length,
+        () => new AwsError('TooManyLoadBalancers', 'The maximum number of load balancers has been reached'),
+      );
     const subnetIds = input.Subnets ?? input.SubnetMappings?.map((m) => m.SubnetId) ?? [];
     const subnets = subnetIds.map((id) => this.#cloud.ec2.subnet(id));
     const type = input.Type ?? 'application';
@@ -144,6 +178,15 @@ export class Elbv2Model {
     return lb;
   }
 
+  /** A resource AddTags/RemoveTags/DescribeTags may name, or its not-found error. */
+  #taggable(arn: string): void {
+    if (this.tags.has(arn)) return;
+    if (arn.includes(':targetgroup/')) this.targetGroup(arn);
+    if (arn.includes(':listener-rule/')) throw new AwsError('RuleNotFound', 'One or more rules not found');
+    if (arn.includes(':listener/')) this.listener(arn);
+    this.loadBalancer(arn);
+  }
+
   loadBalancer(arn: string): LoadBalancer {
     const lb = this.loadBalancers.get(arn);
     if (!lb) throw new AwsError('LoadBalancerNotFound', `Load balancers '[${arn}]' not found`);
@@ -183,6 +226,7 @@ export class Elbv2Model {
     Matcher?: { HttpCode?: string };
     Tags?: Tag[];
   }): TargetGroup {
+    checkName('Target group', input.Name);
     if ([...this.targetGroups.values()].some((t) => t.TargetGroupName === input.Name)) {
       throw new AwsError(
         'DuplicateTargetGroupName',
@@ -385,6 +429,18 @@ export class Elbv2Model {
       version: '2015-12-01',
       xmlNamespace: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
       operations: {
+        // The CLI path for scripts; CloudFormation calls the same model methods.
+        CreateLoadBalancer: (input) => ({ LoadBalancers: [this.#lbView(this.createLoadBalancer(input))] }),
+        DeleteLoadBalancer: (input) => {
+          this.loadBalancer(input.LoadBalancerArn);
+          this.deleteLoadBalancer(input.LoadBalancerArn);
+          return {};
+        },
+        CreateTargetGroup: (input) => ({ TargetGroups: [this.#tgView(this.createTargetGroup(input))] }),
+        DeleteTargetGroup: (input) => {
+          this.deleteTargetGroup(input.TargetGroupArn);
+          return {};
+        },
         DescribeLoadBalancers: (input) => {
           let list = [...this.loadBalancers.values()];
           if (input.LoadBalancerArns?.length)
@@ -447,11 +503,42 @@ export class Elbv2Model {
               : []),
           ],
         }),
+        // Tags on load balancers, target groups, listeners and rules; up to 20 resources a call.
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_AddTags.html
+        AddTags: (input) => {
+          const arns: string[] = input.ResourceArns ?? [];
+          const add: Tag[] = input.Tags ?? [];
+          for (const arn of arns) this.#taggable(arn);
+          for (const arn of arns) {
+            const merged = new Map((this.tags.get(arn) ?? []).map((t) => [t.Key, t]));
+            for (const t of add) merged.set(t.Key, t);
+            if (merged.size > MAX_TAGS)
+              throw new AwsError(
+                'TooManyTags',
+                `You've reached the limit on the number of tags for this resource.`,
+              );
+          }
+          for (const arn of arns) {
+            const merged = new Map((this.tags.get(arn) ?? []).map((t) => [t.Key, t]));
+            for (const t of add) merged.set(t.Key, t);
+            this.tags.set(arn, [...merged.values()]);
+          }
+          return {};
+        },
+        RemoveTags: (input) => {
+          const arns: string[] = input.ResourceArns ?? [];
+          for (const arn of arns) this.#taggable(arn);
+          for (const arn of arns)
+            this.tags.set(
+              arn,
+              (this.tags.get(arn) ?? []).filter((t) => !(input.TagKeys ?? []).includes(t.Key)),
+            );
+          return {};
+        },
         DescribeTags: (input) => ({
           TagDescriptions: (input.ResourceArns ?? []).map((arn: string) => {
-            const tags = this.tags.get(arn);
-            if (!tags) throw new AwsError('LoadBalancerNotFound', `Load balancers '[${arn}]' not found`);
-            return { ResourceArn: arn, Tags: tags };
+            this.#taggable(arn);
+            return { ResourceArn: arn, Tags: this.tags.get(arn) ?? [] };
           }),
         }),
         DescribeLoadBalancerAttributes: (input) => ({

@@ -1,6 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  AURORA_DEFAULT_VERSIONS,
+  type AuroraEngineVersion,
+  findAuroraEngineVersion,
+  isAuroraInstanceClassOffered,
+  serverlessScalingProblems,
+  unsupportedCombinationMessage,
+} from '#shared/aws-rules/rds.ts';
 import { AwsError } from '../errors.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
+import { rdsDefinition } from './rds-api.ts';
 
 type Tag = { Key: string; Value: string };
 
@@ -33,7 +42,7 @@ export interface DbCluster {
   StorageEncrypted: boolean;
   KmsKeyId?: string;
   DeletionProtection: boolean;
-  ServerlessV2ScalingConfiguration?: { MinCapacity?: number; MaxCapacity?: number };
+  ServerlessV2ScalingConfiguration?: ScalingConfiguration;
   MasterUserSecret?: { SecretArn: string; SecretStatus: string; KmsKeyId?: string };
   ClusterCreateTime: Date;
   HostedZoneId: string;
@@ -76,10 +85,25 @@ export interface DbClusterSnapshot {
 }
 
 const HOSTED_ZONE = 'Z29XKXDKYMONMX';
-const defaultVersions: Record<string, string> = {
-  'aurora-mysql': '8.0.mysql_aurora.3.08.0',
-  'aurora-postgresql': '16.6',
-};
+type ScalingConfiguration = { MinCapacity?: number; MaxCapacity?: number; SecondsUntilAutoPause?: number };
+
+/**
+ * The engine version row from the dated table (shared/aws-rules/rds.ts), or RDS's refusal:
+ * InvalidParameterCombination "Cannot find version 99.99.bogus for aurora-mysql" (as AWS answers
+ * CreateDBCluster for a version it does not offer).
+ */
+function engineVersionRow(engine: string, version: string | undefined): AuroraEngineVersion {
+  const v = version ?? AURORA_DEFAULT_VERSIONS[engine as keyof typeof AURORA_DEFAULT_VERSIONS];
+  const row = v ? findAuroraEngineVersion(engine, v) : undefined;
+  if (!row) throw new AwsError('InvalidParameterCombination', `Cannot find version ${v} for ${engine}`);
+  return row;
+}
+
+/** Serverless v2 capacities the version accepts (API_ServerlessV2ScalingConfiguration). */
+function checkScaling(row: AuroraEngineVersion, scaling: ScalingConfiguration | undefined): void {
+  const problem = scaling ? serverlessScalingProblems(row, scaling)[0] : undefined;
+  if (problem) throw new AwsError('InvalidParameterValue', problem);
+}
 
 function suffix(): string {
   return randomBytes(6).toString('hex').slice(0, 12);
@@ -196,7 +220,7 @@ export class RdsModel {
     KmsKeyId?: string;
     DeletionProtection?: boolean;
     Port?: number;
-    ServerlessV2ScalingConfiguration?: { MinCapacity?: number; MaxCapacity?: number };
+    ServerlessV2ScalingConfiguration?: ScalingConfiguration;
     SnapshotIdentifier?: string;
     Tags?: Tag[];
     readyAfterMs?: number;
@@ -212,6 +236,21 @@ export class RdsModel {
     if (!['aurora-mysql', 'aurora-postgresql'].includes(input.Engine)) {
       throw new AwsError('InvalidParameterValue', `Invalid DB engine: ${input.Engine}`);
     }
+    const row = engineVersionRow(input.Engine, input.EngineVersion);
+    checkScaling(row, input.ServerlessV2ScalingConfiguration);
+    // "DB clusters" (L-952B80B8, 40 per Region): https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html
+    this.#cloud.quotas.enforce(
+      'dbClusters',
+      this.clusters.size,
+      (limit) =>
+        new AwsError(
+          'DBClusterQuotaExceededFault',
+          `Cannot create more than ${limit} DB clusters in this Region.`,
+          {
+            statusCode: 403,
+          },
+        ),
+    );
     if (input.ManageMasterUserPassword && input.MasterUserPassword) {
       throw new AwsError(
         'InvalidParameterCombination',
@@ -239,7 +278,7 @@ export class RdsModel {
       DBClusterArn: this.#cloud.arn('rds', `cluster:${id}`),
       DbClusterResourceId: `cluster-${randomBytes(13).toString('hex').toUpperCase().slice(0, 26)}`,
       Engine: input.Engine,
-      EngineVersion: input.EngineVersion ?? defaultVersions[input.Engine]!,
+      EngineVersion: row.version,
       EngineMode: 'provisioned',
       Status: 'creating',
       Endpoint: `${id}.cluster-${this.#clusterSuffix}.${host}`,
@@ -248,9 +287,7 @@ export class RdsModel {
       MasterUsername: input.MasterUsername ?? snapshot!.MasterUsername,
       DatabaseName: input.DatabaseName,
       DBSubnetGroup: input.DBSubnetGroupName?.toLowerCase(),
-      DBClusterParameterGroup:
-        input.DBClusterParameterGroupName?.toLowerCase() ??
-        `default.${input.Engine}${input.Engine === 'aurora-mysql' ? '8.0' : '16'}`,
+      DBClusterParameterGroup: input.DBClusterParameterGroupName?.toLowerCase() ?? `default.${row.family}`,
       VpcSecurityGroupIds: input.VpcSecurityGroupIds ?? [],
       BackupRetentionPeriod: input.BackupRetentionPeriod ?? 1,
       StorageEncrypted: input.StorageEncrypted ?? false,
@@ -300,10 +337,13 @@ export class RdsModel {
     BackupRetentionPeriod?: number;
     VpcSecurityGroupIds?: string[];
     EngineVersion?: string;
-    ServerlessV2ScalingConfiguration?: { MinCapacity?: number; MaxCapacity?: number };
+    ServerlessV2ScalingConfiguration?: ScalingConfiguration;
     Port?: number;
   }): DbCluster {
     const c = this.cluster(input.DBClusterIdentifier);
+    // Checked before anything changes: a refused modify touches nothing.
+    const row = engineVersionRow(c.Engine, input.EngineVersion ?? c.EngineVersion);
+    checkScaling(row, input.ServerlessV2ScalingConfiguration);
     if (input.DeletionProtection !== undefined) c.DeletionProtection = input.DeletionProtection;
     if (input.BackupRetentionPeriod !== undefined) c.BackupRetentionPeriod = input.BackupRetentionPeriod;
     if (input.VpcSecurityGroupIds) c.VpcSecurityGroupIds = input.VpcSecurityGroupIds;
@@ -379,6 +419,38 @@ export class RdsModel {
         `The engine name requested for your DB instance (${input.Engine}) doesn't match the engine name of your DB cluster (${cluster.Engine}).`,
       );
     }
+    if (!cluster && input.Engine.startsWith('aurora')) {
+      throw new AwsError(
+        'InvalidParameterCombination',
+        'Standalone DB Instances are not supported for the specified engine',
+      );
+    }
+    // Instance classes Aurora offers per engine version (Concepts.DBInstanceClass.SupportAurora).
+    const version = cluster?.EngineVersion ?? '';
+    if (!isAuroraInstanceClassOffered(input.Engine, version, input.DBInstanceClass)) {
+      throw new AwsError(
+        'InvalidParameterCombination',
+        unsupportedCombinationMessage(input.Engine, version, input.DBInstanceClass),
+      );
+    }
+    // "An Aurora cluster must have a ServerlessV2ScalingConfiguration attribute before you can add
+    // any DB instances that use the db.serverless DB instance class." (aurora-serverless-v2.requirements)
+    if (input.DBInstanceClass === 'db.serverless' && !cluster?.ServerlessV2ScalingConfiguration) {
+      throw new AwsError(
+        'InvalidParameterCombination',
+        `The DB cluster ${cluster?.DBClusterIdentifier} doesn't have a ServerlessV2ScalingConfiguration. Set the capacity range before adding db.serverless DB instances.`,
+      );
+    }
+    // "DB instances" (L-7B6409FD, 40 per Region).
+    this.#cloud.quotas.enforce(
+      'dbInstances',
+      this.instances.size,
+      (limit) =>
+        new AwsError(
+          'InstanceQuotaExceeded',
+          `Cannot create more than ${limit} DB instances in this Region.`,
+        ),
+    );
     const zones = this.#cloud.ec2.availabilityZones().map((z) => z.ZoneName);
     const taken = [...this.instances.values()]
       .filter((i) => i.DBClusterIdentifier === cluster?.DBClusterIdentifier)
@@ -390,7 +462,7 @@ export class RdsModel {
       DBClusterIdentifier: cluster?.DBClusterIdentifier,
       DBInstanceClass: input.DBInstanceClass,
       Engine: input.Engine,
-      EngineVersion: cluster?.EngineVersion ?? defaultVersions[input.Engine] ?? '',
+      EngineVersion: version,
       DBInstanceStatus: 'creating',
       AvailabilityZone: az,
       PromotionTier: input.PromotionTier ?? 1,
@@ -472,7 +544,7 @@ export class RdsModel {
     else this.#cloud.clock.setTimer(ms, fn);
   }
 
-  #clusterView(c: DbCluster) {
+  clusterView(c: DbCluster) {
     const members = [...this.instances.values()].filter(
       (i) => i.DBClusterIdentifier === c.DBClusterIdentifier,
     );
@@ -502,7 +574,7 @@ export class RdsModel {
     };
   }
 
-  #instanceView(i: DbInstance) {
+  instanceView(i: DbInstance) {
     const c = i.DBClusterIdentifier ? this.clusters.get(i.DBClusterIdentifier) : undefined;
     const group = c?.DBSubnetGroup ? this.subnetGroups.get(c.DBSubnetGroup) : undefined;
     return {
@@ -532,108 +604,8 @@ export class RdsModel {
     };
   }
 
-  /** The wire definition registered with the kernel. */
+  /** The wire definition registered with the kernel (rds-api.ts). */
   definition(): ServiceDefinition {
-    const byFilters = <T>(
-      items: T[],
-      filters: Array<{ Name: string; Values: string[] }> | undefined,
-      fields: (t: T) => Record<string, string | undefined>,
-    ) =>
-      items.filter((t) =>
-        (filters ?? []).every((f) => {
-          const v = fields(t)[f.Name];
-          if (!(f.Name in fields(t)))
-            throw new AwsError('InvalidParameterValue', `Unrecognized filter name: ${f.Name}`);
-          return v !== undefined && f.Values.includes(v);
-        }),
-      );
-    return {
-      protocol: 'awsQuery',
-      version: '2014-10-31',
-      xmlNamespace: 'http://rds.amazonaws.com/doc/2014-10-31/',
-      operations: {
-        DescribeDBClusters: (input) => {
-          const list = input.DBClusterIdentifier
-            ? [this.cluster(input.DBClusterIdentifier)]
-            : [...this.clusters.values()];
-          return {
-            DBClusters: byFilters(list, input.Filters, (c) => ({
-              'db-cluster-id': c.DBClusterIdentifier,
-              engine: c.Engine,
-            })).map((c) => this.#clusterView(c)),
-          };
-        },
-        DescribeDBInstances: (input) => {
-          const list = input.DBInstanceIdentifier
-            ? [this.instance(input.DBInstanceIdentifier)]
-            : [...this.instances.values()];
-          return {
-            DBInstances: byFilters(list, input.Filters, (i) => ({
-              'db-cluster-id': i.DBClusterIdentifier,
-              'db-instance-id': i.DBInstanceIdentifier,
-              engine: i.Engine,
-            })).map((i) => this.#instanceView(i)),
-          };
-        },
-        DescribeDBClusterSnapshots: (input) => {
-          const list = input.DBClusterSnapshotIdentifier
-            ? [this.snapshot(input.DBClusterSnapshotIdentifier)]
-            : [...this.snapshots.values()];
-          return {
-            DBClusterSnapshots: list.filter(
-              (s) =>
-                (!input.DBClusterIdentifier ||
-                  s.DBClusterIdentifier === input.DBClusterIdentifier.toLowerCase()) &&
-                (!input.SnapshotType || s.SnapshotType === input.SnapshotType),
-            ),
-          };
-        },
-        DescribeDBSubnetGroups: (input) => {
-          const list = input.DBSubnetGroupName
-            ? [
-                this.subnetGroups.get(String(input.DBSubnetGroupName).toLowerCase()) ??
-                  (() => {
-                    throw new AwsError(
-                      'DBSubnetGroupNotFoundFault',
-                      `DBSubnetGroup '${input.DBSubnetGroupName}' not found.`,
-                      { statusCode: 404 },
-                    );
-                  })(),
-              ]
-            : [...this.subnetGroups.values()];
-          return {
-            DBSubnetGroups: list.map((g) => ({
-              DBSubnetGroupName: g.DBSubnetGroupName,
-              DBSubnetGroupDescription: g.DBSubnetGroupDescription,
-              VpcId: g.VpcId,
-              SubnetGroupStatus: 'Complete',
-              DBSubnetGroupArn: g.DBSubnetGroupArn,
-              Subnets: g.SubnetIds.map((id) => ({
-                SubnetIdentifier: id,
-                SubnetAvailabilityZone: { Name: this.#cloud.ec2.subnets.get(id)?.AvailabilityZone },
-                SubnetStatus: 'Active',
-              })),
-            })),
-          };
-        },
-        ModifyDBCluster: (input) => ({ DBCluster: this.#clusterView(this.modifyDBCluster(input)) }),
-        CreateDBClusterSnapshot: (input) => ({ DBClusterSnapshot: this.createDBClusterSnapshot(input) }),
-        DeleteDBClusterSnapshot: (input) => {
-          const s = this.snapshot(input.DBClusterSnapshotIdentifier);
-          this.snapshots.delete(s.DBClusterSnapshotIdentifier);
-          return { DBClusterSnapshot: { ...s, Status: 'deleted' } };
-        },
-        ListTagsForResource: (input) => {
-          const arn = String(input.ResourceName);
-          const owner =
-            [...this.clusters.values()].find((c) => c.DBClusterArn === arn)?.Tags ??
-            [...this.instances.values()].find((i) => i.DBInstanceArn === arn)?.Tags ??
-            [...this.snapshots.values()].find((s) => s.DBClusterSnapshotArn === arn)?.TagList;
-          if (!owner)
-            throw new AwsError('DBClusterNotFoundFault', `DBCluster ${arn} not found.`, { statusCode: 404 });
-          return { TagList: owner };
-        },
-      },
-    };
+    return rdsDefinition(this, this.#cloud);
   }
 }

@@ -21,11 +21,27 @@ export interface E2eWorld {
   stop(): Promise<void>;
 }
 
+/**
+ * One world hosts many projects, as an account whose owner raised the default quotas would: AWS's
+ * defaults (5 VPCs, 5 Elastic IPs per Region) fit one project with a NAT gateway per AZ, not ten.
+ * The local cloud enforces the defaults unless told otherwise (docs/local-cloud.md, Quotas).
+ */
+export const SEVERAL_PROJECTS_QUOTAS = {
+  vpcsPerRegion: 100,
+  internetGatewaysPerRegion: 100,
+  elasticIpsPerRegion: 300,
+  natGatewaysPerAz: 100,
+  albsPerRegion: 100,
+  dbClusters: 100,
+  dbInstances: 300,
+};
+
 /** stackdrop deployed from template.yaml on a fresh local cloud with an instant clock. */
 export async function startWorld(): Promise<E2eWorld> {
   // The functions log at the level vitest.config.ts sets (SILENT), not the template's INFO.
   const sd = await startStackdrop({
     speed: 'instant',
+    quotas: SEVERAL_PROJECTS_QUOTAS,
     environmentOverrides: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' },
   });
   const session = new LocalSession(sd);

@@ -253,6 +253,7 @@ const vpcEndpoint: ResourceProvider = {
       VpcEndpointType: str(p.VpcEndpointType),
       RouteTableIds: (p.RouteTableIds as string[] | undefined) ?? [],
       SubnetIds: (p.SubnetIds as string[] | undefined) ?? [],
+      SecurityGroupIds: p.SecurityGroupIds as string[] | undefined,
       tags: tagMap(request),
     });
     return {
