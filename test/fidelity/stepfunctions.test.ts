@@ -45,7 +45,7 @@ const history = async (executionArn: string) =>
 const byType = (events: HistoryEvent[], type: string) => events.filter((e) => e.type === type);
 const entered = (events: HistoryEvent[], name: string) =>
   events.find((e) => e.type?.endsWith('StateEntered') && e.stateEnteredEventDetails?.name === name)!;
-const after = (events: HistoryEvent[], id: number) => events.filter((e) => e.previousEventId === id);
+const eventsAfter = (events: HistoryEvent[], id: number) => events.filter((e) => e.previousEventId === id);
 
 beforeAll(async () => {
   createdAt = Date.UTC(2026, 10, 26, 6, 0, 0);
@@ -107,7 +107,7 @@ describe('Step Functions execution history', () => {
     () => {
       const start = entered(shapes, 'Echo by ARN');
       const chain = [start];
-      for (let i = 0; i < 4; i++) chain.push(after(shapes, chain.at(-1)!.id!)[0]!);
+      for (let i = 0; i < 4; i++) chain.push(eventsAfter(shapes, chain.at(-1)!.id!)[0]!);
       expect(chain.map((e) => e.type)).toEqual([
         'TaskStateEntered',
         'LambdaFunctionScheduled',
@@ -126,10 +126,10 @@ describe('Step Functions execution history', () => {
     ),
     () => {
       const left = entered(shapes, 'Left');
-      const scheduled = after(shapes, left.id!)[0]!;
-      const started = after(shapes, scheduled.id!)[0]!;
-      const succeeded = after(shapes, started.id!)[0]!;
-      const exited = after(shapes, succeeded.id!)[0]!;
+      const scheduled = eventsAfter(shapes, left.id!)[0]!;
+      const started = eventsAfter(shapes, scheduled.id!)[0]!;
+      const succeeded = eventsAfter(shapes, started.id!)[0]!;
+      const exited = eventsAfter(shapes, succeeded.id!)[0]!;
       expect([scheduled.type, started.type, succeeded.type, exited.type]).toEqual([
         'TaskScheduled',
         'TaskStarted',
@@ -154,7 +154,7 @@ describe('Step Functions execution history', () => {
     ),
     () => {
       const parallel = entered(shapes, 'Both sides');
-      const started = after(shapes, parallel.id!)[0]!;
+      const started = eventsAfter(shapes, parallel.id!)[0]!;
       const left = entered(shapes, 'Left');
       const right = entered(shapes, 'Right');
       const leftDone = shapes.find(
@@ -204,7 +204,7 @@ describe('Step Functions execution history', () => {
       const types: string[] = [];
       let event = park;
       for (let i = 0; i < 5; i++) {
-        event = after(shapes, event.id!)[0]!;
+        event = eventsAfter(shapes, event.id!)[0]!;
         types.push(event.type!);
       }
       expect(types).toEqual([
