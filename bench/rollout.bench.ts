@@ -178,7 +178,7 @@ async function child(): Promise<void> {
     if (req.method === 'GET' && req.url?.includes('/manifests/')) {
       res.writeHead(200, { etag: '"1"', 'content-type': 'application/yaml' });
       return res.end(
-        'version: 1\nproject: acme\nenvironment: production\napp:\n  release: [php, artisan, migrate, --force]\n  workers: [{ name: default, command: [php, artisan, queue:work] }]\n',
+        'version: 1\nproject: acme\nenvironment: production\napp:\n  allowPlainHttp: true\n  release: [php, artisan, migrate, --force]\n  workers: [{ name: default, command: [php, artisan, queue:work] }]\n',
       );
     }
     throw new Error(`stub: unexpected ${req.method} ${req.url}`);

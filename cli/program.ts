@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { securityNotices } from '#shared/manifest/notices.ts';
 import { readStatus, type StatusDocument } from '#shared/status.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import {
@@ -22,7 +23,13 @@ import {
 import { deployHistory, sendRollback } from './commands/deploys.ts';
 import { checkConfirmation, snapshotLocation, startTeardown, teardownExecution } from './commands/destroy.ts';
 import { type InitAnswers, writeStarterManifest } from './commands/init.ts';
-import { formatLivePlan, formatOfflinePlan, type LivePlanDeps, planLive } from './commands/plan.ts';
+import {
+  formatLivePlan,
+  formatNotices,
+  formatOfflinePlan,
+  type LivePlanDeps,
+  planLive,
+} from './commands/plan.ts';
 import {
   estimateProvisioning,
   FAULT_NAMES,
@@ -295,8 +302,10 @@ Documentation: docs/cli.md`,
       if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
       const m = result.manifest;
       const stacks = planStacks(m);
+      const notices = securityNotices(m);
+      if (!opts.json) for (const line of formatNotices(notices, ui.style)) ui.err(line);
       if (!opts.live) {
-        if (opts.json) ui.json({ project: m.project, environment: m.environment, stacks });
+        if (opts.json) ui.json({ project: m.project, environment: m.environment, notices, stacks });
         else ui.out(formatOfflinePlan(stacks, ui.style).join('\n'));
         return setExit(EXIT.ok);
       }
@@ -306,7 +315,7 @@ Documentation: docs/cli.md`,
       try {
         const live = await planLive(m, changeSetDeps(s, bucket));
         progress?.stop();
-        if (opts.json) ui.json({ project: m.project, environment: m.environment, stacks, live });
+        if (opts.json) ui.json({ project: m.project, environment: m.environment, notices, stacks, live });
         else ui.out(formatLivePlan(live, ui.style).join('\n'));
       } catch (error) {
         progress?.stop();

@@ -29,6 +29,9 @@ const condition = (name: string): Json => ({ Condition: name });
 const split = (text: Json): Json => ({ 'Fn::Split': [COMMAND_DELIMITER, text] });
 const slots = (count: number): number[] => Array.from({ length: count }, (_, i) => i + 1);
 
+/** Path of every role the stage templates create (template.yaml's service role may touch no other). */
+const STAGE_ROLE_PATH = '/stackdrop/stages/';
+
 const FARGATE_CPU = [256, 512, 1024, 2048, 4096, 8192, 16384];
 const NAME = '^[A-Z_][A-Z0-9_]*$';
 
@@ -142,14 +145,15 @@ function parameters(): Record<string, Record<string, unknown>> {
     },
     TaskRoleArn: {
       Type: 'String',
-      Description: "Role of the app's code (edge stage TaskRoleArn output).",
-      AllowedPattern: '^arn:aws[a-z-]*:iam::\\d{12}:role/[A-Za-z0-9+=,.@_-]+$',
+      Description:
+        "Role of the app's code (edge stage TaskRoleArn output), in stackdrop's /stackdrop/stages/ path.",
+      AllowedPattern: `^arn:aws[a-z-]*:iam::\\d{12}:role${STAGE_ROLE_PATH}[A-Za-z0-9+=,.@_-]+$`,
     },
     ExecutionRoleArn: {
       Type: 'String',
       Description:
-        'Task execution role (edge stage ExecutionRoleArn output); this stage lets it read the secrets. Must have no path.',
-      AllowedPattern: '^arn:aws[a-z-]*:iam::\\d{12}:role/[A-Za-z0-9+=,.@_-]+$',
+        "Task execution role (edge stage ExecutionRoleArn output), in stackdrop's /stackdrop/stages/ path; this stage lets it read the secrets.",
+      AllowedPattern: `^arn:aws[a-z-]*:iam::\\d{12}:role${STAGE_ROLE_PATH}[A-Za-z0-9+=,.@_-]+$`,
     },
     LogGroupName: {
       Type: 'String',
@@ -328,6 +332,14 @@ function parameters(): Record<string, Record<string, unknown>> {
       Default: '',
     };
   }
+  p.ExternalSecretGrants = {
+    Type: 'CommaDelimitedList',
+    Description:
+      'IAM resources for secret references outside stackdrop/<project>/<environment>/ (manifest app.externalSecrets: true); a Secrets Manager ARN without its 6-character suffix is granted as <arn>-??????. Empty: none.',
+    AllowedPattern:
+      '^$|^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\\d{12}:secret:[A-Za-z0-9/_+=.@?-]+|ssm:[a-z0-9-]+:\\d{12}:parameter/[A-Za-z0-9/_.-]+)$',
+    Default: '',
+  };
   return p;
 }
 
@@ -338,6 +350,7 @@ function conditions(): Record<string, Json> {
     HasRelease: not(equals(ref('ReleaseCommand'), '')),
     HasScheduler: not(equals(ref('SchedulerCommand'), '')),
     HasAlarmTopic: not(equals(ref('AlarmTopicArn'), '')),
+    HasExternalSecrets: not(equals({ 'Fn::Join': ['', ref('ExternalSecretGrants')] }, '')),
     WebAutoscalingOn: { 'Fn::And': [condition('HasImage'), equals(ref('WebAutoscaling'), 'true')] },
     WebRequestScalingOn: {
       'Fn::And': [condition('WebAutoscalingOn'), not(equals(ref('WebRequestsPerTarget'), 0))],
@@ -522,29 +535,46 @@ function resources(): Record<string, unknown> {
   const r: Record<string, unknown> = {
     ExecutionSecretsPolicy: {
       Type: 'AWS::IAM::Policy',
-      // Kept warning, with its reason in .cfnlintrc.yaml.
-      Metadata: { 'cfn-lint': { config: { ignore_checks: ['W1031'] } } },
       Properties: {
         PolicyName: 'read-app-secrets',
-        Roles: [{ 'Fn::Select': [1, { 'Fn::Split': ['/', ref('ExecutionRoleArn')] }] }],
+        // The role's name is the last part of its ARN: role/stackdrop/stages/<name>.
+        Roles: [
+          {
+            'Fn::Select': [
+              STAGE_ROLE_PATH.split('/').length - 1,
+              { 'Fn::Split': ['/', ref('ExecutionRoleArn')] },
+            ],
+          },
+        ],
         PolicyDocument: {
           Version: '2012-10-17',
           Statement: [
             {
-              Sid: 'ReadDatabaseAndAppSecrets',
+              Sid: 'ReadDatabaseAndProjectSecrets',
               Effect: 'Allow',
-              // Each action matches only ARNs of its own service, so a slot holding a Secrets Manager
-              // ARN grants nothing through ssm:GetParameters and vice versa.
+              // Each action matches only ARNs of its own service. The project's prefix is written
+              // with /*, which also covers Secrets Manager's -?????? suffix.
               Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameters'],
               Resource: [
                 ref('SecretArn'),
-                // Fn::Sub rather than Ref, so that cfn-lint reports its false positive (the unused
-                // slot's default '' is no ARN, though Fn::If drops it) here, where it is ignored.
-                ...slots(MAX_SECRETS).map((n) =>
-                  ifThen(`HasSecret${n}`, sub(`\${Secret${n}ValueFrom}`), noValue),
+                sub(
+                  'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:stackdrop/${Project}/${Environment}/*',
+                ),
+                sub(
+                  'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/stackdrop/${Project}/${Environment}/*',
                 ),
               ],
             },
+            ifThen(
+              'HasExternalSecrets',
+              {
+                Sid: 'ReadOptedInExternalSecrets',
+                Effect: 'Allow',
+                Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameters'],
+                Resource: ref('ExternalSecretGrants'),
+              },
+              noValue,
+            ),
           ],
         },
       },

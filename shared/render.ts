@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { RESERVED_ENVIRONMENT } from './manifest/limits.ts';
 import type { Manifest } from './manifest/schema.ts';
+import { isProjectSecret, secretGrant } from './manifest/secrets.ts';
 import { STAGES, type Stage, stackdropTags, stackName } from './naming.ts';
 
 /**
@@ -392,6 +393,16 @@ function appParameters(manifest: Manifest, imageUri: string): Record<string, str
     parameters[`Env${slot}Name`] = env[slot - 1]?.[0] ?? '';
     parameters[`Env${slot}Value`] = env[slot - 1]?.[1] ?? '';
   }
+  // References outside the project's prefix (only with app.externalSecrets: true) are granted one by one.
+  parameters.ExternalSecretGrants = [
+    ...new Set(
+      Object.values(app.secrets)
+        .filter((arn) => !isProjectSecret(arn, manifest.project, manifest.environment))
+        .map(secretGrant),
+    ),
+  ]
+    .sort()
+    .join(',');
   const secrets = Object.entries(app.secrets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (let slot = 1; slot <= MAX_SECRETS; slot++) {
     parameters[`Secret${slot}Name`] = secrets[slot - 1]?.[0] ?? '';

@@ -20,6 +20,7 @@ export function starterManifest(a: InitAnswers): string {
     : [
         '  # domain: shop.example.com       # with certificateArn: HTTPS and an HTTP→HTTPS redirect',
         '  # certificateArn: arn:aws:acm:<region>:<account>:certificate/<id>',
+        '  allowPlainHttp: true             # no certificate yet: set certificateArn and remove this before going live',
       ];
   return [
     '# stackdrop manifest v1 — editor schema: schema/manifest.v1.json, reference: docs/cli.md',
@@ -47,7 +48,7 @@ export function starterManifest(a: InitAnswers): string {
     '  scheduler: true                 # php artisan schedule:run every minute',
     '  environment:',
     `    APP_ENV: ${scalar(a.environment)}`,
-    '  secrets: {}                     # NAME: arn:aws:secretsmanager:... (references, never values)',
+    `  secrets: {}                     # NAME: arn:aws:secretsmanager:<region>:<account>:secret:stackdrop/${a.project}/${a.environment}/NAME-AbCdEf (references, never values)`,
     'bastion:',
     '  access: ssm                     # ssm (no inbound at all) | ssh',
     '  maxTtlMinutes: 480',

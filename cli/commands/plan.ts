@@ -15,6 +15,7 @@ import {
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import type { Manifest } from '#shared/manifest/index.ts';
+import type { SecurityNotice } from '#shared/manifest/notices.ts';
 import type { Stage } from '#shared/naming.ts';
 import type { StageOutputs } from '#shared/render.ts';
 import { readStatus } from '#shared/status.ts';
@@ -336,6 +337,11 @@ export function formatLivePlan(plan: LivePlan, style: Style): string[] {
     );
   }
   return lines;
+}
+
+/** Warning lines for the defaults a manifest weakens on purpose (plain HTTP, external secrets). */
+export function formatNotices(notices: SecurityNotice[], style: Style): string[] {
+  return notices.map((n) => style.yellow(`! ${n.path}: ${n.message}`));
 }
 
 /** Human lines for the offline plan: each stage's stack, inputs and parameters. */

@@ -52,6 +52,38 @@ export const RESERVED_ENVIRONMENT = [
 /** AWS credentials never belong in an app's configuration: the task role provides access. */
 export const AWS_CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
 
+/**
+ * Variables the app's runtime or AWS SDK interprets, so setting them changes where the app's code
+ * and AWS calls go rather than configuring the app: refused in app.environment and app.secrets.
+ * - `AWS_*`: the SDKs and the CLI read dozens of them (endpoints `AWS_ENDPOINT_URL[_<SERVICE>]`,
+ *   `AWS_REGION`, credential providers such as `AWS_CONTAINER_CREDENTIALS_FULL_URI`, config files,
+ *   CA bundles; https://docs.aws.amazon.com/sdkref/latest/guide/settings-reference.html, read
+ *   2026-12-07) and new ones appear, so only Laravel's own two harmless names are allowed.
+ * - `LD_*` (LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT…): the dynamic loader runs or loads code from them (ld.so(8)).
+ * - `PATH`: decides which binary every command runs.
+ * - `NODE_OPTIONS` (`--require`/`--import`) and `PHP_INI_SCAN_DIR` (extra ini: auto_prepend_file)
+ *   load code into the interpreter before the app's own.
+ */
+export const RUNTIME_ENVIRONMENT = {
+  prefixes: ['AWS_', 'LD_'],
+  names: ['PATH', 'NODE_OPTIONS', 'PHP_INI_SCAN_DIR'],
+  /** Laravel's S3 disk settings: a public URL base and the addressing style, neither reroutes a call. */
+  allowed: ['AWS_URL', 'AWS_USE_PATH_STYLE_ENDPOINT'],
+} as const;
+
+/** Whether the runtime or the AWS SDK interprets a variable (see {@link RUNTIME_ENVIRONMENT}). */
+export function isRuntimeVariable(name: string): boolean {
+  if ((RUNTIME_ENVIRONMENT.allowed as readonly string[]).includes(name)) return false;
+  return (
+    (RUNTIME_ENVIRONMENT.names as readonly string[]).includes(name) ||
+    RUNTIME_ENVIRONMENT.prefixes.some((prefix) => name.startsWith(prefix))
+  );
+}
+
+/** Environment names (lower-case) that read as a development or test environment: plain HTTP is not flagged there. */
+export const NON_PRODUCTION_ENVIRONMENT =
+  /^(dev|develop|development|test|testing|qa|staging|stage|sandbox|preview|demo|local)[0-9]*$/;
+
 /** Whether an environment variable name looks like it holds a secret. */
 export function looksLikeSecretName(name: string): boolean {
   return /PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL/.test(name) || /_KEY$/.test(name);

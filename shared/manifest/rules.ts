@@ -8,6 +8,7 @@ import {
   ENVIRONMENT_MAX_BYTES,
   ENVIRONMENT_SLOTS,
   FARGATE_SIZES,
+  isRuntimeVariable,
   isValidFargateSize,
   looksLikeSecretName,
   looksLikeSecretValue,
@@ -23,6 +24,13 @@ import {
   VPC_PREFIX_MIN,
 } from './limits.ts';
 import type { ManifestObjectSchema } from './schema.ts';
+import {
+  createSecretCommand,
+  isProjectSecret,
+  parameterNamePrefix,
+  parseSecretReference,
+  secretNamePrefix,
+} from './secrets.ts';
 
 /**
  * Cross-field rules of manifest v1. They run even when single fields failed (so one pass reports
@@ -201,6 +209,8 @@ function checkEnvironment(app: Obj, ctx: Ctx): void {
         `${name} must not be configured`,
         'the task role already gives the app access to its bucket and queue: remove AWS keys from the manifest',
       );
+    } else if (isRuntimeVariable(name)) {
+      report(ctx, path, ...runtimeVariableProblem(name));
     } else if (looksLikeSecretName(name)) {
       report(
         ctx,
@@ -259,12 +269,81 @@ function checkEnvironment(app: Obj, ctx: Ctx): void {
         `${name} is set by stackdrop`,
         'DB_PASSWORD comes from the database’s managed secret and the other wiring from the stacks: remove this entry',
       );
+    } else if (isRuntimeVariable(name)) {
+      report(ctx, ['app', 'secrets', name], ...runtimeVariableProblem(name));
     }
+  }
+}
+
+function runtimeVariableProblem(name: string): [string, string] {
+  return [
+    `${name} is read by the container runtime or the AWS SDK, not by the app`,
+    name.startsWith('AWS_')
+      ? 'AWS_* variables reroute or re-credential the app’s AWS calls (endpoints, region, credential providers): remove it; the task role and the stack region are set by stackdrop (AWS_URL and AWS_USE_PATH_STYLE_ENDPOINT are allowed)'
+      : 'it changes which code runs (loader, PATH, interpreter options) rather than configuring the app: set it in the image’s Dockerfile instead',
+  ];
+}
+
+/**
+ * Secret references sit under the project's own prefix, where the execution role may read;
+ * anything else needs the manifest's explicit `app.externalSecrets: true` (which plan flags).
+ */
+function checkSecretScope(value: Obj, ctx: Ctx): void {
+  const app = value.app;
+  if (!isObj(app) || !isObj(app.secrets) || !isStr(value.project) || !isStr(value.environment)) return;
+  // An invalid name is reported on its own; a prefix built from it would only add noise.
+  if (
+    !/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/.test(value.project) ||
+    !/^[a-z][a-z0-9]*$/.test(value.environment)
+  )
+    return;
+  if (app.externalSecrets === true) return;
+  const { project, environment } = value;
+  for (const [name, arn] of Object.entries(app.secrets)) {
+    if (!isStr(arn) || isProjectSecret(arn, project, environment)) continue;
+    const ref = parseSecretReference(arn);
+    if (!ref) continue;
+    const where =
+      ref.service === 'secretsmanager'
+        ? `the secret ${ref.name} is outside ${secretNamePrefix(project, environment)}`
+        : `the parameter ${ref.name} is outside ${parameterNamePrefix(project, environment)}`;
+    const create =
+      ref.service === 'secretsmanager'
+        ? createSecretCommand(project, environment, name)
+        : `aws ssm put-parameter --name ${parameterNamePrefix(project, environment)}${name} --type SecureString --value '…'`;
+    report(
+      ctx,
+      ['app', 'secrets', name],
+      `${where}: the task execution role reads only the project's own secrets`,
+      `store it under the project's prefix (${create}) and reference that ARN, or set app.externalSecrets: true to allow references outside it (plan flags them)`,
+    );
+  }
+}
+
+/** HTTPS unless the manifest accepts plain HTTP in so many words. */
+function checkHttps(app: Obj, ctx: Ctx): void {
+  const hasCertificate = app.certificateArn !== undefined;
+  if (!hasCertificate && app.allowPlainHttp !== true) {
+    report(
+      ctx,
+      ['app', 'certificateArn'],
+      'no certificate: the load balancer would serve the app over plain HTTP',
+      'request an ACM certificate in the stack region and set app.certificateArn (HTTPS on 443, HTTP redirected to HTTPS, TLS 1.2+), or set app.allowPlainHttp: true to accept plain HTTP (plan flags it outside dev/test/staging environments)',
+    );
+  }
+  if (hasCertificate && app.allowPlainHttp === true) {
+    report(
+      ctx,
+      ['app', 'allowPlainHttp'],
+      'allowPlainHttp is set together with certificateArn',
+      'with a certificate HTTP always redirects to HTTPS: remove allowPlainHttp',
+    );
   }
 }
 
 function checkApp(app: unknown, ctx: Ctx): void {
   if (!isObj(app)) return;
+  checkHttps(app, ctx);
   if (isStr(app.domain) && app.certificateArn === undefined) {
     report(
       ctx,
@@ -465,6 +544,7 @@ export function checkManifestRules(value: ObjectOutput, ctx: Ctx): void {
   checkApp(raw.app, ctx);
   checkBastion(raw.bastion, ctx);
   checkNames(raw, ctx);
+  checkSecretScope(raw, ctx);
   checkJsonSize(raw, ctx);
 }
 

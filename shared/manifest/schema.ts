@@ -237,6 +237,12 @@ export const AppSchema = z
       .describe(
         'ACM certificate ARN in the stack region; turns on HTTPS with an HTTP→HTTPS redirect, e.g. arn:aws:acm:eu-west-1:123456789012:certificate/…',
       ),
+    allowPlainHttp: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Accept serving the app over plain HTTP when there is no certificateArn (refused otherwise); plan flags it outside dev/test/staging environments',
+      ),
     healthCheckPath: z
       .string()
       .regex(/^\/[A-Za-z0-9/_.~-]*$/, 'a path starting with /, such as /up')
@@ -273,7 +279,13 @@ export const AppSchema = z
       )
       .default({})
       .describe(
-        'Environment variables read from Secrets Manager or SSM Parameter Store at task start: name → ARN, e.g. APP_KEY: arn:aws:secretsmanager:…',
+        'Environment variables read from Secrets Manager or SSM Parameter Store at task start: name → ARN under the project’s prefix, e.g. APP_KEY: arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/APP_KEY-AbCdEf',
+      ),
+    externalSecrets: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Allow secret references outside stackdrop/<project>/<environment>/ (Secrets Manager) and /stackdrop/<project>/<environment>/ (SSM); the execution role is then granted exactly those ARNs, and plan flags them',
       ),
     alarmTopicArn: z
       .string()

@@ -154,7 +154,7 @@ describe('stackdrop status --watch against the local cloud', () => {
     ]);
     const final = result.stdout.slice(result.stdout.indexOf('\n\n') + 2);
     expect(final).toMatch(/^acme\/production {2}ready {2}updated \S+Z\n/);
-    expect(final).toMatch(/\n {2}Url +http:\/\/\S+\.elb\.amazonaws\.com\n/);
+    expect(final).toMatch(/\n {2}Url +https:\/\/shop\.example\.com\n/);
     expect((await world.session.status('acme', ENVIRONMENT))?.phase).toBe('ready');
   });
 

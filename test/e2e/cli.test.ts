@@ -165,7 +165,7 @@ describe('stackdrop against the local cloud', () => {
     for (const [stage, seconds] of Object.entries(expected))
       expect(Math.abs(took[stage]! - seconds), `${stage} took ${took[stage]}s`).toBeLessThanOrEqual(2);
     expect(result.stdout).toMatch(
-      /✓ acme\/production ready after \d+m \d\ds\n {2}http:\/\/\S+\.elb\.amazonaws\.com\n$/,
+      /✓ acme\/production ready after \d+m \d\ds\n {2}https:\/\/shop\.example\.com\n$/,
     );
     expect(result.stdout).not.toContain('\u001b');
   });
@@ -268,7 +268,7 @@ describe('stackdrop against the local cloud', () => {
         albDnsName
         dbEndpoint"
     `);
-    expect(text.stdout).toMatch(/\n {2}Url +http:\/\/\S+\.elb\.amazonaws\.com\n/);
+    expect(text.stdout).toMatch(/\n {2}Url +https:\/\/shop\.example\.com\n/);
     const status = JSON.parse(json.stdout);
     expect(Object.keys(status).sort()).toEqual(
       [

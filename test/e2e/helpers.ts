@@ -8,7 +8,10 @@ const example = readFileSync(resolve(REPOSITORY_ROOT, 'examples/laravel/stackdro
 
 /** The Laravel example manifest for another project, with optional text replacements. */
 export function manifestFor(project: string, replacements: Array<[RegExp, string]> = []): string {
-  let text = example.replace(/^project: .*$/m, `project: ${project}`);
+  // The example's secrets sit under stackdrop/acme/production/; a project reads only its own prefix.
+  let text = example
+    .replace(/^project: .*$/m, `project: ${project}`)
+    .replaceAll('stackdrop/acme/production/', `stackdrop/${project}/production/`);
   for (const [from, to] of replacements) text = text.replace(from, to);
   return text;
 }

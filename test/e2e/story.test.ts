@@ -33,7 +33,8 @@ describe('stackdrop on the local cloud', () => {
     // Assess
     expect(ready.phase).toBe('ready');
     expect(Object.values(ready.stacks).map((s) => s.status)).toEqual(Array(4).fill('CREATE_COMPLETE'));
-    expect(ready.outputs.Url).toMatch(/^http:\/\/.+\.elb\.amazonaws\.com$/);
+    // The example serves HTTPS on its domain (certificate set; HTTP redirects).
+    expect(ready.outputs.Url).toBe('https://shop.example.com');
     expect(ready.outputs.WriterEndpoint).toMatch(/\.cluster-.+\.rds\.amazonaws\.com$/);
     expect(deployed.deploys.find((d) => d.digest === digest)).toMatchObject({ outcome: 'succeeded' });
     const bastion = reaped.bastions.find((b) => b.instanceId === opened.result!.instanceId)!;

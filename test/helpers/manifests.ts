@@ -6,6 +6,7 @@ database:
   instanceClass: db.t4g.medium
   readers: 1
 app:
+  allowPlainHttp: true
   release: [php, artisan, migrate, --force]
   workers:
     - name: default

@@ -41,8 +41,8 @@ export function stageOutputs(stage: Stage | undefined): Record<string, string> {
         QueueName: 'acme-production',
         QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/acme-production`,
         DeadLetterQueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/acme-production-dlq`,
-        TaskRoleArn: `arn:aws:iam::${ACCOUNT}:role/stackdrop-acme-production-edge-TaskRole`,
-        ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/stackdrop-acme-production-edge-ExecutionRole`,
+        TaskRoleArn: `arn:aws:iam::${ACCOUNT}:role/stackdrop/stages/stackdrop-acme-production-edge-TaskRole`,
+        ExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/stackdrop/stages/stackdrop-acme-production-edge-ExecutionRole`,
         LogGroupName: '/stackdrop/acme/production',
       };
     case 'app':

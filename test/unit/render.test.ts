@@ -22,13 +22,16 @@ import { checkParameterValues } from './templates/references.ts';
 
 const templates = loadTemplates();
 
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/app-key-AbCdEf';
-const PARAMETER = 'arn:aws:ssm:eu-west-1:123456789012:parameter/acme/mail-password';
+const SECRET =
+  'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/APP_KEY-AbCdEf';
+const PARAMETER = 'arn:aws:ssm:eu-west-1:123456789012:parameter/stackdrop/acme/production/MAIL_PASSWORD';
 const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666';
 const IMAGE = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme@sha256:${'ab'.repeat(32)}`;
 
 function manifest(input: Partial<ManifestInput> = {}): Manifest {
-  return validateManifestObject({ version: 1, project: 'acme', ...input });
+  // Plain HTTP unless the case sets a certificate (validate refuses neither-nor).
+  const app = { ...(input.app?.certificateArn ? {} : { allowPlainHttp: true }), ...input.app };
+  return validateManifestObject({ version: 1, project: 'acme', ...input, app });
 }
 
 /** What the stages would output for a deployed acme (3 AZs worth of ids; 2-AZ stacks use the first two). */
@@ -71,8 +74,9 @@ function fakeOutputs(zones = 2): StageOutputs {
       QueueName: 'stackdrop-acme-production',
       QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/stackdrop-acme-production',
       DeadLetterQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/stackdrop-acme-production-dlq',
-      TaskRoleArn: 'arn:aws:iam::123456789012:role/stackdrop-acme-production-TaskRole-1',
-      ExecutionRoleArn: 'arn:aws:iam::123456789012:role/stackdrop-acme-production-ExecutionRole-1',
+      TaskRoleArn: 'arn:aws:iam::123456789012:role/stackdrop/stages/stackdrop-acme-production-TaskRole-1',
+      ExecutionRoleArn:
+        'arn:aws:iam::123456789012:role/stackdrop/stages/stackdrop-acme-production-ExecutionRole-1',
       LogGroupName: '/stackdrop/acme/production/app',
     },
   };
@@ -82,8 +86,12 @@ const byStage = (stacks: RenderedStack[], stage: Stage) => stacks.find((s) => s.
 
 /** Manifests covering the shapes the templates must support. */
 const VARIANTS: Record<string, ManifestInput> = {
-  'defaults (2 AZs, provisioned, 1 reader, HTTP, no workers, scheduler)': { version: 1, project: 'acme' },
-  '3 AZs, serverless, 2 readers, HTTPS with www redirect, 3 workers, release, env and secrets': {
+  'defaults (2 AZs, provisioned, 1 reader, HTTP, no workers, scheduler)': {
+    version: 1,
+    project: 'acme',
+    app: { allowPlainHttp: true },
+  },
+  '3 AZs, serverless, 2 readers, HTTPS with www redirect, 3 workers, release, env and external secrets': {
     version: 1,
     project: 'acme',
     environment: 'staging',
@@ -105,7 +113,9 @@ const VARIANTS: Record<string, ManifestInput> = {
         { name: 'reports', command: ['php', 'artisan', 'queue:work', '--queue=reports'], cpu: 512 },
       ],
       environment: { APP_ENV: 'staging', MAIL_MAILER: 'ses', APP_NAME: 'Acme Shop' },
+      // acme/production's secrets from acme/staging: outside the prefix, so opted in.
       secrets: { APP_KEY: SECRET, MAIL_PASSWORD: PARAMETER },
+      externalSecrets: true,
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
     },
   },
@@ -119,7 +129,7 @@ const VARIANTS: Record<string, ManifestInput> = {
       readers: 0,
       instanceClass: 'db.r7g.large',
     },
-    app: { scheduler: false },
+    app: { scheduler: false, allowPlainHttp: true },
   },
   'ten workers and a custom scheduler': {
     version: 1,
@@ -130,6 +140,7 @@ const VARIANTS: Record<string, ManifestInput> = {
         command: ['php', 'artisan', 'queue:work'],
       })),
       scheduler: { command: ['php', 'artisan', 'schedule:run'], cpu: 512 },
+      allowPlainHttp: true,
     },
   },
 };
@@ -350,7 +361,7 @@ describe('renderStacks', () => {
       renderStacks(
         manifest(
           VARIANTS[
-            '3 AZs, serverless, 2 readers, HTTPS with www redirect, 3 workers, release, env and secrets'
+            '3 AZs, serverless, 2 readers, HTTPS with www redirect, 3 workers, release, env and external secrets'
           ],
         ),
       ),
@@ -441,7 +452,31 @@ describe('renderStacks', () => {
       Secret2Name: 'MAIL_PASSWORD',
       Secret2ValueFrom: PARAMETER,
       Secret3Name: '',
+      // Both sit under stackdrop/acme/production/, which the execution role's policy covers already.
+      ExternalSecretGrants: '',
     });
+  });
+
+  it('grants opted-in external references one by one, a suffix-less secret ARN as <arn>-??????', () => {
+    // Prepare
+    const shared = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/mail';
+    const full = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/stripe-AbCdEf';
+    const input: ManifestInput = {
+      version: 1,
+      project: 'acme',
+      app: {
+        allowPlainHttp: true,
+        externalSecrets: true,
+        secrets: { APP_KEY: SECRET, MAIL_PASSWORD: shared, STRIPE_KEY: full, OTHER: shared },
+      },
+    };
+
+    // Act
+    const app = byStage(renderStacks(manifest(input), { outputs: fakeOutputs() }), 'app');
+
+    // Assess
+    expect(app.parameters.ExternalSecretGrants).toBe(`${shared}-??????,${full}`);
+    expect(checkParameterValues(templates.app, app.parameters)).toEqual([]);
   });
 
   it('defaults APP_ENV to the environment name and leaves the image empty until one is pushed', () => {

@@ -166,6 +166,11 @@ export function genericAttributes(request: ProviderRequest, physicalId: string):
     else out[attribute] = physicalId;
   }
   Object.assign(out, typeSpecificAttributes(type, physicalId));
+  // IAM ARNs carry the entity's path: arn:aws:iam::<account>:role/<path><name> (IAM User Guide,
+  // "IAM identifiers", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html).
+  const path = properties.Path;
+  if (serviceOf(type) === 'iam' && typeof path === 'string' && path !== '/' && typeof out.Arn === 'string')
+    out.Arn = out.Arn.replace(/:(role|user|group|instance-profile|policy)\//, `:$1${path}`);
   // GetAtt Arn of a log group carries the `:*` suffix, as AWS returns it.
   if (type === 'AWS::Logs::LogGroup' && typeof out.Arn === 'string' && !out.Arn.endsWith(':*'))
     out.Arn = `${out.Arn}:*`;

@@ -81,7 +81,7 @@ describe('stackdrop deploy', () => {
     writeManifest(
       h.deps.cwd,
       'acme.json',
-      JSON.stringify({ version: 1, project: 'acme', environment: 'staging' }),
+      JSON.stringify({ version: 1, project: 'acme', environment: 'staging', app: { allowPlainHttp: true } }),
     );
     const result = await h.run('deploy', 'acme.json', '--json');
     expect(result.code).toBe(0);

@@ -132,4 +132,5 @@ database:
   readers: 1
 app:
   deployTag: main
+  allowPlainHttp: true
 `;

@@ -140,6 +140,42 @@ describe('plan (offline)', () => {
     );
   });
 
+  it('flags plain HTTP in production and secrets read outside the project prefix', async () => {
+    // Prepare: VALID_MANIFEST is acme/production with allowPlainHttp.
+    const h = harness();
+    const external = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/mail';
+    writeFileSync(
+      join(h.deps.cwd, 'acme.yaml'),
+      `${VALID_MANIFEST}  externalSecrets: true\n  secrets:\n    MAIL_PASSWORD: ${external}\n`,
+    );
+
+    // Act
+    const text = await h.run('plan', 'acme.yaml');
+    const json = JSON.parse((await h.run('plan', 'acme.yaml', '--json')).stdout);
+
+    // Assess
+    expect(text.code).toBe(0);
+    expect(text.stderr).toContain('! app.allowPlainHttp: acme/production serves plain HTTP (no certificate)');
+    expect(text.stderr).toContain(
+      `! app.secrets.MAIL_PASSWORD: MAIL_PASSWORD reads ${external} (granted as <arn>-??????)`,
+    );
+    expect(json.notices.map((n: { path: string }) => n.path)).toEqual([
+      'app.allowPlainHttp',
+      'app.secrets.MAIL_PASSWORD',
+    ]);
+  });
+
+  it('does not flag plain HTTP in an environment named like staging or dev', async () => {
+    const h = harness();
+    writeFileSync(
+      join(h.deps.cwd, 'acme.yaml'),
+      VALID_MANIFEST.replace('environment: production', 'environment: staging'),
+    );
+    const result = await h.run('plan', 'acme.yaml');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+
   it('refuses an invalid manifest, exit 1', async () => {
     const h = harness();
     writeFileSync(join(h.deps.cwd, 'acme.yaml'), 'version: 2\n');
@@ -422,7 +458,7 @@ describe('plan --live (command)', () => {
     const result = await h.run('plan', 'acme.yaml', '--live', '--json');
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout);
-    expect(Object.keys(body)).toEqual(['project', 'environment', 'stacks', 'live']);
+    expect(Object.keys(body)).toEqual(['project', 'environment', 'notices', 'stacks', 'live']);
     expect(body.live.databaseReplacement).toBe(true);
     expect(body.live.stacks[1].changes[0]).toEqual({
       action: 'Modify',

@@ -15,6 +15,8 @@ project: Acme
 network:
   cidr: 10.0.0.0/33
   natGateway: 2
+app:
+  allowPlainHttp: true
 `;
 
 beforeEach(() => {
@@ -74,7 +76,10 @@ describe('stackdrop validate', () => {
 
   it('prints the valid result as JSON with --json', async () => {
     const h = harness();
-    writeFileSync(join(h.deps.cwd, 'acme.json'), JSON.stringify({ version: 1, project: 'acme' }));
+    writeFileSync(
+      join(h.deps.cwd, 'acme.json'),
+      JSON.stringify({ version: 1, project: 'acme', app: { allowPlainHttp: true } }),
+    );
     const result = await h.run('validate', 'acme.json', '--json');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({

@@ -18,12 +18,16 @@ export function validManifest(): ManifestInput & Record<string, unknown> {
     network: { cidr: '10.40.0.0/16', availabilityZones: 2, natGateways: 'per-az' as const },
     database: { engine: 'aurora-mysql' as const, readers: 1 },
     app: {
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',
       release: ['php', 'artisan', 'migrate', '--force'],
       web: { cpu: 512, memory: 1024, autoscaling: { min: 2, max: 10 } },
       workers: [{ name: 'default', command: ['php', 'artisan', 'queue:work'] }],
       scheduler: true,
       environment: { APP_ENV: 'production' },
-      secrets: { APP_KEY: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/app-key-AbCdEf' },
+      secrets: {
+        APP_KEY:
+          'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/APP_KEY-AbCdEf',
+      },
     },
     bastion: { access: 'ssm' as const, allowedCidrs: ['203.0.113.0/24'] },
   });

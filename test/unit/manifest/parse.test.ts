@@ -7,7 +7,14 @@ import {
   parseManifestOrThrow,
   validateManifestObject,
 } from '#shared/manifest/index.ts';
-import { fixture, problemsOf } from './helpers.ts';
+import { problemsOf as allProblemsOf, fixture } from './helpers.ts';
+
+/**
+ * These cases are about parsing and positions. Most inputs are fragments without a certificate, so
+ * the HTTPS rule (app.certificateArn or app.allowPlainHttp, tested in rules.test.ts) is left out.
+ */
+const problemsOf = (result: Parameters<typeof allProblemsOf>[0]) =>
+  allProblemsOf(result).filter((p) => p.path !== 'app.certificateArn');
 
 const at = (problems: { path: string; line?: number; col?: number }[]) =>
   problems.map((p) => `${p.line}:${p.col} ${p.path}`);
@@ -248,9 +255,11 @@ describe('hostile and broken input', () => {
   });
 
   it('accepts a UTF-8 byte order mark, in bytes and in a string', () => {
-    expect(parseManifest(Buffer.from('\uFEFFversion: 1\nproject: acme\n'), 'bom.yaml').ok).toBe(true);
-    expect(parseManifest('\uFEFFversion: 1\nproject: acme\n', 'bom.yaml').ok).toBe(true);
-    expect(parseManifest(Buffer.from('\uFEFF{"version": 1, "project": "acme"}'), 'bom.json').ok).toBe(true);
+    const yaml = '\uFEFFversion: 1\nproject: acme\napp: { allowPlainHttp: true }\n';
+    expect(parseManifest(Buffer.from(yaml), 'bom.yaml').ok).toBe(true);
+    expect(parseManifest(yaml, 'bom.yaml').ok).toBe(true);
+    const json = '\uFEFF{"version": 1, "project": "acme", "app": {"allowPlainHttp": true}}';
+    expect(parseManifest(Buffer.from(json), 'bom.json').ok).toBe(true);
   });
 
   it('refuses a string with a lone surrogate', () => {
@@ -290,7 +299,7 @@ describe('hostile and broken input', () => {
   it('allows a few plain aliases', () => {
     // Act
     const result = parseManifest(
-      'version: 1\nproject: acme\napp:\n  release: &migrate [php, artisan, migrate, --force]\n  workers: [{ name: once, command: *migrate, desiredCount: 0 }]\n',
+      'version: 1\nproject: acme\napp:\n  allowPlainHttp: true\n  release: &migrate [php, artisan, migrate, --force]\n  workers: [{ name: once, command: *migrate, desiredCount: 0 }]\n',
       'alias.yaml',
     );
 
@@ -367,7 +376,7 @@ describe('hostile and broken input', () => {
   it('does not count brackets inside quotes and comments as nesting', () => {
     // Act
     const result = parseManifest(
-      `version: 1\nproject: acme # ${'['.repeat(40)}\napp:\n  environment: { NOTE: "${'['.repeat(40)}", OTHER: '${'{'.repeat(40)}' }\n`,
+      `version: 1\nproject: acme # ${'['.repeat(40)}\napp:\n  allowPlainHttp: true\n  environment: { NOTE: "${'['.repeat(40)}", OTHER: '${'{'.repeat(40)}' }\n`,
       'q.yaml',
     );
 
@@ -539,11 +548,12 @@ describe('hostile and broken input', () => {
     ].join('\n');
 
     // Act
-    const problems = problemsOf(parseManifest(source, 'junk.yaml'));
+    const problems = allProblemsOf(parseManifest(source, 'junk.yaml'));
 
     // Assess
     expect(problems).toHaveLength(101);
-    expect(problems[100]!.message).toBe('… and 200 more problems');
+    // 300 unknown keys and no certificate (the HTTPS rule): 301 problems, 100 shown.
+    expect(problems[100]!.message).toBe('… and 201 more problems');
   });
 });
 
@@ -573,17 +583,19 @@ describe('reporting', () => {
     try {
       act();
     } catch (error) {
-      expect((error as ManifestInvalidError).problems).toHaveLength(6);
+      // The six of the fixture, and no certificate (the HTTPS rule).
+      expect((error as ManifestInvalidError).problems).toHaveLength(7);
       expect((error as Error).message).toMatch(
-        /^acme\.yaml is not a valid stackdrop manifest \(6 problems\):\nacme\.yaml:2:10: project:/,
+        /^acme\.yaml is not a valid stackdrop manifest \(7 problems\):\nacme\.yaml:2:10: project:/,
       );
     }
   });
 
   it('returns the manifest from parseManifestOrThrow when it is valid', () => {
-    expect(parseManifestOrThrow('version: 1\nproject: acme\n', 'm.yaml').app.repository).toBe(
-      'acme-production',
-    );
+    expect(
+      parseManifestOrThrow('version: 1\nproject: acme\napp: { allowPlainHttp: true }\n', 'm.yaml').app
+        .repository,
+    ).toBe('acme-production');
   });
 
   it('applies the cross-field rules in validateManifestObject too', () => {

@@ -14,7 +14,7 @@ type Loose = any;
 
 type Case = { rule: string; change: (m: Loose) => void; path: string; message: RegExp; hint: RegExp };
 
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/x-AbCdEf';
 
 const cases: Case[] = [
   // network.cidr
@@ -153,11 +153,105 @@ const cases: Case[] = [
   {
     rule: 'domain needs certificateArn',
     change: (m) => {
+      delete m.app.certificateArn;
+      m.app.allowPlainHttp = true;
       m.app.domain = 'shop.example.com';
     },
     path: 'app.domain',
     message: /needs app.certificateArn/,
     hint: /ACM certificate/,
+  },
+  {
+    rule: 'HTTPS unless plain HTTP is accepted in so many words',
+    change: (m) => {
+      delete m.app.certificateArn;
+    },
+    path: 'app.certificateArn',
+    message: /plain HTTP/,
+    hint: /set app\.certificateArn .*or set app\.allowPlainHttp: true/,
+  },
+  {
+    rule: 'allowPlainHttp contradicts a certificate',
+    change: (m) => {
+      m.app.allowPlainHttp = true;
+    },
+    path: 'app.allowPlainHttp',
+    message: /together with certificateArn/,
+    hint: /remove allowPlainHttp/,
+  },
+  {
+    rule: 'Secrets Manager references under the project prefix',
+    change: (m) => {
+      m.app.secrets.APP_KEY = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/app-key-AbCdEf';
+    },
+    path: 'app.secrets.APP_KEY',
+    message: /shared\/app-key-AbCdEf is outside stackdrop\/acme\/production\//,
+    hint: /aws secretsmanager create-secret --name stackdrop\/acme\/production\/APP_KEY .*app\.externalSecrets: true/,
+  },
+  {
+    rule: 'another project’s secrets are outside the prefix too',
+    change: (m) => {
+      m.app.secrets.APP_KEY =
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/other/production/APP_KEY-AbCdEf';
+    },
+    path: 'app.secrets.APP_KEY',
+    message: /outside stackdrop\/acme\/production\//,
+    hint: /create-secret/,
+  },
+  {
+    rule: 'SSM references under the project prefix',
+    change: (m) => {
+      m.app.secrets.MAIL_PASSWORD = 'arn:aws:ssm:eu-west-1:123456789012:parameter/mail/password';
+    },
+    path: 'app.secrets.MAIL_PASSWORD',
+    message: /parameter \/mail\/password is outside \/stackdrop\/acme\/production\//,
+    hint: /aws ssm put-parameter --name \/stackdrop\/acme\/production\/MAIL_PASSWORD --type SecureString/,
+  },
+  {
+    rule: 'no AWS SDK endpoint override in the environment',
+    change: (m) => {
+      m.app.environment.AWS_ENDPOINT_URL_S3 = 'https://attacker.example';
+    },
+    path: 'app.environment.AWS_ENDPOINT_URL_S3',
+    message: /read by the container runtime or the AWS SDK/,
+    hint: /reroute/,
+  },
+  {
+    rule: 'no AWS_REGION override',
+    change: (m) => {
+      m.app.environment.AWS_REGION = 'us-east-1';
+    },
+    path: 'app.environment.AWS_REGION',
+    message: /AWS SDK/,
+    hint: /AWS_URL and AWS_USE_PATH_STYLE_ENDPOINT are allowed/,
+  },
+  {
+    rule: 'no loader variables',
+    change: (m) => {
+      m.app.environment.LD_PRELOAD = '/tmp/x.so';
+    },
+    path: 'app.environment.LD_PRELOAD',
+    message: /container runtime/,
+    hint: /Dockerfile/,
+  },
+  {
+    rule: 'no PATH override',
+    change: (m) => {
+      m.app.environment.PATH = '/tmp:/usr/bin';
+    },
+    path: 'app.environment.PATH',
+    message: /container runtime/,
+    hint: /Dockerfile/,
+  },
+  {
+    rule: 'runtime variables are refused in secrets too',
+    change: (m) => {
+      m.app.secrets.NODE_OPTIONS =
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/NODE_OPTIONS-AbCdEf';
+    },
+    path: 'app.secrets.NODE_OPTIONS',
+    message: /container runtime/,
+    hint: /Dockerfile/,
   },
   {
     rule: 'redirectWww needs domain',
@@ -521,6 +615,7 @@ describe('cross-field rules', () => {
       'project: acme',
       'environment: production',
       'app:',
+      '  allowPlainHttp: true',
       '  workers:',
       '    - name: default',
       `      command: [${args(40)}]`,
@@ -535,7 +630,7 @@ describe('cross-field rules', () => {
     expect(problems).toEqual([
       expect.objectContaining({
         file: 'm.yaml',
-        line: 7,
+        line: 8,
         col: 16,
         path: 'app.workers[0].command',
         hint: expect.stringMatching(/app\.workers\[0\]\.command is 40 KiB/),
@@ -560,6 +655,8 @@ describe('cross-field rules', () => {
     input.project = 'Not Valid';
     input.database.readers = 2;
     input.app.web.memory = 'lots';
+    delete input.app.certificateArn;
+    input.app.allowPlainHttp = true;
     input.app.domain = 'shop.example.com';
 
     // Act
@@ -569,6 +666,38 @@ describe('cross-field rules', () => {
     expect(problems.map((p: ManifestProblem) => p.path).sort()).toEqual(
       ['app.domain', 'app.web.memory', 'database.readers', 'project'].sort(),
     );
+  });
+});
+
+describe('secret references and runtime variables', () => {
+  it('accepts a secret outside the project prefix with app.externalSecrets: true', () => {
+    // Prepare
+    const input: Loose = validManifest();
+    input.app.secrets.APP_KEY = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared/app-key';
+    input.app.externalSecrets = true;
+
+    // Act & Assess
+    expect(checkManifestValue(input).ok).toBe(true);
+  });
+
+  it('accepts a suffix-less secret ARN under the prefix (granted as <arn>-??????)', () => {
+    // Prepare
+    const input: Loose = validManifest();
+    input.app.secrets.APP_KEY =
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/APP_KEY';
+
+    // Act & Assess
+    expect(checkManifestValue(input).ok).toBe(true);
+  });
+
+  it("accepts Laravel's AWS_URL and AWS_USE_PATH_STYLE_ENDPOINT", () => {
+    // Prepare
+    const input: Loose = validManifest();
+    input.app.environment.AWS_URL = 'https://cdn.example.com';
+    input.app.environment.AWS_USE_PATH_STYLE_ENDPOINT = 'false';
+
+    // Act & Assess
+    expect(checkManifestValue(input).ok).toBe(true);
   });
 });
 

@@ -27,12 +27,14 @@ describe('valid manifests', () => {
           repository: 'shop-production',
           deployTag: 'main',
           redirectWww: false,
+          allowPlainHttp: true,
           healthCheckPath: '/up',
           web: { cpu: 512, memory: 1024, desiredCount: 2, port: 8080 },
           workers: [],
           scheduler: true,
           environment: {},
           secrets: {},
+          externalSecrets: false,
           logRetentionDays: 30,
         },
         bastion: { access: 'ssm', allowedCidrs: [], maxTtlMinutes: 480 },
@@ -81,7 +83,7 @@ describe('valid manifests', () => {
       memory: 1024,
     });
     expect(m.app.secrets.MAIL_PASSWORD).toBe(
-      'arn:aws:ssm:eu-west-1:123456789012:parameter/acme/mail-password',
+      'arn:aws:ssm:eu-west-1:123456789012:parameter/stackdrop/acme-shop/staging/MAIL_PASSWORD',
     );
     expect(m.bastion).toEqual({
       access: 'ssh',
@@ -148,6 +150,9 @@ describe('valid manifests', () => {
     const input = validManifest();
     input.project = `a${'b'.repeat(30)}`;
     input.environment = `e${'1'.repeat(15)}`;
+    input.app!.secrets = {
+      APP_KEY: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/${input.project}/${input.environment}/APP_KEY-AbCdEf`,
+    };
 
     // Act
     const manifest = validateManifestObject(input);

@@ -323,8 +323,8 @@ export class FakeAws {
         requiresCompatibilities: ['FARGATE'],
         cpu: '256',
         memory: '512',
-        executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/stackdrop-exec`,
-        taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/stackdrop-task`,
+        executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/stackdrop/stages/stackdrop-exec`,
+        taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/stackdrop/stages/stackdrop-task`,
         containerDefinitions: [
           { name: 'app', image, essential: true, command },
           {

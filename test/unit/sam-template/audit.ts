@@ -66,8 +66,8 @@ export const RESOURCELESS_ACTIONS: Record<string, string> = {
     'Application Auto Scaling documents "*" for scaling policies.',
   'application-autoscaling:TagResource':
     'Tags go onto a target while it is registered, before an ARN exists.',
-  'ecs:CreateCluster': 'CreateCluster has no resource type (only request-tag conditions).',
-  'ecs:RegisterTaskDefinition': 'RegisterTaskDefinition supports no resource-level permissions.',
+  'ecr:GetAuthorizationToken':
+    'The registry token is account-wide; GetAuthorizationToken supports no resource-level permissions.',
   'ecs:DeregisterTaskDefinition': 'DeregisterTaskDefinition supports no resource-level permissions.',
   'ecs:DescribeTaskDefinition': 'DescribeTaskDefinition supports no resource-level permissions.',
   'ecs:ListTasks':

@@ -206,7 +206,7 @@ describe('the audit catches deliberately bad fragments', () => {
       rulesOf(
         roleWith({
           Effect: 'Allow',
-          Action: ['states:SendTaskSuccess', 'ecs:RegisterTaskDefinition'],
+          Action: ['states:SendTaskSuccess', 'ecs:DescribeTaskDefinition'],
           Resource: '*',
         }),
       ),

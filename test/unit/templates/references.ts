@@ -152,7 +152,13 @@ export function checkParameterValues(template: CfnTemplate, values: Record<strin
     if (Array.isArray(p.AllowedValues) && !p.AllowedValues.map(String).includes(value)) {
       problems.push(`${name}=${value} is not one of ${p.AllowedValues.join(', ')}`);
     }
-    if (typeof p.AllowedPattern === 'string' && !new RegExp(`^(?:${p.AllowedPattern})$`, 'u').test(value)) {
+    // For a CommaDelimitedList, CloudFormation matches AllowedPattern against each value (AWS
+    // CloudFormation User Guide, "Parameters", AllowedPattern; read 2026-12-07).
+    const patterned = type === 'CommaDelimitedList' ? value.split(',') : [value];
+    if (
+      typeof p.AllowedPattern === 'string' &&
+      !patterned.every((item) => new RegExp(`^(?:${p.AllowedPattern})$`, 'u').test(item))
+    ) {
       problems.push(`${name}=${JSON.stringify(value)} does not match ${p.AllowedPattern}`);
     }
     if (typeof p.MaxLength === 'number' && value.length > p.MaxLength) problems.push(`${name} is too long`);
