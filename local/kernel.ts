@@ -131,6 +131,11 @@ export class LocalCloud {
   readonly quotas: ServiceQuotasModel;
   /** The CloudFormation engine, served under the `cloudformation` signing name. */
   readonly cloudformation: CloudFormationEngine;
+  /**
+   * Principal ARNs by caller: a function name (the SAM runtime marks each function's requests,
+   * local/runtime/caller.ts) or an access key id. Anyone else is the local user (STS's caller).
+   */
+  readonly principals = new Map<string, string>();
   readonly #services = new Map<string, ServiceDefinition>();
   readonly #routes = new Map<string, RestRoute[]>();
 
@@ -180,6 +185,14 @@ export class LocalCloud {
   /** The definition registered for a signing name. */
   service(signingName: string): ServiceDefinition | undefined {
     return this.#services.get(signingName);
+  }
+
+  /** The principal ARN behind a request's signature (a function's role, or the local user). */
+  principalOf(req: HttpRequest): string {
+    const caller = req.headers['x-localcloud-caller'];
+    const byCaller = typeof caller === 'string' ? this.principals.get(caller) : undefined;
+    const key = accessKeyOf(req);
+    return byCaller ?? (key && this.principals.get(key)) ?? `arn:aws:iam::${this.accountId}:user/local`;
   }
 
   /** `arn:aws:<service>:<region>:<account>:<resource>` for this cloud. */
@@ -392,6 +405,16 @@ export function asAwsError(error: unknown): AwsError {
   const message = error instanceof Error ? error.message : String(error);
   process.emitWarning(`local cloud internal error: ${error instanceof Error ? error.stack : message}`);
   return new AwsError('InternalFailure', message, { statusCode: 500 });
+}
+
+/** The access key id a request is signed with (`Credential=<key>/<date>/...`). */
+export function accessKeyOf(req: HttpRequest): string | undefined {
+  const auth = req.headers.authorization;
+  const credential =
+    (typeof auth === 'string' ? /Credential=([^,\s]+)/.exec(auth)?.[1] : undefined) ??
+    req.query.get('X-Amz-Credential') ??
+    undefined;
+  return credential?.split('/')[0];
 }
 
 /** The SigV4 signing name of a request (`Credential=.../<date>/<region>/<service>/aws4_request`). */

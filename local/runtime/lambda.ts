@@ -3,6 +3,7 @@ import module from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { AwsError } from '../errors.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
+import { asCaller } from './caller.ts';
 import { installVirtualTime, runInVirtualTime, shieldClock } from './virtual-time.ts';
 
 /** One Lambda function as the runtime serves it (built from an AWS::Serverless::Function). */
@@ -22,6 +23,8 @@ export interface FunctionSpec {
   asyncRetries: number;
   maxEventAgeSeconds: number;
   onFailureArn?: string;
+  /** The execution role (SAM's generated `<Function>Role` unless `Role` is given). */
+  roleArn?: string;
 }
 
 export interface InvokeResult {
@@ -267,7 +270,7 @@ export class LambdaRuntime {
         });
         try {
           return await Promise.race([
-            Promise.resolve().then(() => handler(structuredClone(event), context)),
+            Promise.resolve().then(() => asCaller(spec.name, () => handler(structuredClone(event), context))),
             timeout,
           ]);
         } finally {

@@ -17,6 +17,8 @@ export interface BucketPlan {
   name: string;
   versioning: boolean;
   eventBridge: boolean;
+  /** The bucket's AWS::S3::BucketPolicy document, intrinsics resolved (the local S3 enforces its denies). */
+  policy?: { Version?: string; Statement: unknown[] };
 }
 
 export interface QueuePlan {
@@ -262,6 +264,23 @@ export function planFromTemplate(options: PlanOptions): AppPlan {
     }
   }
 
+  // SAM generates `<Function>Role` for a function or state machine without `Role`; the template
+  // may reference it (e.g. a bucket policy naming the roles that own a prefix).
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::Serverless::Function' && r.Type !== 'AWS::Serverless::StateMachine') continue;
+    if ((r.Properties as Record<string, Json> | undefined)?.Role !== undefined || physical.has(`${id}Role`))
+      continue;
+    const name = generatedName(stackName, `${id}Role`, 64);
+    physical.set(`${id}Role`, {
+      type: 'AWS::IAM::Role',
+      ref: name,
+      attrs: {
+        Arn: `arn:aws:iam::${accountId}:role/${name}`,
+        RoleId: `AROA${suffix(stackName, `${id}Role`, 17)}`,
+      },
+    });
+  }
+
   const plan: AppPlan = {
     stackName,
     region,
@@ -368,6 +387,16 @@ export function planFromTemplate(options: PlanOptions): AppPlan {
     }
   }
 
+  // Bucket policies apply to the bucket they name (after every bucket is planned).
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::S3::BucketPolicy') continue;
+    const props = (r.Properties ?? {}) as Record<string, Json>;
+    const bucket = plan.buckets.find((b) => b.name === str(props.Bucket));
+    if (!bucket)
+      throw new SamTemplateError(`Bucket policy ${id} names a bucket this template does not create`);
+    bucket.policy = resolveValue(props.PolicyDocument) as BucketPlan['policy'];
+  }
+
   for (const [name, output] of Object.entries(template.Outputs ?? {})) plan.outputs[name] = str(output.Value);
   return plan;
 
@@ -430,6 +459,7 @@ export function planFromTemplate(options: PlanOptions): AppPlan {
       environment,
       timeoutSeconds: Number(resolveValue(props.Timeout) ?? 3),
       memorySize,
+      roleArn: props.Role === undefined ? fakeRole(id) : str(props.Role),
       asyncRetries: invokeConfig.MaximumRetryAttempts ?? 2,
       maxEventAgeSeconds: invokeConfig.MaximumEventAgeInSeconds ?? 21_600,
       onFailureArn: invokeConfig.DestinationConfig?.OnFailure?.Destination,

@@ -7,6 +7,7 @@ import {
 import { AwsError } from '../errors.ts';
 import type { HttpRequest, HttpResponse, LocalCloud, RequestContext, ServiceDefinition } from '../kernel.ts';
 import { xmlEscape, xmlIllegalCharacter } from '../protocols/query.ts';
+import { type BucketPolicy, bucketPolicyDenies, objectAction } from './s3-policy.ts';
 
 const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
@@ -237,8 +238,8 @@ export class S3Model {
 
   /** Reads an object by URL: `s3://b/k`, `https://b.s3[.region].amazonaws.com/k`, `https://s3[.region].amazonaws.com/b/k`, `http://127.0.0.1:port/b/k`. */
   getObjectByUrl(url: string): S3ObjectVersion {
-    const { bucket, key } = parseS3Url(url);
-    return this.getObject(bucket, key);
+    const { bucket, key, versionId } = parseS3Url(url);
+    return this.getObject(bucket, key, versionId);
   }
 
   /** Deletes an object (a delete marker in versioned buckets); emits *Object Deleted*. */
@@ -344,6 +345,7 @@ export class S3Model {
       if (this.#cloud.faults.takeThrottle('s3', ctx.operation)) {
         throw new AwsError('SlowDown', 'Please reduce your request rate.', { statusCode: 503 });
       }
+      await this.#enforceBucketPolicy(ctx.operation, bucket, key, req);
       return this.#route(ctx.operation, bucket, key, req, ctx);
     } catch (error) {
       if (!(error instanceof AwsError)) throw error;
@@ -389,6 +391,51 @@ export class S3Model {
     }
     this.createBucket(bucketName, { locationConstraint: constraint || undefined });
     return { statusCode: 200, headers: { Location: `/${bucketName}` } };
+  }
+
+  /**
+   * An explicit Deny of the bucket's policy refuses the object operation with 403 AccessDenied,
+   * whoever the caller is (local/services/s3-policy.ts). DeleteObjects is refused as a whole when
+   * any of its keys is denied (AWS reports such keys one by one in the result: stricter here).
+   */
+  async #enforceBucketPolicy(
+    operation: string,
+    bucketName: string,
+    key: string,
+    req: HttpRequest,
+  ): Promise<void> {
+    const text = this.buckets.get(bucketName)?.config.get('policy');
+    if (text === undefined) return;
+    const keys =
+      operation === 'DeleteObjects'
+        ? [...req.body.toString('utf8').matchAll(/<Key>(.*?)<\/Key>/gs)].map((m) => xmlUnescape(m[1]!))
+        : [key];
+    const action = objectAction(operation, req.query.has('versionId'));
+    if (!action) return;
+    const principal = this.#cloud.principalOf(req);
+    for (const k of keys) {
+      const denied = await bucketPolicyDenies(JSON.parse(text) as BucketPolicy, {
+        principal,
+        action,
+        bucket: bucketName,
+        key: k,
+        accountId: this.#cloud.accountId,
+      });
+      if (denied) {
+        throw new AwsError(
+          'AccessDenied',
+          `User: ${principal} is not authorized to perform: ${action} on resource: "arn:aws:s3:::${bucketName}/${k}" with an explicit deny in a resource-based policy`,
+          { statusCode: 403 },
+        );
+      }
+    }
+  }
+
+  /** Sets (or with undefined removes) a bucket's policy, as PutBucketPolicy/DeleteBucketPolicy do. */
+  setBucketPolicy(name: string, policy: BucketPolicy | undefined): void {
+    const bucket = this.bucket(name);
+    if (policy === undefined) bucket.config.delete('policy');
+    else bucket.config.set('policy', JSON.stringify(policy));
   }
 
   #route(
@@ -843,7 +890,7 @@ function operationName(
 }
 
 /** Splits an S3 URL (any of the forms CloudFormation accepts for TemplateURL) into bucket and key. */
-export function parseS3Url(url: string): { bucket: string; key: string } {
+export function parseS3Url(url: string): { bucket: string; key: string; versionId?: string } {
   if (url.startsWith('s3://')) {
     const rest = url.slice(5);
     const i = rest.indexOf('/');
@@ -851,10 +898,17 @@ export function parseS3Url(url: string): { bucket: string; key: string } {
   }
   const u = new URL(url);
   const path = u.pathname.slice(1);
+  // A `?versionId=` query pins one version of the object, as S3 object URLs do (a TemplateURL too).
+  const versionId = u.searchParams.get('versionId') ?? undefined;
   const hosted = /^(.+)\.s3[.-]/.exec(u.hostname);
-  if (hosted) return { bucket: hosted[1]!, key: decodeURIComponent(path) };
+  if (hosted)
+    return { bucket: hosted[1]!, key: decodeURIComponent(path), ...(versionId ? { versionId } : {}) };
   const i = path.indexOf('/');
-  return { bucket: path.slice(0, i), key: decodeURIComponent(path.slice(i + 1)) };
+  return {
+    bucket: path.slice(0, i),
+    key: decodeURIComponent(path.slice(i + 1)),
+    ...(versionId ? { versionId } : {}),
+  };
 }
 
 function xml(body: string, headers: Record<string, string> = {}): HttpResponse {

@@ -10,8 +10,9 @@ import { optionalEnv } from '#shared/env.ts';
  * templates/ as a Lambda layer (mounted at /opt, named by TEMPLATES_DIR), so the stacks always
  * get the templates of the deployed stackdrop version and the function bundles stay small. A
  * template within CloudFormation's 51,200-byte TemplateBody limit is sent inline; a larger one is
- * put once, content-addressed, under templates/<sha256>/ in the stackdrop bucket and passed as
- * TemplateURL (limit 1 MB).
+ * put, content-addressed, under templates/<sha256>/ in the stackdrop bucket and passed as
+ * TemplateURL (limit 1 MB) pinned with `?versionId=`. Only deploy-stack and stack-callback may write
+ * templates/ (the bucket policy), and the pin keeps even a later overwrite from being deployed.
  */
 
 export const TEMPLATE_BODY_LIMIT = 51_200;
@@ -59,8 +60,11 @@ export async function templateSource(
   if (Buffer.byteLength(body, 'utf8') <= TEMPLATE_BODY_LIMIT) return { templateBody: body };
   const digest = createHash('sha256').update(body).digest('hex').slice(0, 32);
   const key = `templates/${digest}/${basename(templateFile)}`;
-  await deps.s3.send(
+  const put = await deps.s3.send(
     new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentType: 'application/x-yaml' }),
   );
-  return { templateUrl: objectUrl(deps.bucket, key) };
+  // Pinned to the version just written: an object swapped under the same key afterwards is never
+  // what CloudFormation reads. The bucket is versioned (template.yaml), so S3 always returns one.
+  const url = objectUrl(deps.bucket, key);
+  return { templateUrl: put.VersionId ? `${url}?versionId=${encodeURIComponent(put.VersionId)}` : url };
 }

@@ -392,3 +392,65 @@ describe('S3 over restXml', () => {
     expect(aborted.name).toBe('NoSuchUpload');
   });
 });
+
+describe('S3 bucket policies and pinned object URLs', () => {
+  it('refuses a write an explicit Deny of the bucket policy names, by principal, over HTTP', async () => {
+    // Prepare: only the role "writer" may write under state/.
+    await s3.send(new CreateBucketCommand({ Bucket: 'bucket-policy' }));
+    const writer = `arn:aws:iam::${env.cloud.accountId}:role/writer`;
+    env.cloud.principals.set('AKIAWRITER0000000000', writer);
+    env.cloud.s3.setBucketPolicy('bucket-policy', {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:PutObject',
+          Resource: 'arn:aws:s3:::bucket-policy/state/*',
+          Condition: { ArnNotEquals: { 'aws:PrincipalArn': writer } },
+        },
+      ],
+    });
+    const asWriter = new S3Client({
+      ...env.config,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AKIAWRITER0000000000', secretAccessKey: 'x' },
+    });
+    const put = (client: S3Client, Key: string) =>
+      client.send(new PutObjectCommand({ Bucket: 'bucket-policy', Key, Body: 'x' }));
+
+    // Act & Assess
+    const denied = await errorOf(put(s3, 'state/a.json'));
+    expect(denied).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(denied.message).toMatch(/explicit deny in a resource-based policy/);
+    await expect(put(asWriter, 'state/a.json')).resolves.toBeDefined();
+    await expect(put(s3, 'other/a.json')).resolves.toBeDefined();
+  });
+
+  it('reads the version a URL pins with ?versionId=, not the current one', async () => {
+    // Prepare
+    await s3.send(new CreateBucketCommand({ Bucket: 'bucket-pinned' }));
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: 'bucket-pinned',
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    );
+    const first = await s3.send(
+      new PutObjectCommand({ Bucket: 'bucket-pinned', Key: 't.yaml', Body: 'one' }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket: 'bucket-pinned', Key: 't.yaml', Body: 'two' }));
+    const url = `https://bucket-pinned.s3.${env.cloud.region}.amazonaws.com/t.yaml`;
+
+    // Act
+    const pinned = env.cloud.s3.getObjectByUrl(`${url}?versionId=${encodeURIComponent(first.VersionId!)}`);
+    const current = env.cloud.s3.getObjectByUrl(url);
+
+    // Assess
+    expect(pinned.body.toString()).toBe('one');
+    expect(current.body.toString()).toBe('two');
+    expect(() => env.cloud.s3.getObjectByUrl(`${url}?versionId=nope`)).toThrow(
+      /specified version does not exist/,
+    );
+  });
+});

@@ -199,7 +199,8 @@ describe('deploy-stack', () => {
     expect(upload?.args[0].input.Key).toMatch(/^templates\/[0-9a-f]{32}\/app\.yaml$/);
     expect(cfnMock).toHaveReceivedCommandWith(CreateStackCommand, {
       StackName: stackName('acme', 'production', 'app'),
-      TemplateURL: `https://stackdrop-bucket.s3.eu-west-1.amazonaws.com/${upload?.args[0].input.Key}`,
+      // Pinned to the version the upload created (v1 in this mock).
+      TemplateURL: `https://stackdrop-bucket.s3.eu-west-1.amazonaws.com/${upload?.args[0].input.Key}?versionId=v1`,
     });
   });
 

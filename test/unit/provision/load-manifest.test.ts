@@ -45,7 +45,7 @@ describe('load-manifest', () => {
     // Prepare
     const event = eventFor(
       'manifests/acme-production.yaml',
-      'version: 1\nproject: acme\nenvironment: production\nnetwork:\n  cidr: 10.0.0.0/33\n  natGateways: some\n',
+      'version: 1\nproject: acme\nenvironment: production\nnetwork:\n  cidr: 10.0.0.0/33\n  natGateways: some\napp: { allowPlainHttp: true }\n',
     );
 
     // Act
@@ -74,7 +74,7 @@ describe('load-manifest', () => {
     expect(result.ok ? [] : result.problems).toEqual([
       expect.objectContaining({
         file: 'manifests/acme-production.yaml',
-        line: 8,
+        line: 9,
         col: 12,
         path: 'app.release',
         message: expect.stringMatching(/more than 64 KiB/),

@@ -67,6 +67,22 @@ describe('stage templates', () => {
     expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: 'stackdrop-bucket', Body: big });
   });
 
+  it('pins the TemplateURL to the version the upload created, so a later overwrite is never deployed', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'templates-'));
+    writeFileSync(join(dir, 'app.yaml'), `Resources: {}\n#${'x'.repeat(TEMPLATE_BODY_LIMIT)}\n`);
+    process.env.TEMPLATES_DIR = dir;
+    s3Mock.on(PutObjectCommand).resolves({ ETag: '"e"', VersionId: 'v1.a+b' });
+
+    // Act
+    const source = await templateSource('templates/app.yaml', deps);
+
+    // Assess
+    expect(source).toEqual({
+      templateUrl: expect.stringMatching(/\/templates\/[0-9a-f]{32}\/app\.yaml\?versionId=v1\.a%2Bb$/),
+    });
+  });
+
   it('names a template that is nowhere to be found', () => {
     expect(() => readTemplate('templates/nope.yaml')).toThrow(TemplateNotFoundError);
   });
