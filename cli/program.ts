@@ -14,6 +14,7 @@ import {
   parseTtl,
   tunnelCommand,
 } from './commands/bastion.ts';
+import { formatDeadLetters, readDeadLetters } from './commands/dead-letters.ts';
 import {
   guardDatabaseReplacement,
   provisioningSettled,
@@ -441,10 +442,11 @@ Documentation: docs/cli.md`,
         const limit = timeoutMs(opts.timeout);
         const s = session(cmd);
         const bucket = await s.bucket();
+        const deadLetters = await readDeadLetters(s.clients.sqs, await s.stackdrop());
         if (!project) {
           const projects = await listProjects(s.clients.s3, bucket);
-          if (opts.json) ui.json({ projects });
-          else ui.out(formatProjects(projects).join('\n'));
+          if (opts.json) ui.json({ projects, deadLetters });
+          else ui.out([...formatProjects(projects), ...formatDeadLetters(deadLetters, ui.style)].join('\n'));
           return setExit(EXIT.ok);
         }
         const ref = { bucket, project, environment: opts.environment };
@@ -473,10 +475,22 @@ Documentation: docs/cli.md`,
             )) ?? found;
           if (!opts.json) ui.out();
         }
-        const doc = found ?? (await loadStatus(s.clients.s3, bucket, project, opts.environment));
+        let doc: StatusDocument;
+        try {
+          doc = found ?? (await loadStatus(s.clients.s3, bucket, project, opts.environment));
+        } catch (error) {
+          // A dropped upload leaves no status document: the DLQ is then the only trace, so say so.
+          if (!opts.json) for (const line of formatDeadLetters(deadLetters, ui.style)) ui.err(line);
+          throw error;
+        }
         const view = statusView(doc, s.now());
-        if (opts.json) ui.json(view);
-        else ui.out(formatStatus(view, s.now(), ui.style).join('\n'));
+        if (opts.json) ui.json({ ...view, deadLetters });
+        else
+          ui.out(
+            [...formatStatus(view, s.now(), ui.style), ...formatDeadLetters(deadLetters, ui.style)].join(
+              '\n',
+            ),
+          );
         setExit(doc.phase === 'failed' ? EXIT.failed : EXIT.ok);
       },
     );

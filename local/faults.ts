@@ -48,7 +48,18 @@ export interface EventFault {
   times?: number;
 }
 
-export type Fault = ResourceFault | DeploymentFault | TaskFault | ThrottleFault | EventFault;
+/** EventBridge's call to a rule target fails (e.g. the target's role lost its permission). */
+export interface TargetFault {
+  kind: 'target';
+  /** Target ARN or its prefix, e.g. a state machine ARN; omitted = any target. */
+  targetArn?: string;
+  /** The error the target call returns; AccessDenied… and ResourceNotFound… errors are not retried. */
+  code?: string;
+  message?: string;
+  times?: number;
+}
+
+export type Fault = ResourceFault | DeploymentFault | TaskFault | ThrottleFault | EventFault | TargetFault;
 
 type Stored = Fault & { id: number; remaining: number };
 
@@ -86,6 +97,22 @@ export class Faults {
   /** Drops matching events N times (they are never delivered). */
   dropEvent(fault: Omit<EventFault, 'kind'>): number {
     return this.add({ kind: 'event', ...fault });
+  }
+
+  /** Makes EventBridge's calls to a matching rule target fail N times. */
+  failTarget(fault: Omit<TargetFault, 'kind'>): number {
+    return this.add({ kind: 'target', ...fault });
+  }
+
+  /** Consumes a matching target failure: the error the call returns, or undefined. */
+  takeTargetFailure(targetArn: string): { code: string; message: string } | undefined {
+    const f = this.#take(
+      (x): x is TargetFault & Stored =>
+        x.kind === 'target' && (x.targetArn === undefined || targetArn.startsWith(x.targetArn)),
+    );
+    if (!f) return undefined;
+    const code = f.code ?? 'ThrottlingException';
+    return { code, message: f.message ?? `${code} (injected fault)` };
   }
 
   remove(id: number): void {

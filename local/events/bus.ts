@@ -428,18 +428,84 @@ export class EventBus {
     this.#inflight.add(p);
   }
 
+  /**
+   * One delivery of an event to a rule's target, as EventBridge makes it: a failed call is retried
+   * with exponential back-off until the target's RetryPolicy runs out (default 185 attempts or 24
+   * hours), then the event goes to the target's DeadLetterConfig queue with RULE_ARN, TARGET_ARN,
+   * ERROR_CODE and ERROR_MESSAGE attributes. Missing permissions and missing targets are not
+   * retried: the event goes straight to the DLQ. Without a DLQ the event is dropped. Sources:
+   * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html and
+   * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html (read 2026-12-07).
+   * AWS publishes no back-off schedule; here it is 1 s doubling to at most 5 min, without jitter.
+   */
   #deliver(event: BusEvent, rule: Rule, target: RuleTarget): void {
-    this.track(
-      () =>
-        this.deliverToTarget({
-          payload: transformInput(event, target),
-          target,
-          event,
-          rule,
-          deduplicationId: event.id,
-        }),
-      { eventId: event.id, rule: rule.Name, targetId: target.Id, targetArn: target.Arn },
-    );
+    const firstAt = this.#cloud.clock.now();
+    const policy = (target.RetryPolicy ?? {}) as {
+      MaximumRetryAttempts?: number;
+      MaximumEventAgeInSeconds?: number;
+    };
+    const maxRetries = policy.MaximumRetryAttempts ?? 185;
+    const maxAgeMs = (policy.MaximumEventAgeInSeconds ?? 86_400) * 1000;
+    const attempt = (retries: number) =>
+      this.track(
+        async () => {
+          const injected = this.#cloud.faults.takeTargetFailure(target.Arn);
+          try {
+            if (injected) throw Object.assign(new Error(injected.message), { name: injected.code });
+            await this.deliverToTarget({
+              payload: transformInput(event, target),
+              target,
+              event,
+              rule,
+              deduplicationId: event.id,
+            });
+          } catch (error) {
+            const e = error instanceof Error ? error : new Error(String(error));
+            const delay = Math.min(1000 * 2 ** retries, 300_000);
+            const final = /^(AccessDenied|ResourceNotFound)/.test(e.name);
+            const exhausted =
+              retries >= maxRetries
+                ? 'MaximumRetryAttempts'
+                : this.#cloud.clock.now() + delay - firstAt > maxAgeMs
+                  ? 'MaximumEventAgeInSeconds'
+                  : undefined;
+            if (!final && !exhausted) {
+              this.#cloud.clock.setTimer(delay, () => attempt(retries + 1));
+            } else {
+              this.#deadLetter(event, rule, target, e, retries, final ? undefined : exhausted);
+            }
+            throw e;
+          }
+        },
+        { eventId: event.id, rule: rule.Name, targetId: target.Id, targetArn: target.Arn },
+      );
+    attempt(0);
+  }
+
+  /** Sends an undeliverable event to the target's DLQ (dropped when it has none, as on AWS). */
+  #deadLetter(
+    event: BusEvent,
+    rule: Rule,
+    target: RuleTarget,
+    error: Error,
+    retries: number,
+    exhausted: string | undefined,
+  ): void {
+    const dlq = (target.DeadLetterConfig as { Arn?: string } | undefined)?.Arn;
+    if (!dlq) return;
+    const text = (value: string) => ({ DataType: 'String', StringValue: value });
+    const queue = this.#cloud.sqs.queue(dlq);
+    this.#cloud.sqs.sendMessage(queue.name, {
+      MessageBody: JSON.stringify(event),
+      MessageAttributes: {
+        RULE_ARN: text(rule.Arn),
+        TARGET_ARN: text(target.Arn),
+        ERROR_CODE: text(error.name),
+        ERROR_MESSAGE: text(error.message),
+        RETRY_ATTEMPTS: { DataType: 'Number', StringValue: String(retries) },
+        ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: text(exhausted) } : {}),
+      },
+    });
   }
 
   #recordDelivery(record: DeliveryRecord): void {

@@ -4,12 +4,14 @@ import {
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { harness, objectBody, START, stackdropStack, stackMissing, statusDoc } from './helpers.ts';
 
 const cfn = mockClient(CloudFormationClient);
 const s3 = mockClient(S3Client);
+const sqs = mockClient(SQSClient);
 
 const at = (seconds: number) => new Date(START.getTime() + seconds * 1000).toISOString();
 
@@ -71,6 +73,7 @@ const acme = statusDoc({
 beforeEach(() => {
   cfn.reset();
   s3.reset();
+  sqs.reset();
   cfn.on(DescribeStacksCommand, { StackName: 'stackdrop' }).resolves(stackdropStack());
 });
 
@@ -108,6 +111,27 @@ describe('stackdrop status <project>', () => {
     `);
   });
 
+  it('shows a non-empty dead-letter queue as a problem with a hint, and in --json', async () => {
+    // Prepare: an upload EventBridge could not deliver sits in the event DLQ.
+    const url = 'https://sqs.eu-west-1.amazonaws.com/123456789012/stackdrop-EventDeadLetterQueue-X';
+    cfn.on(DescribeStacksCommand).resolves(stackdropStack({ EventDeadLetterQueueUrl: url }));
+    sqs
+      .on(GetQueueAttributesCommand, { QueueUrl: url })
+      .resolves({ Attributes: { ApproximateNumberOfMessages: '1' } });
+    s3.on(GetObjectCommand).resolves(objectBody(JSON.stringify(acme)));
+
+    // Act
+    const text = await harness().run('status', 'acme');
+    const json = JSON.parse((await harness().run('status', 'acme', '--json')).stdout);
+
+    // Assess
+    expect(text.stdout).toContain(
+      '! event DLQ holds 1 message: events stackdrop could not deliver or process',
+    );
+    expect(text.stdout).toContain(`hint: read them with \`aws sqs receive-message --queue-url ${url}`);
+    expect(json.deadLetters).toEqual([expect.objectContaining({ queue: 'event DLQ', url, messages: 1 })]);
+  });
+
   it('prints a stable JSON view', async () => {
     s3.on(GetObjectCommand).resolves(objectBody(JSON.stringify(acme)));
     const result = await harness().run('status', 'acme', '--json');
@@ -124,6 +148,7 @@ describe('stackdrop status <project>', () => {
       'openBastions',
       'error',
       'errors',
+      'deadLetters',
     ]);
     expect(body.stacks[0]).toEqual({
       stage: 'network',
@@ -292,6 +317,7 @@ describe('stackdrop status (all projects)', () => {
         { project: 'acme', environment: 'production', phase: 'ready', updatedAt: at(-60) },
         { project: 'blog', environment: 'production', phase: 'failed', updatedAt: at(-900) },
       ],
+      deadLetters: [],
     });
   });
 

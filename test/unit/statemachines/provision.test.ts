@@ -205,7 +205,7 @@ describe('provision state machine (executed)', () => {
   it('rejects an invalid manifest with every problem and makes no mutating call but the status write', async () => {
     // Prepare
     const event = world.upload(
-      'version: 1\nproject: acme\nenvironment: production\nnetwork: { cidr: 10.40.0.0/33, natGateways: some }\n',
+      'version: 1\nproject: acme\nenvironment: production\nnetwork: { cidr: 10.40.0.0/33, natGateways: some }\napp: { allowPlainHttp: true }\n',
     );
     world.s3.writes.length = 0;
 
