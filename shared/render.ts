@@ -317,6 +317,7 @@ function edgeParameters(manifest: Manifest): Record<string, string> {
     HealthCheckPath: app.healthCheckPath,
     Domain: app.domain ?? '',
     CertificateArn: app.certificateArn ?? '',
+    AccessLogBucket: app.accessLogBucket ?? '',
     RedirectWww: String(app.redirectWww && app.domain !== undefined),
     RepositoryName: repositoryName(manifest),
     DeployTag: app.deployTag,

@@ -243,6 +243,13 @@ export const AppSchema = z
       .describe(
         'Accept serving the app over plain HTTP when there is no certificateArn (refused otherwise); plan flags it outside dev/test/staging environments',
       ),
+    accessLogBucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')
+      .optional()
+      .describe(
+        'Existing S3 bucket (SSE-S3, with the Elastic Load Balancing log delivery policy) for the load balancer access logs, written under stackdrop/<project>/<environment>/; omit for no access logs',
+      ),
     healthCheckPath: z
       .string()
       .regex(/^\/[A-Za-z0-9/_.~-]*$/, 'a path starting with /, such as /up')

@@ -504,6 +504,20 @@ describe('renderStacks', () => {
     });
   });
 
+  it('turns the load balancer access logs on only for a manifest naming a log bucket', () => {
+    // Act
+    const edge = (app: ManifestInput['app']) => byStage(renderStacks(manifest({ app })), 'edge').parameters;
+
+    // Assess
+    expect(edge({}).AccessLogBucket).toBe('');
+    expect(edge({ accessLogBucket: 'acme-alb-logs' }).AccessLogBucket).toBe('acme-alb-logs');
+    const withOutputs = byStage(
+      renderStacks(manifest({ app: { accessLogBucket: 'acme-alb-logs' } }), { outputs: fakeOutputs() }),
+      'edge',
+    );
+    expect(checkParameterValues(templates.edge, withOutputs.parameters)).toEqual([]);
+  });
+
   it('refuses, listing every problem, a manifest the templates cannot hold', () => {
     // Prepare: rules the manifest schema may not check itself (slot counts), plus ones it does.
     const valid = manifest();
