@@ -272,6 +272,7 @@ describe('stackdrop against the local cloud', () => {
     const status = JSON.parse(json.stdout);
     expect(Object.keys(status).sort()).toEqual(
       [
+        'deadLetters',
         'environment',
         'error',
         'errors',
@@ -285,7 +286,12 @@ describe('stackdrop against the local cloud', () => {
         'updatedAt',
       ].sort(),
     );
-    expect(status).toMatchObject({ project: 'acme', environment: 'production', phase: 'ready' });
+    expect(status).toMatchObject({
+      project: 'acme',
+      environment: 'production',
+      phase: 'ready',
+      deadLetters: [],
+    });
     expect(status.stacks.map((s: { stage: string; status: string }) => `${s.stage} ${s.status}`)).toEqual([
       'network CREATE_COMPLETE',
       'database CREATE_COMPLETE',
@@ -295,6 +301,7 @@ describe('stackdrop against the local cloud', () => {
     expect(status.outputs.WriterEndpoint).toMatch(/^stackdrop-acme-[a-z0-9-]+\.cluster-/);
     expect(JSON.parse(all.stdout)).toEqual({
       projects: [{ project: 'acme', environment: 'production', phase: 'ready', updatedAt: status.updatedAt }],
+      deadLetters: [],
     });
   });
 

@@ -37,7 +37,10 @@ describe('the stackdrop binary', () => {
 
   it('reports manifest problems without escape codes when not on a terminal, exit 1', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'stackdrop-bin-'));
-    writeFileSync(join(cwd, 'bad.yaml'), 'version: 1\nproject: acme\nnetwork:\n  availabilityZones: 7\n');
+    writeFileSync(
+      join(cwd, 'bad.yaml'),
+      'version: 1\nproject: acme\nnetwork:\n  availabilityZones: 7\napp: { allowPlainHttp: true }\n',
+    );
     const result = stackdrop(['validate', 'bad.yaml'], { cwd });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^✗ bad\.yaml: 1 problem\nbad\.yaml:4:22: network\.availabilityZones: /);

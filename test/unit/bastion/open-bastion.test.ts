@@ -51,7 +51,7 @@ const MUTATING = [
 let store: FakeS3;
 
 function manifest(bastion: string): string {
-  return `version: 1\nproject: acme\nenvironment: production\nbastion: ${bastion}\n`;
+  return `version: 1\nproject: acme\nenvironment: production\napp: { allowPlainHttp: true }\nbastion: ${bastion}\n`;
 }
 
 function deps() {

@@ -376,6 +376,7 @@ export class FakeAws {
       project,
       environment,
       app: {
+        allowPlainHttp: true,
         repository,
         deployTag: options.deployTag ?? 'main',
         web: { desiredCount: options.webDesiredCount ?? 2 },

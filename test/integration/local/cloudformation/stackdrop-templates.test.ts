@@ -38,6 +38,11 @@ const example = parse(readFileSync('examples/laravel/stackdrop.yaml', 'utf8')) a
 function manifestWith(change: (m: Record<string, unknown>) => void = () => {}): Manifest {
   const copy = structuredClone(example);
   change(copy);
+  // The example's secrets sit under stackdrop/acme/production/; each project reads its own prefix.
+  const app = copy.app as { secrets?: Record<string, string> };
+  const prefix = `stackdrop/${copy.project}/${copy.environment ?? 'production'}/`;
+  for (const [name, arn] of Object.entries(app.secrets ?? {}))
+    app.secrets![name] = arn.replace('stackdrop/acme/production/', prefix);
   return validateManifestObject(copy);
 }
 
