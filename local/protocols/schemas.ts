@@ -15,6 +15,8 @@ export const sdkPackages: Record<string, string> = {
   elasticloadbalancing: '@aws-sdk/client-elastic-load-balancing-v2',
   events: '@aws-sdk/client-eventbridge',
   lambda: '@aws-sdk/client-lambda',
+  logs: '@aws-sdk/client-cloudwatch-logs',
+  monitoring: '@aws-sdk/client-cloudwatch',
   rds: '@aws-sdk/client-rds',
   s3: '@aws-sdk/client-s3',
   scheduler: '@aws-sdk/client-scheduler',

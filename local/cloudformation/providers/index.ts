@@ -3,6 +3,7 @@ import { ec2Providers } from './ec2.ts';
 import { ecsProviders } from './ecs.ts';
 import { elbv2Providers } from './elbv2.ts';
 import { genericProvider } from './generic.ts';
+import { logsProviders } from './logs.ts';
 import { nestedStackProvider } from './nested-stack.ts';
 import { rdsProviders } from './rds.ts';
 import { secretProviders } from './secrets.ts';
@@ -16,6 +17,7 @@ const modelProviders: Record<string, ResourceProvider> = {
   ...secretProviders,
   ...rdsProviders,
   ...elbv2Providers,
+  ...logsProviders,
 };
 
 const nested = new WeakMap<CloudFormationEngine, ResourceProvider>();
