@@ -22,6 +22,7 @@ import {
 import { deployHistory, sendRollback } from './commands/deploys.ts';
 import { checkConfirmation, snapshotLocation, startTeardown, teardownExecution } from './commands/destroy.ts';
 import { type InitAnswers, writeStarterManifest } from './commands/init.ts';
+import { registerLogs } from './commands/logs.ts';
 import { formatLivePlan, formatOfflinePlan, type LivePlanDeps, planLive } from './commands/plan.ts';
 import {
   estimateProvisioning,
@@ -844,6 +845,10 @@ Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manif
         setExit(rehearsalExitCode(report));
       },
     );
+
+  // Day-2 operations: each command registers itself from its own file (cli/commands/).
+  const kit = { deps, session, setExit };
+  registerLogs(program, kit);
 
   return program;
 }

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLocalClock } from '#cli/context.ts';
+import { harness, type Run } from '#test/unit/cli/helpers.ts';
+import { type E2eWorld, ENVIRONMENT, provision, pushAndWait, startWorld } from './helpers.ts';
+
+/**
+ * The day-2 commands (logs, run, …) end to end: stackdrop deployed from template.yaml on a local
+ * cloud, one project provisioned, checked before its first deploy and after it. The CLI reads the
+ * local cloud's virtual clock (instant speed), so "the last hour" is simulated time.
+ */
+
+let world: E2eWorld;
+
+function cli(endpoint = world.sd.endpoint) {
+  return harness(
+    {
+      localClock: readLocalClock,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 15))),
+    },
+    { env: { STACKDROP_ENDPOINT: endpoint } },
+  );
+}
+
+const stackdrop = (...args: string[]): Promise<Run> => cli().run('--local', ...args);
+const offline = (...args: string[]): Promise<Run> => cli('http://127.0.0.1:9').run('--local', ...args);
+
+beforeAll(async () => {
+  world = await startWorld();
+  const doc = await provision(world, 'shop');
+  if (doc.phase !== 'ready') throw new Error(`shop did not provision: ${JSON.stringify(doc.error)}`);
+}, 300_000);
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+describe('before the first deploy', () => {
+  it('logs says no container has run yet, exit 0, and --json says deployed: false', async () => {
+    const text = await stackdrop('logs', 'shop');
+    const json = await stackdrop('logs', 'shop', '--json');
+
+    expect(text).toMatchObject({ code: 0, stdout: '' });
+    expect(text.stderr).toMatch(/no deploy, so no container has run\. Push an image/);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      project: 'shop',
+      environment: ENVIRONMENT,
+      logGroupName: '/stackdrop/shop/production/app',
+      deployed: false,
+      lines: [],
+    });
+  });
+});
+
+describe('a missing project, an unreachable cloud, bad flags', () => {
+  it('logs of an unknown project is a user error (exit 1) naming what to do', async () => {
+    const result = await stackdrop('logs', 'nosuch');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^✗ stackdrop has no status for nosuch\/production: deploy its manifest first/,
+    );
+  });
+
+  it('logs against an unreachable local cloud exits 3', async () => {
+    const result = await offline('logs', 'shop');
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^✗ Cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/);
+  });
+
+  it('refuses an unknown --service or --since before any call, exit 1', async () => {
+    const service = await offline('logs', 'shop', '--service', 'cron');
+    const since = await offline('logs', 'shop', '--since', 'yesterday');
+    expect([service.code, since.code]).toEqual([1, 1]);
+    expect(service.stderr).toMatch(
+      /--service cron is not a service: use web, scheduler, release or worker:<name>/,
+    );
+    expect(since.stderr).toMatch(/--since yesterday is not a duration/);
+  });
+});
+
+describe('after a deploy', () => {
+  beforeAll(async () => {
+    const { doc } = await pushAndWait(world, 'shop', 'v1');
+    if (doc.deploys.at(-1)?.outcome !== 'succeeded') throw new Error('the deploy of v1 failed');
+    // Let the services serve a few simulated minutes of traffic.
+    await world.sd.cloud.clock.advance(5 * 60_000);
+  }, 300_000);
+
+  it('logs interleaves web, worker, scheduler and release lines by time with service and task', async () => {
+    const result = await stackdrop('logs', 'shop', '--since', '2h', '--json');
+
+    expect(result.code).toBe(0);
+    const { lines } = JSON.parse(result.stdout) as {
+      lines: Array<{ timestamp: number; service: string; task: string; message: string }>;
+    };
+    const services = new Set(lines.map((l) => l.service));
+    expect([...services].sort()).toEqual(
+      expect.arrayContaining(['release', 'scheduler', 'web', 'worker:default']),
+    );
+    expect(lines.map((l) => l.timestamp)).toEqual([...lines.map((l) => l.timestamp)].sort((a, b) => a - b));
+    expect(lines.every((l) => /^[0-9a-f]{32}$/.test(l.task))).toBe(true);
+    expect(lines.filter((l) => l.service === 'release').map((l) => l.message)).toContain(
+      '   INFO  Running migrations.',
+    );
+    expect(lines.some((l) => l.service === 'web' && /"GET \/\S* HTTP\/1\.1" \d{3}/.test(l.message))).toBe(
+      true,
+    );
+  });
+
+  it('logs --service and --filter narrow the lines, in the text format', async () => {
+    const web = await stackdrop('logs', 'shop', '--service', 'web', '--filter', 'HTTP/1.1');
+    const worker = await stackdrop('logs', 'shop', '--service', 'worker:default', '--since', '2h');
+
+    expect(web.code).toBe(0);
+    const webLines = web.stdout.trim().split('\n');
+    expect(webLines.length).toBeGreaterThan(5);
+    for (const line of webLines) expect(line).toMatch(/^\S+Z web {8}[0-9a-f]{12} {2}.*HTTP\/1\.1/);
+    expect(
+      worker.stdout
+        .trim()
+        .split('\n')
+        .every((l) => / worker:default /.test(l)),
+    ).toBe(true);
+  });
+
+  it('logs --follow prints each new line once, in order, as NDJSON with --json', async () => {
+    const result = await stackdrop(
+      'logs',
+      'shop',
+      '--service',
+      'web',
+      '--since',
+      '1m',
+      '--follow',
+      '--timeout',
+      '3m',
+      '--json',
+    );
+
+    expect(result.code).toBe(0);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { eventId: string; timestamp: number });
+    expect(lines.length).toBeGreaterThan(3);
+    expect(new Set(lines.map((l) => l.eventId)).size).toBe(lines.length);
+    expect(lines.map((l) => l.timestamp)).toEqual([...lines.map((l) => l.timestamp)].sort((a, b) => a - b));
+  });
+});
