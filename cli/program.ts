@@ -32,6 +32,7 @@ import {
   type RehearsalReport,
   rehearsalExitCode,
 } from './commands/rehearse.ts';
+import { registerRun } from './commands/run.ts';
 import {
   formatDeployRows,
   formatProjects,
@@ -849,6 +850,7 @@ Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manif
   // Day-2 operations: each command registers itself from its own file (cli/commands/).
   const kit = { deps, session, setExit };
   registerLogs(program, kit);
+  registerRun(program, kit);
 
   return program;
 }

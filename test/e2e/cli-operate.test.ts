@@ -49,6 +49,17 @@ describe('before the first deploy', () => {
       lines: [],
     });
   });
+
+  it('run refuses with exit 1 and says why: there is no image yet', async () => {
+    const before = world.sd.cloud.ecs.tasks.size;
+    const result = await stackdrop('run', 'shop', '--', 'php', 'artisan', 'about');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^✗ shop\/production has no deploy yet, so there is no image to run the command in: push an image/,
+    );
+    expect(world.sd.cloud.ecs.tasks.size).toBe(before);
+  });
 });
 
 describe('a missing project, an unreachable cloud, bad flags', () => {
@@ -64,6 +75,13 @@ describe('a missing project, an unreachable cloud, bad flags', () => {
     const result = await offline('logs', 'shop');
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/^✗ Cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/);
+  });
+
+  it('run of an unknown project exits 1, and against an unreachable cloud exits 3', async () => {
+    const missing = await stackdrop('run', 'nosuch', '--', 'php', 'artisan', 'about');
+    const unreachable = await offline('run', 'shop', '--', 'php', 'artisan', 'about');
+    expect([missing.code, unreachable.code]).toEqual([1, 3]);
+    expect(missing.stderr).toMatch(/no status for nosuch\/production/);
   });
 
   it('refuses an unknown --service or --since before any call, exit 1', async () => {
@@ -144,5 +162,61 @@ describe('after a deploy', () => {
     expect(lines.length).toBeGreaterThan(3);
     expect(new Set(lines.map((l) => l.eventId)).size).toBe(lines.length);
     expect(lines.map((l) => l.timestamp)).toEqual([...lines.map((l) => l.timestamp)].sort((a, b) => a - b));
+  });
+});
+
+describe('run after a deploy', () => {
+  it('runs a one-off task from the deployed web task definition and network, streams its output and exits 0', async () => {
+    const { cloud } = world.sd;
+    const doc = await world.session.status('shop', ENVIRONMENT);
+    const web = [...cloud.ecs.services.values()].find((x) => x.serviceName === doc?.outputs.WebServiceName)!;
+
+    const result = await stackdrop('run', 'shop', '--', 'php', 'artisan', 'migrate:status');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\$ php artisan migrate:status\n {2}Migration name \.+ Batch \/ Status\n/);
+    expect(result.stdout).toMatch(/create_orders_table \.+ \[1\] Ran/);
+    const task = [...cloud.ecs.tasks.values()].find((t) => t.startedBy === 'stackdrop-run')!;
+    expect(task.taskDefinitionArn).toBe(web.deployments.find((d) => d.status === 'PRIMARY')!.taskDefinition);
+    expect(cloud.ecs.taskDefinition(task.taskDefinitionArn).containerDefinitions[0]!.image).toMatch(
+      /@sha256:[0-9a-f]{64}$/,
+    );
+    expect(task.overrides.containerOverrides).toEqual([
+      { name: 'app', command: ['php', 'artisan', 'migrate:status'] },
+    ]);
+  });
+
+  it('exits with the container exit code when the command fails, and --json carries it with the lines', async () => {
+    world.sd.cloud.faults.failTask({ exitCode: 3, reason: 'Essential container in task exited' });
+
+    const result = await stackdrop(
+      'run',
+      'shop',
+      '--json',
+      '--',
+      'php',
+      'artisan',
+      'tinker',
+      '--execute',
+      'exit(3)',
+    );
+
+    expect(result.code).toBe(3);
+    const out = JSON.parse(result.stdout);
+    expect(out).toMatchObject({ exitCode: 3, taskId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(out.lines.map((l: { message: string }) => l.message)).toContain(
+      '   ERROR  The command exited with code 3.',
+    );
+  });
+
+  it('--detach prints the task id and returns while the task runs', async () => {
+    const result = await stackdrop('run', 'shop', '--detach', '--', 'php', 'artisan', 'queue:retry', 'all');
+
+    expect(result.code).toBe(0);
+    const id = result.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    const task = [...world.sd.cloud.ecs.tasks.values()].find((t) => t.taskArn.endsWith(id))!;
+    expect(task.overrides.containerOverrides?.[0]?.command).toEqual(['php', 'artisan', 'queue:retry', 'all']);
+    expect(result.stderr).toContain(`web/app/${id}`);
   });
 });
