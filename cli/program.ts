@@ -33,6 +33,7 @@ import {
   rehearsalExitCode,
 } from './commands/rehearse.ts';
 import { registerRun } from './commands/run.ts';
+import { registerSecrets } from './commands/secrets.ts';
 import {
   formatDeployRows,
   formatProjects,
@@ -851,6 +852,7 @@ Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manif
   const kit = { deps, session, setExit };
   registerLogs(program, kit);
   registerRun(program, kit);
+  registerSecrets(program, kit);
 
   return program;
 }

@@ -11,9 +11,10 @@ import { type E2eWorld, ENVIRONMENT, provision, pushAndWait, startWorld } from '
 
 let world: E2eWorld;
 
-function cli(endpoint = world.sd.endpoint) {
+function cli(endpoint = world.sd.endpoint, stdin?: string) {
   return harness(
     {
+      readStdin: async () => stdin,
       localClock: readLocalClock,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 15))),
     },
@@ -22,6 +23,7 @@ function cli(endpoint = world.sd.endpoint) {
 }
 
 const stackdrop = (...args: string[]): Promise<Run> => cli().run('--local', ...args);
+const piped = (stdin: string, ...args: string[]): Promise<Run> => cli(world.sd.endpoint, stdin).run('--local', ...args);
 const offline = (...args: string[]): Promise<Run> => cli('http://127.0.0.1:9').run('--local', ...args);
 
 beforeAll(async () => {
@@ -218,5 +220,60 @@ describe('run after a deploy', () => {
     const task = [...world.sd.cloud.ecs.tasks.values()].find((t) => t.taskArn.endsWith(id))!;
     expect(task.overrides.containerOverrides?.[0]?.command).toEqual(['php', 'artisan', 'queue:retry', 'all']);
     expect(result.stderr).toContain(`web/app/${id}`);
+  });
+});
+
+describe('secrets', () => {
+  it('set takes the value from stdin, never argv; list shows names and versions, never values; remove schedules deletion', async () => {
+    const { cloud } = world.sd;
+
+    const created = await piped('base64:c2VjcmV0\n', 'secrets', 'set', 'shop', 'APP_KEY');
+    const updated = await piped('base64:bmV3', 'secrets', 'set', 'shop', 'APP_KEY', '--json');
+    await piped('sk_live_1', 'secrets', 'set', 'shop', 'STRIPE_SECRET');
+    cloud.secretsManager.createSecret({ Name: 'stackdrop/other/production/APP_KEY', SecretString: 'not shop' });
+    const list = await stackdrop('secrets', 'list', 'shop');
+    const listJson = await stackdrop('secrets', 'list', 'shop', '--json');
+    const removed = await stackdrop('secrets', 'remove', 'shop', 'STRIPE_SECRET');
+
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^✓ created stackdrop\/shop\/production\/APP_KEY \(version [0-9a-f-]{36}\)\n/);
+    expect(cloud.secretsManager.getSecretValue('stackdrop/shop/production/APP_KEY').SecretString).toBe('base64:bmV3');
+    expect(JSON.parse(updated.stdout)).toMatchObject({ name: 'APP_KEY', created: false, rolled: [] });
+    expect(list.stdout).not.toMatch(/base64|sk_live|not shop/);
+    expect(list.stdout.split('\n')[0]).toMatch(/^NAME +VERSIONS +CURRENT +LAST CHANGE$/);
+    const rows = JSON.parse(listJson.stdout).secrets;
+    expect(rows.map((r: { name: string; versions: number }) => [r.name, r.versions])).toEqual([
+      ['APP_KEY', 2],
+      ['STRIPE_SECRET', 1],
+    ]);
+    expect(JSON.stringify(rows)).not.toMatch(/base64|sk_live/);
+    expect(removed.stdout).toMatch(/scheduled for deletion on \S+Z/);
+    expect(() => cloud.secretsManager.secret('stackdrop/shop/production/STRIPE_SECRET')).toThrow();
+  });
+
+  it('set --roll starts a new deployment of every service of a live project', async () => {
+    const { cloud } = world.sd;
+    const before = [...cloud.ecs.services.values()].map((x) => [x.serviceName, x.deployments.length] as const);
+
+    const result = await piped('v2', 'secrets', 'set', 'shop', 'APP_KEY', '--roll', '--json');
+
+    expect(result.code).toBe(0);
+    const rolled = JSON.parse(result.stdout).rolled as string[];
+    expect(rolled.length).toBeGreaterThanOrEqual(2);
+    for (const [name, count] of before) {
+      const now = [...cloud.ecs.services.values()].find((x) => x.serviceName === name)!;
+      if (rolled.includes(name)) expect(now.deployments.length).toBeGreaterThan(count);
+    }
+  });
+
+  it('refuses a value on argv-less terminals, bad names, unknown projects and an unreachable cloud', async () => {
+    const noValue = await stackdrop('secrets', 'set', 'shop', 'APP_KEY');
+    const badName = await piped('x', 'secrets', 'set', 'shop', 'app-key');
+    const missing = await piped('x', 'secrets', 'set', 'nosuch', 'APP_KEY');
+    const unreachable = await offline('secrets', 'list', 'shop');
+
+    expect([noValue.code, badName.code, missing.code, unreachable.code]).toEqual([1, 1, 1, 3]);
+    expect(noValue.stderr).toMatch(/standard input .* or with --from-file <file>; values never go on the command line/);
+    expect(badName.stderr).toMatch(/app-key is not a usable secret name/);
   });
 });
