@@ -23,7 +23,8 @@ function cli(endpoint = world.sd.endpoint, stdin?: string) {
 }
 
 const stackdrop = (...args: string[]): Promise<Run> => cli().run('--local', ...args);
-const piped = (stdin: string, ...args: string[]): Promise<Run> => cli(world.sd.endpoint, stdin).run('--local', ...args);
+const piped = (stdin: string, ...args: string[]): Promise<Run> =>
+  cli(world.sd.endpoint, stdin).run('--local', ...args);
 const offline = (...args: string[]): Promise<Run> => cli('http://127.0.0.1:9').run('--local', ...args);
 
 beforeAll(async () => {
@@ -230,14 +231,21 @@ describe('secrets', () => {
     const created = await piped('base64:c2VjcmV0\n', 'secrets', 'set', 'shop', 'APP_KEY');
     const updated = await piped('base64:bmV3', 'secrets', 'set', 'shop', 'APP_KEY', '--json');
     await piped('sk_live_1', 'secrets', 'set', 'shop', 'STRIPE_SECRET');
-    cloud.secretsManager.createSecret({ Name: 'stackdrop/other/production/APP_KEY', SecretString: 'not shop' });
+    cloud.secretsManager.createSecret({
+      Name: 'stackdrop/other/production/APP_KEY',
+      SecretString: 'not shop',
+    });
     const list = await stackdrop('secrets', 'list', 'shop');
     const listJson = await stackdrop('secrets', 'list', 'shop', '--json');
     const removed = await stackdrop('secrets', 'remove', 'shop', 'STRIPE_SECRET');
 
     expect(created.code).toBe(0);
-    expect(created.stdout).toMatch(/^✓ created stackdrop\/shop\/production\/APP_KEY \(version [0-9a-f-]{36}\)\n/);
-    expect(cloud.secretsManager.getSecretValue('stackdrop/shop/production/APP_KEY').SecretString).toBe('base64:bmV3');
+    expect(created.stdout).toMatch(
+      /^✓ created stackdrop\/shop\/production\/APP_KEY \(version [0-9a-f-]{36}\)\n/,
+    );
+    expect(cloud.secretsManager.getSecretValue('stackdrop/shop/production/APP_KEY').SecretString).toBe(
+      'base64:bmV3',
+    );
     expect(JSON.parse(updated.stdout)).toMatchObject({ name: 'APP_KEY', created: false, rolled: [] });
     expect(list.stdout).not.toMatch(/base64|sk_live|not shop/);
     expect(list.stdout.split('\n')[0]).toMatch(/^NAME +VERSIONS +CURRENT +LAST CHANGE$/);
@@ -253,7 +261,9 @@ describe('secrets', () => {
 
   it('set --roll starts a new deployment of every service of a live project', async () => {
     const { cloud } = world.sd;
-    const before = [...cloud.ecs.services.values()].map((x) => [x.serviceName, x.deployments.length] as const);
+    const before = [...cloud.ecs.services.values()].map(
+      (x) => [x.serviceName, x.deployments.length] as const,
+    );
 
     const result = await piped('v2', 'secrets', 'set', 'shop', 'APP_KEY', '--roll', '--json');
 
@@ -273,7 +283,9 @@ describe('secrets', () => {
     const unreachable = await offline('secrets', 'list', 'shop');
 
     expect([noValue.code, badName.code, missing.code, unreachable.code]).toEqual([1, 1, 1, 3]);
-    expect(noValue.stderr).toMatch(/standard input .* or with --from-file <file>; values never go on the command line/);
+    expect(noValue.stderr).toMatch(
+      /standard input .* or with --from-file <file>; values never go on the command line/,
+    );
     expect(badName.stderr).toMatch(/app-key is not a usable secret name/);
   });
 });
