@@ -26,6 +26,7 @@ import {
   readQueryInput,
 } from './protocols/query.ts';
 import { loadSdk, operationSchemas, sdkPackages } from './protocols/schemas.ts';
+import { CloudWatchModel } from './services/cloudwatch.ts';
 import { SimulatedContainers } from './services/containers.ts';
 import { Ec2Model } from './services/ec2.ts';
 import { EcrModel } from './services/ecr.ts';
@@ -134,6 +135,7 @@ export class LocalCloud {
   readonly logs: LogsModel;
   /** What the ECS tasks' containers print and serve (logs and metrics read it). */
   readonly containers: SimulatedContainers;
+  readonly cloudwatch: CloudWatchModel;
   /** The CloudFormation engine, served under the `cloudformation` signing name. */
   readonly cloudformation: CloudFormationEngine;
   readonly #services = new Map<string, ServiceDefinition>();
@@ -162,6 +164,7 @@ export class LocalCloud {
     this.scheduler = new SchedulerModel(this);
     this.logs = new LogsModel(this);
     this.containers = new SimulatedContainers(this);
+    this.cloudwatch = new CloudWatchModel(this);
     this.registerService('s3', this.s3.definition());
     this.registerService('sqs', this.sqs.definition());
     this.registerService('ec2', this.ec2.definition());
@@ -173,6 +176,7 @@ export class LocalCloud {
     this.registerService('secretsmanager', this.secretsManager.definition());
     this.registerService('scheduler', this.scheduler.definition());
     this.registerService('logs', this.logs.definition());
+    this.registerService('monitoring', this.cloudwatch.definition());
     this.registerService('events', eventBridgeService(this.eventBus));
     this.registerService('sts', stsService(this));
     this.registerService('servicequotas', this.quotas.definition());

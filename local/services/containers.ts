@@ -20,8 +20,10 @@ import type { EcsTask, TaskDefinition } from './ecs.ts';
 
 export type ContainerKind = 'web' | 'worker' | 'scheduler' | 'command';
 
-interface Tracked {
+export interface Tracked {
   taskId: string;
+  /** Cluster name. */
+  cluster: string;
   kind: ContainerKind;
   group: string;
   stream: string;
@@ -130,6 +132,7 @@ export class SimulatedContainers {
         const command = commandOf(task, td, name);
         const tracked: Tracked = {
           taskId,
+          cluster: task.clusterArn.split('/').pop() ?? '',
           kind: kindOf(task, command),
           group,
           stream,

@@ -1,3 +1,4 @@
+import type { Alarm } from '../../services/cloudwatch.ts';
 import { genericAttributes, genericPhysicalId } from './generic.ts';
 import type { ProviderRequest, ResourceProvider } from './types.ts';
 
@@ -34,4 +35,39 @@ const logGroup: ResourceProvider = {
   },
 };
 
-export const logsProviders: Record<string, ResourceProvider> = { 'AWS::Logs::LogGroup': logGroup };
+/** An alarm's properties as PutMetricAlarm takes them (numbers may arrive as strings from parameters). */
+function alarmInput(request: ProviderRequest, name: string): Omit<Alarm, 'AlarmArn'> {
+  const p = request.properties;
+  return {
+    ...(p as object),
+    AlarmName: name,
+    Namespace: String(p.Namespace ?? ''),
+    MetricName: String(p.MetricName ?? ''),
+    Dimensions: (p.Dimensions as Alarm['Dimensions'] | undefined) ?? [],
+    Period: Number(p.Period ?? 60),
+    EvaluationPeriods: Number(p.EvaluationPeriods ?? 1),
+    Threshold: Number(p.Threshold ?? 0),
+    ComparisonOperator: String(p.ComparisonOperator ?? 'GreaterThanThreshold'),
+  };
+}
+
+/** AWS::CloudWatch::Alarm kept by the CloudWatch model, so DescribeAlarms reports its state. */
+const alarm: ResourceProvider = {
+  create(request) {
+    const name = genericPhysicalId(request);
+    request.cloud.cloudwatch.putMetricAlarm(alarmInput(request, name));
+    return { physicalId: name, attributes: genericAttributes(request, name) };
+  },
+  update(request) {
+    request.cloud.cloudwatch.putMetricAlarm(alarmInput(request, request.physicalId));
+    return { physicalId: request.physicalId, attributes: genericAttributes(request, request.physicalId) };
+  },
+  delete(request) {
+    request.cloud.cloudwatch.alarms.delete(request.physicalId);
+  },
+};
+
+export const logsProviders: Record<string, ResourceProvider> = {
+  'AWS::Logs::LogGroup': logGroup,
+  'AWS::CloudWatch::Alarm': alarm,
+};
