@@ -23,6 +23,7 @@ import { deployHistory, sendRollback } from './commands/deploys.ts';
 import { checkConfirmation, snapshotLocation, startTeardown, teardownExecution } from './commands/destroy.ts';
 import { type InitAnswers, writeStarterManifest } from './commands/init.ts';
 import { registerLogs } from './commands/logs.ts';
+import { registerMetrics } from './commands/metrics.ts';
 import { formatLivePlan, formatOfflinePlan, type LivePlanDeps, planLive } from './commands/plan.ts';
 import {
   estimateProvisioning,
@@ -853,6 +854,7 @@ Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manif
   registerLogs(program, kit);
   registerRun(program, kit);
   registerSecrets(program, kit);
+  registerMetrics(program, kit);
 
   return program;
 }

@@ -61,7 +61,7 @@ export function toLine(e: FilteredLogEvent): LogLine {
 
 /** `2026-12-07T11:30:00.000Z web        3f2a1b9c4d5e  GET / …` */
 export function formatLine(line: LogLine, style: Style): string {
-  return `${style.dim(line.time)} ${style.cyan(line.service.padEnd(10))} ${style.dim(line.task.slice(0, 12).padEnd(12))}  ${line.message}`;
+  return `${style.dim(line.time)} ${style.cyan(line.service.padEnd(14))} ${style.dim(line.task.slice(0, 12).padEnd(12))}  ${line.message}`;
 }
 
 export interface LogQuery {

@@ -202,7 +202,8 @@ export class SimulatedContainers {
     const r = unit(`${t.taskId}:${at}`);
     if (t.kind === 'web') {
       const path = PATHS[Math.floor(r * PATHS.length)]!;
-      const status = r > 0.985 ? 500 : r > 0.95 ? 404 : path === '/login' && r > 0.9 ? 302 : 200;
+      const status =
+        path === '/up' ? 200 : r > 0.985 ? 500 : r > 0.95 ? 404 : path === '/login' && r > 0.9 ? 302 : 200;
       const ms = Math.round(20 + 400 * unit(`${t.taskId}:${at}:latency`) ** 3);
       const agent = path === '/up' ? 'ELB-HealthChecker/2.0' : 'Mozilla/5.0';
       return `10.0.${Math.floor(r * 4)}.${10 + Math.floor(r * 200)} - - "GET ${path} HTTP/1.1" ${status} ${Math.round(r * 9000) + 300} "${agent}" ${ms}ms`;

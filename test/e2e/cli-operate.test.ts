@@ -53,6 +53,18 @@ describe('before the first deploy', () => {
     });
   });
 
+  it('metrics shows every series with no data yet and says there is no deploy', async () => {
+    const result = await stackdrop('metrics', 'shop', '--json');
+    const text = await stackdrop('metrics', 'shop');
+
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout);
+    expect(out.deployed).toBe(false);
+    expect(out.series.find((x: { id: string }) => x.id === 'requests').values).toEqual([]);
+    expect(text.stdout).toMatch(/^requests +\s+no data/m);
+    expect(text.stderr).toMatch(/No deploy yet/);
+  });
+
   it('run refuses with exit 1 and says why: there is no image yet', async () => {
     const before = world.sd.cloud.ecs.tasks.size;
     const result = await stackdrop('run', 'shop', '--', 'php', 'artisan', 'about');
@@ -134,7 +146,7 @@ describe('after a deploy', () => {
     expect(web.code).toBe(0);
     const webLines = web.stdout.trim().split('\n');
     expect(webLines.length).toBeGreaterThan(5);
-    for (const line of webLines) expect(line).toMatch(/^\S+Z web {8}[0-9a-f]{12} {2}.*HTTP\/1\.1/);
+    for (const line of webLines) expect(line).toMatch(/^\S+Z web {12}[0-9a-f]{12} {2}.*HTTP\/1\.1/);
     expect(
       worker.stdout
         .trim()
@@ -287,5 +299,58 @@ describe('secrets', () => {
       /standard input .* or with --from-file <file>; values never go on the command line/,
     );
     expect(badName.stderr).toMatch(/app-key is not a usable secret name/);
+  });
+});
+
+describe('metrics after a deploy', () => {
+  it('prints a sparkline, the latest value and the alarm state for every series', async () => {
+    const result = await stackdrop('metrics', 'shop', '--since', '1h');
+
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('shop/production: last 1h (one point per 1 min)');
+    const labels = lines.slice(1, -2).map((l) => l.split(/\s{2,}/)[0]);
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'requests',
+        '4xx',
+        '5xx',
+        'latency p50',
+        'latency p95',
+        'latency p99',
+        'healthy hosts',
+        'web CPU',
+        'web memory',
+        'queue depth',
+        'oldest message age',
+        'Aurora CPU',
+        'Aurora connections',
+        'DLQ depth',
+      ]),
+    );
+    expect(result.stdout).toMatch(/^requests +[▁▂▃▄▅▆▇█ ]{40} +\d+/m);
+    expect(result.stdout).toMatch(/^5xx .*(ok|ALARM) \(?Target5xxAlarm/m);
+    expect(result.stdout).toMatch(/^latency p95 .* \d+ ms .*ResponseTimeAlarm/m);
+    expect(result.stdout).toMatch(/^alarms: \d+ ok or waiting for data, \d+ firing/m);
+  });
+
+  it('--json gives the raw series: ascending timestamps, values, the latest value and alarms', async () => {
+    const result = await stackdrop('metrics', 'shop', '--since', '30m', '--json');
+
+    const out = JSON.parse(result.stdout);
+    const requests = out.series.find((x: { id: string }) => x.id === 'requests');
+    expect(out).toMatchObject({ project: 'shop', period: 60, deployed: true });
+    expect(requests.values.length).toBeGreaterThan(5);
+    expect(requests.timestamps).toEqual([...requests.timestamps].sort());
+    expect(requests.latest).toBe(requests.values.at(-1));
+    const healthy = out.series.find((x: { id: string }) => x.id === 'healthy');
+    expect(healthy.latest).toBe(2);
+    expect(out.alarms.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('metrics of an unknown project exits 1, and against an unreachable cloud exits 3', async () => {
+    const missing = await stackdrop('metrics', 'nosuch');
+    const unreachable = await offline('metrics', 'shop');
+    expect([missing.code, unreachable.code]).toEqual([1, 3]);
   });
 });
