@@ -92,7 +92,8 @@ export async function readSeries(
       );
       for (const r of page.MetricDataResults ?? []) {
         const list = out.get(r.Id ?? '') ?? [];
-        (r.Timestamps ?? []).forEach((t, k) => list.push([new Date(t).getTime(), r.Values?.[k] ?? 0]));
+        for (const [k, t] of (r.Timestamps ?? []).entries())
+          list.push([new Date(t).getTime(), r.Values?.[k] ?? 0]);
       }
       NextToken = page.NextToken;
     } while (NextToken);
