@@ -1,3 +1,4 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -33,6 +34,7 @@ export interface OpsClients {
   cloudwatch: CloudWatchClient;
   ecs: ECSClient;
   secrets: SecretsManagerClient;
+  autoScaling: ApplicationAutoScalingClient;
 }
 
 const built = new WeakMap<Target, OpsClients>();
@@ -55,6 +57,7 @@ export function opsClients(target: Target): OpsClients {
       cloudwatch: new CloudWatchClient(config),
       ecs: new ECSClient(config),
       secrets: new SecretsManagerClient(config),
+      autoScaling: new ApplicationAutoScalingClient(config),
     };
     built.set(target, clients);
   }

@@ -34,6 +34,7 @@ import {
   rehearsalExitCode,
 } from './commands/rehearse.ts';
 import { registerRun } from './commands/run.ts';
+import { registerScale } from './commands/scale.ts';
 import { registerSecrets } from './commands/secrets.ts';
 import {
   formatDeployRows,
@@ -855,6 +856,7 @@ Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manif
   registerRun(program, kit);
   registerSecrets(program, kit);
   registerMetrics(program, kit);
+  registerScale(program, kit);
 
   return program;
 }

@@ -26,6 +26,7 @@ import {
   readQueryInput,
 } from './protocols/query.ts';
 import { loadSdk, operationSchemas, sdkPackages } from './protocols/schemas.ts';
+import { AutoScalingModel } from './services/autoscaling.ts';
 import { CloudWatchModel } from './services/cloudwatch.ts';
 import { SimulatedContainers } from './services/containers.ts';
 import { Ec2Model } from './services/ec2.ts';
@@ -136,6 +137,7 @@ export class LocalCloud {
   /** What the ECS tasks' containers print and serve (logs and metrics read it). */
   readonly containers: SimulatedContainers;
   readonly cloudwatch: CloudWatchModel;
+  readonly autoScaling: AutoScalingModel;
   /** The CloudFormation engine, served under the `cloudformation` signing name. */
   readonly cloudformation: CloudFormationEngine;
   readonly #services = new Map<string, ServiceDefinition>();
@@ -165,6 +167,7 @@ export class LocalCloud {
     this.logs = new LogsModel(this);
     this.containers = new SimulatedContainers(this);
     this.cloudwatch = new CloudWatchModel(this);
+    this.autoScaling = new AutoScalingModel(this);
     this.registerService('s3', this.s3.definition());
     this.registerService('sqs', this.sqs.definition());
     this.registerService('ec2', this.ec2.definition());
@@ -177,6 +180,7 @@ export class LocalCloud {
     this.registerService('scheduler', this.scheduler.definition());
     this.registerService('logs', this.logs.definition());
     this.registerService('monitoring', this.cloudwatch.definition());
+    this.registerService('application-autoscaling', this.autoScaling.definition());
     this.registerService('events', eventBridgeService(this.eventBus));
     this.registerService('sts', stsService(this));
     this.registerService('servicequotas', this.quotas.definition());

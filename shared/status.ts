@@ -107,6 +107,19 @@ export const StatusDocumentSchema = z.object({
       failedResource: z.optional(z.string()),
     }),
   ),
+  /** `stackdrop scale` overrides by service (web, worker:<name>), until the next provisioning. */
+  scaling: z.optional(
+    z.record(
+      z.string(),
+      z.object({
+        desiredCount: z.optional(z.number()),
+        min: z.optional(z.number()),
+        max: z.optional(z.number()),
+        at: z.string(),
+        by: z.optional(z.string()),
+      }),
+    ),
+  ),
 });
 
 export type StatusDocument = z.infer<typeof StatusDocumentSchema>;

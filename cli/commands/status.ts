@@ -25,6 +25,8 @@ export interface StatusView {
   openBastions: BastionRecord[];
   error: { stage: string; code: string; message: string; failedResource?: string } | null;
   errors: { path: string; message: string; line?: number }[];
+  /** `stackdrop scale` overrides until the next provisioning (present only when there are some). */
+  scaling?: NonNullable<StatusDocument['scaling']>;
 }
 
 /** One line per project in `stackdrop status --json` with no project. */
@@ -56,6 +58,7 @@ export function statusView(doc: StatusDocument, now: Date): StatusView {
     openBastions: openBastions(doc, now),
     error: doc.error ?? null,
     errors: doc.errors ?? [],
+    ...(doc.scaling && Object.keys(doc.scaling).length ? { scaling: doc.scaling } : {}),
   };
 }
 
@@ -209,6 +212,16 @@ export function formatStatus(view: StatusView, now: Date, style: Style): string[
   lines.push('', 'Last deploys');
   if (view.lastDeploys.length === 0) lines.push('  none yet — push an image to the repository to deploy');
   else lines.push(...formatDeployRows(view.lastDeploys).map((l) => `  ${l}`));
+  if (view.scaling) {
+    lines.push('', 'Scaled by `stackdrop scale` (until the next provisioning)');
+    for (const [service, x] of Object.entries(view.scaling)) {
+      const parts = [
+        x.desiredCount !== undefined ? `desired ${x.desiredCount}` : '',
+        x.min !== undefined ? `bounds ${x.min}–${x.max}` : '',
+      ].filter(Boolean);
+      lines.push(`  ${service}  ${parts.join(', ')}  at ${x.at}${x.by ? ` by ${x.by}` : ''}`);
+    }
+  }
   lines.push('', 'Open bastions');
   if (view.openBastions.length === 0) lines.push('  none');
   for (const b of view.openBastions) {

@@ -8,6 +8,7 @@ export type SdkModule = Record<string, unknown>;
 
 /** SDK package per SigV4 signing name. */
 export const sdkPackages: Record<string, string> = {
+  'application-autoscaling': '@aws-sdk/client-application-auto-scaling',
   cloudformation: '@aws-sdk/client-cloudformation',
   ec2: '@aws-sdk/client-ec2',
   ecr: '@aws-sdk/client-ecr',

@@ -254,7 +254,15 @@ export async function recordPhase(
         (d) => {
           d.outputs = outputs;
           delete d.error;
-          return withPhase(d, 'ready', now());
+          // The manifest is the reference again (docs/cli.md, "scale": which wins).
+          const scaled = Object.keys(d.scaling ?? {});
+          delete d.scaling;
+          return withPhase(
+            d,
+            'ready',
+            now(),
+            scaled.length ? `scale overrides of ${scaled.join(', ')} handed back to the manifest` : undefined,
+          );
         },
         statusDeps,
       );

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLocalClock } from '#cli/context.ts';
 import { harness, type Run } from '#test/unit/cli/helpers.ts';
-import { type E2eWorld, ENVIRONMENT, provision, pushAndWait, startWorld } from './helpers.ts';
+import { type E2eWorld, ENVIRONMENT, manifestFor, provision, pushAndWait, startWorld } from './helpers.ts';
 
 /**
  * The day-2 commands (logs, run, …) end to end: stackdrop deployed from template.yaml on a local
@@ -63,6 +63,12 @@ describe('before the first deploy', () => {
     expect(out.series.find((x: { id: string }) => x.id === 'requests').values).toEqual([]);
     expect(text.stdout).toMatch(/^requests +\s+no data/m);
     expect(text.stderr).toMatch(/No deploy yet/);
+  });
+
+  it('scale refuses with exit 1 before the first deploy: nothing runs yet', async () => {
+    const result = await stackdrop('scale', 'shop', 'web=3');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/has no deploy yet: its services run no tasks/);
   });
 
   it('run refuses with exit 1 and says why: there is no image yet', async () => {
@@ -273,19 +279,21 @@ describe('secrets', () => {
 
   it('set --roll starts a new deployment of every service of a live project', async () => {
     const { cloud } = world.sd;
-    const before = [...cloud.ecs.services.values()].map(
-      (x) => [x.serviceName, x.deployments.length] as const,
-    );
+    const primary = () =>
+      new Map(
+        [...cloud.ecs.services.values()]
+          .filter((x) => x.status === 'ACTIVE')
+          .map((x) => [x.serviceName, x.deployments.find((d) => d.status === 'PRIMARY')?.id]),
+      );
+    const before = primary();
 
     const result = await piped('v2', 'secrets', 'set', 'shop', 'APP_KEY', '--roll', '--json');
 
     expect(result.code).toBe(0);
     const rolled = JSON.parse(result.stdout).rolled as string[];
-    expect(rolled.length).toBeGreaterThanOrEqual(2);
-    for (const [name, count] of before) {
-      const now = [...cloud.ecs.services.values()].find((x) => x.serviceName === name)!;
-      if (rolled.includes(name)) expect(now.deployments.length).toBeGreaterThan(count);
-    }
+    expect(rolled.length).toBeGreaterThanOrEqual(3);
+    const after = primary();
+    for (const name of rolled) expect(after.get(name)).not.toBe(before.get(name));
   });
 
   it('refuses a value on argv-less terminals, bad names, unknown projects and an unreachable cloud', async () => {
@@ -352,5 +360,76 @@ describe('metrics after a deploy', () => {
     const missing = await stackdrop('metrics', 'nosuch');
     const unreachable = await offline('metrics', 'shop');
     expect([missing.code, unreachable.code]).toEqual([1, 3]);
+  });
+});
+
+describe('scale', () => {
+  const service = (suffix: string) =>
+    [...world.sd.cloud.ecs.services.values()].find(
+      (x) => x.status === 'ACTIVE' && x.serviceName.endsWith(suffix),
+    )!;
+
+  it('sets desired counts, records them, and status shows them', async () => {
+    const result = await stackdrop('scale', 'shop', 'web=4', 'worker:default=2', '--json');
+    const status = await stackdrop('status', 'shop');
+    const statusJson = JSON.parse((await stackdrop('status', 'shop', '--json')).stdout);
+
+    expect(result.code).toBe(0);
+    expect(service('web').desiredCount).toBe(4);
+    expect(service('worker-default').desiredCount).toBe(2);
+    expect(status.stdout).toMatch(
+      /Scaled by `stackdrop scale` \(until the next provisioning\)\n {2}web {2}desired 4 {2}at \S+/,
+    );
+    expect(statusJson.scaling['worker:default']).toMatchObject({ desiredCount: 2 });
+  });
+
+  it('refuses --min/--max while the web service has no autoscaling target, saying why', async () => {
+    const result = await stackdrop('scale', 'shop', '--min', '3');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /has no autoscaling target: app\.web\.autoscaling is off, or the app stack has not been provisioned since the first image/,
+    );
+  });
+
+  it('the next provisioning hands control back to the manifest and says so in the history', async () => {
+    const doc = await provision(
+      world,
+      'shop',
+      manifestFor('shop', [[/maxTtlMinutes: \d+/, 'maxTtlMinutes: 240']]),
+    );
+
+    expect(doc.phase).toBe('ready');
+    expect(doc.scaling).toBeUndefined();
+    expect(doc.history.map((h) => h.note)).toContain(
+      'scale overrides of web, worker:default handed back to the manifest',
+    );
+    const target = [...world.sd.cloud.autoScaling.targets.values()][0]!;
+    expect([target.MinCapacity, target.MaxCapacity]).toEqual([2, 10]);
+  });
+
+  it('then refuses a count outside the autoscaling bounds unless --min/--max move them in the same command', async () => {
+    const outside = await stackdrop('scale', 'shop', 'web=12');
+    const moved = await stackdrop('scale', 'shop', 'web=12', '--max', '14', '--json');
+    const target = [...world.sd.cloud.autoScaling.targets.values()][0]!;
+
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toMatch(
+      /web=12 is outside the autoscaling bounds 2–10: move them with --min\/--max/,
+    );
+    expect(moved.code).toBe(0);
+    expect(JSON.parse(moved.stdout).webBounds).toEqual({ min: 2, max: 14 });
+    expect([target.MinCapacity, target.MaxCapacity]).toEqual([2, 14]);
+    expect(service('web').desiredCount).toBe(12);
+  });
+
+  it('refuses the scheduler, unknown workers, a missing project and an unreachable cloud', async () => {
+    const scheduler = await stackdrop('scale', 'shop', 'scheduler=2');
+    const worker = await stackdrop('scale', 'shop', 'worker:emails=2');
+    const missing = await stackdrop('scale', 'nosuch', 'web=2');
+    const unreachable = await offline('scale', 'shop', 'web=2');
+
+    expect([scheduler.code, worker.code, missing.code, unreachable.code]).toEqual([1, 1, 1, 3]);
+    expect(scheduler.stderr).toMatch(/the scheduler always runs one task/);
+    expect(worker.stderr).toMatch(/has no worker named emails: its workers are default/);
   });
 });

@@ -1,4 +1,5 @@
 import type { CloudFormationEngine } from '../engine.ts';
+import { autoScalingProviders } from './autoscaling.ts';
 import { ec2Providers } from './ec2.ts';
 import { ecsProviders } from './ecs.ts';
 import { elbv2Providers } from './elbv2.ts';
@@ -18,6 +19,7 @@ const modelProviders: Record<string, ResourceProvider> = {
   ...rdsProviders,
   ...elbv2Providers,
   ...logsProviders,
+  ...autoScalingProviders,
 };
 
 const nested = new WeakMap<CloudFormationEngine, ResourceProvider>();
