@@ -254,6 +254,12 @@ export const AppSchema = z
       .describe(
         'true: run the Laravel scheduler (one task running php artisan schedule:work, which runs schedule:run every minute); false: none; or a map to change its command or size',
       ),
+    exec: z
+      .boolean()
+      .default(false)
+      .describe(
+        'true: allow `stackdrop exec` to open a shell in running tasks (ECS Exec, sessions logged to the app log group); keep false in production unless needed',
+      ),
     environment: z
       .record(
         z.string().regex(ENV_NAME, 'upper-case letters, digits and underscores'),

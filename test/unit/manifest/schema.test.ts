@@ -31,6 +31,7 @@ describe('valid manifests', () => {
           web: { cpu: 512, memory: 1024, desiredCount: 2, port: 8080 },
           workers: [],
           scheduler: true,
+          exec: false,
           environment: {},
           secrets: {},
           logRetentionDays: 30,
