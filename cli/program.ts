@@ -21,6 +21,7 @@ import {
 } from './commands/deploy.ts';
 import { deployHistory, sendRollback } from './commands/deploys.ts';
 import { checkConfirmation, snapshotLocation, startTeardown, teardownExecution } from './commands/destroy.ts';
+import { registerExec } from './commands/exec.ts';
 import { type InitAnswers, writeStarterManifest } from './commands/init.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerMetrics } from './commands/metrics.ts';
@@ -857,6 +858,7 @@ Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manif
   registerSecrets(program, kit);
   registerMetrics(program, kit);
   registerScale(program, kit);
+  registerExec(program, kit);
 
   return program;
 }

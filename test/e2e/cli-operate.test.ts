@@ -65,6 +65,12 @@ describe('before the first deploy', () => {
     expect(text.stderr).toMatch(/No deploy yet/);
   });
 
+  it('exec refuses with exit 1 before the first deploy: no task to open a shell in', async () => {
+    const result = await stackdrop('exec', 'shop');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/has no deploy yet, so no task is running to open a shell in/);
+  });
+
   it('scale refuses with exit 1 before the first deploy: nothing runs yet', async () => {
     const result = await stackdrop('scale', 'shop', 'web=3');
     expect(result.code).toBe(1);
@@ -431,5 +437,52 @@ describe('scale', () => {
     expect([scheduler.code, worker.code, missing.code, unreachable.code]).toEqual([1, 1, 1, 3]);
     expect(scheduler.stderr).toMatch(/the scheduler always runs one task/);
     expect(worker.stderr).toMatch(/has no worker named emails: its workers are default/);
+  });
+});
+
+describe('exec', () => {
+  it('says how to turn ECS Exec on while app.exec is false', async () => {
+    const result = await stackdrop('exec', 'shop');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /ECS Exec is off for web: set app\.exec: true in the manifest and deploy it/,
+    );
+  });
+
+  it('with app.exec: true, services allow it, the task role may open channels, and the exact aws command is printed', async () => {
+    const doc = await provision(world, 'shop', manifestFor('shop', [[/^app:$/m, 'app:\n  exec: true']]));
+    expect(doc.phase).toBe('ready');
+    const { cloud } = world.sd;
+    const app = world.sd.cloudFormation.findStack('stackdrop-shop-production-app')!;
+    const web = [...cloud.ecs.services.values()].find(
+      (x) => x.status === 'ACTIVE' && x.serviceName === doc.outputs.WebServiceName,
+    )!;
+
+    const text = await stackdrop('exec', 'shop', '--', 'php', 'artisan', 'tinker');
+    const json = JSON.parse(
+      (await stackdrop('exec', 'shop', '--service', 'worker:default', '--json')).stdout,
+    );
+
+    expect(web.enableExecuteCommand).toBe(true);
+    expect(app.resources.has('ExecPolicy')).toBe(true);
+    const task = [...cloud.ecs.tasks.values()].find(
+      (t) => t.group === `service:${web.serviceName}` && t.lastStatus === 'RUNNING',
+    )!;
+    const taskId = task.taskArn.split('/').pop();
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(
+      `aws --endpoint-url ${world.sd.endpoint} --region eu-west-1 ecs execute-command --cluster ${doc.outputs.ClusterName} --task ${taskId} --container app --interactive --command 'php artisan tinker'\n`,
+    );
+    expect(text.stderr).toMatch(/The local cloud opens no sessions/);
+    expect(json.service).toMatch(/worker-default$/);
+    expect(json.argv.slice(-2)).toEqual(['--command', '/bin/sh']);
+  });
+
+  it('refuses an unknown task, a missing project and an unreachable cloud', async () => {
+    const task = await stackdrop('exec', 'shop', '--task', '0123456789abcdef0123456789abcdef');
+    const missing = await stackdrop('exec', 'nosuch');
+    const unreachable = await offline('exec', 'shop');
+    expect([task.code, missing.code, unreachable.code]).toEqual([1, 1, 3]);
+    expect(task.stderr).toMatch(/is not a running task of web/);
   });
 });
