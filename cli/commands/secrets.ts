@@ -177,7 +177,9 @@ export function registerSecrets(program: Command, kit: CommandKit): void {
           ui.out(
             `${ui.style.green('✓')} ${set.created ? 'created' : 'updated'} ${secretPrefix(project, opts.environment)}${name}${set.versionId ? ` (version ${set.versionId})` : ''}`,
           );
-          ui.out(`  use it in the manifest: app.secrets.${name}: ${set.arn}`);
+          ui.out(
+            `  use it in the manifest: app.secrets.${name}: secret:${name}   (or the full ARN ${set.arn})`,
+          );
           if (rolled.length) ui.out(`  rolling ${rolled.join(', ')} so running tasks read the new value`);
           else if (opts.roll && !live) ui.out('  nothing to roll: the project has no deploy yet');
           else if (live)

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { FARGATE_SIZES } from './limits.ts';
 import { applyDerivedDefaults, checkManifestRules } from './rules.ts';
+import { SECRET_SHORT_REF } from './secret-refs.ts';
 
 export { FARGATE_SIZES, isValidFargateSize } from './limits.ts';
 
@@ -12,6 +13,8 @@ export { FARGATE_SIZES, isValidFargateSize } from './limits.ts';
 
 const ARN_SECRET =
   /^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9/_.-]+)$/;
+/** A secret ARN, or `secret:NAME` for a secret `stackdrop secrets set` manages (secret-refs.ts). */
+const SECRET_REF = new RegExp(`(?:${ARN_SECRET.source})|(?:${SECRET_SHORT_REF.source})`);
 const ARN_CERTIFICATE = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
 const ARN_SNS = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
@@ -274,12 +277,15 @@ export const AppSchema = z
         z.string().regex(ENV_NAME, 'upper-case letters, digits and underscores'),
         z
           .string()
-          .regex(ARN_SECRET, 'a Secrets Manager or SSM parameter ARN, never the value itself')
-          .describe('Secrets Manager secret or SSM parameter ARN'),
+          .regex(
+            SECRET_REF,
+            'a Secrets Manager or SSM parameter ARN, or secret:NAME for `stackdrop secrets set`, never the value itself',
+          )
+          .describe('Secrets Manager secret or SSM parameter ARN, or secret:NAME'),
       )
       .default({})
       .describe(
-        'Environment variables read from Secrets Manager or SSM Parameter Store at task start: name → ARN, e.g. APP_KEY: arn:aws:secretsmanager:…',
+        'Environment variables read from Secrets Manager or SSM Parameter Store at task start: name → ARN, e.g. APP_KEY: arn:aws:secretsmanager:…, or secret:APP_KEY for stackdrop/<project>/<environment>/APP_KEY (resolved at provisioning)',
       ),
     alarmTopicArn: z
       .string()

@@ -236,6 +236,14 @@ describe('run after a deploy', () => {
     );
   });
 
+  it('scale refuses --min/--max while the web service has no autoscaling target, saying why', async () => {
+    const result = await stackdrop('scale', 'shop', '--min', '3');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /has no autoscaling target: app\.web\.autoscaling is off, or the app stack has not been provisioned since the first image/,
+    );
+  });
+
   it('--detach prints the task id and returns while the task runs', async () => {
     const result = await stackdrop('run', 'shop', '--detach', '--', 'php', 'artisan', 'queue:retry', 'all');
 
@@ -300,6 +308,36 @@ describe('secrets', () => {
     expect(rolled.length).toBeGreaterThanOrEqual(3);
     const after = primary();
     for (const name of rolled) expect(after.get(name)).not.toBe(before.get(name));
+  });
+
+  it('a manifest naming secret:NAME provisions with the full ARN, and refuses one that does not exist', async () => {
+    const { cloud } = world.sd;
+    const missing = await provision(
+      world,
+      'shop',
+      manifestFor('shop', [[/APP_KEY: arn:aws:secretsmanager:\S+/, 'APP_KEY: secret:NOPE']]),
+    );
+    const ok = await provision(
+      world,
+      'shop',
+      manifestFor('shop', [[/APP_KEY: arn:aws:secretsmanager:\S+/, 'APP_KEY: secret:APP_KEY']]),
+    );
+
+    expect(missing.phase).toBe('failed');
+    expect(missing.errors).toEqual([
+      expect.objectContaining({
+        path: 'app.secrets.APP_KEY',
+        message: 'secret:NOPE names stackdrop/shop/production/NOPE, which does not exist',
+        hint: expect.stringMatching(/stackdrop secrets set shop NOPE/),
+      }),
+    ]);
+    expect(ok.phase).toBe('ready');
+    const arn = cloud.secretsManager.secret('stackdrop/shop/production/APP_KEY').ARN;
+    const family = `stackdrop-shop-production-web`;
+    const td = cloud.ecs.taskDefinition(family);
+    const secrets = td.containerDefinitions[0]!.secrets as Array<{ name: string; valueFrom: string }>;
+    expect(secrets).toContainEqual({ name: 'APP_KEY', valueFrom: arn });
+    expect(arn).toMatch(/:secret:stackdrop\/shop\/production\/APP_KEY-[A-Za-z0-9_-]{6}$/);
   });
 
   it('refuses a value on argv-less terminals, bad names, unknown projects and an unreachable cloud', async () => {
@@ -387,14 +425,6 @@ describe('scale', () => {
       /Scaled by `stackdrop scale` \(until the next provisioning\)\n {2}web {2}desired 4 {2}at \S+/,
     );
     expect(statusJson.scaling['worker:default']).toMatchObject({ desiredCount: 2 });
-  });
-
-  it('refuses --min/--max while the web service has no autoscaling target, saying why', async () => {
-    const result = await stackdrop('scale', 'shop', '--min', '3');
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(
-      /has no autoscaling target: app\.web\.autoscaling is off, or the app stack has not been provisioned since the first image/,
-    );
   });
 
   it('the next provisioning hands control back to the manifest and says so in the history', async () => {
