@@ -14,6 +14,7 @@ import {
 } from '../command-kit.ts';
 import { EXIT, UserError } from '../errors.ts';
 import type { Style } from '../ui.ts';
+import { followLogQuery } from './live-tail.ts';
 
 /** One log line as `stackdrop logs` shows it. */
 export interface LogLine {
@@ -214,7 +215,11 @@ export function registerLogs(program: Command, kit: CommandKit): void {
     );
 }
 
-/** Prints new lines as they arrive until the timeout (or forever; Ctrl-C ends the process). */
+/**
+ * Prints new lines as they arrive until the timeout (or forever; Ctrl-C ends the process): Live
+ * Tail on AWS, polling with LogCursor on the local cloud (which has no Live Tail) or when Live Tail
+ * cannot start.
+ */
 async function followLogs(
   s: ReturnType<CommandKit['session']>,
   logs: CloudWatchLogsClient,
@@ -222,16 +227,32 @@ async function followLogs(
   options: { json: boolean; timeoutMs: number | undefined },
 ): Promise<void> {
   const { ui } = s.deps;
-  const cursor = new LogCursor(query);
   const until =
     options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : s.now().getTime() + options.timeoutMs;
-  for (;;) {
-    for (const l of await cursor.poll(logs)) {
-      if (options.json) s.deps.stdout.write(`${JSON.stringify(l)}\n`);
-      else ui.out(formatLine(l, ui.style));
-    }
-    if (s.now().getTime() >= until) return;
-    await s.deps.sleep(Math.min(s.deps.pollIntervalMs, 2000));
-    await s.syncClock();
+  const abort = new AbortController();
+  const timer =
+    options.timeoutMs === undefined || s.target.local
+      ? undefined
+      : setTimeout(() => abort.abort(), options.timeoutMs);
+  try {
+    await followLogQuery(logs, query, {
+      liveTail: !s.target.local,
+      signal: abort.signal,
+      onLine: (l) => {
+        if (options.json) s.deps.stdout.write(`${JSON.stringify(l)}\n`);
+        else ui.out(formatLine(l, ui.style));
+      },
+      onFallback: (reason) => {
+        if (!options.json)
+          ui.err(ui.style.dim(`Live Tail unavailable (${reason}): polling every 2 s instead.`));
+      },
+      sleep: async () => {
+        await s.deps.sleep(Math.min(s.deps.pollIntervalMs, 2000));
+        await s.syncClock();
+      },
+      done: () => s.now().getTime() >= until,
+    });
+  } finally {
+    if (timer) clearTimeout(timer);
   }
 }
