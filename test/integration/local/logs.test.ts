@@ -236,6 +236,7 @@ describe('ECS tasks write their containers to CloudWatch Logs like the awslogs d
         {
           name: 'app',
           image: 'repo@sha256:1',
+          memory: 512,
           command: ['php', 'artisan', 'migrate', '--force'],
           logConfiguration: logConfiguration('release'),
         },
@@ -272,6 +273,7 @@ describe('ECS tasks write their containers to CloudWatch Logs like the awslogs d
         {
           name: 'app',
           image: 'x',
+          memory: 512,
           logConfiguration: {
             logDriver: 'awslogs',
             options: { 'awslogs-group': '/nope', 'awslogs-stream-prefix': 'x' },
