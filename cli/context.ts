@@ -60,6 +60,8 @@ export interface CliDeps {
    * time by it, since the local cloud's time runs ahead of (or apart from) this machine's.
    */
   localClock?: (endpoint: string) => Promise<(() => Date) | undefined>;
+  /** Reads all of standard input when it is piped (undefined on a terminal): `secrets set` values. */
+  readStdin?: () => Promise<string | undefined>;
 }
 
 /** Resolves flags and environment into a target; `--local` wins over the AWS endpoint settings. */

@@ -26,6 +26,12 @@ async function main(): Promise<number> {
     detectPublicIp: detectPublicIpOnline,
     localClock: readLocalClock,
     ...(prompt ? { prompt } : {}),
+    readStdin: async () => {
+      if (process.stdin.isTTY) return undefined;
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
     cwd: process.cwd(),
     pollIntervalMs: Number(process.env.STACKDROP_POLL_MS ?? 5000),
   });

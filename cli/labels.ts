@@ -39,6 +39,7 @@ const LABELS: Record<string, string> = {
   'AWS::ApplicationAutoScaling::ScalableTarget': 'autoscaling target',
   'AWS::ApplicationAutoScaling::ScalingPolicy': 'autoscaling policy',
   'AWS::CloudWatch::Alarm': 'alarm',
+  'AWS::CloudWatch::Dashboard': 'dashboard',
   'AWS::Scheduler::Schedule': 'schedule',
   'AWS::Events::Rule': 'event rule',
   'AWS::CertificateManager::Certificate': 'certificate',

@@ -3,6 +3,7 @@ import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { securityNotices } from '#shared/manifest/notices.ts';
+import { readScaling } from '#shared/scaling.ts';
 import { readStatus, type StatusDocument } from '#shared/status.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import {
@@ -23,7 +24,10 @@ import {
 } from './commands/deploy.ts';
 import { deployHistory, sendRollback } from './commands/deploys.ts';
 import { checkConfirmation, snapshotLocation, startTeardown, teardownExecution } from './commands/destroy.ts';
+import { registerExec } from './commands/exec.ts';
 import { type InitAnswers, writeStarterManifest } from './commands/init.ts';
+import { registerLogs } from './commands/logs.ts';
+import { registerMetrics } from './commands/metrics.ts';
 import {
   formatLivePlan,
   formatNotices,
@@ -39,6 +43,9 @@ import {
   type RehearsalReport,
   rehearsalExitCode,
 } from './commands/rehearse.ts';
+import { registerRun } from './commands/run.ts';
+import { registerScale } from './commands/scale.ts';
+import { registerSecrets } from './commands/secrets.ts';
 import {
   formatDeployRows,
   formatProjects,
@@ -483,7 +490,11 @@ Documentation: docs/cli.md`,
           if (!opts.json) for (const line of formatDeadLetters(deadLetters, ui.style)) ui.err(line);
           throw error;
         }
-        const view = statusView(doc, s.now());
+        const view = statusView(
+          doc,
+          s.now(),
+          await readScaling(s.clients.s3, bucket, project, opts.environment),
+        );
         if (opts.json) ui.json({ ...view, deadLetters });
         else
           ui.out(
@@ -867,6 +878,15 @@ Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manif
         setExit(rehearsalExitCode(report));
       },
     );
+
+  // Day-2 operations: each command registers itself from its own file (cli/commands/).
+  const kit = { deps, session, setExit };
+  registerLogs(program, kit);
+  registerRun(program, kit);
+  registerSecrets(program, kit);
+  registerMetrics(program, kit);
+  registerScale(program, kit);
+  registerExec(program, kit);
 
   return program;
 }

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { StackEvent } from '@aws-sdk/client-cloudformation';
 import { makeStyle } from '#cli/ui.ts';
 import type { StatusDocument } from '#shared/status.ts';
+import { operateTour } from './demo-tour.ts';
 import { REPOSITORY_ROOT, startStackdrop } from './runtime/index.ts';
 import { LocalSession } from './runtime/session.ts';
 import { criticalPath, formatDuration, STAGE_ORDER } from './runtime/timeline.ts';
@@ -307,7 +308,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       `   [+${formatDuration(lifetime, true)}] ${bastion.instanceId} ${c.green(bastion.state)} by the reaper (runs every 5 minutes)`,
     );
     write('');
-    return finish(deploy.outcome === 'succeeded' && bastion.state === 'expired', reaped, deployMs, lifetime);
+
+    // 6. Day-2 operations with the stackdrop command itself.
+    write(`${c.cyan('6.')} Operate it: logs, a one-off command, metrics`);
+    const toured = await operateTour(sd.endpoint, project, c, write);
+    write('');
+    return finish(
+      deploy.outcome === 'succeeded' && bastion.state === 'expired' && toured,
+      reaped,
+      deployMs,
+      lifetime,
+    );
 
     function finish(
       ok: boolean,

@@ -26,11 +26,15 @@ import {
   readQueryInput,
 } from './protocols/query.ts';
 import { loadSdk, operationSchemas, sdkPackages } from './protocols/schemas.ts';
+import { AutoScalingModel } from './services/autoscaling.ts';
+import { CloudWatchModel } from './services/cloudwatch.ts';
+import { SimulatedContainers } from './services/containers.ts';
 import { Ec2Model } from './services/ec2.ts';
 import { EcrModel } from './services/ecr.ts';
 import { EcsModel } from './services/ecs.ts';
 import { Elbv2Model } from './services/elbv2.ts';
 import { eventBridgeService } from './services/eventbridge.ts';
+import { LogsModel } from './services/logs.ts';
 import { ServiceQuotasModel } from './services/quotas.ts';
 import { RdsModel } from './services/rds.ts';
 import { S3Model } from './services/s3.ts';
@@ -129,6 +133,11 @@ export class LocalCloud {
   readonly secretsManager: SecretsManagerModel;
   readonly scheduler: SchedulerModel;
   readonly quotas: ServiceQuotasModel;
+  readonly logs: LogsModel;
+  /** What the ECS tasks' containers print and serve (logs and metrics read it). */
+  readonly containers: SimulatedContainers;
+  readonly cloudwatch: CloudWatchModel;
+  readonly autoScaling: AutoScalingModel;
   /** The CloudFormation engine, served under the `cloudformation` signing name. */
   readonly cloudformation: CloudFormationEngine;
   /**
@@ -160,6 +169,10 @@ export class LocalCloud {
     this.ssm = new SsmModel(this);
     this.secretsManager = new SecretsManagerModel(this);
     this.scheduler = new SchedulerModel(this);
+    this.logs = new LogsModel(this);
+    this.containers = new SimulatedContainers(this);
+    this.cloudwatch = new CloudWatchModel(this);
+    this.autoScaling = new AutoScalingModel(this);
     this.registerService('s3', this.s3.definition());
     this.registerService('sqs', this.sqs.definition());
     this.registerService('ec2', this.ec2.definition());
@@ -170,6 +183,9 @@ export class LocalCloud {
     this.registerService('ssm', this.ssm.definition());
     this.registerService('secretsmanager', this.secretsManager.definition());
     this.registerService('scheduler', this.scheduler.definition());
+    this.registerService('logs', this.logs.definition());
+    this.registerService('monitoring', this.cloudwatch.definition());
+    this.registerService('application-autoscaling', this.autoScaling.definition());
     this.registerService('events', eventBridgeService(this.eventBus));
     this.registerService('sts', stsService(this));
     this.registerService('servicequotas', this.quotas.definition());

@@ -9,6 +9,7 @@ import {
   MAX_WORKERS,
   templatePath,
 } from '#shared/render.ts';
+import { opsConditions, opsParameters, opsResources, withExecuteCommand } from './app-template-ops.ts';
 
 /**
  * Builds templates/app.yaml. CloudFormation cannot loop and rejects YAML anchors, so the app template
@@ -842,9 +843,9 @@ export function buildAppTemplate(): CfnTemplate {
     AWSTemplateFormatVersion: '2010-09-09',
     Description:
       'stackdrop app stage: task definitions, the web service behind the load balancer, worker and scheduler services, release task, autoscaling and alarms.',
-    Parameters: parameters(),
-    Conditions: conditions(),
-    Resources: resources() as CfnTemplate['Resources'],
+    Parameters: { ...parameters(), ...opsParameters() },
+    Conditions: { ...conditions(), ...opsConditions() },
+    Resources: withExecuteCommand({ ...resources(), ...opsResources() }) as CfnTemplate['Resources'],
     Outputs: outputs() as CfnTemplate['Outputs'],
   };
 }
@@ -860,6 +861,8 @@ const RESOURCE_COMMENTS: Record<string, string> = {
     'Services run in private subnets without public IPs; the circuit breaker rolls back a bad deploy.',
   WebScalableTarget: 'Target tracking on CPU and, when asked, on requests per task.',
   Target5xxAlarm: 'Alarms, sent to AlarmTopicArn when set.',
+  ExecPolicy: 'ECS Exec (manifest app.exec): the task role opens Session Manager channels and logs sessions.',
+  Dashboard: "The project's CloudWatch dashboard: the series `stackdrop metrics` prints (shared/metrics.ts).",
 };
 
 /** templates/app.yaml as text. */

@@ -371,6 +371,7 @@ function appParameters(manifest: Manifest, imageUri: string): Record<string, str
     WebMemory: String(web.memory),
     WebDesiredCount: String(web.desiredCount),
     WebAutoscaling: String(web.autoscaling !== undefined),
+    EnableExec: String(app.exec === true),
     WebMinCapacity: String(web.autoscaling?.min ?? web.desiredCount),
     WebMaxCapacity: String(web.autoscaling?.max ?? web.desiredCount),
     WebCpuTarget: String(web.autoscaling?.cpuTarget ?? 60),

@@ -1,5 +1,6 @@
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { STAGES } from '#shared/naming.ts';
+import type { ScalingOverrides } from '#shared/scaling.ts';
 import { type BastionRecord, type DeployRecord, readStatus, type StatusDocument } from '#shared/status.ts';
 import { UserError } from '../errors.ts';
 import { formatDuration, type Style, table } from '../ui.ts';
@@ -25,6 +26,8 @@ export interface StatusView {
   openBastions: BastionRecord[];
   error: { stage: string; code: string; message: string; failedResource?: string } | null;
   errors: { path: string; message: string; line?: number }[];
+  /** `stackdrop scale` overrides until the next provisioning (present only when there are some). */
+  scaling?: ScalingOverrides;
 }
 
 /** One line per project in `stackdrop status --json` with no project. */
@@ -43,7 +46,7 @@ export function openBastions(doc: StatusDocument, now: Date): BastionRecord[] {
 }
 
 /** The stable `--json` view of one status document. */
-export function statusView(doc: StatusDocument, now: Date): StatusView {
+export function statusView(doc: StatusDocument, now: Date, scaling?: ScalingOverrides): StatusView {
   return {
     project: doc.project,
     environment: doc.environment,
@@ -56,6 +59,7 @@ export function statusView(doc: StatusDocument, now: Date): StatusView {
     openBastions: openBastions(doc, now),
     error: doc.error ?? null,
     errors: doc.errors ?? [],
+    ...(scaling && Object.keys(scaling).length ? { scaling } : {}),
   };
 }
 
@@ -209,6 +213,16 @@ export function formatStatus(view: StatusView, now: Date, style: Style): string[
   lines.push('', 'Last deploys');
   if (view.lastDeploys.length === 0) lines.push('  none yet — push an image to the repository to deploy');
   else lines.push(...formatDeployRows(view.lastDeploys).map((l) => `  ${l}`));
+  if (view.scaling) {
+    lines.push('', 'Scaled by `stackdrop scale` (until the next provisioning)');
+    for (const [service, x] of Object.entries(view.scaling)) {
+      const parts = [
+        x.desiredCount !== undefined ? `desired ${x.desiredCount}` : '',
+        x.min !== undefined ? `bounds ${x.min}–${x.max}` : '',
+      ].filter(Boolean);
+      lines.push(`  ${service}  ${parts.join(', ')}  at ${x.at}${x.by ? ` by ${x.by}` : ''}`);
+    }
+  }
   lines.push('', 'Open bastions');
   if (view.openBastions.length === 0) lines.push('  none');
   for (const b of view.openBastions) {

@@ -1,4 +1,4 @@
-import { s3 } from '#shared/aws.ts';
+import { s3, secrets } from '#shared/aws.ts';
 import { logger } from '#shared/logger.ts';
 import { parseManifest } from '#shared/manifest/index.ts';
 import {
@@ -10,5 +10,5 @@ import {
 /** First provisioning step: reads and validates the manifest version named by the S3 event (read-only). */
 export const handler = async (event: ObjectCreatedEvent): Promise<LoadedManifest> => {
   logger.appendPersistentKeys({ manifestKey: event.detail?.object?.key, eventId: event.id });
-  return loadManifest(event, { s3, logger, parse: parseManifest });
+  return loadManifest(event, { s3, secrets, logger, parse: parseManifest });
 };

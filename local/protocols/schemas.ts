@@ -8,6 +8,7 @@ export type SdkModule = Record<string, unknown>;
 
 /** SDK package per SigV4 signing name. */
 export const sdkPackages: Record<string, string> = {
+  'application-autoscaling': '@aws-sdk/client-application-auto-scaling',
   cloudformation: '@aws-sdk/client-cloudformation',
   ec2: '@aws-sdk/client-ec2',
   ecr: '@aws-sdk/client-ecr',
@@ -15,6 +16,8 @@ export const sdkPackages: Record<string, string> = {
   elasticloadbalancing: '@aws-sdk/client-elastic-load-balancing-v2',
   events: '@aws-sdk/client-eventbridge',
   lambda: '@aws-sdk/client-lambda',
+  logs: '@aws-sdk/client-cloudwatch-logs',
+  monitoring: '@aws-sdk/client-cloudwatch',
   rds: '@aws-sdk/client-rds',
   s3: '@aws-sdk/client-s3',
   scheduler: '@aws-sdk/client-scheduler',

@@ -138,6 +138,8 @@ export class EcsModel {
   /** Services by ARN. */
   readonly services = new Map<string, EcsService>();
   readonly tasks = new Map<string, EcsTask>();
+  /** Told when a task starts RUNNING or STOPS (local/services/containers.ts writes its log lines). */
+  readonly taskListeners: Array<(task: EcsTask, state: 'RUNNING' | 'STOPPED') => void> = [];
 
   constructor(cloud: LocalCloud) {
     this.#cloud = cloud;
@@ -678,6 +680,7 @@ export class EcsModel {
       timers: [],
     };
     this.tasks.set(taskArn, task);
+    for (const listen of this.taskListeners) listen(task, 'RUNNING');
     return task;
   }
 
@@ -822,6 +825,7 @@ export class EcsModel {
           task.lastStatus = 'RUNNING';
           task.startedAt = this.#cloud.clock.date();
           for (const c of task.containers) c.lastStatus = 'RUNNING';
+          for (const listen of this.taskListeners) listen(task, 'RUNNING');
           task.timers.push(
             this.#cloud.clock.setTimer(durations.ecsTaskRun, () => {
               this.#stop(
@@ -867,6 +871,7 @@ export class EcsModel {
       c.exitCode = exitCode;
       if (exitCode !== 0) c.reason = reason;
     }
+    for (const listen of this.taskListeners) listen(t, 'STOPPED');
     // Stopped tasks stay visible for about an hour, as on ECS.
     this.#cloud.clock.setTimer(60 * 60_000, () => this.tasks.delete(t.taskArn));
   }

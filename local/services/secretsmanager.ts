@@ -48,6 +48,34 @@ function arnSuffix(): string {
   return out;
 }
 
+/**
+ * ListSecrets filters (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_Filter.html,
+ * read 2026-12-07): `name`, `tag-key`, `tag-value` are case-sensitive prefix matches, `description`
+ * a case-insensitive one; a value starting with `!` negates; the values of one key are any-of and
+ * the keys all-of. (`all`, `primary-region` and `owning-service` are not modelled: they match nothing.)
+ */
+function matchesFilters(s: Secret, filters: Array<{ Key?: string; Values?: string[] }> | undefined): boolean {
+  return (filters ?? []).every((f) => {
+    const fields: string[] =
+      f.Key === 'name'
+        ? [s.Name]
+        : f.Key === 'tag-key'
+          ? s.Tags.map((t) => t.Key)
+          : f.Key === 'tag-value'
+            ? s.Tags.map((t) => t.Value)
+            : f.Key === 'description'
+              ? [s.Description ?? '']
+              : [];
+    const ci = f.Key === 'description';
+    return (f.Values ?? []).some((raw) => {
+      const negate = raw.startsWith('!');
+      const v = negate ? raw.slice(1) : raw;
+      const hit = fields.some((x) => (ci ? x.toLowerCase().startsWith(v.toLowerCase()) : x.startsWith(v)));
+      return negate ? !hit : hit;
+    });
+  });
+}
+
 /** Secrets Manager: secrets with versions and stages (the managed DB secret included). */
 export class SecretsManagerModel {
   readonly #cloud: LocalCloud;
@@ -271,8 +299,14 @@ export class SecretsManagerModel {
         DescribeSecret: (input) => this.#describe(this.find(input.SecretId)),
         ListSecrets: (input) => ({
           SecretList: [...this.secrets.values()]
-            .filter((s) => input.IncludePlannedDeletion || !s.DeletedDate)
-            .map((s) => this.#describe(s)),
+            .filter(
+              (s) => (!s.DeletedDate || input.IncludePlannedDeletion) && matchesFilters(s, input.Filters),
+            )
+            // SecretListEntry names the version map SecretVersionsToStages (DescribeSecret: VersionIdsToStages).
+            .map((s) => {
+              const { VersionIdsToStages, ...rest } = this.#describe(s);
+              return { ...rest, SecretVersionsToStages: VersionIdsToStages };
+            }),
         }),
         RestoreSecret: (input) => {
           const s = this.restoreSecret(input.SecretId);

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { FARGATE_SIZES } from './limits.ts';
 import { applyDerivedDefaults, checkManifestRules } from './rules.ts';
+import { SECRET_SHORT_REF } from './secret-refs.ts';
 
 export { FARGATE_SIZES, isValidFargateSize } from './limits.ts';
 
@@ -12,6 +13,8 @@ export { FARGATE_SIZES, isValidFargateSize } from './limits.ts';
 
 const ARN_SECRET =
   /^arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9/_.-]+)$/;
+/** A secret ARN, or `secret:NAME` for a secret `stackdrop secrets set` manages (secret-refs.ts). */
+const SECRET_REF = new RegExp(`(?:${ARN_SECRET.source})|(?:${SECRET_SHORT_REF.source})`);
 const ARN_CERTIFICATE = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
 const ARN_SNS = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
@@ -267,6 +270,12 @@ export const AppSchema = z
       .describe(
         'true: run the Laravel scheduler (one task running php artisan schedule:work, which runs schedule:run every minute); false: none; or a map to change its command or size',
       ),
+    exec: z
+      .boolean()
+      .default(false)
+      .describe(
+        'true: allow `stackdrop exec` to open a shell in running tasks (ECS Exec, sessions logged to the app log group); keep false in production unless needed',
+      ),
     environment: z
       .record(
         z.string().regex(ENV_NAME, 'upper-case letters, digits and underscores'),
@@ -281,12 +290,15 @@ export const AppSchema = z
         z.string().regex(ENV_NAME, 'upper-case letters, digits and underscores'),
         z
           .string()
-          .regex(ARN_SECRET, 'a Secrets Manager or SSM parameter ARN, never the value itself')
-          .describe('Secrets Manager secret or SSM parameter ARN'),
+          .regex(
+            SECRET_REF,
+            'a Secrets Manager or SSM parameter ARN, or secret:NAME for `stackdrop secrets set`, never the value itself',
+          )
+          .describe('Secrets Manager secret or SSM parameter ARN, or secret:NAME'),
       )
       .default({})
       .describe(
-        'Environment variables read from Secrets Manager or SSM Parameter Store at task start: name → ARN under the project’s prefix, e.g. APP_KEY: arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/APP_KEY-AbCdEf',
+        'Environment variables read from Secrets Manager or SSM Parameter Store at task start: name → ARN under the project’s prefix, e.g. APP_KEY: arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/APP_KEY-AbCdEf, or secret:APP_KEY for stackdrop/<project>/<environment>/APP_KEY (resolved at provisioning)',
       ),
     externalSecrets: z
       .boolean()

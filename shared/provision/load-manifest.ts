@@ -1,7 +1,9 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '#shared/logger.ts';
 import type { Manifest } from '#shared/manifest/index.ts';
 import { RenderError, renderStacks } from '#shared/render.ts';
+import { resolveSecretRefs } from './resolve-secrets.ts';
 
 /**
  * First step of provisioning: read exactly the manifest version the S3 event names and validate
@@ -63,7 +65,7 @@ export function identityFromKey(key: string): { project: string; environment: st
 /** Reads and validates the manifest version an S3 Object Created event names. */
 export async function loadManifest(
   event: ObjectCreatedEvent,
-  deps: { s3: S3Client; logger: Logger; parse: ParseManifest },
+  deps: { s3: S3Client; logger: Logger; parse: ParseManifest; secrets?: SecretsManagerClient },
 ): Promise<LoadedManifest> {
   const bucket = event.detail.bucket.name;
   const key = event.detail.object.key;
@@ -93,8 +95,8 @@ export async function loadManifest(
     deps.logger.info('Manifest is invalid', { key, problems: parsed.problems.length });
     return { ok: false, ...base, problems: parsed.problems };
   }
-  const { manifest } = parsed;
-  if (manifest.project !== fromKey.project || manifest.environment !== fromKey.environment) {
+  const { manifest: written } = parsed;
+  if (written.project !== fromKey.project || written.environment !== fromKey.environment) {
     return {
       ok: false,
       ...base,
@@ -102,12 +104,15 @@ export async function loadManifest(
         {
           file: key,
           path: 'project',
-          message: `the file is named for ${fromKey.project}-${fromKey.environment} but declares ${manifest.project}-${manifest.environment}`,
-          hint: `rename the file to manifests/${manifest.project}-${manifest.environment}.yaml or fix project/environment`,
+          message: `the file is named for ${fromKey.project}-${fromKey.environment} but declares ${written.project}-${written.environment}`,
+          hint: `rename the file to manifests/${written.project}-${written.environment}.yaml or fix project/environment`,
         },
       ],
     };
   }
+  // `secret:NAME` references become full ARNs (read-only lookups) before anything renders.
+  const { manifest, problems } = await resolveSecretRefs(written, key, deps.secrets);
+  if (problems.length > 0) return { ok: false, ...base, problems };
   // A manifest the templates cannot express is rejected here, before anything is created.
   try {
     renderStacks(manifest);

@@ -5,6 +5,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { emitEvent } from '#shared/events.ts';
 import type { Logger } from '#shared/logger.ts';
 import { STAGES, type Stage } from '#shared/naming.ts';
+import { takeScaling } from '#shared/scaling.ts';
 import {
   type DeployRecord,
   readStatus,
@@ -249,12 +250,19 @@ export async function recordPhase(
     }
     case 'succeeded': {
       const outputs = collectOutputs(input.stacks);
+      // The manifest is the reference again (docs/cli.md, "scale": which wins).
+      const scaled = await takeScaling(deps.s3, deps.bucket, input.project, input.environment);
       const doc = await updateStatus(
         ref,
         (d) => {
           d.outputs = outputs;
           delete d.error;
-          return withPhase(d, 'ready', now());
+          return withPhase(
+            d,
+            'ready',
+            now(),
+            scaled.length ? `scale overrides of ${scaled.join(', ')} handed back to the manifest` : undefined,
+          );
         },
         statusDeps,
       );

@@ -101,7 +101,7 @@ describe('stackdrop rehearse', () => {
         network   CREATE_COMPLETE             ·s   2m ··s   38  6× subnet, 6× route table association, 4× route table, 4× security group
         database  CREATE_COMPLETE         2m ··s  14m ··s    5  2× Aurora instance, 1× Aurora cluster, 1× cluster parameter group, 1× database subnet group
         edge      CREATE_COMPLETE         2m ··s   2m ··s   14  2× listener, 2× IAM role, 2× SQS queue, 1× image repository
-        app       CREATE_COMPLETE        16m ··s   2m ··s   18  10× alarm, 4× task definition, 3× ECS service, 1× IAM policy
+        app       CREATE_COMPLETE        16m ··s   2m ··s   19  10× alarm, 4× task definition, 3× ECS service, 1× dashboard
 
       Expected first provisioning on AWS: 19m ··s; critical path network → database → app
       Deploy on push: failed after 5m ··s

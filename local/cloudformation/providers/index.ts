@@ -1,8 +1,10 @@
 import type { CloudFormationEngine } from '../engine.ts';
+import { autoScalingProviders } from './autoscaling.ts';
 import { ec2Providers } from './ec2.ts';
 import { ecsProviders } from './ecs.ts';
 import { elbv2Providers } from './elbv2.ts';
 import { genericProvider } from './generic.ts';
+import { logsProviders } from './logs.ts';
 import { nestedStackProvider } from './nested-stack.ts';
 import { rdsProviders } from './rds.ts';
 import { secretProviders } from './secrets.ts';
@@ -16,6 +18,8 @@ const modelProviders: Record<string, ResourceProvider> = {
   ...secretProviders,
   ...rdsProviders,
   ...elbv2Providers,
+  ...logsProviders,
+  ...autoScalingProviders,
 };
 
 const nested = new WeakMap<CloudFormationEngine, ResourceProvider>();

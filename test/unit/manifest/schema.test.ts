@@ -32,6 +32,7 @@ describe('valid manifests', () => {
           web: { cpu: 512, memory: 1024, desiredCount: 2, port: 8080 },
           workers: [],
           scheduler: true,
+          exec: false,
           environment: {},
           secrets: {},
           externalSecrets: false,

@@ -458,6 +458,7 @@ describe('the CloudFormation service role can build every stage template', () =>
 
 /** IAM actions each SDK command needs (commands of the functions' bundles; unknown commands fail the test). */
 const COMMAND_ACTIONS: Record<string, string[]> = {
+  DescribeSecretCommand: ['secretsmanager:DescribeSecret'],
   GetObjectCommand: ['s3:GetObject'],
   HeadObjectCommand: ['s3:GetObject'],
   PutObjectCommand: ['s3:PutObject'],

@@ -283,6 +283,11 @@ export const SERVICE_ROLE_NEEDS: Record<string, string[]> = {
     'cloudwatch:DescribeAlarms',
     'cloudwatch:DeleteAlarms',
   ],
+  'AWS::CloudWatch::Dashboard': [
+    'cloudwatch:PutDashboard',
+    'cloudwatch:GetDashboard',
+    'cloudwatch:DeleteDashboards',
+  ],
   'AWS::CloudWatch::Alarm': [
     'cloudwatch:PutMetricAlarm',
     'cloudwatch:DeleteAlarms',

@@ -19,6 +19,11 @@ export interface Finding {
 export const WILDCARD_RESOURCE_ACTIONS: Record<string, string> = {
   'ecr:GetAuthorizationToken':
     'ECR issues registry-wide auth tokens; the action supports no resource-level permissions (ECS needs it to pull).',
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonmessagegatewayservice.html (read 2026-12-07)
+  'ssmmessages:CreateControlChannel': 'ECS Exec: the ssmmessages actions define no resource types.',
+  'ssmmessages:CreateDataChannel': 'ECS Exec: the ssmmessages actions define no resource types.',
+  'ssmmessages:OpenControlChannel': 'ECS Exec: the ssmmessages actions define no resource types.',
+  'ssmmessages:OpenDataChannel': 'ECS Exec: the ssmmessages actions define no resource types.',
 };
 
 /** Logical ids of the groups the network stage creates; the audit knows their roles. */
