@@ -8,7 +8,7 @@ import {
   UpdateStackCommand,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
-import { ModifyDBClusterCommand, type RDSClient } from '@aws-sdk/client-rds';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
@@ -29,6 +29,7 @@ import {
   mustRecreate,
   type StackView,
 } from './cfn.ts';
+import { clusterOf, setClusterProtection } from './cluster-protection.ts';
 import { ConcurrentWriteError, deleteJson, getJson, putJsonIf, type Stored } from './json-store.ts';
 
 /**
@@ -76,6 +77,8 @@ export interface CallbackRecord {
   rounds: number;
   request: StackRequest;
   startedAt: string;
+  /** An allowed replacement lifted this cluster's deletion protection; restored once the update ends. */
+  unprotectedCluster?: string;
 }
 
 /** What the waiting task receives on success. */
@@ -103,7 +106,7 @@ export const WAIT_EXHAUSTED_ERROR = 'StackWaitExhausted';
 
 export interface DriverDeps {
   cfn: CloudFormationClient;
-  /** Lifts the Aurora cluster's own deletion protection on a confirmed teardown. */
+  /** Lifts (and restores) the Aurora cluster's own deletion protection; see cluster-protection.ts. */
   rds?: RDSClient;
   s3: S3Client;
   sfn: SFNClient;
@@ -229,6 +232,7 @@ export async function advance(
       return { outcome: { kind: 'waiting' }, etag };
     }
     case 'succeed': {
+      await restoreProtection(deps, record, stack);
       const operation = record.phase === 'applying' && record.operation ? record.operation : 'none';
       return {
         outcome: {
@@ -246,6 +250,7 @@ export async function advance(
       };
     }
     case 'fail': {
+      await restoreProtection(deps, record, stack);
       const failed =
         decision.lookUpFailure && stack
           ? await firstFailedResource(deps.cfn, stack.stackId, record.stackName)
@@ -271,11 +276,20 @@ export async function advance(
       const operation = decision.do;
       const phase = decision.do === 'delete' ? decision.phase : 'applying';
       const clientRequestToken = newClientRequestToken(record, operation);
-      record = { ...record, phase, operation, clientRequestToken, issued: false };
+      const unprotect = operation === 'update' ? replaceableCluster(record, stack) : undefined;
+      record = {
+        ...record,
+        phase,
+        operation,
+        clientRequestToken,
+        issued: false,
+        ...(unprotect ? { unprotectedCluster: unprotect } : {}),
+      };
       // The token is safe in the bucket before CloudFormation can emit a single event.
       etag = await persist(deps, record, etag);
       const issued = await issue(deps, record, stack, operation, clientRequestToken);
       if (issued === 'no-updates') {
+        await restoreProtection(deps, record, stack);
         return {
           outcome: {
             kind: 'succeeded',
@@ -332,6 +346,7 @@ async function issue(
     return { ...(out.StackId ? { stackId: out.StackId } : {}) };
   }
   if (operation === 'update') {
+    if (record.unprotectedCluster) await setClusterProtection(deps.rds, record.unprotectedCluster, false);
     try {
       const out = await deps.cfn.send(
         new UpdateStackCommand({
@@ -362,19 +377,16 @@ async function issue(
       }),
     );
   }
-  const clusterId = stack?.outputs.ClusterIdentifier;
-  if (record.stage === 'database' && request.liftTerminationProtection && clusterId) {
-    // The cluster carries DeletionProtection itself; CloudFormation would fail the delete
-    // ("Cannot delete protected Cluster"). Its DeletionPolicy still keeps a final snapshot.
-    if (!deps.rds)
-      throw new Error('Deleting the database stack needs an RDS client to lift deletion protection');
-    await deps.rds.send(
-      new ModifyDBClusterCommand({
-        DBClusterIdentifier: clusterId,
-        DeletionProtection: false,
-        ApplyImmediately: true,
-      }),
-    );
+  // The cluster's own DeletionProtection would fail the delete; it is lifted on a confirmed
+  // teardown, and before re-creating a stack whose create never completed (no data was ever in it).
+  // DeletionPolicy Snapshot still keeps a final snapshot either way.
+  if (
+    stack &&
+    record.stage === 'database' &&
+    (request.liftTerminationProtection || record.phase === 'deleting-before-recreate')
+  ) {
+    const clusterId = await clusterOf(deps.cfn, stack);
+    if (clusterId) await setClusterProtection(deps.rds, clusterId, false);
   }
   await deps.cfn.send(
     new DeleteStackCommand({
@@ -384,6 +396,23 @@ async function issue(
     }),
   );
   return { stackId: stack!.stackId };
+}
+
+/** The cluster an update may replace: only on the database stage, only when the manifest allows it. */
+function replaceableCluster(record: CallbackRecord, stack: StackView | undefined): string | undefined {
+  if (record.stage !== 'database' || !record.request.stackPolicyDuringUpdateBody) return undefined;
+  return stack?.outputs.ClusterIdentifier;
+}
+
+/** Puts protection back on a cluster an allowed replacement did not replace (or a rollback kept). */
+async function restoreProtection(
+  deps: DriverDeps,
+  record: CallbackRecord,
+  stack: StackView | undefined,
+): Promise<void> {
+  const clusterId = record.unprotectedCluster;
+  if (clusterId && stack?.outputs.ClusterIdentifier === clusterId)
+    await setClusterProtection(deps.rds, clusterId, true);
 }
 
 function templateOf(request: StackRequest): { TemplateBody: string } | { TemplateURL: string } {

@@ -474,6 +474,7 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   DeleteStackCommand: ['cloudformation:DeleteStack'],
   DescribeStacksCommand: ['cloudformation:DescribeStacks'],
   DescribeStackEventsCommand: ['cloudformation:DescribeStackEvents'],
+  DescribeStackResourceCommand: ['cloudformation:DescribeStackResource'],
   UpdateTerminationProtectionCommand: ['cloudformation:UpdateTerminationProtection'],
   ModifyDBClusterCommand: ['rds:ModifyDBCluster'],
   DescribeImagesCommand: ['ecr:DescribeImages'],
