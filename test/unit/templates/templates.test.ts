@@ -218,6 +218,31 @@ describe('templates', () => {
     expect(rules.filter((r) => r.selection.tagStatus === 'any')).toEqual([last]);
   });
 
+  it('gives the flow-log role every permission AWS lists for publishing flow logs to CloudWatch Logs', () => {
+    // Prepare: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html (read
+    // 2026-12-07) lists CreateLogGroup, CreateLogStream, PutLogEvents, DescribeLogGroups and
+    // DescribeLogStreams; the template creates the group itself, so CreateLogGroup is not needed.
+    const documented = [
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'logs:DescribeLogGroups',
+      'logs:DescribeLogStreams',
+    ];
+    const policies = templates.network.Resources.FlowLogRole!.Properties!.Policies as Array<{
+      PolicyDocument: { Statement: Array<{ Effect: string; Action: string | string[]; Resource: unknown }> };
+    }>;
+
+    // Act
+    const granted = policies
+      .flatMap((p) => p.PolicyDocument.Statement)
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap((s) => [s.Action].flat());
+
+    // Assess
+    for (const action of documented) expect(granted).toContain(action);
+    expect(granted.filter((a) => a.includes('*'))).toEqual([]);
+  });
+
   it('turns on the MySQL slow query log it exports to CloudWatch Logs', () => {
     // Prepare
     const cluster = templates.database.Resources.Cluster!.Properties!;
