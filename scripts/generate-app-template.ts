@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { CfnTemplate } from '#shared/cfn-yaml.ts';
 import { stringifyCfnTemplate } from '#shared/cfn-yaml.ts';
+import { COMMAND_PARAMETER_MAX_LENGTH } from '#shared/manifest/limits.ts';
 import {
   COMMAND_DELIMITER,
   MAX_ENVIRONMENT_VARIABLES,
@@ -237,14 +238,14 @@ function parameters(): Record<string, Record<string, unknown>> {
     ReleaseCommand: {
       Type: 'String',
       Description: `Release command run before each rollout (e.g. php artisan migrate --force), arguments joined by ␟ (U+241F); empty for none.`,
-      MaxLength: 4096,
+      MaxLength: COMMAND_PARAMETER_MAX_LENGTH,
       Default: '',
     },
     SchedulerCommand: {
       Type: 'String',
       Description:
         'Long-running scheduler process (php artisan schedule:work), arguments joined by ␟ (U+241F); empty for no scheduler.',
-      MaxLength: 4096,
+      MaxLength: COMMAND_PARAMETER_MAX_LENGTH,
       Default: '',
     },
     SchedulerCpu: {
@@ -277,7 +278,7 @@ function parameters(): Record<string, Record<string, unknown>> {
     p[`Worker${n}Command`] = {
       Type: 'String',
       Description: `Worker slot ${n}: command, arguments joined by ␟ (U+241F) (e.g. php artisan queue:work --tries=3).`,
-      MaxLength: 4096,
+      MaxLength: COMMAND_PARAMETER_MAX_LENGTH,
       Default: '',
     };
     p[`Worker${n}Cpu`] = {

@@ -119,6 +119,27 @@ export const ENVIRONMENT_MAX_BYTES = 32 * 1024;
  */
 export const MANIFEST_JSON_MAX_BYTES = 64 * 1024;
 
+/**
+ * Longest command, its arguments joined by the delimiter (shared/render.ts COMMAND_DELIMITER), that
+ * the app template's command parameters (ReleaseCommand, SchedulerCommand, Worker<n>Command) take:
+ * their `MaxLength`, which scripts/generate-app-template.ts reads from here. CloudFormation refuses
+ * a longer value at CreateStack/UpdateStack; MaxLength counts characters
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html,
+ * read 2026-12-07).
+ */
+export const COMMAND_PARAMETER_MAX_LENGTH = 4096;
+
+/**
+ * Pushes reach the rollout through an SQS FIFO queue whose MessageGroupId is the repository name;
+ * SQS takes 1 to 128 characters there
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html,
+ * read 2026-12-07), so a longer repository name would dead-letter every push. ECR itself allows
+ * 2 to 256 characters of [a-z0-9._/-]
+ * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html).
+ */
+export const MESSAGE_GROUP_ID_MAX = 128;
+export const REPOSITORY_NAME_MAX = 256;
+
 /** CloudFormation stack names are at most 128 characters. */
 export const STACK_NAME_MAX = 128;
 

@@ -4,6 +4,7 @@ import { COMMAND_DELIMITER } from '../render.ts';
 import {
   AWS_CREDENTIAL_VARIABLES,
   BASTION_WIDEST_PREFIX,
+  COMMAND_PARAMETER_MAX_LENGTH,
   describeFargateMemory,
   ENVIRONMENT_MAX_BYTES,
   ENVIRONMENT_SLOTS,
@@ -13,7 +14,9 @@ import {
   looksLikeSecretName,
   looksLikeSecretValue,
   MANIFEST_JSON_MAX_BYTES,
+  MESSAGE_GROUP_ID_MAX,
   OVERRIDABLE_ENVIRONMENT,
+  REPOSITORY_NAME_MAX,
   RESERVED_ENVIRONMENT,
   SECRET_SLOTS,
   STACK_NAME_MAX,
@@ -411,6 +414,17 @@ function checkApp(app: unknown, ctx: Ctx): void {
     });
   }
   if (isObj(app.scheduler)) checkSize(app.scheduler, ['app', 'scheduler'], ctx);
+  // Longer than 256 is the field's own problem (ECR's limit).
+  if (isStr(app.repository) && app.repository.length > MESSAGE_GROUP_ID_MAX) {
+    if (app.repository.length <= REPOSITORY_NAME_MAX) {
+      report(
+        ctx,
+        ['app', 'repository'],
+        `the repository name is ${app.repository.length} characters; stackdrop takes at most ${MESSAGE_GROUP_ID_MAX}`,
+        `pushes are queued per repository and an SQS MessageGroupId holds at most ${MESSAGE_GROUP_ID_MAX} characters: choose a shorter name`,
+      );
+    }
+  }
   checkEnvironment(app, ctx);
   checkCommands(app, ctx);
 }
@@ -418,6 +432,18 @@ function checkApp(app: unknown, ctx: Ctx): void {
 /** Refuses arguments holding the delimiter the app template splits command parameters on. */
 function checkCommand(command: unknown, path: Path, ctx: Ctx): void {
   if (!Array.isArray(command)) return;
+  // The app template receives the arguments joined into one parameter, capped at its MaxLength.
+  if (command.every(isStr)) {
+    const length = [...command.join(COMMAND_DELIMITER)].length;
+    if (length > COMMAND_PARAMETER_MAX_LENGTH) {
+      report(
+        ctx,
+        path,
+        `the command is ${length} characters once its arguments are joined; the app stack takes at most ${COMMAND_PARAMETER_MAX_LENGTH}`,
+        'shorten the command, e.g. move the long part into a script in the image and run that script',
+      );
+    }
+  }
   command.forEach((arg, index) => {
     if (!isStr(arg) || !arg.includes(COMMAND_DELIMITER)) return;
     report(

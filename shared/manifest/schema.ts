@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { FARGATE_SIZES } from './limits.ts';
+import { FARGATE_SIZES, MESSAGE_GROUP_ID_MAX, REPOSITORY_NAME_MAX } from './limits.ts';
 import { applyDerivedDefaults, checkManifestRules } from './rules.ts';
 
 export { FARGATE_SIZES, isValidFargateSize } from './limits.ts';
@@ -213,9 +213,11 @@ export const AppSchema = z
         'a valid ECR repository name',
       )
       .min(2)
-      .max(256)
+      .max(REPOSITORY_NAME_MAX)
       .optional()
-      .describe('ECR repository stackdrop creates for this app. Default: <project>-<environment>'),
+      .describe(
+        `ECR repository stackdrop creates for this app, at most ${MESSAGE_GROUP_ID_MAX} characters (pushes are queued by repository name). Default: <project>-<environment>`,
+      ),
     deployTag: z
       .string()
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a Docker image tag such as main or release')
