@@ -3,7 +3,7 @@ import { requiredEnv } from '#shared/env.ts';
 import { logger } from '#shared/logger.ts';
 import { parseStackName } from '#shared/naming.ts';
 import { stackNameFromId } from '#shared/provision/cfn.ts';
-import { onStackFinalStatus, sweepWaitingStacks } from '#shared/provision/stack-driver.ts';
+import { onStackFinalStatus, sweepWaitingStacks } from '#shared/provision/stack-events.ts';
 
 const bucket = requiredEnv('STATE_BUCKET');
 const roleArn = requiredEnv('CFN_ROLE_ARN');
