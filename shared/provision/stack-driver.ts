@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type CloudFormationClient,
+  ContinueUpdateRollbackCommand,
   CreateStackCommand,
   DeleteStackCommand,
   type Parameter,
@@ -40,6 +41,16 @@ export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'] as const;
 /** How many fallback checks a single stack wait may take before it gives up. */
 export const MAX_CHECK_ROUNDS = 4;
 
+/**
+ * How many times one stack wait continues a rollback left in UPDATE_ROLLBACK_FAILED before it asks
+ * for manual work. AWS's documented recovery is ContinueUpdateRollback, which often succeeds once
+ * the cause (a throttle, a dependency deleted meanwhile) has passed; a resource that stays stuck
+ * needs a person to fix it or skip it (`ResourcesToSkip`):
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-continueupdaterollback.html
+ * (read 2026-12-07).
+ */
+export const MAX_ROLLBACK_CONTINUATIONS = 2;
+
 export interface StackRequest {
   action: 'deploy' | 'delete';
   templateBody?: string;
@@ -74,6 +85,8 @@ export interface CallbackRecord {
   startedAt: string;
   /** An allowed replacement lifted this cluster's deletion protection; restored once the update ends. */
   unprotectedCluster?: string;
+  /** ContinueUpdateRollback calls this wait made (at most MAX_ROLLBACK_CONTINUATIONS). */
+  rollbackContinuations?: number;
 }
 
 /** What the waiting task receives on success. */
@@ -131,6 +144,7 @@ type Decision =
   | { do: 'create' }
   | { do: 'update' }
   | { do: 'delete'; phase: 'applying' | 'deleting-before-recreate' }
+  | { do: 'continue-rollback' }
   | { do: 'succeed' }
   | { do: 'fail'; reason: string; lookUpFailure: boolean };
 
@@ -181,6 +195,15 @@ export function decide(record: CallbackRecord, stack: StackView | undefined): De
   if (isInProgress(status!)) return { do: 'wait', phase: 'waiting-for-other-operation' };
   if (mustRecreate(status!)) return { do: 'delete', phase: 'deleting-before-recreate' };
   if (isUpdatable(status!)) return { do: 'update' };
+  const continued = record.rollbackContinuations ?? 0;
+  if (status === 'UPDATE_ROLLBACK_FAILED') {
+    if (continued < MAX_ROLLBACK_CONTINUATIONS) return { do: 'continue-rollback' };
+    return {
+      do: 'fail',
+      reason: `${record.stackName} is in UPDATE_ROLLBACK_FAILED and needs manual intervention: stackdrop tried ContinueUpdateRollback ${continued} times${stack.reason ? ` (${stack.reason})` : ''}. Fix the resource that cannot roll back, or continue the rollback skipping it (aws cloudformation continue-update-rollback --resources-to-skip; ResourcesToSkip), then upload the manifest again`,
+      lookUpFailure: false,
+    };
+  }
   return {
     do: 'fail',
     reason: `${record.stackName} is in ${status} and needs manual intervention${stack.reason ? `: ${stack.reason}` : ''}`,
@@ -264,6 +287,22 @@ export async function advance(
         },
         etag,
       };
+    }
+    case 'continue-rollback': {
+      const attempt = (record.rollbackContinuations ?? 0) + 1;
+      // Counted before the call, so a crash between the two never makes the attempts unbounded.
+      record = { ...record, phase: 'waiting-for-other-operation', rollbackContinuations: attempt };
+      etag = await persist(deps, record, etag);
+      deps.logger.warn('Continuing a failed update rollback', { stackName: record.stackName, attempt });
+      await deps.cfn.send(
+        new ContinueUpdateRollbackCommand({
+          StackName: stack!.stackId,
+          RoleARN: deps.roleArn,
+          ClientRequestToken: newClientRequestToken(record, 'continue-rollback'),
+        }),
+      );
+      await recordStackProgress(deps, record, 'UPDATE_ROLLBACK_IN_PROGRESS');
+      return { outcome: { kind: 'waiting' }, etag };
     }
     case 'create':
     case 'update':
@@ -435,6 +474,7 @@ async function recordStackProgress(
         ...(final ? { finishedAt: now().toISOString() } : {}),
         ...(final?.reason ? { reason: final.reason } : {}),
         ...(final?.failedResource ? { failedResource: final.failedResource } : {}),
+        ...(record.rollbackContinuations ? { rollbackContinuations: record.rollbackContinuations } : {}),
       };
       return doc;
     },

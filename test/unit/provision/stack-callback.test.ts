@@ -1,7 +1,9 @@
 import {
+  ContinueUpdateRollbackCommand,
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStacksCommand,
+  UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import {
   DescribeExecutionCommand,
@@ -164,6 +166,53 @@ describe('stack-callback', () => {
       operation: 'create',
       issued: true,
     });
+  });
+
+  it('updates the stack once a continued rollback reached UPDATE_ROLLBACK_COMPLETE', async () => {
+    // Prepare
+    cloud.seed(NETWORK, 'UPDATE_ROLLBACK_FAILED');
+    const stackId = cloud.find(NETWORK)!.stackId;
+    storeRecord({
+      phase: 'waiting-for-other-operation',
+      issued: false,
+      stackId,
+      rollbackContinuations: 1,
+      request: { action: 'deploy', templateBody: 'Resources: { Changed: {} }', parameters: [], tags: [] },
+    });
+    await cfn.send(new ContinueUpdateRollbackCommand({ StackName: stackId }));
+    const event = await nextEvent();
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(event.detail['status-details'].status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(result).toEqual({ handled: true, outcome: 'waiting' });
+    expect(cfnMock).toHaveReceivedCommandWith(UpdateStackCommand, { StackName: stackId });
+    expect(bucket.json<CallbackRecord>(callbackKey(NETWORK))).toMatchObject({
+      phase: 'applying',
+      operation: 'update',
+      rollbackContinuations: 1,
+    });
+  });
+
+  it('continues a rollback that failed again while attempts remain', async () => {
+    // Prepare
+    cloud.seed(NETWORK, 'UPDATE_ROLLBACK_FAILED');
+    cloud.rollbackStaysFailed = 1;
+    const stackId = cloud.find(NETWORK)!.stackId;
+    storeRecord({ phase: 'waiting-for-other-operation', issued: false, stackId, rollbackContinuations: 1 });
+    await cfn.send(new ContinueUpdateRollbackCommand({ StackName: stackId }));
+    const event = await nextEvent();
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(event.detail['status-details'].status).toBe('UPDATE_ROLLBACK_FAILED');
+    expect(result).toEqual({ handled: true, outcome: 'waiting' });
+    expect(cfnMock).toHaveReceivedCommandTimes(ContinueUpdateRollbackCommand, 2);
+    expect(bucket.json<CallbackRecord>(callbackKey(NETWORK))).toMatchObject({ rollbackContinuations: 2 });
   });
 
   it('ignores the final event of another operation than the one the task waits for', async () => {

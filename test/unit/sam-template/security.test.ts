@@ -475,6 +475,7 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   DescribeStacksCommand: ['cloudformation:DescribeStacks'],
   DescribeStackEventsCommand: ['cloudformation:DescribeStackEvents'],
   DescribeStackResourceCommand: ['cloudformation:DescribeStackResource'],
+  ContinueUpdateRollbackCommand: ['cloudformation:ContinueUpdateRollback'],
   UpdateTerminationProtectionCommand: ['cloudformation:UpdateTerminationProtection'],
   ModifyDBClusterCommand: ['rds:ModifyDBCluster'],
   DescribeImagesCommand: ['ecr:DescribeImages'],
