@@ -278,6 +278,59 @@ describe('stack-callback', () => {
     expect(bucket.json(callbackKey(NETWORK))).toBeUndefined();
   });
 
+  it('hands the turn to a waiter whose holder execution has ended, on the schedule', async () => {
+    // Prepare: the holder's execution died without releasing; a newer version waits behind it.
+    const dead = 'arn:aws:states:eu-west-1:123456789012:execution:stackdrop-provision:dead';
+    const waiter = 'arn:aws:states:eu-west-1:123456789012:execution:stackdrop-provision:next';
+    bucket.seed(
+      'turns/acme-production.json',
+      JSON.stringify({
+        holder: { executionId: dead, key: 'manifests/acme-production.yaml', versionId: 'v1', since: 'x' },
+        waiting: {
+          executionId: waiter,
+          key: 'manifests/acme-production.yaml',
+          versionId: 'v2',
+          since: 'y',
+          taskToken: 'token-waiter',
+        },
+      }),
+    );
+    sfnMock
+      .on(DescribeExecutionCommand, { executionArn: dead })
+      .resolves({ executionArn: dead, status: 'FAILED' });
+
+    // Act
+    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'swept', turnsHandedOn: 1 });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: 'token-waiter',
+      output: JSON.stringify({ decision: 'granted' }),
+    });
+    expect(
+      bucket.json<{ holder?: { executionId: string } }>('turns/acme-production.json')?.holder,
+    ).toMatchObject({ executionId: waiter });
+  });
+
+  it('leaves a turn alone while its holder still runs', async () => {
+    // Prepare
+    bucket.seed(
+      'turns/acme-production.json',
+      JSON.stringify({
+        holder: { executionId: EXECUTION, key: 'k', versionId: 'v1', since: 'x' },
+        waiting: { executionId: 'other', key: 'k', versionId: 'v2', since: 'y', taskToken: 'token-waiter' },
+      }),
+    );
+
+    // Act
+    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'swept', turnsHandedOn: 0 });
+    expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
   describe('when the execution that waits for the stack has ended', () => {
     it.each([
       ['stopped', 'ABORTED'],
