@@ -261,6 +261,15 @@ function parameters(): Record<string, Record<string, unknown>> {
       MaxValue: 122880,
       Default: 512,
     },
+    SecretsKmsKeyArns: {
+      Type: 'CommaDelimitedList',
+      // For a CommaDelimitedList, CloudFormation matches the pattern against each value.
+      AllowedPattern:
+        '^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$',
+      Description:
+        "Customer-managed KMS key ARNs that encrypt the app's secrets (manifest app.secretsKmsKeyArns); the execution role may decrypt with them through Secrets Manager and SSM only. Empty for none.",
+      Default: '',
+    },
     AlarmTopicArn: {
       Type: 'String',
       Description: 'SNS topic for alarm notifications; empty for none (alarms still show in CloudWatch).',
@@ -360,6 +369,7 @@ function conditions(): Record<string, Json> {
   for (const n of slots(MAX_WORKERS)) c[`HasWorker${n}`] = not(equals(ref(`Worker${n}Name`), ''));
   for (const n of slots(MAX_ENVIRONMENT_VARIABLES)) c[`HasEnv${n}`] = not(equals(ref(`Env${n}Name`), ''));
   for (const n of slots(MAX_SECRETS)) c[`HasSecret${n}`] = not(equals(ref(`Secret${n}Name`), ''));
+  c.HasSecretsKmsKeys = not(equals({ 'Fn::Join': ['', ref('SecretsKmsKeyArns')] }, ''));
   return c;
 }
 
@@ -573,6 +583,28 @@ function resources(): Record<string, unknown> {
                 Effect: 'Allow',
                 Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameters'],
                 Resource: ref('ExternalSecretGrants'),
+              },
+              noValue,
+            ),
+            // Secrets under a customer-managed key need kms:Decrypt as well; only on the listed
+            // keys and only when Secrets Manager or SSM asks on the role's behalf
+            // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html,
+            // https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html).
+            ifThen(
+              'HasSecretsKmsKeys',
+              {
+                Sid: 'DecryptAppSecretsWithCustomerKeys',
+                Effect: 'Allow',
+                Action: 'kms:Decrypt',
+                Resource: ref('SecretsKmsKeyArns'),
+                Condition: {
+                  StringEquals: {
+                    'kms:ViaService': [
+                      sub('secretsmanager.${AWS::Region}.amazonaws.com'),
+                      sub('ssm.${AWS::Region}.amazonaws.com'),
+                    ],
+                  },
+                },
               },
               noValue,
             ),

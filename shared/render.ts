@@ -380,6 +380,7 @@ function appParameters(manifest: Manifest, imageUri: string): Record<string, str
     SchedulerCpu: String(scheduler?.cpu ?? 256),
     SchedulerMemory: String(scheduler?.memory ?? 512),
     AlarmTopicArn: app.alarmTopicArn ?? '',
+    SecretsKmsKeyArns: app.secretsKmsKeyArns.join(','),
   };
   for (let slot = 1; slot <= MAX_WORKERS; slot++) {
     const worker = app.workers[slot - 1];

@@ -140,6 +140,9 @@ export const COMMAND_PARAMETER_MAX_LENGTH = 4096;
 export const MESSAGE_GROUP_ID_MAX = 128;
 export const REPOSITORY_NAME_MAX = 256;
 
+/** Customer-managed KMS keys `app.secretsKmsKeyArns` may list (a small, reviewable grant). */
+export const MAX_SECRETS_KMS_KEYS = 5;
+
 /** CloudFormation stack names are at most 128 characters. */
 export const STACK_NAME_MAX = 128;
 

@@ -427,6 +427,32 @@ function checkApp(app: unknown, ctx: Ctx): void {
   }
   checkEnvironment(app, ctx);
   checkCommands(app, ctx);
+  checkSecretsKeys(app, ctx);
+}
+
+/** The region of an ARN (its fourth field). */
+const regionOf = (arn: string): string | undefined => arn.split(':')[3];
+
+/**
+ * KMS keys are regional, and Secrets Manager and Parameter Store encrypt a secret only with a key
+ * of the secret's own region
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html, read
+ * 2026-12-07): a key of another region can never decrypt them.
+ */
+function checkSecretsKeys(app: Obj, ctx: Ctx): void {
+  if (!Array.isArray(app.secretsKmsKeyArns) || !isObj(app.secrets)) return;
+  const regions = new Set(Object.values(app.secrets).filter(isStr).map(regionOf));
+  if (regions.size !== 1) return;
+  const [region] = regions;
+  app.secretsKmsKeyArns.forEach((arn, index) => {
+    if (!isStr(arn) || regionOf(arn) === region) return;
+    report(
+      ctx,
+      ['app', 'secretsKmsKeyArns', index],
+      `the key is in ${regionOf(arn)}, the secrets in app.secrets are in ${region}`,
+      'list the key that encrypts the secrets: KMS keys work in one region, and a secret uses a key of the same region',
+    );
+  });
 }
 
 /** Refuses arguments holding the delimiter the app template splits command parameters on. */

@@ -582,6 +582,26 @@ const cases: Case[] = [
     hint: /MessageGroupId/,
   },
   {
+    rule: 'secrets KMS keys are key ARNs, not aliases',
+    change: (m) => {
+      m.app.secretsKmsKeyArns = ['arn:aws:kms:eu-west-1:123456789012:alias/app-secrets'];
+    },
+    path: 'app.secretsKmsKeyArns[0]',
+    message: /KMS key ARN/,
+    hint: /alias/,
+  },
+  {
+    rule: 'secrets KMS keys share the region of the secrets',
+    change: (m) => {
+      m.app.secretsKmsKeyArns = [
+        'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      ];
+    },
+    path: 'app.secretsKmsKeyArns[0]',
+    message: /us-east-1.*eu-west-1/,
+    hint: /same region/,
+  },
+  {
     rule: 'ssh needs an allowed CIDR',
     change: (m) => {
       m.bastion = { access: 'ssh' };

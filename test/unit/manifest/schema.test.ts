@@ -35,6 +35,7 @@ describe('valid manifests', () => {
           environment: {},
           secrets: {},
           externalSecrets: false,
+          secretsKmsKeyArns: [],
           logRetentionDays: 30,
         },
         bastion: { access: 'ssm', allowedCidrs: [], maxTtlMinutes: 480 },
