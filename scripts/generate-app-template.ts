@@ -67,6 +67,13 @@ function parameters(): Record<string, Record<string, unknown>> {
         '^$|^[a-z0-9][a-z0-9.-]*(:[0-9]+)?/[a-z0-9._/-]+(@sha256:[a-f0-9]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$',
       Default: '',
     },
+    ImageDeployed: {
+      Type: 'String',
+      Description:
+        'true once an image runs in the services. The first push sets it while ImageUri is still empty (roll-service scales the services itself), so web autoscaling starts without another manifest upload.',
+      AllowedValues: ['true', 'false'],
+      Default: 'false',
+    },
     AppEnv: {
       Type: 'String',
       Description: "Laravel APP_ENV (the manifest's app.environment.APP_ENV, else the environment name).",
@@ -361,7 +368,8 @@ function conditions(): Record<string, Json> {
     HasScheduler: not(equals(ref('SchedulerCommand'), '')),
     HasAlarmTopic: not(equals(ref('AlarmTopicArn'), '')),
     HasExternalSecrets: not(equals({ 'Fn::Join': ['', ref('ExternalSecretGrants')] }, '')),
-    WebAutoscalingOn: { 'Fn::And': [condition('HasImage'), equals(ref('WebAutoscaling'), 'true')] },
+    HasDeployedImage: { 'Fn::Or': [condition('HasImage'), equals(ref('ImageDeployed'), 'true')] },
+    WebAutoscalingOn: { 'Fn::And': [condition('HasDeployedImage'), equals(ref('WebAutoscaling'), 'true')] },
     WebRequestScalingOn: {
       'Fn::And': [condition('WebAutoscalingOn'), not(equals(ref('WebRequestsPerTarget'), 0))],
     },
@@ -667,8 +675,8 @@ function resources(): Record<string, unknown> {
     singleton: true,
   });
 
-  // Autoscaling exists only once there is an image: a minimum above 0 would otherwise start tasks
-  // that cannot pull anything.
+  // Autoscaling exists only once an image runs: a minimum above 0 would otherwise start tasks that
+  // cannot pull anything. The first push marks ImageDeployed (shared/rollout/first-image.ts).
   r.WebScalableTarget = {
     Type: 'AWS::ApplicationAutoScaling::ScalableTarget',
     Condition: 'WebAutoscalingOn',

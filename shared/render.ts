@@ -365,6 +365,7 @@ function appParameters(manifest: Manifest, imageUri: string): Record<string, str
     Project: manifest.project,
     Environment: manifest.environment,
     ImageUri: imageUri,
+    ImageDeployed: String(imageUri !== ''),
     AppEnv: app.environment.APP_ENV ?? manifest.environment,
     ContainerPort: String(web.port),
     WebCpu: String(web.cpu),
