@@ -12,6 +12,8 @@ export {
   smallestFargateMemory,
 } from '../aws-rules/fargate.ts';
 
+import { SQS_MESSAGE_ID_MAX } from '../aws-rules/sqs.ts';
+
 /**
  * Engine versions stackdrop accepts in `database.engineVersion`: the major versions with AWS
  * standard support (Aurora MySQL 3, compatible with MySQL 8.0; Aurora PostgreSQL 14 to 17).
@@ -131,13 +133,12 @@ export const COMMAND_PARAMETER_MAX_LENGTH = 4096;
 
 /**
  * Pushes reach the rollout through an SQS FIFO queue whose MessageGroupId is the repository name;
- * SQS takes 1 to 128 characters there
- * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html,
- * read 2026-12-07), so a longer repository name would dead-letter every push. ECR itself allows
- * 2 to 256 characters of [a-z0-9._/-]
+ * SQS takes 1 to 128 characters there (shared/aws-rules/sqs.ts, the local SQS applies the same
+ * rule), so a longer repository name would dead-letter every push. ECR itself allows 2 to 256
+ * characters of [a-z0-9._/-]
  * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html).
  */
-export const MESSAGE_GROUP_ID_MAX = 128;
+export const MESSAGE_GROUP_ID_MAX = SQS_MESSAGE_ID_MAX;
 export const REPOSITORY_NAME_MAX = 256;
 
 /** Customer-managed KMS keys `app.secretsKmsKeyArns` may list (a small, reviewable grant). */
