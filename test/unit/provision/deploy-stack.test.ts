@@ -1,6 +1,7 @@
 import {
   ContinueUpdateRollbackCommand,
   CreateStackCommand,
+  DescribeStackResourceCommand,
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { ModifyDBClusterCommand } from '@aws-sdk/client-rds';
@@ -305,6 +306,36 @@ describe('deploy-stack', () => {
       DBClusterIdentifier: stageOutputs('database').ClusterIdentifier,
       DeletionProtection: false,
       ApplyImmediately: true,
+    });
+    expect(cloud.calls.at(-1)).toBe(`DeleteStack ${database}`);
+  });
+
+  it('finds the cluster of a database stack whose create failed (no outputs) through its Cluster resource', async () => {
+    // Prepare: the rollback could not delete the protected cluster; the stack has no outputs.
+    const database = stackName('acme', 'production', 'database');
+    cloud.seed(database, 'ROLLBACK_COMPLETE', { terminationProtection: true });
+    cfnMock.on(DescribeStackResourceCommand).resolves({
+      StackResourceDetail: {
+        LogicalResourceId: 'Cluster',
+        PhysicalResourceId: 'stackdrop-acme-prod-cluster-abc123',
+        ResourceType: 'AWS::RDS::DBCluster',
+        ResourceStatus: 'DELETE_FAILED',
+        LastUpdatedTimestamp: new Date(),
+      },
+    });
+
+    // Act
+    const result = await deploy('database', {
+      action: 'delete',
+      request: { project: 'acme', environment: 'production', confirm: 'acme' },
+    });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'waiting' });
+    expect(cfnMock).toHaveReceivedCommandWith(DescribeStackResourceCommand, { LogicalResourceId: 'Cluster' });
+    expect(rdsMock).toHaveReceivedCommandWith(ModifyDBClusterCommand, {
+      DBClusterIdentifier: 'stackdrop-acme-prod-cluster-abc123',
+      DeletionProtection: false,
     });
     expect(cloud.calls.at(-1)).toBe(`DeleteStack ${database}`);
   });
