@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { CfnTemplate } from '#shared/cfn-yaml.ts';
 import { stringifyCfnTemplate } from '#shared/cfn-yaml.ts';
+import { COMMAND_PARAMETER_MAX_LENGTH } from '#shared/manifest/limits.ts';
 import {
   COMMAND_DELIMITER,
   MAX_ENVIRONMENT_VARIABLES,
@@ -66,6 +67,13 @@ function parameters(): Record<string, Record<string, unknown>> {
       AllowedPattern:
         '^$|^[a-z0-9][a-z0-9.-]*(:[0-9]+)?/[a-z0-9._/-]+(@sha256:[a-f0-9]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$',
       Default: '',
+    },
+    ImageDeployed: {
+      Type: 'String',
+      Description:
+        'true once an image runs in the services. The first push sets it while ImageUri is still empty (roll-service scales the services itself), so web autoscaling starts without another manifest upload.',
+      AllowedValues: ['true', 'false'],
+      Default: 'false',
     },
     AppEnv: {
       Type: 'String',
@@ -238,14 +246,14 @@ function parameters(): Record<string, Record<string, unknown>> {
     ReleaseCommand: {
       Type: 'String',
       Description: `Release command run before each rollout (e.g. php artisan migrate --force), arguments joined by ␟ (U+241F); empty for none.`,
-      MaxLength: 4096,
+      MaxLength: COMMAND_PARAMETER_MAX_LENGTH,
       Default: '',
     },
     SchedulerCommand: {
       Type: 'String',
       Description:
         'Long-running scheduler process (php artisan schedule:work), arguments joined by ␟ (U+241F); empty for no scheduler.',
-      MaxLength: 4096,
+      MaxLength: COMMAND_PARAMETER_MAX_LENGTH,
       Default: '',
     },
     SchedulerCpu: {
@@ -260,6 +268,15 @@ function parameters(): Record<string, Record<string, unknown>> {
       MinValue: 512,
       MaxValue: 122880,
       Default: 512,
+    },
+    SecretsKmsKeyArns: {
+      Type: 'CommaDelimitedList',
+      // For a CommaDelimitedList, CloudFormation matches the pattern against each value.
+      AllowedPattern:
+        '^$|^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$',
+      Description:
+        "Customer-managed KMS key ARNs that encrypt the app's secrets (manifest app.secretsKmsKeyArns); the execution role may decrypt with them through Secrets Manager and SSM only. Empty for none.",
+      Default: '',
     },
     AlarmTopicArn: {
       Type: 'String',
@@ -278,7 +295,7 @@ function parameters(): Record<string, Record<string, unknown>> {
     p[`Worker${n}Command`] = {
       Type: 'String',
       Description: `Worker slot ${n}: command, arguments joined by ␟ (U+241F) (e.g. php artisan queue:work --tries=3).`,
-      MaxLength: 4096,
+      MaxLength: COMMAND_PARAMETER_MAX_LENGTH,
       Default: '',
     };
     p[`Worker${n}Cpu`] = {
@@ -352,7 +369,8 @@ function conditions(): Record<string, Json> {
     HasScheduler: not(equals(ref('SchedulerCommand'), '')),
     HasAlarmTopic: not(equals(ref('AlarmTopicArn'), '')),
     HasExternalSecrets: not(equals({ 'Fn::Join': ['', ref('ExternalSecretGrants')] }, '')),
-    WebAutoscalingOn: { 'Fn::And': [condition('HasImage'), equals(ref('WebAutoscaling'), 'true')] },
+    HasDeployedImage: { 'Fn::Or': [condition('HasImage'), equals(ref('ImageDeployed'), 'true')] },
+    WebAutoscalingOn: { 'Fn::And': [condition('HasDeployedImage'), equals(ref('WebAutoscaling'), 'true')] },
     WebRequestScalingOn: {
       'Fn::And': [condition('WebAutoscalingOn'), not(equals(ref('WebRequestsPerTarget'), 0))],
     },
@@ -360,6 +378,7 @@ function conditions(): Record<string, Json> {
   for (const n of slots(MAX_WORKERS)) c[`HasWorker${n}`] = not(equals(ref(`Worker${n}Name`), ''));
   for (const n of slots(MAX_ENVIRONMENT_VARIABLES)) c[`HasEnv${n}`] = not(equals(ref(`Env${n}Name`), ''));
   for (const n of slots(MAX_SECRETS)) c[`HasSecret${n}`] = not(equals(ref(`Secret${n}Name`), ''));
+  c.HasSecretsKmsKeys = not(equals({ 'Fn::Join': ['', ref('SecretsKmsKeyArns')] }, ''));
   return c;
 }
 
@@ -576,6 +595,28 @@ function resources(): Record<string, unknown> {
               },
               noValue,
             ),
+            // Secrets under a customer-managed key need kms:Decrypt as well; only on the listed
+            // keys and only when Secrets Manager or SSM asks on the role's behalf
+            // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html,
+            // https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html).
+            ifThen(
+              'HasSecretsKmsKeys',
+              {
+                Sid: 'DecryptAppSecretsWithCustomerKeys',
+                Effect: 'Allow',
+                Action: 'kms:Decrypt',
+                Resource: ref('SecretsKmsKeyArns'),
+                Condition: {
+                  StringEquals: {
+                    'kms:ViaService': [
+                      sub('secretsmanager.${AWS::Region}.amazonaws.com'),
+                      sub('ssm.${AWS::Region}.amazonaws.com'),
+                    ],
+                  },
+                },
+              },
+              noValue,
+            ),
           ],
         },
       },
@@ -635,8 +676,8 @@ function resources(): Record<string, unknown> {
     singleton: true,
   });
 
-  // Autoscaling exists only once there is an image: a minimum above 0 would otherwise start tasks
-  // that cannot pull anything.
+  // Autoscaling exists only once an image runs: a minimum above 0 would otherwise start tasks that
+  // cannot pull anything. The first push marks ImageDeployed (shared/rollout/first-image.ts).
   r.WebScalableTarget = {
     Type: 'AWS::ApplicationAutoScaling::ScalableTarget',
     Condition: 'WebAutoscalingOn',

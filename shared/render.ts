@@ -365,6 +365,7 @@ function appParameters(manifest: Manifest, imageUri: string): Record<string, str
     Project: manifest.project,
     Environment: manifest.environment,
     ImageUri: imageUri,
+    ImageDeployed: String(imageUri !== ''),
     AppEnv: app.environment.APP_ENV ?? manifest.environment,
     ContainerPort: String(web.port),
     WebCpu: String(web.cpu),
@@ -381,6 +382,7 @@ function appParameters(manifest: Manifest, imageUri: string): Record<string, str
     SchedulerCpu: String(scheduler?.cpu ?? 256),
     SchedulerMemory: String(scheduler?.memory ?? 512),
     AlarmTopicArn: app.alarmTopicArn ?? '',
+    SecretsKmsKeyArns: app.secretsKmsKeyArns.join(','),
   };
   for (let slot = 1; slot <= MAX_WORKERS; slot++) {
     const worker = app.workers[slot - 1];

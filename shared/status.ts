@@ -30,6 +30,8 @@ export const StackStatusSchema = z.object({
   finishedAt: z.optional(z.string()),
   reason: z.optional(z.string()),
   failedResource: z.optional(z.string()),
+  /** ContinueUpdateRollback calls stackdrop made to recover the stack from UPDATE_ROLLBACK_FAILED. */
+  rollbackContinuations: z.optional(z.number()),
 });
 
 export const DeployRecordSchema = z.object({

@@ -7,6 +7,7 @@ import { handleDeployBatch } from '#shared/rollout/batch.ts';
 const bucket = requiredEnv('STATE_BUCKET');
 const queueUrl = requiredEnv('DEPLOY_QUEUE_URL');
 const maxReceiveCount = Number(requiredEnv('DEPLOY_MAX_RECEIVE_COUNT'));
+const cfnRoleArn = requiredEnv('CFN_ROLE_ARN');
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Deploys pushed images: one batch from the FIFO deploy queue, partial failures reported per message. */
@@ -22,6 +23,7 @@ export const handler = (event: SQSEvent, context: Context): Promise<SQSBatchResp
     bucket,
     queueUrl,
     maxReceiveCount,
+    cfnRoleArn,
     now: () => new Date(),
     sleep,
   });

@@ -3,7 +3,8 @@ import { requiredEnv } from '#shared/env.ts';
 import { logger } from '#shared/logger.ts';
 import { parseStackName } from '#shared/naming.ts';
 import { stackNameFromId } from '#shared/provision/cfn.ts';
-import { onStackFinalStatus, sweepWaitingStacks } from '#shared/provision/stack-driver.ts';
+import { onStackFinalStatus, sweepWaitingStacks } from '#shared/provision/stack-events.ts';
+import { wakeWaitersOfEndedHolders } from '#shared/provision/turn.ts';
 
 const bucket = requiredEnv('STATE_BUCKET');
 const roleArn = requiredEnv('CFN_ROLE_ARN');
@@ -28,12 +29,14 @@ const deps = () => ({ cfn, rds, s3, sfn, logger, bucket, roleArn });
 
 /**
  * Completes the waiting task when a stackdrop stack reaches a final status; on the schedule,
- * sweeps every waiting stack so a lost event is recovered within minutes.
+ * sweeps every waiting stack so a lost event is recovered within minutes, and wakes a run waiting
+ * for its project's turn behind a holder whose execution has ended.
  */
 export const handler = async (event: StackStatusChangeEvent | ScheduledEvent) => {
   if ('source' in event && event.source === 'aws.events') {
     const swept = await sweepWaitingStacks(deps());
-    return { handled: true, outcome: 'swept', ...swept };
+    const turnsHandedOn = await wakeWaitersOfEndedHolders({ s3, sfn, logger, bucket });
+    return { handled: true, outcome: 'swept', ...swept, turnsHandedOn };
   }
   return onStatusChange(event as StackStatusChangeEvent);
 };

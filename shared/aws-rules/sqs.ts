@@ -74,9 +74,12 @@ export function isValidQueueName(name: string): boolean {
 /** The characters MessageGroupId and MessageDeduplicationId may hold: alphanumerics and punctuation. */
 const ID_CHARS = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]+$/;
 
+/** Longest MessageGroupId / MessageDeduplicationId. */
+export const SQS_MESSAGE_ID_MAX = 128;
+
 /** MessageGroupId / MessageDeduplicationId: 1–128 alphanumeric and punctuation characters. */
 export function isValidMessageGroupId(id: string): boolean {
-  return id.length >= 1 && id.length <= 128 && ID_CHARS.test(id);
+  return id.length >= 1 && id.length <= SQS_MESSAGE_ID_MAX && ID_CHARS.test(id);
 }
 
 /** Batch entry ids: up to 80 alphanumerics, hyphens and underscores. */

@@ -12,6 +12,8 @@ export {
   smallestFargateMemory,
 } from '../aws-rules/fargate.ts';
 
+import { SQS_MESSAGE_ID_MAX } from '../aws-rules/sqs.ts';
+
 /**
  * Engine versions stackdrop accepts in `database.engineVersion`: the major versions with AWS
  * standard support (Aurora MySQL 3, compatible with MySQL 8.0; Aurora PostgreSQL 14 to 17).
@@ -118,6 +120,29 @@ export const ENVIRONMENT_MAX_BYTES = 32 * 1024;
  * far more (commands of 64 × 1024 characters for the release, the scheduler and 10 workers).
  */
 export const MANIFEST_JSON_MAX_BYTES = 64 * 1024;
+
+/**
+ * Longest command, its arguments joined by the delimiter (shared/render.ts COMMAND_DELIMITER), that
+ * the app template's command parameters (ReleaseCommand, SchedulerCommand, Worker<n>Command) take:
+ * their `MaxLength`, which scripts/generate-app-template.ts reads from here. CloudFormation refuses
+ * a longer value at CreateStack/UpdateStack; MaxLength counts characters
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html,
+ * read 2026-12-07).
+ */
+export const COMMAND_PARAMETER_MAX_LENGTH = 4096;
+
+/**
+ * Pushes reach the rollout through an SQS FIFO queue whose MessageGroupId is the repository name;
+ * SQS takes 1 to 128 characters there (shared/aws-rules/sqs.ts, the local SQS applies the same
+ * rule), so a longer repository name would dead-letter every push. ECR itself allows 2 to 256
+ * characters of [a-z0-9._/-]
+ * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html).
+ */
+export const MESSAGE_GROUP_ID_MAX = SQS_MESSAGE_ID_MAX;
+export const REPOSITORY_NAME_MAX = 256;
+
+/** Customer-managed KMS keys `app.secretsKmsKeyArns` may list (a small, reviewable grant). */
+export const MAX_SECRETS_KMS_KEYS = 5;
 
 /** CloudFormation stack names are at most 128 characters. */
 export const STACK_NAME_MAX = 128;

@@ -4,6 +4,7 @@ import { COMMAND_DELIMITER } from '../render.ts';
 import {
   AWS_CREDENTIAL_VARIABLES,
   BASTION_WIDEST_PREFIX,
+  COMMAND_PARAMETER_MAX_LENGTH,
   describeFargateMemory,
   ENVIRONMENT_MAX_BYTES,
   ENVIRONMENT_SLOTS,
@@ -13,7 +14,9 @@ import {
   looksLikeSecretName,
   looksLikeSecretValue,
   MANIFEST_JSON_MAX_BYTES,
+  MESSAGE_GROUP_ID_MAX,
   OVERRIDABLE_ENVIRONMENT,
+  REPOSITORY_NAME_MAX,
   RESERVED_ENVIRONMENT,
   SECRET_SLOTS,
   STACK_NAME_MAX,
@@ -411,13 +414,62 @@ function checkApp(app: unknown, ctx: Ctx): void {
     });
   }
   if (isObj(app.scheduler)) checkSize(app.scheduler, ['app', 'scheduler'], ctx);
+  // Longer than 256 is the field's own problem (ECR's limit).
+  if (isStr(app.repository) && app.repository.length > MESSAGE_GROUP_ID_MAX) {
+    if (app.repository.length <= REPOSITORY_NAME_MAX) {
+      report(
+        ctx,
+        ['app', 'repository'],
+        `the repository name is ${app.repository.length} characters; stackdrop takes at most ${MESSAGE_GROUP_ID_MAX}`,
+        `pushes are queued per repository and an SQS MessageGroupId holds at most ${MESSAGE_GROUP_ID_MAX} characters: choose a shorter name`,
+      );
+    }
+  }
   checkEnvironment(app, ctx);
   checkCommands(app, ctx);
+  checkSecretsKeys(app, ctx);
+}
+
+/** The region of an ARN (its fourth field). */
+const regionOf = (arn: string): string | undefined => arn.split(':')[3];
+
+/**
+ * KMS keys are regional, and Secrets Manager and Parameter Store encrypt a secret only with a key
+ * of the secret's own region
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html, read
+ * 2026-12-07): a key of another region can never decrypt them.
+ */
+function checkSecretsKeys(app: Obj, ctx: Ctx): void {
+  if (!Array.isArray(app.secretsKmsKeyArns) || !isObj(app.secrets)) return;
+  const regions = new Set(Object.values(app.secrets).filter(isStr).map(regionOf));
+  if (regions.size !== 1) return;
+  const [region] = regions;
+  app.secretsKmsKeyArns.forEach((arn, index) => {
+    if (!isStr(arn) || regionOf(arn) === region) return;
+    report(
+      ctx,
+      ['app', 'secretsKmsKeyArns', index],
+      `the key is in ${regionOf(arn)}, the secrets in app.secrets are in ${region}`,
+      'list the key that encrypts the secrets: KMS keys work in one region, and a secret uses a key of the same region',
+    );
+  });
 }
 
 /** Refuses arguments holding the delimiter the app template splits command parameters on. */
 function checkCommand(command: unknown, path: Path, ctx: Ctx): void {
   if (!Array.isArray(command)) return;
+  // The app template receives the arguments joined into one parameter, capped at its MaxLength.
+  if (command.every(isStr)) {
+    const length = [...command.join(COMMAND_DELIMITER)].length;
+    if (length > COMMAND_PARAMETER_MAX_LENGTH) {
+      report(
+        ctx,
+        path,
+        `the command is ${length} characters once its arguments are joined; the app stack takes at most ${COMMAND_PARAMETER_MAX_LENGTH}`,
+        'shorten the command, e.g. move the long part into a script in the image and run that script',
+      );
+    }
+  }
   command.forEach((arg, index) => {
     if (!isStr(arg) || !arg.includes(COMMAND_DELIMITER)) return;
     report(

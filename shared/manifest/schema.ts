@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { FARGATE_SIZES } from './limits.ts';
+import { FARGATE_SIZES, MAX_SECRETS_KMS_KEYS, MESSAGE_GROUP_ID_MAX, REPOSITORY_NAME_MAX } from './limits.ts';
 import { applyDerivedDefaults, checkManifestRules } from './rules.ts';
 import { SECRET_SHORT_REF } from './secret-refs.ts';
 
@@ -17,6 +17,9 @@ const ARN_SECRET =
 const SECRET_REF = new RegExp(`(?:${ARN_SECRET.source})|(?:${SECRET_SHORT_REF.source})`);
 const ARN_CERTIFICATE = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
 const ARN_SNS = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+/** A KMS key ARN: a key id (UUID) or a multi-Region key id (mrk-…); IAM never matches an alias ARN. */
+const ARN_KMS_KEY =
+  /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -216,9 +219,11 @@ export const AppSchema = z
         'a valid ECR repository name',
       )
       .min(2)
-      .max(256)
+      .max(REPOSITORY_NAME_MAX)
       .optional()
-      .describe('ECR repository stackdrop creates for this app. Default: <project>-<environment>'),
+      .describe(
+        `ECR repository stackdrop creates for this app, at most ${MESSAGE_GROUP_ID_MAX} characters (pushes are queued by repository name). Default: <project>-<environment>`,
+      ),
     deployTag: z
       .string()
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a Docker image tag such as main or release')
@@ -305,6 +310,20 @@ export const AppSchema = z
       .default(false)
       .describe(
         'Allow secret references outside stackdrop/<project>/<environment>/ (Secrets Manager) and /stackdrop/<project>/<environment>/ (SSM); the execution role is then granted exactly those ARNs, and plan flags them',
+      ),
+    secretsKmsKeyArns: z
+      .array(
+        z
+          .string()
+          .regex(ARN_KMS_KEY, 'a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/<key-id>')
+          .describe(
+            'ARN of a customer-managed KMS key (key/<id>, not an alias: IAM matches only key ARNs) that encrypts secrets in app.secrets',
+          ),
+      )
+      .max(MAX_SECRETS_KMS_KEYS)
+      .default([])
+      .describe(
+        `Customer-managed KMS keys (at most ${MAX_SECRETS_KMS_KEYS}) that encrypt secrets in app.secrets; the task execution role gets kms:Decrypt on exactly these keys, through Secrets Manager and SSM only`,
       ),
     alarmTopicArn: z
       .string()

@@ -181,6 +181,20 @@ async function releaseDeferredDeploys(input: Identity, deps: RecordDeps, outputs
   return newest.size;
 }
 
+/** Whether another execution is provisioning or tearing the project down right now. */
+function isAnotherRunActive(doc: StatusDocument, executionId: string): boolean {
+  return (
+    (doc.phase === 'provisioning' || doc.phase === 'destroying') &&
+    doc.executionArn !== undefined &&
+    doc.executionArn !== executionId
+  );
+}
+
+/** The execution's name (the last part of its ARN), for notes a person reads. */
+function executionName(executionId: string): string {
+  return executionId.split(':').at(-1) ?? executionId;
+}
+
 /** Applies one provisioning or teardown phase to the status document and emits its event. */
 export async function recordPhase(
   input: RecordInput,
@@ -280,6 +294,16 @@ export async function recordPhase(
       await updateStatus(
         ref,
         (doc) => {
+          // A run that never got the project's turn (its wait timed out or failed) is not the run
+          // the document describes: it notes its own outcome and leaves the running one's alone.
+          if (isAnotherRunActive(doc, input.executionId)) {
+            doc.history.push({
+              at: now().toISOString(),
+              phase: doc.phase,
+              note: `run ${executionName(input.executionId)} gave up waiting for the project's turn: ${error.message}`,
+            });
+            return doc;
+          }
           doc.error = error;
           // A teardown refused before it deleted anything leaves the project as it was.
           if (input.action === 'teardown-failed' && doc.phase !== 'destroying') {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type CloudFormationClient,
+  ContinueUpdateRollbackCommand,
   CreateStackCommand,
   DeleteStackCommand,
   type Parameter,
@@ -8,14 +9,9 @@ import {
   UpdateStackCommand,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
-import { ModifyDBClusterCommand, type RDSClient } from '@aws-sdk/client-rds';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import {
-  DescribeExecutionCommand,
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '#shared/logger.ts';
 import type { Stage } from '#shared/naming.ts';
 import { updateStatus } from '#shared/status.ts';
@@ -29,6 +25,7 @@ import {
   mustRecreate,
   type StackView,
 } from './cfn.ts';
+import { clusterOf, setClusterProtection } from './cluster-protection.ts';
 import { ConcurrentWriteError, deleteJson, getJson, putJsonIf, type Stored } from './json-store.ts';
 
 /**
@@ -43,6 +40,16 @@ export const CAPABILITIES = ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'] as const;
 
 /** How many fallback checks a single stack wait may take before it gives up. */
 export const MAX_CHECK_ROUNDS = 4;
+
+/**
+ * How many times one stack wait continues a rollback left in UPDATE_ROLLBACK_FAILED before it asks
+ * for manual work. AWS's documented recovery is ContinueUpdateRollback, which often succeeds once
+ * the cause (a throttle, a dependency deleted meanwhile) has passed; a resource that stays stuck
+ * needs a person to fix it or skip it (`ResourcesToSkip`):
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-continueupdaterollback.html
+ * (read 2026-12-07).
+ */
+export const MAX_ROLLBACK_CONTINUATIONS = 2;
 
 export interface StackRequest {
   action: 'deploy' | 'delete';
@@ -76,6 +83,10 @@ export interface CallbackRecord {
   rounds: number;
   request: StackRequest;
   startedAt: string;
+  /** An allowed replacement lifted this cluster's deletion protection; restored once the update ends. */
+  unprotectedCluster?: string;
+  /** ContinueUpdateRollback calls this wait made (at most MAX_ROLLBACK_CONTINUATIONS). */
+  rollbackContinuations?: number;
 }
 
 /** What the waiting task receives on success. */
@@ -103,7 +114,7 @@ export const WAIT_EXHAUSTED_ERROR = 'StackWaitExhausted';
 
 export interface DriverDeps {
   cfn: CloudFormationClient;
-  /** Lifts the Aurora cluster's own deletion protection on a confirmed teardown. */
+  /** Lifts (and restores) the Aurora cluster's own deletion protection; see cluster-protection.ts. */
   rds?: RDSClient;
   s3: S3Client;
   sfn: SFNClient;
@@ -133,6 +144,7 @@ type Decision =
   | { do: 'create' }
   | { do: 'update' }
   | { do: 'delete'; phase: 'applying' | 'deleting-before-recreate' }
+  | { do: 'continue-rollback' }
   | { do: 'succeed' }
   | { do: 'fail'; reason: string; lookUpFailure: boolean };
 
@@ -183,6 +195,15 @@ export function decide(record: CallbackRecord, stack: StackView | undefined): De
   if (isInProgress(status!)) return { do: 'wait', phase: 'waiting-for-other-operation' };
   if (mustRecreate(status!)) return { do: 'delete', phase: 'deleting-before-recreate' };
   if (isUpdatable(status!)) return { do: 'update' };
+  const continued = record.rollbackContinuations ?? 0;
+  if (status === 'UPDATE_ROLLBACK_FAILED') {
+    if (continued < MAX_ROLLBACK_CONTINUATIONS) return { do: 'continue-rollback' };
+    return {
+      do: 'fail',
+      reason: `${record.stackName} is in UPDATE_ROLLBACK_FAILED and needs manual intervention: stackdrop tried ContinueUpdateRollback ${continued} times${stack.reason ? ` (${stack.reason})` : ''}. Fix the resource that cannot roll back, or continue the rollback skipping it (aws cloudformation continue-update-rollback --resources-to-skip; ResourcesToSkip), then upload the manifest again`,
+      lookUpFailure: false,
+    };
+  }
   return {
     do: 'fail',
     reason: `${record.stackName} is in ${status} and needs manual intervention${stack.reason ? `: ${stack.reason}` : ''}`,
@@ -229,6 +250,7 @@ export async function advance(
       return { outcome: { kind: 'waiting' }, etag };
     }
     case 'succeed': {
+      await restoreProtection(deps, record, stack);
       const operation = record.phase === 'applying' && record.operation ? record.operation : 'none';
       return {
         outcome: {
@@ -246,6 +268,7 @@ export async function advance(
       };
     }
     case 'fail': {
+      await restoreProtection(deps, record, stack);
       const failed =
         decision.lookUpFailure && stack
           ? await firstFailedResource(deps.cfn, stack.stackId, record.stackName)
@@ -265,17 +288,42 @@ export async function advance(
         etag,
       };
     }
+    case 'continue-rollback': {
+      const attempt = (record.rollbackContinuations ?? 0) + 1;
+      // Counted before the call, so a crash between the two never makes the attempts unbounded.
+      record = { ...record, phase: 'waiting-for-other-operation', rollbackContinuations: attempt };
+      etag = await persist(deps, record, etag);
+      deps.logger.warn('Continuing a failed update rollback', { stackName: record.stackName, attempt });
+      await deps.cfn.send(
+        new ContinueUpdateRollbackCommand({
+          StackName: stack!.stackId,
+          RoleARN: deps.roleArn,
+          ClientRequestToken: newClientRequestToken(record, 'continue-rollback'),
+        }),
+      );
+      await recordStackProgress(deps, record, 'UPDATE_ROLLBACK_IN_PROGRESS');
+      return { outcome: { kind: 'waiting' }, etag };
+    }
     case 'create':
     case 'update':
     case 'delete': {
       const operation = decision.do;
       const phase = decision.do === 'delete' ? decision.phase : 'applying';
       const clientRequestToken = newClientRequestToken(record, operation);
-      record = { ...record, phase, operation, clientRequestToken, issued: false };
+      const unprotect = operation === 'update' ? replaceableCluster(record, stack) : undefined;
+      record = {
+        ...record,
+        phase,
+        operation,
+        clientRequestToken,
+        issued: false,
+        ...(unprotect ? { unprotectedCluster: unprotect } : {}),
+      };
       // The token is safe in the bucket before CloudFormation can emit a single event.
       etag = await persist(deps, record, etag);
       const issued = await issue(deps, record, stack, operation, clientRequestToken);
       if (issued === 'no-updates') {
+        await restoreProtection(deps, record, stack);
         return {
           outcome: {
             kind: 'succeeded',
@@ -332,6 +380,7 @@ async function issue(
     return { ...(out.StackId ? { stackId: out.StackId } : {}) };
   }
   if (operation === 'update') {
+    if (record.unprotectedCluster) await setClusterProtection(deps.rds, record.unprotectedCluster, false);
     try {
       const out = await deps.cfn.send(
         new UpdateStackCommand({
@@ -362,19 +411,16 @@ async function issue(
       }),
     );
   }
-  const clusterId = stack?.outputs.ClusterIdentifier;
-  if (record.stage === 'database' && request.liftTerminationProtection && clusterId) {
-    // The cluster carries DeletionProtection itself; CloudFormation would fail the delete
-    // ("Cannot delete protected Cluster"). Its DeletionPolicy still keeps a final snapshot.
-    if (!deps.rds)
-      throw new Error('Deleting the database stack needs an RDS client to lift deletion protection');
-    await deps.rds.send(
-      new ModifyDBClusterCommand({
-        DBClusterIdentifier: clusterId,
-        DeletionProtection: false,
-        ApplyImmediately: true,
-      }),
-    );
+  // The cluster's own DeletionProtection would fail the delete; it is lifted on a confirmed
+  // teardown, and before re-creating a stack whose create never completed (no data was ever in it).
+  // DeletionPolicy Snapshot still keeps a final snapshot either way.
+  if (
+    stack &&
+    record.stage === 'database' &&
+    (request.liftTerminationProtection || record.phase === 'deleting-before-recreate')
+  ) {
+    const clusterId = await clusterOf(deps.cfn, stack);
+    if (clusterId) await setClusterProtection(deps.rds, clusterId, false);
   }
   await deps.cfn.send(
     new DeleteStackCommand({
@@ -384,6 +430,23 @@ async function issue(
     }),
   );
   return { stackId: stack!.stackId };
+}
+
+/** The cluster an update may replace: only on the database stage, only when the manifest allows it. */
+function replaceableCluster(record: CallbackRecord, stack: StackView | undefined): string | undefined {
+  if (record.stage !== 'database' || !record.request.stackPolicyDuringUpdateBody) return undefined;
+  return stack?.outputs.ClusterIdentifier;
+}
+
+/** Puts protection back on a cluster an allowed replacement did not replace (or a rollback kept). */
+async function restoreProtection(
+  deps: DriverDeps,
+  record: CallbackRecord,
+  stack: StackView | undefined,
+): Promise<void> {
+  const clusterId = record.unprotectedCluster;
+  if (clusterId && stack?.outputs.ClusterIdentifier === clusterId)
+    await setClusterProtection(deps.rds, clusterId, true);
 }
 
 function templateOf(request: StackRequest): { TemplateBody: string } | { TemplateURL: string } {
@@ -411,6 +474,7 @@ async function recordStackProgress(
         ...(final ? { finishedAt: now().toISOString() } : {}),
         ...(final?.reason ? { reason: final.reason } : {}),
         ...(final?.failedResource ? { failedResource: final.failedResource } : {}),
+        ...(record.rollbackContinuations ? { rollbackContinuations: record.rollbackContinuations } : {}),
       };
       return doc;
     },
@@ -530,110 +594,4 @@ export async function startWait(input: WaitRequest, deps: DriverDeps): Promise<O
       throw error;
     }
   }
-}
-
-/**
- * The status of the execution that owns a record (its `executionId` is the execution ARN); one
- * Step Functions no longer knows (expired from its history) has ended.
- */
-async function executionStatus(sfn: SFNClient, executionArn: string): Promise<string> {
-  try {
-    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return out.status ?? 'UNKNOWN';
-  } catch (error) {
-    if ((error as { name?: string }).name === 'ExecutionDoesNotExist') return 'DOES_NOT_EXIST';
-    throw error;
-  }
-}
-
-/**
- * Reacts to a stack reaching a final status: advances the stored record (which may start the next
- * operation, e.g. the create after a delete) and completes the task when the stack is done. A
- * record whose execution is no longer RUNNING is deleted instead, with no other effect.
- */
-export async function onStackFinalStatus(
-  stackName: string,
-  clientRequestToken: string | undefined,
-  deps: DriverDeps,
-): Promise<Outcome | undefined> {
-  // An execution seen RUNNING in this call; a retry after a lost write need not ask again.
-  let running: string | undefined;
-  for (let attempt = 1; ; attempt++) {
-    const stored = await getJson<CallbackRecord>(deps.s3, deps.bucket, callbackKey(stackName));
-    if (!stored) {
-      deps.logger.info('No task waits for this stack', { stackName });
-      return undefined;
-    }
-    const record = stored.value;
-    // An event of an older operation (e.g. the one we waited for) says nothing about ours.
-    if (
-      record.phase === 'applying' &&
-      record.clientRequestToken &&
-      clientRequestToken &&
-      clientRequestToken !== record.clientRequestToken
-    ) {
-      deps.logger.info('Event belongs to another operation', { stackName });
-      return { kind: 'waiting' };
-    }
-    // Only an execution that still runs may have its record moved on: a stopped, failed or
-    // timed-out one (or a branch its Parallel sibling cancelled) leaves the record behind, and
-    // moving it on would write the status, complete a dead token or even delete the stack. The
-    // stack is read meanwhile, so the check adds no latency; nothing acts before the answer.
-    const read = describeStack(deps.cfn, record.stackId ?? record.stackName);
-    read.catch(() => undefined); // awaited by advance, or of no interest once the record is dropped
-    if (record.executionId !== running) {
-      const status = await executionStatus(deps.sfn, record.executionId);
-      if (status !== 'RUNNING') {
-        await deleteJson(deps.s3, deps.bucket, callbackKey(stackName), stored.etag);
-        deps.logger.info('The execution that waited for this stack has ended; record dropped', {
-          stackName,
-          executionId: record.executionId,
-          executionStatus: status,
-        });
-        return undefined;
-      }
-      running = record.executionId;
-    }
-    try {
-      const { outcome, etag } = await advance(stored, deps, read);
-      if (outcome.kind !== 'waiting') await complete(record, etag, outcome, deps);
-      return outcome;
-    } catch (error) {
-      if (error instanceof ConcurrentWriteError && attempt < 5) continue;
-      throw error;
-    }
-  }
-}
-
-/**
- * The schedule's sweep: moves every waiting record on by describing its stack, so a lost Stack
- * Status Change event costs at most one schedule period and no state transition. The task
- * timeouts remain as the last, bounded resort.
- */
-export async function sweepWaitingStacks(deps: DriverDeps): Promise<{ checked: number; completed: number }> {
-  let checked = 0;
-  let completed = 0;
-  let token: string | undefined;
-  do {
-    const page = await deps.s3.send(
-      new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: 'callbacks/', ContinuationToken: token }),
-    );
-    for (const object of page.Contents ?? []) {
-      const name = /^callbacks\/(.+)\.json$/.exec(object.Key ?? '')?.[1];
-      if (!name) continue;
-      checked++;
-      try {
-        const outcome = await onStackFinalStatus(name, undefined, deps);
-        if (outcome && outcome.kind !== 'waiting') completed++;
-      } catch (error) {
-        deps.logger.error('Sweep could not move a waiting stack on', {
-          stackName: name,
-          error: error as Error,
-        });
-      }
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  deps.logger.info('Swept waiting stacks', { checked, completed });
-  return { checked, completed };
 }

@@ -1,4 +1,4 @@
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '#shared/logger.ts';
 import { isNotFound } from '#shared/s3-errors.ts';
@@ -170,33 +170,92 @@ export async function takeTurn(input: TakeTurnInput, deps: TurnDeps): Promise<Tu
   return decision;
 }
 
-/** Gives the turn back; the waiting run, if any, becomes the holder and is woken. */
+/**
+ * Gives the turn back; the waiting run, if any, becomes the holder and is woken. A run that gave
+ * up while it waited (its turn wait timed out or failed) withdraws instead, so the holder's release
+ * never hands the turn to an execution that has ended.
+ */
 export async function releaseTurn(
   input: { project: string; environment: string; executionId: string },
   deps: TurnDeps,
-): Promise<{ released: boolean; handedTo?: string }> {
+): Promise<{ released: boolean; handedTo?: string; withdrawn?: boolean }> {
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const key = turnKey(input.project, input.environment);
-  const { released, next } = await updateJson<TurnRecord, { released: boolean; next?: string }>(
-    deps.s3,
-    deps.bucket,
-    key,
-    (record) => {
-      if (!record?.holder || record.holder.executionId !== input.executionId) {
-        return { next: undefined, result: { released: false } };
-      }
-      const lastCompleted = { executionId: input.executionId, versionId: record.holder.versionId, at: now };
-      if (record.waiting) {
-        const { taskToken, ...holder } = record.waiting;
-        return {
-          next: { holder: { ...holder, since: now }, lastCompleted },
-          result: { released: true, next: taskToken },
-        };
-      }
-      return { next: { lastCompleted }, result: { released: true } };
-    },
-  );
+  const { released, next, withdrawn } = await updateJson<
+    TurnRecord,
+    { released: boolean; next?: string; withdrawn?: boolean }
+  >(deps.s3, deps.bucket, key, (record) => {
+    if (record?.waiting?.executionId === input.executionId) {
+      const { waiting: _gone, ...rest } = record;
+      return { next: rest, result: { released: false, withdrawn: true } };
+    }
+    if (!record?.holder || record.holder.executionId !== input.executionId) {
+      return { next: undefined, result: { released: false } };
+    }
+    const lastCompleted = { executionId: input.executionId, versionId: record.holder.versionId, at: now };
+    if (record.waiting) {
+      const { taskToken, ...holder } = record.waiting;
+      return {
+        next: { holder: { ...holder, since: now }, lastCompleted },
+        result: { released: true, next: taskToken },
+      };
+    }
+    return { next: { lastCompleted }, result: { released: true } };
+  });
   if (next) await notify(deps, next, { decision: 'granted' });
-  deps.logger.info('Project turn released', { key, released, handedOn: Boolean(next) });
-  return { released, ...(next ? { handedTo: 'the waiting run' } : {}) };
+  deps.logger.info('Project turn released', { key, released, handedOn: Boolean(next), withdrawn });
+  return {
+    released,
+    ...(next ? { handedTo: 'the waiting run' } : {}),
+    ...(withdrawn ? { withdrawn } : {}),
+  };
+}
+
+/**
+ * The schedule's sweep over the turns: a run waiting behind a holder whose execution ended without
+ * releasing (stopped, timed out, failed past its release) is handed the turn and woken, instead of
+ * waiting until its own 12-hour timeout. Returns how many waiters were woken.
+ */
+export async function wakeWaitersOfEndedHolders(deps: TurnDeps): Promise<number> {
+  const now = (deps.now ?? (() => new Date()))().toISOString();
+  let woken = 0;
+  let token: string | undefined;
+  do {
+    const page = await deps.s3.send(
+      new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: 'turns/', ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? []) {
+      const key = object.Key!;
+      const current = (await getJson<TurnRecord>(deps.s3, deps.bucket, key))?.value;
+      const ended = current?.holder?.executionId;
+      if (!ended || !current.waiting || (await isRunning(deps, ended))) continue;
+      const { next } = await updateJson<TurnRecord, { next?: string }>(
+        deps.s3,
+        deps.bucket,
+        key,
+        (record) => {
+          // Only the holder found ended is replaced; anything that changed meanwhile is left alone.
+          if (!record?.waiting || record.holder?.executionId !== ended)
+            return { next: undefined, result: {} };
+          const { taskToken, ...holder } = record.waiting;
+          return {
+            next: {
+              holder: { ...holder, since: now },
+              ...(record.lastCompleted ? { lastCompleted: record.lastCompleted } : {}),
+            },
+            result: { next: taskToken },
+          };
+        },
+      );
+      if (!next) continue;
+      deps.logger.warn('The holder of a project turn has ended; the waiting run takes over', {
+        key,
+        ended,
+      });
+      await notify(deps, next, { decision: 'granted' });
+      woken++;
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return woken;
 }

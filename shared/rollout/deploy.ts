@@ -14,6 +14,7 @@ import {
   updateStatus,
 } from '../status.ts';
 import { type Push, pinnedImageUri } from './event.ts';
+import { markFirstImageDeployed } from './first-image.ts';
 import { findRepositoryOwner, type RepositoryOwner, resolveDeployTag } from './project.ts';
 import { startRelease, waitForRelease } from './release.ts';
 import { describeError, isTransient, RolloutStillRunningError, withRetry } from './retry.ts';
@@ -40,6 +41,8 @@ export interface RolloutDeps {
   finalAttempt?: boolean;
   /** When the queue first delivered the oldest of the pushes (how long they have been retried). */
   firstReceivedAt?: Date;
+  /** The CloudFormation service role: the first image is recorded in the app stack with it. */
+  cfnRoleArn?: string;
 }
 
 /** What became of one repository's pushes in a batch. Only `retry` leaves the messages on the queue. */
@@ -243,6 +246,9 @@ async function deployOwned(
       ...(result.ok ? {} : { reason: result.reason }),
     };
     await saveRecord(ref, final, deps, { finish: true });
+    if (result.ok && target.stackImageUri === '') {
+      await markFirstImageDeployed(owner.project, owner.environment, deps);
+    }
     await announce(final, owner, deps);
     log.info(result.ok ? 'Deploy succeeded' : 'Deploy failed', { ...logCtx, reason: final.reason });
     return result.ok

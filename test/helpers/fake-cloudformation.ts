@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ContinueUpdateRollbackCommand,
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStackEventsCommand,
@@ -78,6 +79,8 @@ export class FakeCloudFormation {
   readonly failNext = new Map<string, StackFailureSpec>();
   /** Return true to lose this event (EventBridge never delivers it). */
   dropEvent: (stackName: string, status: string) => boolean = () => false;
+  /** How many ContinueUpdateRollback calls end in UPDATE_ROLLBACK_FAILED again (a resource still stuck). */
+  rollbackStaysFailed = 0;
   /** Called before every mutating call (e.g. to look at what was stored before it). */
   beforeCall: (call: string) => void = () => {};
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -168,6 +171,27 @@ export class FakeCloudFormation {
       }
       stack.status = 'DELETE_IN_PROGRESS';
       this.run(stack, 'delete', input.ClientRequestToken);
+      return {};
+    });
+    // ContinueUpdateRollback is accepted only in UPDATE_ROLLBACK_FAILED
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ContinueUpdateRollback.html).
+    stub.on(ContinueUpdateRollbackCommand).callsFake((input) => {
+      this.calls.push(`ContinueUpdateRollback ${this.find(input.StackName!)?.name ?? input.StackName}`);
+      this.beforeCall(this.calls.at(-1)!);
+      const stack = this.find(input.StackName!);
+      if (!stack) throw validation(`Stack with id ${input.StackName} does not exist`);
+      if (stack.status !== 'UPDATE_ROLLBACK_FAILED') {
+        throw validation(
+          `Stack:${stack.stackId} is in ${stack.status} state and can not continue update rollback.`,
+        );
+      }
+      stack.status = 'UPDATE_ROLLBACK_IN_PROGRESS';
+      this.stackEvent(stack, stack.status, input.ClientRequestToken);
+      const final = this.rollbackStaysFailed > 0 ? 'UPDATE_ROLLBACK_FAILED' : 'UPDATE_ROLLBACK_COMPLETE';
+      if (this.rollbackStaysFailed > 0) this.rollbackStaysFailed--;
+      this.later(this.options.durationSeconds(stack.stage, 'update') / 4, () =>
+        this.finish(stack, final, input.ClientRequestToken),
+      );
       return {};
     });
     stub.on(UpdateTerminationProtectionCommand).callsFake((input) => {

@@ -1,8 +1,9 @@
+import { DescribeInstancesCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ModifyDBClusterCommand } from '@aws-sdk/client-rds';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { cfn, events, rds, s3, sfn, sqs } from '#shared/aws.ts';
+import { cfn, ec2, events, rds, s3, sfn, sqs } from '#shared/aws.ts';
 import { type Stage, statusKey } from '#shared/naming.ts';
 import type { StatusDocument } from '#shared/status.ts';
 import {
@@ -36,6 +37,8 @@ export const sfnMock = mockClient(sfn);
 export const eventsMock = mockClient(events);
 export const sqsMock = mockClient(sqs);
 export const rdsMock = mockClient(rds);
+/** No bastions unless a test says otherwise (the teardown ends them before the network stack). */
+export const ec2Mock = mockClient(ec2);
 
 /** Simulated durations in seconds, from reference/aws-facts.md (NAT ~2 min, Aurora ~15, ALB ~2.5, ECS ~6). */
 export const TYPICAL_SECONDS: Record<Stage, number> = { network: 180, database: 900, edge: 150, app: 360 };
@@ -65,24 +68,28 @@ export interface World {
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
   const scale = options.scale ?? 1 / 60;
   const factor = options.durationFactor ?? 1;
-  for (const mock of [s3Mock, cfnMock, sfnMock, eventsMock, sqsMock, rdsMock]) mock.reset();
+  for (const mock of [s3Mock, cfnMock, sfnMock, eventsMock, sqsMock, rdsMock, ec2Mock]) mock.reset();
   process.env.STATE_BUCKET = BUCKET;
   process.env.CFN_ROLE_ARN = ROLE_ARN;
   process.env.DEPLOY_QUEUE_URL = DEPLOY_QUEUE_URL;
   delete process.env.TEMPLATES_DIR;
 
-  const [loadManifest, projectTurn, deployStack, stackCallback, recordStatus] = await Promise.all([
-    import('#functions/load-manifest/index.ts'),
-    import('#functions/project-turn/index.ts'),
-    import('#functions/deploy-stack/index.ts'),
-    import('#functions/stack-callback/index.ts'),
-    import('#functions/record-status/index.ts'),
-  ]);
+  const [loadManifest, projectTurn, deployStack, stackCallback, recordStatus, reapBastions] =
+    await Promise.all([
+      import('#functions/load-manifest/index.ts'),
+      import('#functions/project-turn/index.ts'),
+      import('#functions/deploy-stack/index.ts'),
+      import('#functions/stack-callback/index.ts'),
+      import('#functions/record-status/index.ts'),
+      import('#functions/reap-bastions/index.ts'),
+    ]);
 
   const bucket = new FakeS3(s3Mock);
   eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'message-1' });
   rdsMock.on(ModifyDBClusterCommand).resolves({});
+  ec2Mock.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+  ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
 
   const callbackErrors: unknown[] = [];
   const cloudFormation = new FakeCloudFormation(cfnMock, {
@@ -100,6 +107,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     ProjectTurnFunctionArn: projectTurn.handler as (e: unknown) => Promise<unknown>,
     DeployStackFunctionArn: deployStack.handler as (e: unknown) => Promise<unknown>,
     RecordStatusFunctionArn: recordStatus.handler as (e: unknown) => Promise<unknown>,
+    ReapBastionsFunctionArn: reapBastions.handler as (e: unknown) => Promise<unknown>,
   };
   const root = new URL('../../', import.meta.url).pathname;
   const provision = new StepFunctionsHarness(`${root}statemachines/provision.asl.json`, functions, scale);

@@ -479,6 +479,21 @@ describe('renderStacks', () => {
     expect(checkParameterValues(templates.app, app.parameters)).toEqual([]);
   });
 
+  it('passes the customer-managed KMS keys of the secrets to the app stack, none by default', () => {
+    // Prepare
+    const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const MRK = 'arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab';
+    const input: ManifestInput = { version: 1, project: 'acme', app: { secretsKmsKeyArns: [KEY, MRK] } };
+
+    // Act
+    const app = byStage(renderStacks(manifest(input), { outputs: fakeOutputs() }), 'app');
+    const plain = byStage(renderStacks(manifest(), { outputs: fakeOutputs() }), 'app');
+
+    // Assess
+    expect(app.parameters.SecretsKmsKeyArns).toBe(`${KEY},${MRK}`);
+    expect(plain.parameters.SecretsKmsKeyArns).toBe('');
+  });
+
   it('defaults APP_ENV to the environment name and leaves the image empty until one is pushed', () => {
     // Act
     const app = byStage(renderStacks(manifest({ environment: 'staging' })), 'app');

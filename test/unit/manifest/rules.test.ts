@@ -488,12 +488,16 @@ const cases: Case[] = [
   {
     rule: 'manifest fits a Step Functions state (64 KiB of JSON), reported at its largest part',
     change: (m) => {
-      m.app.release = Array.from({ length: 40 }, () => 'x'.repeat(1000));
-      m.app.workers[0].command = Array.from({ length: 30 }, () => 'y'.repeat(1000));
+      // Every field within its own limit: 10 commands of 4,003 characters, 30 KB of environment.
+      m.app.workers = Array.from({ length: 10 }, (_, i) => ({
+        name: `w${i}`,
+        command: Array.from({ length: 4 }, () => 'y'.repeat(1000)),
+      }));
+      for (let i = 0; i < 25; i++) m.app.environment[`V_${i}`] = 'x'.repeat(1200);
     },
-    path: 'app.release',
-    message: /the manifest is 70 KiB as JSON, more than 64 KiB .*256 KiB/,
-    hint: /shorten commands or environment values \(the largest part, app\.release is 40 KiB\)/,
+    path: 'app.environment',
+    message: /the manifest is 7\d KiB as JSON, more than 64 KiB .*256 KiB/,
+    hint: /shorten commands or environment values \(the largest part, app\.environment is 30 KiB\)/,
   },
   {
     rule: 'environment fits the template slots',
@@ -540,6 +544,62 @@ const cases: Case[] = [
     path: 'bastion.allowedCidrs[0]',
     message: /host bits/,
     hint: /write 203\.0\.113\.0\/24, or 203\.0\.113\.9\/32/,
+  },
+  {
+    rule: 'release command joined longer than the app template parameter allows',
+    change: (m) => {
+      m.app.release = ['php', ...Array.from({ length: 5 }, () => 'x'.repeat(1000))];
+    },
+    path: 'app.release',
+    message: /5008 characters.*at most 4096/,
+    hint: /shorten the command.*script in the image/,
+  },
+  {
+    rule: 'worker command joined longer than the app template parameter allows',
+    change: (m) => {
+      m.app.workers[0].command = Array.from({ length: 9 }, () => 'y'.repeat(500));
+    },
+    path: 'app.workers[0].command',
+    message: /4508 characters.*at most 4096/,
+    hint: /shorten the command/,
+  },
+  {
+    rule: 'scheduler command joined longer than the app template parameter allows',
+    change: (m) => {
+      m.app.scheduler = { command: Array.from({ length: 5 }, () => 'z'.repeat(1000)) };
+    },
+    path: 'app.scheduler.command',
+    message: /5004 characters.*at most 4096/,
+    hint: /shorten the command/,
+  },
+  {
+    rule: 'repository name longer than an SQS FIFO message group id',
+    change: (m) => {
+      m.app.repository = `acme/${'r'.repeat(124)}`;
+    },
+    path: 'app.repository',
+    message: /129 characters.*at most 128/,
+    hint: /MessageGroupId/,
+  },
+  {
+    rule: 'secrets KMS keys are key ARNs, not aliases',
+    change: (m) => {
+      m.app.secretsKmsKeyArns = ['arn:aws:kms:eu-west-1:123456789012:alias/app-secrets'];
+    },
+    path: 'app.secretsKmsKeyArns[0]',
+    message: /KMS key ARN/,
+    hint: /alias/,
+  },
+  {
+    rule: 'secrets KMS keys share the region of the secrets',
+    change: (m) => {
+      m.app.secretsKmsKeyArns = [
+        'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      ];
+    },
+    path: 'app.secretsKmsKeyArns[0]',
+    message: /us-east-1.*eu-west-1/,
+    hint: /same region/,
   },
   {
     rule: 'ssh needs an allowed CIDR',
@@ -597,11 +657,35 @@ describe('cross-field rules', () => {
     expect(checkManifestValue(input).ok).toBe(true);
   });
 
+  it('locates a command too long for the app stack at file:line:col', () => {
+    // Prepare
+    const args = Array.from({ length: 5 }, () => `"${'a'.repeat(1000)}"`).join(', ');
+    const text = `version: 1\nproject: acme\napp:\n  release: [php, ${args}]\n  allowPlainHttp: true\n`;
+
+    // Act
+    const problems = problemsOf(parseManifest(text, 'm.yaml'));
+
+    // Assess
+    expect(problems).toEqual([
+      expect.objectContaining({
+        file: 'm.yaml',
+        line: 4,
+        col: 12,
+        path: 'app.release',
+        message: expect.stringMatching(/5008 characters.*at most 4096/),
+      }),
+    ]);
+  });
+
   it('accepts a large manifest just within 64 KiB of JSON', () => {
-    // Prepare: 60 KB of release command plus 3 KB of environment.
+    // Prepare: 44 KB of commands plus 16 KB of environment.
     const input: Loose = validManifest();
-    input.app.release = Array.from({ length: 60 }, () => 'x'.repeat(1000));
-    input.app.environment.BIG = 'z'.repeat(3000);
+    input.app.release = Array.from({ length: 4 }, () => 'x'.repeat(1000));
+    input.app.workers = Array.from({ length: 10 }, (_, i) => ({
+      name: `w${i}`,
+      command: Array.from({ length: 4 }, () => 'y'.repeat(1000)),
+    }));
+    for (let i = 0; i < 4; i++) input.app.environment[`BIG_${i}`] = 'z'.repeat(4000);
 
     // Act & Assess
     expect(checkManifestValue(input).ok).toBe(true);
@@ -610,6 +694,7 @@ describe('cross-field rules', () => {
   it('locates an oversized manifest at file:line:col of its largest part', () => {
     // Prepare
     const args = (n: number) => Array.from({ length: n }, () => `"${'x'.repeat(1000)}"`).join(', ');
+    const env = Array.from({ length: 25 }, (_, i) => `V_${i}: "${'e'.repeat(1200)}"`).join(', ');
     const text = [
       'version: 1',
       'project: acme',
@@ -617,9 +702,8 @@ describe('cross-field rules', () => {
       'app:',
       '  allowPlainHttp: true',
       '  workers:',
-      '    - name: default',
-      `      command: [${args(40)}]`,
-      `  release: [${args(30)}]`,
+      ...Array.from({ length: 10 }, (_, i) => `    - { name: w${i}, command: [${args(4)}] }`),
+      `  environment: { ${env} }`,
       '',
     ].join('\n');
 
@@ -630,10 +714,10 @@ describe('cross-field rules', () => {
     expect(problems).toEqual([
       expect.objectContaining({
         file: 'm.yaml',
-        line: 8,
+        line: 17,
         col: 16,
-        path: 'app.workers[0].command',
-        hint: expect.stringMatching(/app\.workers\[0\]\.command is 40 KiB/),
+        path: 'app.environment',
+        hint: expect.stringMatching(/app\.environment is 30 KiB/),
         message: expect.stringMatching(/more than 64 KiB/),
       }),
     ]);

@@ -36,6 +36,7 @@ describe('valid manifests', () => {
           environment: {},
           secrets: {},
           externalSecrets: false,
+          secretsKmsKeyArns: [],
           logRetentionDays: 30,
         },
         bastion: { access: 'ssm', allowedCidrs: [], maxTtlMinutes: 480 },

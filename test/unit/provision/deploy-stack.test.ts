@@ -1,4 +1,9 @@
-import { CreateStackCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import {
+  ContinueUpdateRollbackCommand,
+  CreateStackCommand,
+  DescribeStackResourceCommand,
+  UpdateStackCommand,
+} from '@aws-sdk/client-cloudformation';
 import { ModifyDBClusterCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
@@ -6,8 +11,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cfn, rds, s3, sfn } from '#shared/aws.ts';
 import { type Manifest, parseManifest } from '#shared/manifest/index.ts';
-import { type Stage, stackName } from '#shared/naming.ts';
-import { type CallbackRecord, callbackKey, MAX_CHECK_ROUNDS } from '#shared/provision/stack-driver.ts';
+import { type Stage, stackName, statusKey } from '#shared/naming.ts';
+import {
+  type CallbackRecord,
+  callbackKey,
+  MAX_CHECK_ROUNDS,
+  MAX_ROLLBACK_CONTINUATIONS,
+} from '#shared/provision/stack-driver.ts';
+import type { StatusDocument } from '#shared/status.ts';
 import { FakeCloudFormation } from '#test/helpers/fake-cloudformation.ts';
 import { FakeS3 } from '#test/helpers/fake-s3.ts';
 import { ACME_MANIFEST } from '#test/helpers/manifests.ts';
@@ -139,20 +150,60 @@ describe('deploy-stack', () => {
     expect(record()).toMatchObject({ phase: 'waiting-for-other-operation', taskToken: 'token-1' });
   });
 
-  it('fails the task for a stack that needs manual intervention', async () => {
+  it('tries ContinueUpdateRollback on a stack left in UPDATE_ROLLBACK_FAILED, and records it in the status', async () => {
     // Prepare
     cloud.seed(NETWORK, 'UPDATE_ROLLBACK_FAILED');
+
+    // Act
+    const result = await deploy('network');
+
+    // Assess
+    expect(result).toEqual({ outcome: 'waiting' });
+    expect(cloud.calls).toEqual([`ContinueUpdateRollback ${NETWORK}`]);
+    expect(cfnMock).toHaveReceivedCommandWith(ContinueUpdateRollbackCommand, {
+      StackName: cloud.find(NETWORK)!.stackId,
+      RoleARN: 'arn:aws:iam::123456789012:role/stackdrop-cfn',
+    });
+    expect(record()).toMatchObject({ phase: 'waiting-for-other-operation', rollbackContinuations: 1 });
+    const doc = bucket.json<StatusDocument>(statusKey('acme', 'production'));
+    expect(doc?.stacks.network).toMatchObject({
+      status: 'UPDATE_ROLLBACK_IN_PROGRESS',
+      rollbackContinuations: 1,
+    });
+    expect(sfnMock).not.toHaveReceivedCommand(SendTaskFailureCommand);
+  });
+
+  it('gives up on UPDATE_ROLLBACK_FAILED after the bounded ContinueUpdateRollback attempts, naming the manual step', async () => {
+    // Prepare: this execution already continued the rollback twice; it failed again.
+    cloud.seed(NETWORK, 'UPDATE_ROLLBACK_FAILED');
+    bucket.seed(
+      callbackKey(NETWORK),
+      JSON.stringify({
+        stackName: NETWORK,
+        stage: 'network',
+        project: 'acme',
+        environment: 'production',
+        executionId: EXECUTION,
+        taskToken: 'token-0',
+        phase: 'waiting-for-other-operation',
+        issued: false,
+        rounds: 0,
+        rollbackContinuations: MAX_ROLLBACK_CONTINUATIONS,
+        request: { action: 'deploy' },
+        startedAt: '2026-11-26T06:00:00.000Z',
+      }),
+    );
 
     // Act
     await deploy('network');
 
     // Assess
+    expect(cloud.calls).toEqual([]);
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskFailureCommand, {
       taskToken: 'token-1',
       error: 'StackOperationFailed',
-      cause: expect.stringContaining('needs manual intervention'),
+      cause: expect.stringMatching(/needs manual intervention.*ContinueUpdateRollback.*ResourcesToSkip/),
     });
-    expect(cloud.calls).toEqual([]);
   });
 
   it('re-arms the wait with the new token in check mode, and gives up after the bounded rounds', async () => {
@@ -255,6 +306,36 @@ describe('deploy-stack', () => {
       DBClusterIdentifier: stageOutputs('database').ClusterIdentifier,
       DeletionProtection: false,
       ApplyImmediately: true,
+    });
+    expect(cloud.calls.at(-1)).toBe(`DeleteStack ${database}`);
+  });
+
+  it('finds the cluster of a database stack whose create failed (no outputs) through its Cluster resource', async () => {
+    // Prepare: the rollback could not delete the protected cluster; the stack has no outputs.
+    const database = stackName('acme', 'production', 'database');
+    cloud.seed(database, 'ROLLBACK_COMPLETE', { terminationProtection: true });
+    cfnMock.on(DescribeStackResourceCommand).resolves({
+      StackResourceDetail: {
+        LogicalResourceId: 'Cluster',
+        PhysicalResourceId: 'stackdrop-acme-prod-cluster-abc123',
+        ResourceType: 'AWS::RDS::DBCluster',
+        ResourceStatus: 'DELETE_FAILED',
+        LastUpdatedTimestamp: new Date(),
+      },
+    });
+
+    // Act
+    const result = await deploy('database', {
+      action: 'delete',
+      request: { project: 'acme', environment: 'production', confirm: 'acme' },
+    });
+
+    // Assess
+    expect(result).toEqual({ outcome: 'waiting' });
+    expect(cfnMock).toHaveReceivedCommandWith(DescribeStackResourceCommand, { LogicalResourceId: 'Cluster' });
+    expect(rdsMock).toHaveReceivedCommandWith(ModifyDBClusterCommand, {
+      DBClusterIdentifier: 'stackdrop-acme-prod-cluster-abc123',
+      DeletionProtection: false,
     });
     expect(cloud.calls.at(-1)).toBe(`DeleteStack ${database}`);
   });

@@ -61,9 +61,15 @@ describe('load-manifest', () => {
   });
 
   it('refuses a manifest too large to carry through provisioning, with its location and a hint', async () => {
-    // Prepare: valid field by field (64 arguments of 1024 characters each), 64 KiB of JSON in all.
-    const huge = Array.from({ length: 64 }, () => 'x'.repeat(1024)).join(', ');
-    const text = ACME_MANIFEST.replace('release: [php, artisan, migrate, --force]', `release: [${huge}]`);
+    // Prepare: valid field by field (10 commands of 4,003 characters, 30 KB of environment), over
+    // 64 KiB of JSON in all.
+    const env = Array.from({ length: 25 }, (_, i) => `V_${i}: "${'e'.repeat(1200)}"`).join(', ');
+    const command = Array.from({ length: 4 }, () => 'x'.repeat(1000)).join(', ');
+    const workers = Array.from({ length: 10 }, (_, i) => `    - { name: w${i}, command: [${command}] }`);
+    const text = ACME_MANIFEST.replace(
+      'release: [php, artisan, migrate, --force]',
+      `environment: { ${env} }`,
+    ).replace(/ {2}workers:\n[\s\S]*$/, `  workers:\n${workers.join('\n')}\n`);
     const event = eventFor('manifests/acme-production.yaml', text);
 
     // Act
@@ -75,8 +81,8 @@ describe('load-manifest', () => {
       expect.objectContaining({
         file: 'manifests/acme-production.yaml',
         line: 9,
-        col: 12,
-        path: 'app.release',
+        col: 16,
+        path: 'app.environment',
         message: expect.stringMatching(/more than 64 KiB/),
         hint: expect.stringMatching(/shorten commands or environment values/),
       }),

@@ -1,7 +1,9 @@
 import {
+  ContinueUpdateRollbackCommand,
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStacksCommand,
+  UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import {
   DescribeExecutionCommand,
@@ -166,6 +168,53 @@ describe('stack-callback', () => {
     });
   });
 
+  it('updates the stack once a continued rollback reached UPDATE_ROLLBACK_COMPLETE', async () => {
+    // Prepare
+    cloud.seed(NETWORK, 'UPDATE_ROLLBACK_FAILED');
+    const stackId = cloud.find(NETWORK)!.stackId;
+    storeRecord({
+      phase: 'waiting-for-other-operation',
+      issued: false,
+      stackId,
+      rollbackContinuations: 1,
+      request: { action: 'deploy', templateBody: 'Resources: { Changed: {} }', parameters: [], tags: [] },
+    });
+    await cfn.send(new ContinueUpdateRollbackCommand({ StackName: stackId }));
+    const event = await nextEvent();
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(event.detail['status-details'].status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(result).toEqual({ handled: true, outcome: 'waiting' });
+    expect(cfnMock).toHaveReceivedCommandWith(UpdateStackCommand, { StackName: stackId });
+    expect(bucket.json<CallbackRecord>(callbackKey(NETWORK))).toMatchObject({
+      phase: 'applying',
+      operation: 'update',
+      rollbackContinuations: 1,
+    });
+  });
+
+  it('continues a rollback that failed again while attempts remain', async () => {
+    // Prepare
+    cloud.seed(NETWORK, 'UPDATE_ROLLBACK_FAILED');
+    cloud.rollbackStaysFailed = 1;
+    const stackId = cloud.find(NETWORK)!.stackId;
+    storeRecord({ phase: 'waiting-for-other-operation', issued: false, stackId, rollbackContinuations: 1 });
+    await cfn.send(new ContinueUpdateRollbackCommand({ StackName: stackId }));
+    const event = await nextEvent();
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(event.detail['status-details'].status).toBe('UPDATE_ROLLBACK_FAILED');
+    expect(result).toEqual({ handled: true, outcome: 'waiting' });
+    expect(cfnMock).toHaveReceivedCommandTimes(ContinueUpdateRollbackCommand, 2);
+    expect(bucket.json<CallbackRecord>(callbackKey(NETWORK))).toMatchObject({ rollbackContinuations: 2 });
+  });
+
   it('ignores the final event of another operation than the one the task waits for', async () => {
     // Prepare
     storeRecord({ clientRequestToken: 'crt-mine' });
@@ -227,6 +276,59 @@ describe('stack-callback', () => {
     expect(result).toMatchObject({ outcome: 'swept', checked: 1, completed: 1 });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
     expect(bucket.json(callbackKey(NETWORK))).toBeUndefined();
+  });
+
+  it('hands the turn to a waiter whose holder execution has ended, on the schedule', async () => {
+    // Prepare: the holder's execution died without releasing; a newer version waits behind it.
+    const dead = 'arn:aws:states:eu-west-1:123456789012:execution:stackdrop-provision:dead';
+    const waiter = 'arn:aws:states:eu-west-1:123456789012:execution:stackdrop-provision:next';
+    bucket.seed(
+      'turns/acme-production.json',
+      JSON.stringify({
+        holder: { executionId: dead, key: 'manifests/acme-production.yaml', versionId: 'v1', since: 'x' },
+        waiting: {
+          executionId: waiter,
+          key: 'manifests/acme-production.yaml',
+          versionId: 'v2',
+          since: 'y',
+          taskToken: 'token-waiter',
+        },
+      }),
+    );
+    sfnMock
+      .on(DescribeExecutionCommand, { executionArn: dead })
+      .resolves({ executionArn: dead, status: 'FAILED' });
+
+    // Act
+    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'swept', turnsHandedOn: 1 });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: 'token-waiter',
+      output: JSON.stringify({ decision: 'granted' }),
+    });
+    expect(
+      bucket.json<{ holder?: { executionId: string } }>('turns/acme-production.json')?.holder,
+    ).toMatchObject({ executionId: waiter });
+  });
+
+  it('leaves a turn alone while its holder still runs', async () => {
+    // Prepare
+    bucket.seed(
+      'turns/acme-production.json',
+      JSON.stringify({
+        holder: { executionId: EXECUTION, key: 'k', versionId: 'v1', since: 'x' },
+        waiting: { executionId: 'other', key: 'k', versionId: 'v2', since: 'y', taskToken: 'token-waiter' },
+      }),
+    );
+
+    // Act
+    const result = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'swept', turnsHandedOn: 0 });
+    expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
   });
 
   describe('when the execution that waits for the stack has ended', () => {

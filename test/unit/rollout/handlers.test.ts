@@ -23,6 +23,7 @@ beforeAll(async () => {
     STATE_BUCKET: BUCKET,
     DEPLOY_QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/deploys.fifo`,
     DEPLOY_MAX_RECEIVE_COUNT: '5',
+    CFN_ROLE_ARN: 'arn:aws:iam::123456789012:role/stackdrop-cfn',
   });
   rollService = await import('#functions/roll-service/index.ts');
   deployRouter = await import('#functions/deploy-router/index.ts');

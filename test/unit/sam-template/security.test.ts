@@ -475,6 +475,8 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   DeleteStackCommand: ['cloudformation:DeleteStack'],
   DescribeStacksCommand: ['cloudformation:DescribeStacks'],
   DescribeStackEventsCommand: ['cloudformation:DescribeStackEvents'],
+  DescribeStackResourceCommand: ['cloudformation:DescribeStackResource'],
+  ContinueUpdateRollbackCommand: ['cloudformation:ContinueUpdateRollback'],
   UpdateTerminationProtectionCommand: ['cloudformation:UpdateTerminationProtection'],
   ModifyDBClusterCommand: ['rds:ModifyDBCluster'],
   DescribeImagesCommand: ['ecr:DescribeImages'],

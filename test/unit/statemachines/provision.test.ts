@@ -283,6 +283,38 @@ describe('provision state machine (executed)', () => {
     expect(world.status()?.manifest?.versionId).toBe(newer.detail.object['version-id']);
   });
 
+  it('lets a run that gave up waiting for its turn record its own failure without clobbering the running one', async () => {
+    // Prepare: stacks so slow (40×) that the holder outlasts the queued run's 12-hour turn wait.
+    world.dispose();
+    world = await createWorld({ durationFactor: 40 });
+    const running = world.provision.start(world.upload(ACME_MANIFEST));
+    while (!world.cfn.calls.includes('CreateStack stackdrop-acme-production-network')) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const newer = world.upload(ACME_MANIFEST.replace('readers: 1', 'readers: 1\n  backupRetentionDays: 14'));
+
+    // Act
+    const queued = world.provision.start(newer);
+    const gaveUp = await queued.done;
+    const duringHolder = structuredClone(world.status());
+    const finished = await running.done;
+
+    // Assess: the waiter failed on its own; the holder's status was never marked failed.
+    expect(gaveUp.status).toBe('FAILED');
+    expect(statesEntered(gaveUp)).not.toContain('Record provisioning started');
+    expect(duringHolder?.phase).toBe('provisioning');
+    expect(duringHolder?.error).toBeUndefined();
+    expect(duringHolder?.history.at(-1)?.note).toMatch(/gave up waiting for the project's turn/);
+    expect(finished.status).toBe('SUCCEEDED');
+    const doc = world.status();
+    expect(doc?.phase).toBe('ready');
+    expect(doc?.history.map((h) => h.phase)).not.toContain('failed');
+    // The holder's release hands the turn to nobody: the waiter withdrew when it gave up.
+    expect(world.s3.json<{ holder?: unknown; waiting?: unknown }>('turns/acme-production.json')).toEqual(
+      expect.not.objectContaining({ holder: expect.anything() }),
+    );
+  });
+
   it('runs the last deployed image and hands a push deferred during provisioning to the deploy queue', async () => {
     // Prepare
     const doc = emptyStatus('acme', 'production', new Date('2026-11-26T05:00:00Z'));

@@ -218,6 +218,66 @@ describe('templates', () => {
     expect(rules.filter((r) => r.selection.tagStatus === 'any')).toEqual([last]);
   });
 
+  it('gives the flow-log role every permission AWS lists for publishing flow logs to CloudWatch Logs', () => {
+    // Prepare: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html (read
+    // 2026-12-07) lists CreateLogGroup, CreateLogStream, PutLogEvents, DescribeLogGroups and
+    // DescribeLogStreams; the template creates the group itself, so CreateLogGroup is not needed.
+    const documented = [
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'logs:DescribeLogGroups',
+      'logs:DescribeLogStreams',
+    ];
+    const policies = templates.network.Resources.FlowLogRole!.Properties!.Policies as Array<{
+      PolicyDocument: { Statement: Array<{ Effect: string; Action: string | string[]; Resource: unknown }> };
+    }>;
+
+    // Act
+    const granted = policies
+      .flatMap((p) => p.PolicyDocument.Statement)
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap((s) => [s.Action].flat());
+
+    // Assess
+    for (const action of documented) expect(granted).toContain(action);
+    expect(granted.filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  it('lets the execution role decrypt app secrets with exactly the listed KMS keys, only through Secrets Manager and SSM', () => {
+    // Prepare
+    const policy = templates.app.Resources.ExecutionSecretsPolicy!.Properties!.PolicyDocument as {
+      Statement: unknown[];
+    };
+
+    // Act
+    const conditional = policy.Statement.find((s) => JSON.stringify(s).includes('kms:Decrypt')) as {
+      'Fn::If': [string, Record<string, unknown>, unknown];
+    };
+
+    // Assess: https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+    // (kms:Decrypt with kms:ViaService secretsmanager.<region>.amazonaws.com), read 2026-12-07.
+    expect(conditional['Fn::If'][0]).toBe('HasSecretsKmsKeys');
+    expect(conditional['Fn::If'][2]).toEqual({ Ref: 'AWS::NoValue' });
+    expect(conditional['Fn::If'][1]).toEqual({
+      Sid: 'DecryptAppSecretsWithCustomerKeys',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: { Ref: 'SecretsKmsKeyArns' },
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': [
+            { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' },
+            { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' },
+          ],
+        },
+      },
+    });
+    expect(templates.app.Parameters?.SecretsKmsKeyArns).toMatchObject({
+      Type: 'CommaDelimitedList',
+      Default: '',
+    });
+  });
+
   it('turns on the MySQL slow query log it exports to CloudWatch Logs', () => {
     // Prepare
     const cluster = templates.database.Resources.Cluster!.Properties!;
