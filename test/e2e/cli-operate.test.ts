@@ -237,12 +237,11 @@ describe('run after a deploy', () => {
     );
   });
 
-  it('scale refuses --min/--max while the web service has no autoscaling target, saying why', async () => {
-    const result = await stackdrop('scale', 'shop', '--min', '3');
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(
-      /has no autoscaling target: app\.web\.autoscaling is off, or the app stack has not been provisioned since the first image/,
-    );
+  it('scale finds web autoscaling active at the manifest bounds right after the first deploy', async () => {
+    const result = await stackdrop('scale', 'shop', '--min', '2', '--max', '10', '--json');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).webBounds).toEqual({ min: 2, max: 10 });
   });
 
   it('--detach prints the task id and returns while the task runs', async () => {

@@ -147,7 +147,10 @@ describe('stackdrop status --watch against the local cloud', () => {
       for (const need of needs)
         expect(started(stage), `${stage} starts after ${need} completed`).toBeGreaterThan(completed(need));
     }
-    expect(lines.at(-1)).toMatch(/^ {2}app {7}CREATE_COMPLETE {2}\d+m \d\ds$/);
+    expect(lines.filter((l) => l.startsWith('  app ')).at(-1)).toMatch(
+      /^ {2}app {7}CREATE_COMPLETE {2}\d+m \d\ds$/,
+    );
+    expect(lines.at(-1), 'ready is the last word').toBe('acme/production  ready');
     expect(lines.filter((l) => l.startsWith('acme/production'))).toEqual([
       'acme/production  provisioning',
       'acme/production  ready',

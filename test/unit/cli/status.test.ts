@@ -75,6 +75,8 @@ beforeEach(() => {
   s3.reset();
   sqs.reset();
   cfn.on(DescribeStacksCommand, { StackName: 'stackdrop' }).resolves(stackdropStack());
+  // No `stackdrop scale` overrides unless a test records some.
+  s3.on(GetObjectCommand).rejects(Object.assign(new Error('missing'), { name: 'NoSuchKey' }));
 });
 
 describe('stackdrop status <project>', () => {
