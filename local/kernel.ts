@@ -8,6 +8,8 @@ import { Durations, type ResourceDurations, type ServiceDurations } from './dura
 import { AwsError } from './errors.ts';
 import { EventBus } from './events/bus.ts';
 import { Faults } from './faults.ts';
+import type { ProtocolKind } from './iam/errors.ts';
+import { checksFor, Iam, s3Checks } from './iam/index.ts';
 import {
   jsonErrorBody,
   matchRoute,
@@ -110,6 +112,8 @@ export interface LocalCloudOptions {
   durations?: { resources?: Record<string, Partial<ResourceDurations>>; service?: Partial<ServiceDurations> };
   /** Service quota values by code or name (`{ 'L-F678F1CE': 10 }`); AWS's defaults otherwise. */
   quotas?: Record<string, number>;
+  /** IAM enforcement of calls made with a role (default on; docs/local-cloud.md "IAM enforcement"). */
+  iam?: { enforce?: boolean };
 }
 
 /** The whole offline AWS: clock, faults, event bus, service models and the protocol front end. */
@@ -138,6 +142,8 @@ export class LocalCloud {
   readonly containers: SimulatedContainers;
   readonly cloudwatch: CloudWatchModel;
   readonly autoScaling: AutoScalingModel;
+  /** Roles, role sessions and the evaluation of every call a role makes (local/iam/). */
+  readonly iam: Iam;
   /** The CloudFormation engine, served under the `cloudformation` signing name. */
   readonly cloudformation: CloudFormationEngine;
   /**
@@ -157,6 +163,12 @@ export class LocalCloud {
       idleMs: options.instantIdleMs,
     });
     this.durations = new Durations(options.durations);
+    this.iam = new Iam({
+      accountId: this.accountId,
+      region: this.region,
+      enforce: options.iam?.enforce,
+      now: () => this.clock.now(),
+    });
     this.eventBus = new EventBus(this);
     this.quotas = new ServiceQuotasModel(this, options.quotas);
     this.s3 = new S3Model(this);
@@ -314,8 +326,9 @@ export class LocalCloud {
       }
       this.#throttle(ctx, flavour);
       const input = readQueryInput(schemas.input, params, flavour);
+      await this.#authorize(ctx, input, flavour);
       if (flavour === 'ec2Query' && input.DryRun === true) {
-        // EC2 checks permissions and answers without acting; everything is permitted here.
+        // EC2 checks permissions (above) and answers without acting.
         throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', {
           statusCode: 412,
         });
@@ -352,6 +365,7 @@ export class LocalCloud {
       } catch {
         throw new AwsError('SerializationException', 'Malformed JSON body');
       }
+      await this.#authorize(ctx, input, 'awsJson');
       const output = await handler(input, ctx);
       return {
         statusCode: 200,
@@ -390,6 +404,7 @@ export class LocalCloud {
       const schemas = operationSchemas(sdk, ctx.operation)!;
       this.#throttle(ctx, 'restJson');
       const input = readRestJsonInput(schemas.input, match.labels, req.query, req.headers, req.body);
+      await this.#authorize(ctx, input, 'restJson');
       const output = (await def.operations[ctx.operation]!(input, ctx)) as
         | Record<string, unknown>
         | undefined;
@@ -411,8 +426,49 @@ export class LocalCloud {
 
   async #handleRaw(def: ServiceDefinition, req: HttpRequest, ctx: RequestContext): Promise<HttpResponse> {
     if (!def.http) throw new Error(`service ${ctx.service} has no http handler`);
-    return def.http(req, ctx);
+    const session = this.iam.enforce ? this.iam.sessionOf(req) : undefined;
+    if (!session) return def.http(req, ctx);
+    const checks = s3Checks(req);
+    try {
+      await this.iam.authorize(session, checks, { service: ctx.service, protocol: 'restXml' });
+    } catch (error) {
+      return s3Error(asAwsError(error), ctx.requestId, req.method);
+    }
+    const response = await def.http(req, ctx);
+    const read = checks[0];
+    if (response.statusCode === 404 && read && /^s3:GetObject(Version)?$/.test(read.action)) {
+      // Without s3:ListBucket, S3 answers a missing key with 403 AccessDenied, not 404
+      // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, read 2026-12-07).
+      const bucketArn = read.resource.slice(0, read.resource.indexOf('/'));
+      try {
+        await this.iam.authorize(session, [{ action: 's3:ListBucket', resource: bucketArn, context: {} }], {
+          service: ctx.service,
+          protocol: 'restXml',
+        });
+      } catch (error) {
+        return s3Error(asAwsError(error), ctx.requestId, req.method);
+      }
+    }
+    return response;
   }
+
+  /** Evaluates a parsed request against the calling role's policies (requests of the admin pass). */
+  async #authorize(ctx: RequestContext, input: unknown, protocol: ProtocolKind): Promise<void> {
+    if (!this.iam.enforce) return;
+    const session = this.iam.sessionOf(ctx.http);
+    if (!session) return;
+    const checks = checksFor(this, ctx.service, ctx.operation, input);
+    await this.iam.authorize(session, checks, { service: ctx.service, protocol });
+  }
+}
+
+function s3Error(e: AwsError, requestId: string, method: string): HttpResponse {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${e.code}</Code><Message>${e.message.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('"', '&quot;')}</Message><RequestId>${requestId}</RequestId></Error>`;
+  return {
+    statusCode: e.statusCode,
+    headers: { 'Content-Type': 'application/xml', 'x-amz-request-id': requestId },
+    body: method === 'HEAD' ? '' : body,
+  };
 }
 
 /** Wraps anything thrown by a handler as an AwsError (unexpected ones become 500s). */

@@ -58,6 +58,9 @@ export async function deployStackdrop(
     endpoint: cloud.endpoint,
     environmentOverrides: options.environmentOverrides,
   });
+  for (const role of plan.iam.roles) cloud.iam.roles.put(role);
+  for (const [profile, role] of Object.entries(plan.iam.instanceProfiles))
+    cloud.iam.putInstanceProfile(profile, role);
   for (const b of plan.buckets) {
     cloud.s3.createBucket(b.name, {
       versioning: b.versioning,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import module from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { AwsError } from '../errors.ts';
+import { installRequestIdentity, runAs } from '../iam/index.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
 import { asCaller } from './caller.ts';
 import { installVirtualTime, runInVirtualTime, shieldClock } from './virtual-time.ts';
@@ -13,6 +14,8 @@ export interface FunctionSpec {
   arn: string;
   /** Absolute path of the handler module (`functions/<name>/index.ts`). */
   entry: string;
+  /** The function's execution role: its calls are evaluated against this role's policies. */
+  roleArn?: string;
   /** Exported handler name (`index.handler` → `handler`). */
   exportName: string;
   /** The environment SAM gives the function (Globals + its own, intrinsics resolved). */
@@ -107,6 +110,7 @@ export class LambdaRuntime {
   constructor(cloud: LocalCloud, functions: FunctionSpec[], options: { rootDir: string }) {
     this.#cloud = cloud;
     shieldClock(cloud.clock);
+    installRequestIdentity();
     for (const f of functions) this.#specs.set(f.name, f);
     installIsolationHooks(pathToFileURL(`${options.rootDir}/`).href);
   }
@@ -256,27 +260,31 @@ export class LambdaRuntime {
       if (waiting === 0) clock.idle();
       record.endedAt = clock.now();
     };
+    // The function's calls are signed as its execution role (Lambda's temporary credentials).
+    const session = spec.roleArn ? this.#cloud.iam.sessionFor(spec.roleArn, spec.name) : undefined;
     try {
-      const result = await runInVirtualTime({ clock, onWait }, async () => {
-        let timer: { cancel(): void } | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = clock.setTimer(spec.timeoutSeconds * 1000, () =>
-            reject(
-              Object.assign(new Error(`Task timed out after ${spec.timeoutSeconds.toFixed(2)} seconds`), {
-                name: 'Sandbox.Timedout',
-              }),
-            ),
-          );
-        });
-        try {
-          return await Promise.race([
-            Promise.resolve().then(() => asCaller(spec.name, () => handler(structuredClone(event), context))),
-            timeout,
-          ]);
-        } finally {
-          timer?.cancel();
-        }
-      });
+      const result = await runAs(session, () =>
+        runInVirtualTime({ clock, onWait }, async () => {
+          let timer: { cancel(): void } | undefined;
+          const timeout = new Promise<never>((_, reject) => {
+            timer = clock.setTimer(spec.timeoutSeconds * 1000, () =>
+              reject(
+                Object.assign(new Error(`Task timed out after ${spec.timeoutSeconds.toFixed(2)} seconds`), {
+                  name: 'Sandbox.Timedout',
+                }),
+              ),
+            );
+          });
+          try {
+            return await Promise.race([
+              Promise.resolve().then(() => asCaller(spec.name, () => handler(structuredClone(event), context))),
+              timeout,
+            ]);
+          } finally {
+            timer?.cancel();
+          }
+        }),
+      );
       end();
       return { statusCode: 200, payload: JSON.stringify(result ?? null) };
     } catch (error) {

@@ -5,6 +5,7 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { type CfnTemplate, parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import type { RuleTarget } from '../events/bus.ts';
 import type { FunctionSpec } from './lambda.ts';
+import { type IamPlan, planIam } from './sam-iam.ts';
 import type { StateMachineSpec } from './stepfunctions.ts';
 
 /** Thrown when template.yaml uses something the local runtime cannot wire. */
@@ -75,6 +76,8 @@ export interface AppPlan {
   outputs: Record<string, string>;
   /** Resource types present but with no behaviour to simulate (IAM, logs, alarms, ...), by logical id. */
   passive: Record<string, string>;
+  /** The template's roles and their policies (local IAM evaluates every call against them). */
+  iam: IamPlan;
 }
 
 export interface PlanOptions {
@@ -295,6 +298,7 @@ export function planFromTemplate(options: PlanOptions): AppPlan {
     eventSourceMappings: [],
     outputs: {},
     passive: {},
+    iam: { roles: [], instanceProfiles: {} },
   };
   const globalsFunction = ((template.Globals ?? {}) as Record<string, Record<string, Json>>).Function ?? {};
   const fakeRole = (id: string) =>
@@ -398,6 +402,15 @@ export function planFromTemplate(options: PlanOptions): AppPlan {
   }
 
   for (const [name, output] of Object.entries(template.Outputs ?? {})) plan.outputs[name] = str(output.Value);
+  plan.iam = planIam({
+    resources: resources as Record<string, { Type: string; Properties?: Record<string, Json> }>,
+    resolve: resolveValue,
+    str,
+    generatedRoleArn: fakeRole,
+    region,
+    accountId,
+    templateName: 'template.yaml',
+  });
   return plan;
 
   function planFunction(id: string, props: Record<string, Json>, metadata: Record<string, Json>): void {
@@ -454,6 +467,7 @@ export function planFromTemplate(options: PlanOptions): AppPlan {
       logicalId: id,
       name: p.ref,
       arn: p.attrs.Arn!,
+      roleArn: props.Role === undefined ? fakeRole(id) : str(props.Role),
       entry,
       exportName,
       environment,

