@@ -395,16 +395,14 @@ function ec2Checks(
     case 'RevokeSecurityGroupEgress': {
       const groupId: string = input.GroupId;
       const checks = [check(action, arn('security-group', groupId), tagsOf(groupId))];
-      const egress = operation.endsWith('Egress');
+      // Revoke* have only the security-group resource type; Authorize* also authorize the new
+      // rules (security-group-rule) when they are tagged.
       if (operation.startsWith('Authorize')) {
         const tags = specTags('security-group-rule');
         if (tags.length) {
           checks.push(check(action, arn('security-group-rule', '*'), tagContext('aws:RequestTag', tags)));
           checks.push(...createTags('security-group-rule', arn('security-group-rule', '*')));
         }
-      } else {
-        for (const id of revokedRuleIds(cloud, groupId, egress, input))
-          checks.push(check(action, arn('security-group-rule', id), tagsOf(id)));
       }
       return checks;
     }
@@ -427,30 +425,6 @@ function ec2Checks(
     default:
       return undefined;
   }
-}
-
-/** The rules a Revoke call removes: by id, or those matching the given permissions. */
-function revokedRuleIds(cloud: LocalCloud, groupId: string, egress: boolean, input: Input): string[] {
-  if (input.SecurityGroupRuleIds?.length) return input.SecurityGroupRuleIds as string[];
-  const group = safe(() => cloud.ec2.securityGroup(groupId)) as
-    | {
-        rules?: Array<{
-          SecurityGroupRuleId: string;
-          IsEgress: boolean;
-          IpProtocol?: string;
-          CidrIpv4?: string;
-        }>;
-      }
-    | undefined;
-  const wanted = (
-    (input.IpPermissions ?? []) as Array<{ IpProtocol?: string; IpRanges?: Array<{ CidrIp?: string }> }>
-  ).flatMap((p) => (p.IpRanges ?? []).map((r) => ({ protocol: p.IpProtocol, cidr: r.CidrIp })));
-  return (group?.rules ?? [])
-    .filter(
-      (r) =>
-        r.IsEgress === egress && wanted.some((w) => w.protocol === r.IpProtocol && w.cidr === r.CidrIpv4),
-    )
-    .map((r) => r.SecurityGroupRuleId);
 }
 
 const EC2_KINDS: Record<string, string> = {
