@@ -1,0 +1,511 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import {
+  CreateSecurityGroupCommand,
+  CreateTagsCommand,
+  CreateVpcCommand,
+  EC2Client,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PolicyStatement } from '#local/iam/index.ts';
+import { errorOf, startTestCloud } from '../integration/local/helpers.ts';
+
+/**
+ * IAM as AWS evaluates it, through the AWS CLI and the SDK with assumed-role credentials. Each
+ * case names the documentation page it follows (read 2026-12-07).
+ */
+const exec = promisify(execFile);
+const DOC = {
+  assumeRole: 'https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html',
+  callerIdentity: 'https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html',
+  evaluation: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html',
+  denyVsAllow:
+    'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_AccessPolicyLanguage_Interplay.html',
+  messages: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html',
+  getObject: 'https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html',
+  ec2Errors: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html',
+  ec2Tagging: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html',
+  dryRun: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html',
+  passRole: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html',
+  cfnServiceRole: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html',
+  cfnErrors: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/CommonErrors.html',
+  ecsErrors: 'https://docs.aws.amazon.com/AmazonECS/latest/APIReference/CommonErrors.html',
+  schedulerErrors: 'https://docs.aws.amazon.com/scheduler/latest/APIReference/CommonErrors.html',
+  sqsErrors: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/CommonErrors.html',
+  actionsResources:
+    'https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html',
+  resourceTag: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html',
+};
+
+let env: Awaited<ReturnType<typeof startTestCloud>>;
+let dir: string;
+const account = '000000000000';
+const region = 'eu-west-1';
+
+interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
+/** Defines a role with one inline policy of these statements (as a template's AWS::IAM::Role would). */
+function defineRole(name: string, statements: PolicyStatement[]): string {
+  const arn = `arn:aws:iam::${account}:role/${name}`;
+  env.cloud.iam.roles.put({
+    arn,
+    name,
+    source: 'fidelity test',
+    policies: [{ name: 'inline', document: { Version: '2012-10-17', Statement: statements } }],
+  });
+  return arn;
+}
+
+async function assume(roleArn: string, session = 'fidelity'): Promise<Credentials> {
+  const sts = new STSClient(env.config);
+  const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: session }));
+  return {
+    accessKeyId: out.Credentials!.AccessKeyId!,
+    secretAccessKey: out.Credentials!.SecretAccessKey!,
+    sessionToken: out.Credentials!.SessionToken!,
+  };
+}
+
+const as = (credentials: Credentials) => ({ ...env.config, credentials });
+
+/** One AWS CLI command with the given credentials (the admin's test keys when none). */
+async function aws(
+  args: string[],
+  credentials?: Credentials,
+): Promise<{ rc: number; stdout: string; stderr: string }> {
+  const keys = credentials
+    ? {
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_SESSION_TOKEN: credentials.sessionToken,
+      }
+    : {
+        AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      };
+  return exec('aws', ['--endpoint-url', env.endpoint, '--output', 'json', ...args], {
+    timeout: 60_000,
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      PYENV_ROOT: process.env.PYENV_ROOT,
+      AWS_DEFAULT_REGION: region,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+      AWS_MAX_ATTEMPTS: '1',
+      ...keys,
+    },
+  }).then(
+    ({ stdout, stderr }) => ({ rc: 0, stdout, stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({
+      rc: e.code,
+      stdout: e.stdout,
+      stderr: e.stderr,
+    }),
+  );
+}
+
+beforeAll(async () => {
+  env = await startTestCloud();
+  dir = await mkdtemp(join(tmpdir(), 'fidelity-iam-'));
+  env.cloud.s3.createBucket('fidelity-bucket', { versioning: false, eventBridge: false, tags: {} });
+  env.cloud.s3.putObject('fidelity-bucket', 'reports/2026.txt', Buffer.from('hello'));
+}, 60_000);
+
+afterAll(async () => {
+  await env?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('IAM fidelity: identity', () => {
+  it(`assume-role issues ASIA temporary credentials for the role, and get-caller-identity names the assumed role (${DOC.assumeRole}, ${DOC.callerIdentity})`, async () => {
+    const role = defineRole('fidelity-reader', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }]);
+    const assumed = await aws([
+      'sts',
+      'assume-role',
+      '--role-arn',
+      role,
+      '--role-session-name',
+      'cli-session',
+    ]);
+    expect(assumed.rc).toBe(0);
+    const out = JSON.parse(assumed.stdout) as {
+      Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string };
+      AssumedRoleUser: { Arn: string };
+    };
+    expect(out.Credentials.AccessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
+    expect(out.AssumedRoleUser.Arn).toBe(`arn:aws:sts::${account}:assumed-role/fidelity-reader/cli-session`);
+    const who = await aws(['sts', 'get-caller-identity'], {
+      accessKeyId: out.Credentials.AccessKeyId,
+      secretAccessKey: out.Credentials.SecretAccessKey,
+      sessionToken: out.Credentials.SessionToken,
+    });
+    expect(JSON.parse(who.stdout).Arn).toBe(
+      `arn:aws:sts::${account}:assumed-role/fidelity-reader/cli-session`,
+    );
+  });
+
+  it(`assume-role refuses a session name outside [\\w+=,.@-]{2,64} (${DOC.assumeRole})`, async () => {
+    const role = defineRole('fidelity-named', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }]);
+    const e = await errorOf(
+      new STSClient(env.config).send(new AssumeRoleCommand({ RoleArn: role, RoleSessionName: 'a b' })),
+    );
+    expect(e.name).toBe('ValidationError');
+  });
+
+  it(`requests signed with keys no session issued act as the account's administrator and are not evaluated (${DOC.evaluation})`, async () => {
+    const sqs = new SQSClient(env.config);
+    const out = await sqs.send(new CreateQueueCommand({ QueueName: 'admin-made' }));
+    expect(out.QueueUrl).toContain('admin-made');
+  });
+});
+
+describe('IAM fidelity: evaluation', () => {
+  it(`an allowed action succeeds through the CLI (${DOC.evaluation})`, async () => {
+    const role = defineRole('fidelity-get', [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::fidelity-bucket/reports/*' },
+    ]);
+    const out = await aws(
+      [
+        's3api',
+        'get-object',
+        '--bucket',
+        'fidelity-bucket',
+        '--key',
+        'reports/2026.txt',
+        join(dir, 'out.txt'),
+      ],
+      await assume(role),
+    );
+    expect(out.rc).toBe(0);
+  });
+
+  it(`an action no statement allows is implicitly denied: S3 AccessDenied 403 naming principal, action, resource (${DOC.messages})`, async () => {
+    const role = defineRole('fidelity-get-only', [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::fidelity-bucket/*' },
+    ]);
+    const out = await aws(
+      ['s3api', 'put-object', '--bucket', 'fidelity-bucket', '--key', 'reports/new.txt'],
+      await assume(role, 'writer'),
+    );
+    expect(out.rc).not.toBe(0);
+    expect(out.stderr).toContain(
+      `An error occurred (AccessDenied) when calling the PutObject operation: User: arn:aws:sts::${account}:assumed-role/fidelity-get-only/writer is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::fidelity-bucket/reports/new.txt" because no identity-based policy allows the s3:PutObject action`,
+    );
+  });
+
+  it(`a missing key reads as 403 AccessDenied without s3:ListBucket and as 404 NoSuchKey with it (${DOC.getObject})`, async () => {
+    const without = defineRole('fidelity-no-list', [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::fidelity-bucket/*' },
+    ]);
+    const withList = defineRole('fidelity-list', [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::fidelity-bucket/*' },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::fidelity-bucket' },
+    ]);
+    const args = [
+      's3api',
+      'get-object',
+      '--bucket',
+      'fidelity-bucket',
+      '--key',
+      'missing.txt',
+      join(dir, 'x'),
+    ];
+    expect((await aws(args, await assume(without))).stderr).toContain('(AccessDenied)');
+    expect((await aws(args, await assume(withList))).stderr).toContain('(NoSuchKey)');
+  });
+
+  it(`an explicit Deny wins over any Allow, with AWS's "explicit deny" message (${DOC.denyVsAllow})`, async () => {
+    const admin = new SQSClient(env.config);
+    const { QueueUrl } = await admin.send(new CreateQueueCommand({ QueueName: 'guarded' }));
+    const role = defineRole('fidelity-denied', [
+      { Effect: 'Allow', Action: 'sqs:*', Resource: '*' },
+      { Effect: 'Deny', Action: 'sqs:SendMessage', Resource: `arn:aws:sqs:${region}:${account}:guarded` },
+    ]);
+    const e = await errorOf(
+      new SQSClient(as(await assume(role, 'deny'))).send(
+        new SendMessageCommand({ QueueUrl, MessageBody: 'x' }),
+      ),
+    );
+    expect(e.message).toBe(
+      `User: arn:aws:sts::${account}:assumed-role/fidelity-denied/deny is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:${region}:${account}:guarded with an explicit deny in an identity-based policy`,
+    );
+  });
+
+  it(`a statement's Resource scopes it to the named ARN only (${DOC.actionsResources})`, async () => {
+    const admin = new SQSClient(env.config);
+    const a = await admin.send(new CreateQueueCommand({ QueueName: 'scoped-a' }));
+    const b = await admin.send(new CreateQueueCommand({ QueueName: 'scoped-b' }));
+    const role = defineRole('fidelity-scoped', [
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: `arn:aws:sqs:${region}:${account}:scoped-a` },
+    ]);
+    const sqs = new SQSClient(as(await assume(role)));
+    await expect(
+      sqs.send(new SendMessageCommand({ QueueUrl: a.QueueUrl, MessageBody: 'ok' })),
+    ).resolves.toBeDefined();
+    const e = await errorOf(sqs.send(new SendMessageCommand({ QueueUrl: b.QueueUrl, MessageBody: 'no' })));
+    expect(e.message).toContain('sqs:SendMessage on resource: arn:aws:sqs:eu-west-1:000000000000:scoped-b');
+  });
+
+  it(`wildcards in Action match by prefix: sqs:Get* allows GetQueueAttributes, not SendMessage (${DOC.evaluation})`, async () => {
+    const { QueueUrl } = await new SQSClient(env.config).send(new CreateQueueCommand({ QueueName: 'wild' }));
+    const role = defineRole('fidelity-wild', [{ Effect: 'Allow', Action: 'sqs:Get*', Resource: '*' }]);
+    const sqs = new SQSClient(as(await assume(role)));
+    await expect(
+      sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] })),
+    ).resolves.toBeDefined();
+    expect(
+      (await errorOf(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x' })))).message,
+    ).toContain('sqs:SendMessage');
+  });
+
+  it(`aws:ResourceTag conditions read the resource's tags: terminating an untagged instance is refused (${DOC.resourceTag})`, async () => {
+    const admin = new EC2Client(env.config);
+    const vpc = await admin.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }));
+    const subnet = env.cloud.ec2.createSubnet({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: '10.9.1.0/24' }) as {
+      SubnetId?: string;
+    };
+    const run = (tags: Array<{ Key: string; Value: string }>) =>
+      (
+        env.cloud.ec2.runInstances({
+          ImageId: 'ami-0123456789abcdef0',
+          InstanceType: 't4g.nano',
+          SubnetId: subnet.SubnetId,
+          MinCount: 1,
+          MaxCount: 1,
+          TagSpecifications: tags.length ? [{ ResourceType: 'instance', Tags: tags }] : [],
+        }) as { Instances: Array<{ InstanceId: string }> }
+      ).Instances[0]!.InstanceId;
+    const managed = run([{ Key: 'managed', Value: 'true' }]);
+    const other = run([]);
+    const role = defineRole('fidelity-terminator', [
+      {
+        Effect: 'Allow',
+        Action: 'ec2:TerminateInstances',
+        Resource: `arn:aws:ec2:${region}:${account}:instance/*`,
+        Condition: { StringEquals: { 'aws:ResourceTag/managed': 'true' } },
+      },
+    ]);
+    const ec2 = new EC2Client(as(await assume(role, 'reaper')));
+    await expect(ec2.send(new TerminateInstancesCommand({ InstanceIds: [managed] }))).resolves.toBeDefined();
+    const e = await errorOf(ec2.send(new TerminateInstancesCommand({ InstanceIds: [other] })));
+    // EC2 answers UnauthorizedOperation, HTTP 403, with an encoded authorization failure message.
+    expect(e.name).toBe('UnauthorizedOperation');
+    expect((e.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(403);
+    expect(e.message).toMatch(
+      new RegExp(
+        `^You are not authorized to perform this operation\\. User: arn:aws:sts::${account}:assumed-role/fidelity-terminator/reaper is not authorized to perform: ec2:TerminateInstances on resource: arn:aws:ec2:${region}:${account}:instance/${other} because no identity-based policy allows the ec2:TerminateInstances action\\. Encoded authorization failure message: \\S+$`,
+      ),
+    );
+  });
+
+  it(`aws:RequestTag and ec2:CreateAction: tags may be set while creating, never by a later CreateTags (${DOC.ec2Tagging})`, async () => {
+    const admin = new EC2Client(env.config);
+    const vpc = await admin.send(new CreateVpcCommand({ CidrBlock: '10.8.0.0/16' }));
+    const role = defineRole('fidelity-tagger', [
+      {
+        Effect: 'Allow',
+        Action: 'ec2:CreateSecurityGroup',
+        Resource: `arn:aws:ec2:${region}:${account}:vpc/*`,
+      },
+      {
+        Effect: 'Allow',
+        Action: 'ec2:CreateSecurityGroup',
+        Resource: `arn:aws:ec2:${region}:${account}:security-group/*`,
+        Condition: { StringEquals: { 'aws:RequestTag/team': 'web' } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'ec2:CreateTags',
+        Resource: '*',
+        Condition: { StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup' } },
+      },
+    ]);
+    const ec2 = new EC2Client(as(await assume(role)));
+    const tagged = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: 'tagged',
+        Description: 'x',
+        VpcId: vpc.Vpc!.VpcId,
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'team', Value: 'web' }] }],
+      }),
+    );
+    expect(tagged.GroupId).toMatch(/^sg-/);
+    const untagged = await errorOf(
+      ec2.send(
+        new CreateSecurityGroupCommand({ GroupName: 'untagged', Description: 'x', VpcId: vpc.Vpc!.VpcId }),
+      ),
+    );
+    expect(untagged.message).toContain('ec2:CreateSecurityGroup');
+    const retag = await errorOf(
+      ec2.send(
+        new CreateTagsCommand({ Resources: [tagged.GroupId!], Tags: [{ Key: 'team', Value: 'ops' }] }),
+      ),
+    );
+    expect(retag.message).toContain('ec2:CreateTags');
+  });
+
+  it(`EC2 DryRun checks permissions: DryRunOperation when allowed, UnauthorizedOperation when not (${DOC.dryRun})`, async () => {
+    const role = defineRole('fidelity-dry', [
+      { Effect: 'Allow', Action: 'ec2:CreateVpc', Resource: `arn:aws:ec2:${region}:${account}:vpc/*` },
+    ]);
+    const creds = await assume(role);
+    const allowed = await aws(['ec2', 'create-vpc', '--cidr-block', '10.7.0.0/16', '--dry-run'], creds);
+    expect(allowed.stderr).toContain('(DryRunOperation)');
+    const denied = await aws(['ec2', 'create-internet-gateway', '--dry-run'], creds);
+    expect(denied.stderr).toContain('(UnauthorizedOperation)');
+  });
+});
+
+describe('IAM fidelity: iam:PassRole and CloudFormation service roles', () => {
+  const template = JSON.stringify({
+    Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'passrole-queue' } } },
+  });
+
+  it(`passing a role requires iam:PassRole with iam:PassedToService naming the receiving service (${DOC.passRole})`, async () => {
+    const serviceRole = defineRole('fidelity-cfn-service', [
+      { Effect: 'Allow', Action: 'sqs:*', Resource: '*' },
+    ]);
+    const wrongService = defineRole('fidelity-deployer-ecs', [
+      { Effect: 'Allow', Action: 'cloudformation:CreateStack', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: serviceRole,
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      },
+    ]);
+    const out = await aws(
+      [
+        'cloudformation',
+        'create-stack',
+        '--stack-name',
+        'passed',
+        '--template-body',
+        template,
+        '--role-arn',
+        serviceRole,
+      ],
+      await assume(wrongService, 'deployer'),
+    );
+    // awsQuery: AccessDenied, HTTP 403, Sender.
+    expect(out.stderr).toContain(
+      `An error occurred (AccessDenied) when calling the CreateStack operation: User: arn:aws:sts::${account}:assumed-role/fidelity-deployer-ecs/deployer is not authorized to perform: iam:PassRole on resource: ${serviceRole} because no identity-based policy allows the iam:PassRole action`,
+    );
+    const rightService = defineRole('fidelity-deployer-cfn', [
+      { Effect: 'Allow', Action: 'cloudformation:CreateStack', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: serviceRole,
+        Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+      },
+    ]);
+    const ok = await aws(
+      [
+        'cloudformation',
+        'create-stack',
+        '--stack-name',
+        'passed',
+        '--template-body',
+        template,
+        '--role-arn',
+        serviceRole,
+      ],
+      await assume(rightService, 'deployer'),
+    );
+    expect(ok.rc).toBe(0);
+  });
+
+  it(`CloudFormation creates each resource with the stack's service role: a role without the action fails the resource (${DOC.cfnServiceRole})`, async () => {
+    const weak = defineRole('fidelity-cfn-weak', [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+    ]);
+    const cfn = new CloudFormationClient(env.config);
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: 'weak-role',
+        RoleARN: weak,
+        TemplateBody: JSON.stringify({
+          Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'weak-queue' } } },
+        }),
+      }),
+    );
+    await env.cloud.clock.advance(10 * 60_000);
+    const events = env.cloud.cloudformation.findStack('weak-role')!.events;
+    const failed = events.find(
+      (e) => e.ResourceStatus === 'CREATE_FAILED' && e.LogicalResourceId === 'Queue',
+    );
+    expect(failed?.ResourceStatusReason).toContain(
+      `User: arn:aws:sts::${account}:assumed-role/fidelity-cfn-weak/AWSCloudFormation is not authorized to perform: sqs:CreateQueue`,
+    );
+    const stack = await cfn.send(new DescribeStacksCommand({ StackName: 'weak-role' }));
+    expect(stack.Stacks?.[0]?.StackStatus).toBe('ROLLBACK_COMPLETE');
+  });
+});
+
+describe('IAM fidelity: error shapes per protocol', () => {
+  let creds: Credentials;
+  beforeAll(async () => {
+    creds = await assume(
+      defineRole('fidelity-nothing', [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }]),
+    );
+  }, 60_000);
+
+  it(`awsQuery (CloudFormation): AccessDenied, HTTP 403, a client (Sender) fault (${DOC.cfnErrors})`, async () => {
+    const e = await errorOf(new CloudFormationClient(as(creds)).send(new DescribeStacksCommand({})));
+    expect(e.name).toBe('AccessDenied');
+    expect(e.$fault).toBe('client');
+    expect((e.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(403);
+    expect(e.message).toContain('cloudformation:DescribeStacks');
+  });
+
+  it(`awsJson (ECS): AccessDeniedException, HTTP 400 (${DOC.ecsErrors})`, async () => {
+    const e = await errorOf(new ECSClient(as(creds)).send(new ListClustersCommand({})));
+    expect(e.name).toBe('AccessDeniedException');
+    expect((e.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(400);
+    expect(e.message).toContain('because no identity-based policy allows the ecs:ListClusters action');
+  });
+
+  it(`awsJson with query compatibility (SQS): the CLI shows AccessDenied (${DOC.sqsErrors})`, async () => {
+    const { QueueUrl } = await new SQSClient(env.config).send(new CreateQueueCommand({ QueueName: 'shape' }));
+    const out = await aws(['sqs', 'send-message', '--queue-url', QueueUrl!, '--message-body', 'x'], creds);
+    expect(out.stderr).toMatch(
+      /\((AccessDenied|AccessDeniedException)\) when calling the SendMessage operation/,
+    );
+  });
+
+  it(`restJson (EventBridge Scheduler): AccessDeniedException, HTTP 403 (${DOC.schedulerErrors})`, async () => {
+    const e = await errorOf(new SchedulerClient(as(creds)).send(new ListSchedulesCommand({})));
+    expect(e.name).toBe('AccessDeniedException');
+    expect((e.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(403);
+  });
+
+  it(`GetCallerIdentity needs no permission, even for a role allowed nothing (${DOC.callerIdentity})`, async () => {
+    const out = await new STSClient(as(creds)).send(new GetCallerIdentityCommand({}));
+    expect(out.Arn).toBe(`arn:aws:sts::${account}:assumed-role/fidelity-nothing/fidelity`);
+  });
+});
