@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../errors.ts';
+import { taskStartDenial } from '../iam/ecs.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
 import { planRollout } from './ecs-rollout.ts';
 import { checkTaskDefinition } from './ecs-task-definitions.ts';
@@ -819,9 +820,19 @@ export class EcsModel {
         family: td.family,
         revision: td.revision,
       });
+      // The execution role reads the task's secrets before it starts (local/iam/ecs.ts).
+      const secretsReadable = taskStartDenial(this.#cloud, td, id);
+      // The instant clock waits for the evaluation, as it waits for any request in flight.
+      this.#cloud.clock.busy();
+      void secretsReadable.finally(() => this.#cloud.clock.idle());
       task.timers.push(
-        this.#cloud.clock.setTimer(durations.ecsTaskStart, () => {
+        this.#cloud.clock.setTimer(durations.ecsTaskStart, async () => {
           if (task.desiredStatus === 'STOPPED') return;
+          const denial = await secretsReadable;
+          if (denial) {
+            this.#stop(task, 'TaskFailedToStart', denial);
+            return;
+          }
           task.lastStatus = 'RUNNING';
           task.startedAt = this.#cloud.clock.date();
           for (const c of task.containers) c.lastStatus = 'RUNNING';
@@ -857,7 +868,7 @@ export class EcsModel {
     return t;
   }
 
-  #stop(t: EcsTask, stopCode: string, reason: string, exitCode: number): void {
+  #stop(t: EcsTask, stopCode: string, reason: string, exitCode?: number): void {
     for (const timer of t.timers) timer.cancel();
     const now = this.#cloud.clock.date();
     t.desiredStatus = 'STOPPED';
@@ -868,7 +879,8 @@ export class EcsModel {
     t.stoppedAt = now;
     for (const c of t.containers) {
       c.lastStatus = 'STOPPED';
-      c.exitCode = exitCode;
+      // A task that failed to start has no exit code.
+      if (exitCode !== undefined) c.exitCode = exitCode;
       if (exitCode !== 0) c.reason = reason;
     }
     for (const listen of this.taskListeners) listen(t, 'STOPPED');

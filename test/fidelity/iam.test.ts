@@ -15,7 +15,13 @@ import {
   EC2Client,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeTasksCommand,
+  ECSClient,
+  ListClustersCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+} from '@aws-sdk/client-ecs';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import {
   CreateQueueCommand,
@@ -53,6 +59,8 @@ const DOC = {
   actionsResources:
     'https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html',
   resourceTag: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html',
+  ecsSecrets:
+    'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html',
 };
 
 let env: Awaited<ReturnType<typeof startTestCloud>>;
@@ -464,6 +472,55 @@ describe('IAM fidelity: iam:PassRole and CloudFormation service roles', () => {
     );
     const stack = await cfn.send(new DescribeStacksCommand({ StackName: 'weak-role' }));
     expect(stack.Stacks?.[0]?.StackStatus).toBe('ROLLBACK_COMPLETE');
+  });
+});
+
+describe('IAM fidelity: the ECS task execution role', () => {
+  it(`a task whose execution role may not read its secret stops at start with ResourceInitializationError (${DOC.ecsSecrets})`, async () => {
+    const secret = env.cloud.secretsManager.createSecret({ Name: 'app/key', SecretString: 's3cret' }) as {
+      ARN: string;
+    };
+    const reader = defineRole('fidelity-exec-reader', [
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.ARN },
+    ]);
+    const blind = defineRole('fidelity-exec-blind', [
+      { Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' },
+    ]);
+    const ecs = new ECSClient(env.config);
+    env.cloud.ecs.createCluster({ clusterName: 'fidelity' });
+    const start = async (family: string, executionRoleArn: string) => {
+      await ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family,
+          executionRoleArn,
+          containerDefinitions: [
+            {
+              name: 'app',
+              image: 'app:1',
+              essential: true,
+              secrets: [{ name: 'APP_KEY', valueFrom: secret.ARN }],
+            },
+          ],
+        }),
+      );
+      const run = await ecs.send(new RunTaskCommand({ cluster: 'fidelity', taskDefinition: family }));
+      const describe = async () =>
+        (await ecs.send(new DescribeTasksCommand({ cluster: 'fidelity', tasks: [run.tasks![0]!.taskArn!] })))
+          .tasks![0]!;
+      await env.cloud.clock.advance(40_000);
+      // The agent's secret read is evaluated asynchronously once the start timer fires.
+      for (let i = 0; i < 100 && (await describe()).lastStatus === 'PROVISIONING'; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      return describe();
+    };
+    const ok = await start('reads', reader);
+    expect(ok.lastStatus).toBe('RUNNING');
+    const refused = await start('blind', blind);
+    expect(refused.lastStatus).toBe('STOPPED');
+    expect(refused.stopCode).toBe('TaskFailedToStart');
+    expect(refused.stoppedReason).toMatch(
+      /^ResourceInitializationError: unable to pull secrets or registry auth: .*AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role\/fidelity-exec-blind\/\w+ is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:/,
+    );
   });
 });
 

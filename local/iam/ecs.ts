@@ -1,0 +1,59 @@
+import type { LocalCloud } from '../kernel.ts';
+import type { AuthorizationCheck } from './evaluate.ts';
+import { ssmParameterArn } from './requests.ts';
+
+interface TaskDefinitionLike {
+  executionRoleArn?: string;
+  containerDefinitions: Array<Record<string, unknown>>;
+}
+
+/**
+ * At task start the ECS agent reads each container's `secrets` with the task execution role:
+ * secretsmanager:GetSecretValue on the secret (a `valueFrom` with a JSON key or version suffix
+ * names the secret by its first seven ARN fields) and ssm:GetParameters on a parameter.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html (read 2026-12-07)
+ */
+export function secretChecks(cloud: LocalCloud, td: TaskDefinitionLike): AuthorizationCheck[] {
+  const checks: AuthorizationCheck[] = [];
+  for (const c of td.containerDefinitions) {
+    for (const s of (c.secrets ?? []) as Array<{ valueFrom?: string }>) {
+      const from = s.valueFrom ?? '';
+      if (from.startsWith('arn:aws:secretsmanager:')) {
+        const secretArn = from.split(':').slice(0, 7).join(':');
+        checks.push({ action: 'secretsmanager:GetSecretValue', resource: secretArn, context: {} });
+      } else if (from) {
+        checks.push({ action: 'ssm:GetParameters', resource: ssmParameterArn(cloud, from), context: {} });
+      }
+    }
+  }
+  return checks;
+}
+
+/**
+ * Why a task cannot start because its execution role may not read its secrets, in the words of
+ * ECS's ResourceInitializationError, or undefined when it may. Only roles the local cloud knows
+ * (template.yaml, stacks) are evaluated: a task definition naming a role no template defines is
+ * taken as the account admin's test fixture.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html (read 2026-12-07)
+ */
+export async function taskStartDenial(
+  cloud: LocalCloud,
+  td: TaskDefinitionLike,
+  taskId: string,
+): Promise<string | undefined> {
+  const role = td.executionRoleArn;
+  if (!cloud.iam.enforce || !role || !cloud.iam.roles.get(role)) return undefined;
+  const checks = secretChecks(cloud, td);
+  if (checks.length === 0) return undefined;
+  const session = cloud.iam.sessionFor(role, taskId);
+  try {
+    await cloud.iam.authorizeInternal(session, checks, 'ecs');
+    return undefined;
+  } catch (error) {
+    const store = checks.find((c) => (error as Error).message.includes(c.action))?.action.startsWith('ssm')
+      ? 'ssm'
+      : 'asm';
+    return `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from ${store}: service call has been retried 1 time(s): AccessDeniedException: ${(error as Error).message}`;
+  }
+}
