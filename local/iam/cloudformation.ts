@@ -196,13 +196,21 @@ export function guardProvider(
   ): Promise<T> => {
     const session = cloud.iam.enforce ? stackSession(cloud, engine, stackId) : undefined;
     if (!session) return call(cloud);
-    const names = await loadActionNames();
+    // The instant clock must not jump while a call is evaluated (as during an HTTP request).
+    cloud.clock.busy();
+    let names: Set<string>;
+    try {
+      names = await loadActionNames();
+    } finally {
+      cloud.clock.idle();
+    }
     const calls: ModelCall[] = [];
     const result = await call(recordingCloud(cloud, names, calls));
     const checks: AuthorizationCheck[] = calls.flatMap((c) =>
       checksFor(cloud, c.prefix, c.operation, inputOf(c)),
     );
     if (calls.length === 0) checks.push(...typeChecks(cloud, type, verb, arn(), request(), names));
+    cloud.clock.busy();
     try {
       await cloud.iam.authorizeInternal(session, checks, 'cloudformation');
     } catch (error) {
@@ -211,6 +219,8 @@ export function guardProvider(
       throw new Error(
         `Resource handler returned message: "${(error as Error).message} (Service: ${type.split('::')[1]}, Status Code: 403)" (HandlerErrorCode: AccessDenied)`,
       );
+    } finally {
+      cloud.clock.idle();
     }
     return result;
   };
