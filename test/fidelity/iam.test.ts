@@ -498,6 +498,7 @@ describe('IAM fidelity: the ECS task execution role', () => {
               name: 'app',
               image: 'app:1',
               essential: true,
+              memory: 512,
               secrets: [{ name: 'APP_KEY', valueFrom: secret.ARN }],
             },
           ],
