@@ -14,8 +14,6 @@ export interface FunctionSpec {
   arn: string;
   /** Absolute path of the handler module (`functions/<name>/index.ts`). */
   entry: string;
-  /** The function's execution role: its calls are evaluated against this role's policies. */
-  roleArn?: string;
   /** Exported handler name (`index.handler` → `handler`). */
   exportName: string;
   /** The environment SAM gives the function (Globals + its own, intrinsics resolved). */
@@ -277,7 +275,9 @@ export class LambdaRuntime {
           });
           try {
             return await Promise.race([
-              Promise.resolve().then(() => asCaller(spec.name, () => handler(structuredClone(event), context))),
+              Promise.resolve().then(() =>
+                asCaller(spec.name, () => handler(structuredClone(event), context)),
+              ),
               timeout,
             ]);
           } finally {

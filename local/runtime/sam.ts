@@ -467,7 +467,6 @@ export function planFromTemplate(options: PlanOptions): AppPlan {
       logicalId: id,
       name: p.ref,
       arn: p.attrs.Arn!,
-      roleArn: props.Role === undefined ? fakeRole(id) : str(props.Role),
       entry,
       exportName,
       environment,
