@@ -143,30 +143,42 @@ function typeAction(
  */
 function typeChecks(
   cloud: LocalCloud,
+  engine: CloudFormationEngine,
   type: string,
   verb: 'Create' | 'Update' | 'Delete',
   arn: string | undefined,
   request: { properties: Record<string, unknown>; physicalId?: string },
   names: Set<string>,
 ): AuthorizationCheck[] {
-  const roleArn = (name: string) => `arn:aws:iam::${cloud.accountId}:role/${name}`;
   const put = verb === 'Delete' ? 'iam:DeleteRolePolicy' : 'iam:PutRolePolicy';
+  // Role actions carry the role's permissions boundary as iam:PermissionsBoundary.
+  const boundary = (props: Record<string, unknown>): Record<string, string> =>
+    typeof props.PermissionsBoundary === 'string'
+      ? { 'iam:PermissionsBoundary': props.PermissionsBoundary }
+      : {};
   if (type === 'AWS::IAM::Role') {
-    const role = arn ?? roleArn(String(request.properties.RoleName ?? request.physicalId ?? '*'));
+    const path = typeof request.properties.Path === 'string' ? request.properties.Path : '/';
+    const role =
+      arn ??
+      `arn:aws:iam::${cloud.accountId}:role${path}${String(request.properties.RoleName ?? request.physicalId ?? '*')}`;
+    const context = boundary(request.properties);
     const inline = ((request.properties.Policies ?? []) as unknown[]).map(() => ({
       action: put,
       resource: role,
-      context: {},
+      context,
     }));
-    const own = verb === 'Update' ? [] : [{ action: `iam:${verb}Role`, resource: role, context: {} }];
+    const own = verb === 'Update' ? [] : [{ action: `iam:${verb}Role`, resource: role, context }];
     return [...own, ...inline.slice(0, 1)];
   }
   if (type === 'AWS::IAM::Policy') {
-    return ((request.properties.Roles ?? []) as string[]).map((name) => ({
-      action: put,
-      resource: roleArn(name),
-      context: {},
-    }));
+    return ((request.properties.Roles ?? []) as string[]).map((name) => {
+      const found = [...engine.stacks.values()]
+        .flatMap((st) => [...st.resources.values()])
+        .find((r) => r.type === 'AWS::IAM::Role' && r.physicalId === name);
+      const resource =
+        (found?.attributes.Arn as string | undefined) ?? `arn:aws:iam::${cloud.accountId}:role/${name}`;
+      return { action: put, resource, context: found ? boundary(found.properties) : {} };
+    });
   }
   const action = typeAction(type, verb, names);
   return action ? [{ action, resource: arn ?? '*', context: {} }] : [];
@@ -209,7 +221,7 @@ export function guardProvider(
     const checks: AuthorizationCheck[] = calls.flatMap((c) =>
       checksFor(cloud, c.prefix, c.operation, inputOf(c)),
     );
-    if (calls.length === 0) checks.push(...typeChecks(cloud, type, verb, arn(), request(), names));
+    if (calls.length === 0) checks.push(...typeChecks(cloud, engine, type, verb, arn(), request(), names));
     cloud.clock.busy();
     try {
       await cloud.iam.authorizeInternal(session, checks, 'cloudformation');

@@ -241,8 +241,10 @@ export function planFromTemplate(options: PlanOptions): AppPlan {
         break;
       }
       case 'AWS::IAM::ManagedPolicy': {
-        const name = generatedName(stackName, id, 128);
-        physical.set(id, { type: r.Type, ref: `arn:aws:iam::${accountId}:policy/${name}`, attrs: {} });
+        // Ref is the policy ARN, with its Path and ManagedPolicyName when given.
+        const name = named('ManagedPolicyName') ?? generatedName(stackName, id, 128);
+        const path = named('Path') ?? '/';
+        physical.set(id, { type: r.Type, ref: `arn:aws:iam::${accountId}:policy${path}${name}`, attrs: {} });
         break;
       }
       case 'AWS::Logs::LogGroup': {

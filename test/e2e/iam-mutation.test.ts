@@ -67,7 +67,15 @@ const NOT_OBSERVABLE_ACTIONS =
  * visibility of a message it retries (a stack operation in progress, a transient error); the
  * stories never hit a retry, and a denial there is only logged (shared/rollout/batch.ts).
  */
-const NOT_YET_EXERCISED = new Set(['RetrySoon']);
+const NOT_YET_EXERCISED = new Set([
+  'RetrySoon',
+  // Added on main with the stage-role fence and the event dead-letter queues: reading and tagging
+  // fenced roles is done by CloudFormation's IAM handler (the local provider makes no such call),
+  // and the dead-letter writes happen only when an invocation fails for good. Not reached yet.
+  'ReadAndTagFencedStageRoles',
+  'RecordFailedRuns',
+  'StackCallbackFunctionRolePolicy1#0',
+]);
 
 let world: E2eWorld;
 let recorded: EvaluatedRequest[] = [];
@@ -314,7 +322,7 @@ describe('IAM mutation: every statement of every stackdrop role is needed', () =
           const isCfnRole = role.source.endsWith('CloudFormationServiceRole');
           if (isCfnRole && statement.Sid && CFN_ROLE_NOT_CALLED_BY_LOCAL_PROVIDERS.has(statement.Sid))
             continue;
-          if (statement.Sid && NOT_YET_EXERCISED.has(statement.Sid)) continue;
+          if (NOT_YET_EXERCISED.has(statement.Sid ?? '') || NOT_YET_EXERCISED.has(id)) continue;
           const without: NamedPolicy[] = role.policies.map((p) =>
             p === policy
               ? { ...p, document: { ...p.document, Statement: statements.filter((_, i) => i !== index) } }
@@ -349,10 +357,17 @@ describe('IAM mutation: every statement of every stackdrop role is needed', () =
         for (const [index, statement] of statementsOf(policy.document).entries()) {
           if (statement.Effect !== 'Deny') continue;
           for (const action of actionsOf(statement)) {
-            const resource = `arn:aws:ec2:${world.sd.cloud.region}:${world.sd.cloud.accountId}:instance/i-0123456789abcdef0`;
-            const e = await iam.evaluate(role.arn, role.arn, { action, resource, context: {} });
-            if (e.decision !== 'ExplicitlyDenied')
-              missed.push(`${role.source}: ${statementId(policy, index)} ${action}`);
+            const resources = action.startsWith('ec2:')
+              ? [
+                  `arn:aws:ec2:${world.sd.cloud.region}:${world.sd.cloud.accountId}:instance/i-0123456789abcdef0`,
+                ]
+              : [statement.Resource ?? '*'].flat().map((r) => r.replaceAll('*', 'x'));
+            let denied = false;
+            for (const resource of resources) {
+              const e = await iam.evaluate(role.arn, role.arn, { action, resource, context: {} });
+              if (e.decision === 'ExplicitlyDenied') denied = true;
+            }
+            if (!denied) missed.push(`${role.source}: ${statementId(policy, index)} ${action}`);
           }
         }
       }
