@@ -180,8 +180,9 @@ function typeChecks(
       return { action: put, resource, context: found ? boundary(found.properties) : {} };
     });
   }
+  // The generic provider's Arn attribute is not always in the resource type's ARN form: `*`.
   const action = typeAction(type, verb, names);
-  return action ? [{ action, resource: arn ?? '*', context: {} }] : [];
+  return action ? [{ action, resource: '*', context: {} }] : [];
 }
 
 /** The service-role session of the stack (or its root stack) an operation belongs to. */
