@@ -48,6 +48,8 @@ export interface CliDeps {
   sleep: (ms: number) => Promise<void>;
   /** Finds the caller's public IPv4 address (checkip.amazonaws.com in real use). */
   detectPublicIp: () => Promise<string>;
+  /** Standard input, for `-` as a manifest name (read bounded, never drained). */
+  stdin?: AsyncIterable<Uint8Array | string> & { destroy?: () => void };
   /** Reads a line from the person at the terminal, or undefined when stdin is not interactive. */
   prompt?: (question: string) => Promise<string>;
   cwd: string;

@@ -19,6 +19,7 @@ async function main(): Promise<number> {
   return runCli(process.argv.slice(2), {
     ui: createUi(process.stdout, process.stderr, process.env),
     env: process.env,
+    stdin: process.stdin,
     stdout: process.stdout,
     clientsFor,
     now: () => new Date(),

@@ -270,14 +270,14 @@ Documentation: docs/cli.md`,
   program
     .command('validate')
     .description('check a manifest: every problem with file:line:col, its path and a hint')
-    .argument('<manifest>', 'manifest file (.yaml, .yml or .json)')
+    .argument('<manifest>', 'manifest file (.yaml, .yml or .json), or - to read standard input')
     .option('--json', 'machine-readable result')
     .addHelpText(
       'after',
       examples('stackdrop validate stackdrop.yaml', 'stackdrop validate manifests/acme.json --json'),
     )
     .action(async (file: string, opts: { json?: boolean }) => {
-      const result = await readManifestFile(resolve(deps.cwd, file), file);
+      const result = await readManifestFile(resolve(deps.cwd, file), file, deps.stdin);
       if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
       const m = result.manifest;
       if (opts.json) {
@@ -291,7 +291,7 @@ Documentation: docs/cli.md`,
   program
     .command('plan')
     .description("show each stage's stack and parameters; with --live, what CloudFormation would change")
-    .argument('<manifest>', 'manifest file')
+    .argument('<manifest>', 'manifest file, or - for standard input')
     .option(
       '--live',
       'create (and delete) change sets against the target account to list adds, changes and replacements',
@@ -306,7 +306,7 @@ Documentation: docs/cli.md`,
       ),
     )
     .action(async (file: string, opts: { live?: boolean; json?: boolean }, cmd: Command) => {
-      const result = await readManifestFile(resolve(deps.cwd, file), file);
+      const result = await readManifestFile(resolve(deps.cwd, file), file, deps.stdin);
       if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
       const m = result.manifest;
       const stacks = planStacks(m);
@@ -355,7 +355,7 @@ Documentation: docs/cli.md`,
         cmd: Command,
       ) => {
         const limit = timeoutMs(opts.timeout);
-        const result = await readManifestFile(resolve(deps.cwd, file), file);
+        const result = await readManifestFile(resolve(deps.cwd, file), file, deps.stdin);
         if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
         const m = result.manifest;
         const s = session(cmd);
@@ -850,7 +850,7 @@ Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manif
           );
         if (opts.estimate && (faults.length || opts.push))
           throw new UserError('--estimate runs nothing: leave out --fault and --push, or drop --estimate.');
-        const result = await readManifestFile(resolve(deps.cwd, file), file);
+        const result = await readManifestFile(resolve(deps.cwd, file), file, deps.stdin);
         if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
         const m = result.manifest;
         if (opts.estimate) {

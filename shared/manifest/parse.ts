@@ -110,10 +110,14 @@ function decode(
   input: string | Uint8Array,
   file: string,
 ): { text: string } | { problems: ManifestProblem[] } {
+  // Readers stop one byte past the limit, so a size of exactly MAX + 1 means "at least that".
   const tooLarge = (size: number): ManifestProblem => ({
     file,
     path: '',
-    message: `the file is ${size} bytes, more than the ${MAX_MANIFEST_BYTES} bytes (1 MiB) a manifest may have`,
+    message:
+      size === MAX_MANIFEST_BYTES + 1
+        ? `the file is larger than the ${MAX_MANIFEST_BYTES} bytes (1 MiB) a manifest may have`
+        : `the file is ${size} bytes, more than the ${MAX_MANIFEST_BYTES} bytes (1 MiB) a manifest may have`,
     hint: 'a manifest is a few KiB: check that this is the right file',
   });
   if (typeof input === 'string') {
