@@ -9,7 +9,7 @@ import {
 } from '#shared/manifest/index.ts';
 import { UserError } from './errors.ts';
 
-export { formatProblem, type ManifestProblem } from '#shared/manifest/index.ts';
+export { formatProblem, type ManifestProblem, problemsHeader } from '#shared/manifest/index.ts';
 
 export type ManifestResult =
   | { ok: true; manifest: Manifest; text: string; format: 'yaml' | 'json' }

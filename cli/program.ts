@@ -59,7 +59,7 @@ import {
 } from './commands/status.ts';
 import { type CliDeps, type Clients, type GlobalOptions, resolveTarget, type Target } from './context.ts';
 import { EXIT, explainAwsError, OperationFailedError, UserError } from './errors.ts';
-import { formatProblem, type ManifestResult, readManifestFile } from './manifest-file.ts';
+import { formatProblem, type ManifestResult, problemsHeader, readManifestFile } from './manifest-file.ts';
 import { findStackdrop, requireOutput, type Stackdrop } from './stackdrop-stack.ts';
 import { planStacks } from './stacks.ts';
 import { formatDuration, parseMinutes } from './ui.ts';
@@ -148,8 +148,7 @@ function reportManifest(
   if (json) {
     deps.ui.json({ ok: false, file, problems: result.problems });
   } else {
-    const n = result.problems.length;
-    deps.ui.err(deps.ui.style.red(`✗ ${file}: ${n} problem${n === 1 ? '' : 's'}`));
+    deps.ui.err(deps.ui.style.red(`✗ ${problemsHeader(file, result.problems)}`));
     for (const p of result.problems) deps.ui.err(formatProblem(p));
   }
   return false;

@@ -530,6 +530,8 @@ function checkBastion(bastion: unknown, ctx: Ctx): void {
 
 function checkNames(value: Obj, ctx: Ctx): void {
   if (!isStr(value.project) || !isStr(value.environment)) return;
+  // A project or environment the schema refuses has its own problem; its stack name adds nothing.
+  if (value.project.length > 64 || value.environment.length > 64) return;
   for (const stage of STAGES) {
     const name = stackName(value.project, value.environment, stage);
     if (name.length > STACK_NAME_MAX) {
