@@ -350,10 +350,18 @@ export function formatOfflinePlan(stacks: PlannedStack[], style: Style): string[
   for (const s of stacks) {
     const needs = s.dependsOn.length ? `needs ${s.dependsOn.join(', ')}` : 'first';
     lines.push(`${style.bold(s.stage)}  ${s.stackName}  (${s.templateFile}; ${needs})`);
-    const keys = Object.keys(s.parameters);
+    // Unused slots (environment, secret and worker parameters the manifest leaves empty) are
+    // counted, not listed: a plan shows what the manifest sets.
+    const unusedWorker = (k: string) => {
+      const slot = /^Worker(\d+)/.exec(k)?.[1];
+      return slot !== undefined && !s.parameters[`Worker${slot}Name`];
+    };
+    const keys = Object.keys(s.parameters).filter((k) => s.parameters[k] !== '' && !unusedWorker(k));
+    const empty = Object.keys(s.parameters).length - keys.length;
     const width = Math.max(0, ...keys.map((k) => k.length));
-    for (const k of keys)
-      lines.push(`  ${k.padEnd(width)}  ${s.parameters[k] === '' ? style.dim('(empty)') : s.parameters[k]}`);
+    for (const k of keys) lines.push(`  ${k.padEnd(width)}  ${s.parameters[k]}`);
+    if (empty > 0)
+      lines.push(style.dim(`  (${empty} unused slot parameter${empty === 1 ? '' : 's'} not shown)`));
   }
   return lines;
 }

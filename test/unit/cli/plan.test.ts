@@ -176,6 +176,16 @@ describe('plan (offline)', () => {
     expect(result.stderr).toBe('');
   });
 
+  it('lists only the parameters the manifest sets and counts the unused slots', async () => {
+    const h = harness();
+    writeFileSync(join(h.deps.cwd, 'acme.yaml'), VALID_MANIFEST);
+    const result = await h.run('plan', 'acme.yaml');
+    expect(result.stdout).not.toContain('(empty)');
+    expect(result.stdout).toMatch(/\(\d+ unused slot parameters not shown\)/);
+    expect(result.stdout).not.toContain('Worker10Cpu');
+    expect(result.stdout.split('\n').length).toBeLessThan(100);
+  });
+
   it('refuses an invalid manifest, exit 1', async () => {
     const h = harness();
     writeFileSync(join(h.deps.cwd, 'acme.yaml'), 'version: 2\n');
