@@ -23,7 +23,13 @@ import {
   withReplacementAllowed,
 } from './commands/deploy.ts';
 import { deployHistory, sendRollback } from './commands/deploys.ts';
-import { checkConfirmation, snapshotLocation, startTeardown, teardownExecution } from './commands/destroy.ts';
+import {
+  checkConfirmation,
+  requireKnownProject,
+  snapshotLocation,
+  startTeardown,
+  teardownExecution,
+} from './commands/destroy.ts';
 import { registerExec } from './commands/exec.ts';
 import { type InitAnswers, writeStarterManifest } from './commands/init.ts';
 import { registerLogs } from './commands/logs.ts';
@@ -753,10 +759,9 @@ Documentation: docs/cli.md`,
         const bucket = requireOutput(stackdrop, 'BucketName');
         // A destroyed project's outputs are cleared: name the cluster from what it was before.
         const before = (
-          await readStatus({ bucket, project, environment: opts.environment }, { s3: s.clients.s3 }).catch(
-            () => undefined,
-          )
+          await readStatus({ bucket, project, environment: opts.environment }, { s3: s.clients.s3 })
         )?.doc;
+        await requireKnownProject(project, opts.environment, before, s.clients.cfn);
         const started = await startTeardown(project, opts.environment, opts.confirm!, {
           sfn: s.clients.sfn,
           stateMachineArn: requireOutput(stackdrop, 'TeardownStateMachineArn'),
