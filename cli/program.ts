@@ -109,7 +109,7 @@ class Session {
   async stackdrop(): Promise<Stackdrop> {
     if (!this.#stackdrop) {
       await this.syncClock();
-      this.#stackdrop = await findStackdrop(this.clients.cfn, this.target.stack);
+      this.#stackdrop = await findStackdrop(this.clients.cfn, this.target.stack, this.target.endpoint);
     }
     return this.#stackdrop;
   }
