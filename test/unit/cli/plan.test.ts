@@ -454,6 +454,48 @@ describe('planLive', () => {
   });
 });
 
+describe('plan --live after a failed first run', () => {
+  it('plans a stack left in ROLLBACK_COMPLETE as recreated, as provisioning does, without an UPDATE change set', async () => {
+    // Prepare: the network was created, the database's first run rolled back, nothing after it exists.
+    cfn
+      .on(DescribeStacksCommand, { StackName: 'stackdrop-acme-production-network' })
+      .resolves(liveStack('network', { VpcId: 'vpc-1' }));
+    cfn.on(DescribeStacksCommand, { StackName: 'stackdrop-acme-production-database' }).resolves({
+      Stacks: [
+        {
+          StackName: 'stackdrop-acme-production-database',
+          StackStatus: 'ROLLBACK_COMPLETE',
+          CreationTime: new Date(),
+        },
+      ],
+    });
+    cfn.on(DescribeStacksCommand, { StackName: 'stackdrop-acme-production-edge' }).rejects(stackMissing('x'));
+    cfn.on(DescribeStacksCommand, { StackName: 'stackdrop-acme-production-app' }).rejects(stackMissing('x'));
+    cfn.on(CreateChangeSetCommand).resolves({});
+    cfn.on(DescribeChangeSetCommand).resolves(noChanges);
+    // Act
+    const plan = await planLive(manifest, {
+      cfn: new CloudFormationClient({}),
+      s3: new S3Client({}),
+      bucket: 'b',
+      sleep: noSleep,
+      readTemplate,
+    });
+    // Assess
+    const database = plan.stacks.find((p) => p.stage === 'database')!;
+    expect(database.mode).toBe('recreate');
+    expect(database.adds).toBe(2);
+    expect(database.note).toContain(
+      'ROLLBACK_COMPLETE after a failed first run: provisioning deletes it and creates it again',
+    );
+    expect(plan.stacks.find((p) => p.stage === 'app')!.mode).toBe('pending');
+    expect(cfn).not.toHaveReceivedCommandWith(CreateChangeSetCommand, {
+      StackName: 'stackdrop-acme-production-database',
+    });
+    expect(plan.databaseReplacement).toBe(false);
+  });
+});
+
 describe('plan --live (command)', () => {
   it('prints the JSON plan with the replacement flag', async () => {
     cfn.on(DescribeStacksCommand, { StackName: 'stackdrop' }).resolves(stackdropStack());
