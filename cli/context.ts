@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Ui } from './ui.ts';
+import type { Interrupt } from './watch.ts';
 
 /** Where the local cloud listens unless STACKDROP_ENDPOINT says otherwise. */
 export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
@@ -48,6 +49,8 @@ export interface CliDeps {
   sleep: (ms: number) => Promise<void>;
   /** Finds the caller's public IPv4 address (checkip.amazonaws.com in real use). */
   detectPublicIp: () => Promise<string>;
+  /** Ctrl-C while a `--watch` runs (cli/index.ts wires SIGINT to it). */
+  interrupt?: Interrupt;
   /** Standard input, for `-` as a manifest name (read bounded, never drained). */
   stdin?: AsyncIterable<Uint8Array | string> & { destroy?: () => void };
   /** Reads a line from the person at the terminal, or undefined when stdin is not interactive. */

@@ -11,6 +11,8 @@ export const EXIT = {
   failed: 2,
   /** The endpoint could not be reached (connection refused, DNS, timeout). */
   unreachable: 3,
+  /** Ctrl-C (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -24,6 +26,12 @@ export class UserError extends Error {
 export class OperationFailedError extends Error {
   override name = 'OperationFailedError';
   readonly exitCode: ExitCode = EXIT.failed;
+}
+
+/** The person pressed Ctrl-C while watching; exits 130. The work in AWS carries on. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  readonly exitCode: ExitCode = EXIT.interrupted;
 }
 
 /** The endpoint could not be reached; exits 3. */
@@ -138,7 +146,8 @@ export function explainAwsError(error: unknown, context: { endpoint?: string } =
   if (
     error instanceof UserError ||
     error instanceof OperationFailedError ||
-    error instanceof UnreachableError
+    error instanceof UnreachableError ||
+    error instanceof InterruptedError
   ) {
     return { message: error.message, exitCode: error.exitCode };
   }

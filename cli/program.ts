@@ -139,6 +139,7 @@ class Session {
         await this.syncClock();
       },
       pollIntervalMs: this.deps.pollIntervalMs,
+      ...(this.deps.interrupt ? { interrupt: this.deps.interrupt } : {}),
     };
   }
 }

@@ -274,6 +274,31 @@ describe('stackdrop status <project>', () => {
   });
 });
 
+describe('Ctrl-C on --watch', () => {
+  it('exits 130 saying provisioning continues and how to resume watching', async () => {
+    // Prepare: Ctrl-C arrives during the third poll's wait.
+    const busy = statusDoc({ phase: 'provisioning', updatedAt: at(0) });
+    s3.on(GetObjectCommand).resolves(objectBody(JSON.stringify(busy)));
+    const controller = new AbortController();
+    const watching: boolean[] = [];
+    let sleeps = 0;
+    const h = harness({
+      interrupt: { signal: controller.signal, watching: (on) => watching.push(on) },
+      sleep: async () => {
+        if (++sleeps === 3) controller.abort();
+      },
+    });
+    // Act
+    const result = await h.run('status', 'acme', '--environment', 'staging', '--watch');
+    // Assess
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain(
+      'Stopped watching (Ctrl-C). Nothing was cancelled: stackdrop keeps working on acme/staging in AWS. Resume watching with `stackdrop status acme --environment staging --watch`.',
+    );
+    expect(watching).toEqual([true, false]);
+  });
+});
+
 describe('stackdrop status (all projects)', () => {
   it('lists every project from all pages of status/, newest first', async () => {
     s3.on(ListObjectsV2Command, { Prefix: 'status/', ContinuationToken: undefined }).resolves({
