@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -31,7 +31,7 @@ import {
   teardownExecution,
 } from './commands/destroy.ts';
 import { registerExec } from './commands/exec.ts';
-import { type InitAnswers, writeStarterManifest } from './commands/init.ts';
+import { askInitAnswers, type InitAnswers, writeStarterManifest } from './commands/init.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerMetrics } from './commands/metrics.ts';
 import {
@@ -246,16 +246,23 @@ Documentation: docs/cli.md`,
         yes?: boolean;
       }) => {
         const ask = opts.yes ? undefined : deps.prompt;
+        const file = resolve(deps.cwd, opts.output);
+        // Refuse before asking anything, so no answers are typed for a file that cannot be written.
+        if (ask && !opts.force && (await fileExists(file)))
+          throw new UserError(
+            `${opts.output} already exists: pass --force to overwrite it, or --output <file>.`,
+          );
         let { project, environment, domain, certificateArn } = opts;
-        if (!project && ask) project = (await ask('Project name (e.g. acme): ')).trim();
+        if (ask) {
+          ({ project, environment, domain, certificateArn } = await askInitAnswers(
+            { project, environment, domain, certificateArn },
+            ask,
+            (line) => ui.err(line),
+            !opts.project,
+          ));
+        }
         if (!project)
           throw new UserError('Pass --project <name> (or run `stackdrop init` on a terminal to be asked).');
-        if (!environment && ask) environment = (await ask('Environment [production]: ')).trim() || undefined;
-        if (domain === undefined && ask && !opts.project)
-          domain = (await ask('Domain (blank for none): ')).trim() || undefined;
-        if (domain && !certificateArn && ask)
-          certificateArn = (await ask('ACM certificate ARN for the domain: ')).trim() || undefined;
-        const file = resolve(deps.cwd, opts.output);
         await writeStarterManifest(
           file,
           {
@@ -936,6 +943,15 @@ async function reportProvisioning(
   if (json) ui.json({ ...extra, phase: 'failed', reason, status: statusView(doc, s.now()) });
   else ui.err(ui.style.red(`✗ ${doc.project}/${doc.environment} ${reason} (after ${elapsed})`));
   return EXIT.failed;
+}
+
+async function fileExists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function safeUser(): string {
