@@ -629,7 +629,7 @@ export class CloudFormationEngine {
 
   #timeout(stack: StackRecord, op: Operation) {
     if (!stack.timeoutInMinutes) return undefined;
-    return this.cloud.clock.setTimer(stack.timeoutInMinutes * 60_000, () => {
+    return this.cloud.clock.setBackgroundTimer(stack.timeoutInMinutes * 60_000, () => {
       if (stack.operation !== op || op.cancelled) return;
       op.timedOut = true;
       this.#cancel(stack, op);

@@ -263,10 +263,7 @@ describe('stackdrop against the local cloud', () => {
         SchedulerServiceName
         WebTaskDefinitionArn
         ReleaseTaskDefinitionArn
-        ImageUri
-        url
-        albDnsName
-        dbEndpoint"
+        ImageUri"
     `);
     expect(text.stdout).toMatch(/\n {2}Url +https:\/\/shop\.example\.com\n/);
     const status = JSON.parse(json.stdout);
