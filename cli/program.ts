@@ -3,6 +3,7 @@ import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { securityNotices } from '#shared/manifest/notices.ts';
+import { estimateMonthlyCost } from '#shared/cost.ts';
 import { readScaling } from '#shared/scaling.ts';
 import { readStatus, type StatusDocument } from '#shared/status.ts';
 import packageJson from '../package.json' with { type: 'json' };
@@ -15,6 +16,7 @@ import {
   parseTtl,
   tunnelCommand,
 } from './commands/bastion.ts';
+import { formatCostEstimate } from './commands/cost.ts';
 import { formatDeadLetters, readDeadLetters } from './commands/dead-letters.ts';
 import {
   guardDatabaseReplacement,
@@ -325,19 +327,21 @@ Documentation: docs/cli.md`,
       const stacks = planStacks(m);
       const notices = securityNotices(m);
       if (!opts.json) for (const line of formatNotices(notices, ui.style)) ui.err(line);
+      const s = session(cmd);
+      const cost = estimateMonthlyCost(m, s.target.region);
       if (!opts.live) {
-        if (opts.json) ui.json({ project: m.project, environment: m.environment, notices, stacks });
-        else ui.out(formatOfflinePlan(stacks, ui.style).join('\n'));
+        if (opts.json) ui.json({ project: m.project, environment: m.environment, notices, stacks, cost });
+        else
+          ui.out([...formatOfflinePlan(stacks, ui.style), ...formatCostEstimate(cost, ui.style)].join('\n'));
         return setExit(EXIT.ok);
       }
-      const s = session(cmd);
       const bucket = await s.bucket();
       const progress = opts.json ? undefined : ui.progress('Creating change sets (nothing is executed)…');
       try {
         const live = await planLive(m, changeSetDeps(s, bucket));
         progress?.stop();
-        if (opts.json) ui.json({ project: m.project, environment: m.environment, notices, stacks, live });
-        else ui.out(formatLivePlan(live, ui.style).join('\n'));
+        if (opts.json) ui.json({ project: m.project, environment: m.environment, notices, stacks, live, cost });
+        else ui.out([...formatLivePlan(live, ui.style), ...formatCostEstimate(cost, ui.style)].join('\n'));
       } catch (error) {
         progress?.stop();
         throw error;

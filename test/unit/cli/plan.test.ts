@@ -510,7 +510,7 @@ describe('plan --live (command)', () => {
     const result = await h.run('plan', 'acme.yaml', '--live', '--json');
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout);
-    expect(Object.keys(body)).toEqual(['project', 'environment', 'notices', 'stacks', 'live']);
+    expect(Object.keys(body)).toEqual(['project', 'environment', 'notices', 'stacks', 'live', 'cost']);
     expect(body.live.databaseReplacement).toBe(true);
     expect(body.live.stacks[1].changes[0]).toEqual({
       action: 'Modify',
