@@ -12,8 +12,8 @@ import { UserError } from './errors.ts';
 export { formatProblem, type ManifestProblem, problemsHeader } from '#shared/manifest/index.ts';
 
 export type ManifestResult =
-  | { ok: true; manifest: Manifest; text: string; format: 'yaml' | 'json' }
-  | { ok: false; problems: ManifestProblem[]; text: string; format: 'yaml' | 'json' };
+  | { ok: true; manifest: Manifest; text: string; format: 'yaml' | 'json'; file: string }
+  | { ok: false; problems: ManifestProblem[]; text: string; format: 'yaml' | 'json'; file: string };
 
 /** The most bytes ever read from a manifest source: one past the limit proves it is too large. */
 export const READ_CAP = MAX_MANIFEST_BYTES + 1;
@@ -30,8 +30,8 @@ export function checkManifestText(input: string | Uint8Array, file: string): Man
   const result = parseManifest(input, file);
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
   return result.ok
-    ? { ok: true, manifest: result.manifest, text, format }
-    : { ok: false, problems: result.problems, text, format };
+    ? { ok: true, manifest: result.manifest, text, format, file }
+    : { ok: false, problems: result.problems, text, format, file };
 }
 
 /** What an `open`/`read` error code means for a manifest path, as a person would say it. */

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { securityNotices } from '#shared/manifest/notices.ts';
 import { estimateMonthlyCost } from '#shared/cost.ts';
+import { deploymentRegionProblems } from '#shared/manifest/aws-checks.ts';
 import { readScaling } from '#shared/scaling.ts';
 import { readStatus, type StatusDocument } from '#shared/status.ts';
 import packageJson from '../package.json' with { type: 'json' };
@@ -146,6 +147,18 @@ class Session {
   }
 }
 
+/**
+ * The manifest checked against the Region it goes to (a certificate must be in it), when the
+ * Region is known (--region, AWS_REGION, the local cloud's).
+ */
+function inRegion(result: ManifestResult, region: string | undefined): ManifestResult {
+  if (!result.ok) return result;
+  const problems = deploymentRegionProblems(result.manifest, region, result.file);
+  return problems.length
+    ? { ok: false, problems, text: result.text, format: result.format, file: result.file }
+    : result;
+}
+
 /** Prints a manifest's problems (or its JSON) and returns whether it was valid. */
 function reportManifest(
   result: ManifestResult,
@@ -232,7 +245,7 @@ Documentation: docs/cli.md`,
       'after',
       examples(
         'stackdrop init --project acme',
-        'stackdrop init --project shop --environment staging --domain shop.example.com --certificate-arn arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+        'stackdrop init --project shop --environment staging --domain shop.example.com --certificate-arn arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab',
         'stackdrop init   # asks on a terminal',
       ),
     )
@@ -291,8 +304,9 @@ Documentation: docs/cli.md`,
       'after',
       examples('stackdrop validate stackdrop.yaml', 'stackdrop validate manifests/acme.json --json'),
     )
-    .action(async (file: string, opts: { json?: boolean }) => {
-      const result = await readManifestFile(resolve(deps.cwd, file), file, deps.stdin);
+    .action(async (file: string, opts: { json?: boolean }, cmd: Command) => {
+      const region = resolveTarget(cmd.optsWithGlobals() as GlobalOptions, deps.env).region;
+      const result = inRegion(await readManifestFile(resolve(deps.cwd, file), file, deps.stdin), region);
       if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
       const m = result.manifest;
       if (opts.json) {
@@ -321,7 +335,8 @@ Documentation: docs/cli.md`,
       ),
     )
     .action(async (file: string, opts: { live?: boolean; json?: boolean }, cmd: Command) => {
-      const result = await readManifestFile(resolve(deps.cwd, file), file, deps.stdin);
+      const region = resolveTarget(cmd.optsWithGlobals() as GlobalOptions, deps.env).region;
+      const result = inRegion(await readManifestFile(resolve(deps.cwd, file), file, deps.stdin), region);
       if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
       const m = result.manifest;
       const stacks = planStacks(m);
@@ -372,7 +387,8 @@ Documentation: docs/cli.md`,
         cmd: Command,
       ) => {
         const limit = timeoutMs(opts.timeout);
-        const result = await readManifestFile(resolve(deps.cwd, file), file, deps.stdin);
+        const region = resolveTarget(cmd.optsWithGlobals() as GlobalOptions, deps.env).region;
+        const result = inRegion(await readManifestFile(resolve(deps.cwd, file), file, deps.stdin), region);
         if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
         const m = result.manifest;
         const s = session(cmd);

@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import { STAGES, stackName } from '../naming.ts';
 import { COMMAND_DELIMITER } from '../render.ts';
+import { checkAwsRules } from './aws-checks.ts';
 import {
   AWS_CREDENTIAL_VARIABLES,
   BASTION_WIDEST_PREFIX,
@@ -600,6 +601,8 @@ export function checkManifestRules(value: ObjectOutput, ctx: Ctx): void {
   checkNames(raw, ctx);
   checkSecretScope(raw, ctx);
   checkJsonSize(raw, ctx);
+  // AWS's own rules (aws-checks.ts, issue 14): kept in their own file to ease merging.
+  checkAwsRules(raw, ctx);
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -1,6 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '#shared/logger.ts';
+import { deploymentRegionProblems } from '#shared/manifest/aws-checks.ts';
 import { MAX_MANIFEST_BYTES, type Manifest } from '#shared/manifest/index.ts';
 import { RenderError, renderStacks } from '#shared/render.ts';
 import { resolveSecretRefs } from './resolve-secrets.ts';
@@ -105,7 +106,13 @@ async function readBounded(body: unknown): Promise<Uint8Array | string> {
 /** Reads and validates the manifest version an S3 Object Created event names. */
 export async function loadManifest(
   event: ObjectCreatedEvent,
-  deps: { s3: S3Client; logger: Logger; parse: ParseManifest; secrets?: SecretsManagerClient },
+  deps: {
+    s3: S3Client;
+    logger: Logger;
+    parse: ParseManifest;
+    secrets?: SecretsManagerClient;
+    region?: string | undefined;
+  },
 ): Promise<LoadedManifest> {
   const bucket = event.detail.bucket.name;
   const key = event.detail.object.key;
@@ -158,6 +165,9 @@ export async function loadManifest(
   // `secret:NAME` references become full ARNs (read-only lookups) before anything renders.
   const { manifest, problems } = await resolveSecretRefs(written, key, deps.secrets);
   if (problems.length > 0) return { ok: false, ...base, problems };
+  // What depends on the Region this stackdrop runs in (a certificate must be in it).
+  const regional = deploymentRegionProblems(manifest, deps.region, key);
+  if (regional.length > 0) return { ok: false, ...base, problems: regional };
   // A manifest the templates cannot express is rejected here, before anything is created.
   try {
     renderStacks(manifest);

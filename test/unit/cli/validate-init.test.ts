@@ -184,7 +184,7 @@ describe('stackdrop init', () => {
       'acme',
       '',
       'shop.example.com',
-      'arn:aws:acm:eu-west-1:123456789012:certificate/abc-123',
+      'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab',
     ];
     const h = harness({
       prompt: async (q) => {
