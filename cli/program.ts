@@ -44,6 +44,7 @@ import {
   type LivePlanDeps,
   planLive,
 } from './commands/plan.ts';
+import { formatPreflight, runPreflight } from './commands/preflight.ts';
 import {
   estimateProvisioning,
   FAULT_NAMES,
@@ -354,14 +355,28 @@ Documentation: docs/cli.md`,
       const progress = opts.json ? undefined : ui.progress('Creating change sets (nothing is executed)…');
       try {
         const live = await planLive(m, changeSetDeps(s, bucket));
+        const existing = new Set(live.stacks.filter((p) => p.mode === 'update').map((p) => p.stage));
+        const preflight = await runPreflight(m, s.clients.preflight, {
+          region: s.target.region ?? 'the default Region',
+          existing,
+        });
         progress?.stop();
-        if (opts.json) ui.json({ project: m.project, environment: m.environment, notices, stacks, live, cost });
-        else ui.out([...formatLivePlan(live, ui.style), ...formatCostEstimate(cost, ui.style)].join('\n'));
+        if (opts.json)
+          ui.json({ project: m.project, environment: m.environment, notices, stacks, live, cost, preflight });
+        else
+          ui.out(
+            [
+              ...formatLivePlan(live, ui.style),
+              ...formatPreflight(preflight, ui.style),
+              ...formatCostEstimate(cost, ui.style),
+            ].join('\n'),
+          );
+        // A failed preflight is something the person fixes before deploying.
+        return setExit(preflight.every((c) => c.ok) ? EXIT.ok : EXIT.user);
       } catch (error) {
         progress?.stop();
         throw error;
       }
-      setExit(EXIT.ok);
     });
 
   program

@@ -8,6 +8,7 @@ import {
   DescribeChangeSetCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { DescribeDBEngineVersionsCommand } from '@aws-sdk/client-rds';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -15,8 +16,10 @@ import { formatLivePlan, planLive, summariseChanges } from '#cli/commands/plan.t
 import { createUi } from '#cli/ui.ts';
 import { parseManifestOrThrow } from '#shared/manifest/index.ts';
 import { harness, objectBody, stackdropStack, stackMissing, statusDoc, VALID_MANIFEST } from './helpers.ts';
+import { preflightMocks } from './preflight-mocks.ts';
 
 const cfn = mockClient(CloudFormationClient);
+const preflight = preflightMocks();
 const s3 = mockClient(S3Client);
 
 const manifest = parseManifestOrThrow(VALID_MANIFEST, 'acme.yaml');
@@ -100,6 +103,7 @@ const replaceCluster = {
 beforeEach(() => {
   cfn.reset();
   s3.reset();
+  preflight.healthy();
   s3.on(GetObjectCommand).rejects(Object.assign(new Error('missing'), { name: 'NoSuchKey' }));
 });
 
@@ -510,7 +514,8 @@ describe('plan --live (command)', () => {
     const result = await h.run('plan', 'acme.yaml', '--live', '--json');
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout);
-    expect(Object.keys(body)).toEqual(['project', 'environment', 'notices', 'stacks', 'live', 'cost']);
+    expect(Object.keys(body)).toEqual(['project', 'environment', 'notices', 'stacks', 'live', 'cost', 'preflight']);
+    expect(body.preflight.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(body.live.databaseReplacement).toBe(true);
     expect(body.live.stacks[1].changes[0]).toEqual({
       action: 'Modify',
@@ -519,6 +524,25 @@ describe('plan --live (command)', () => {
       label: 'Aurora cluster',
       replacement: 'True',
     });
+  });
+
+  it('prints the preflight with each failure and its fix, exit 1', async () => {
+    cfn.on(DescribeStacksCommand, { StackName: 'stackdrop' }).resolves(stackdropStack());
+    allStacksExist();
+    cfn.on(CreateChangeSetCommand).resolves({});
+    cfn.on(DescribeChangeSetCommand).resolves(noChanges);
+    preflight.rds.on(DescribeDBEngineVersionsCommand).resolves({ DBEngineVersions: [] });
+    const h = harness({ readTemplate }, { env: { AWS_REGION: 'eu-west-1' } });
+    writeFileSync(join(h.deps.cwd, 'acme.yaml'), VALID_MANIFEST);
+    const result = await h.run('plan', 'acme.yaml', '--live');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Preflight against the account: 1 of');
+    expect(result.stdout).toContain(
+      '✗ engine version: aurora-mysql 8.0.mysql_aurora.3.10.3 is not available in eu-west-1',
+    );
+    expect(result.stdout).toMatch(
+      /\n {6}fix: pick a version from `aws rds describe-db-engine-versions --engine aurora-mysql --region eu-west-1`/,
+    );
   });
 
   it('explains that stackdrop is not deployed, exit 1', async () => {
