@@ -81,17 +81,16 @@ describe('stackdrop validate reads only regular files, bounded', () => {
     expect(result.stderr).toContain('pipe.yaml is a named pipe (FIFO), not a manifest file');
   }, 30_000);
 
-  it('takes well under a second for /dev/zero and a FIFO once the process runs', async () => {
-    // Prepare: the same process start-up with a regular file is the baseline.
-    const baseline = await runReal(['validate', 'ok.yaml'], 20_000);
-    // Act
-    const zero = await runReal(['validate', '/dev/zero'], 20_000);
-    const fifo = await runReal(['validate', 'pipe.yaml'], 20_000);
-    // Assess
-    expect(baseline.code).toBe(0);
-    expect(zero.ms - baseline.ms).toBeLessThan(1000);
-    expect(fifo.ms - baseline.ms).toBeLessThan(1000);
-  }, 60_000);
+  it('takes well under a second for /dev/zero and a FIFO (the work itself, without process start-up)', async () => {
+    // Process start-up on a busy machine varies by seconds; the reading must not add to it.
+    const h = harness({ cwd: dir });
+    for (const file of ['/dev/zero', '/dev/urandom', 'pipe.yaml']) {
+      const started = performance.now();
+      const result = await h.run('validate', file);
+      expect(result.code, file).toBe(1);
+      expect(performance.now() - started, file).toBeLessThan(1000);
+    }
+  });
 
   it.each([
     ['a directory', 'manifests', 'manifests is a directory, not a manifest file: name the file inside it'],
