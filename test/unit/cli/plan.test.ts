@@ -514,7 +514,15 @@ describe('plan --live (command)', () => {
     const result = await h.run('plan', 'acme.yaml', '--live', '--json');
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout);
-    expect(Object.keys(body)).toEqual(['project', 'environment', 'notices', 'stacks', 'live', 'cost', 'preflight']);
+    expect(Object.keys(body)).toEqual([
+      'project',
+      'environment',
+      'notices',
+      'stacks',
+      'live',
+      'cost',
+      'preflight',
+    ]);
     expect(body.preflight.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(body.live.databaseReplacement).toBe(true);
     expect(body.live.stacks[1].changes[0]).toEqual({

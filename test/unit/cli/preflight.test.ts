@@ -34,7 +34,8 @@ const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const ecr = mockClient(ECRClient);
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/app-key-AbCdEf';
+const SECRET =
+  'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/APP_KEY-AbCdEf';
 const manifest = parseManifestOrThrow(
   `version: 1
 project: acme
@@ -44,7 +45,7 @@ app:
   certificateArn: ${CERT}
   secrets:
     APP_KEY: ${SECRET}
-    MAIL_PASSWORD: arn:aws:ssm:eu-west-1:123456789012:parameter/acme/mail
+    MAIL_PASSWORD: arn:aws:ssm:eu-west-1:123456789012:parameter/stackdrop/acme/production/MAIL_PASSWORD
 `,
   'acme.yaml',
 );
@@ -113,7 +114,9 @@ describe('plan --live preflight', () => {
       ServiceCode: 'vpc',
       QuotaCode: 'L-F678F1CE',
     });
-    expect(ssm).toHaveReceivedCommandWith(GetParameterCommand, { Name: '/acme/mail' });
+    expect(ssm).toHaveReceivedCommandWith(GetParameterCommand, {
+      Name: '/stackdrop/acme/production/MAIL_PASSWORD',
+    });
   });
 
   it('fails an engine version the Region does not offer, with the command to list them', async () => {

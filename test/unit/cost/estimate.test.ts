@@ -6,7 +6,12 @@ import { estimateMonthlyCost } from '#shared/cost.ts';
 import { parseManifestOrThrow } from '#shared/manifest/index.ts';
 import { harness } from '#test/unit/cli/helpers.ts';
 
-const manifest = (extra = '') => parseManifestOrThrow(`version: 1\nproject: acme\n${extra}`, 'acme.yaml');
+/** A manifest with plain HTTP accepted (no certificate), plus `extra` YAML; `app` maps get it too. */
+const manifest = (extra = '') =>
+  parseManifestOrThrow(
+    `version: 1\nproject: acme\n${extra.includes('app:') ? extra.replace('app:\n', 'app:\n  allowPlainHttp: true\n') : `${extra}\napp: { allowPlainHttp: true }`}\n`,
+    'acme.yaml',
+  );
 const group = (e: ReturnType<typeof estimateMonthlyCost>, name: string) =>
   e.groups.find((g) => g.group.startsWith(name))!;
 
@@ -68,7 +73,10 @@ describe('monthly cost estimate', () => {
 
   it('is printed by plan with the total, the date and the sources, and in --json', async () => {
     const h = harness();
-    writeFileSync(join(h.deps.cwd, 'acme.yaml'), 'version: 1\nproject: acme\n');
+    writeFileSync(
+      join(h.deps.cwd, 'acme.yaml'),
+      'version: 1\nproject: acme\napp: { allowPlainHttp: true }\n',
+    );
     const text = await h.run('--region', 'us-east-1', 'plan', 'acme.yaml');
     const json = await h.run('--region', 'us-east-1', 'plan', 'acme.yaml', '--json');
     expect(text.stdout).toContain('Monthly cost estimate (USD, us-east-1)');

@@ -5,9 +5,14 @@ import { parseManifest } from '#shared/manifest/index.ts';
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
 
+/** Problems of a manifest, leaving out the HTTPS rule's (these cases are about AWS's rules). */
 function messages(yaml: string): string[] {
   const result = parseManifest(`version: 1\nproject: acme\n${yaml}`, 'a.yaml');
-  return result.ok ? [] : result.problems.map((p) => `${p.path}: ${p.message}`);
+  return result.ok
+    ? []
+    : result.problems
+        .filter((p) => !p.message.startsWith('no certificate:'))
+        .map((p) => `${p.path}: ${p.message}`);
 }
 
 describe('validate refuses what AWS refuses', () => {
@@ -94,7 +99,7 @@ describe('validate refuses what AWS refuses', () => {
   it('refuses a secret ARN with a malformed Region', () => {
     expect(
       messages(
-        'app:\n  secrets:\n    APP_KEY: arn:aws:secretsmanager:eu-west1:123456789012:secret:app-key-AbCdEf\n',
+        'app:\n  secrets:\n    APP_KEY: arn:aws:secretsmanager:eu-west1:123456789012:secret:stackdrop/acme/production/APP_KEY-AbCdEf\n',
       ).join('\n'),
     ).toContain('Region "eu-west1" is not a Region code');
   });

@@ -33,6 +33,8 @@ export interface HostileCase {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const BASE = 'version: 1\nproject: acme\n';
+/** A valid minimal manifest: without a certificate, plain HTTP must be accepted in so many words. */
+const PLAIN = 'app: { allowPlainHttp: true }\n';
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 /** The valid manifest with values set at paths (created as needed), as YAML. */
@@ -171,15 +173,23 @@ export function buildHostileCorpus(): HostileCase[] {
     `${BASE}#${'x'.repeat(1024 * 1024)}\n`,
     'more than the 1048576 bytes (1 MiB)',
   );
-  accept('encoding', 'UTF-8 with BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(BASE)]));
-  accept('encoding', 'CRLF line endings', BASE.replaceAll('\n', '\r\n'));
+  accept(
+    'encoding',
+    'UTF-8 with BOM',
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(BASE + PLAIN)]),
+  );
+  accept('encoding', 'CRLF line endings', (BASE + PLAIN).replaceAll('\n', '\r\n'));
   accept(
     'encoding',
     'UTF-8 accents in a comment and a value',
-    `${BASE}# café ☕\napp: { environment: { GREETING: "grüß dich" } }\n`,
+    `${BASE}# café ☕\napp: { allowPlainHttp: true, environment: { GREETING: "grüß dich" } }\n`,
   );
-  accept('encoding', 'emoji in a value', `${BASE}app: { environment: { MOTTO: "ship it 🚀" } }\n`);
-  accept('encoding', 'no final newline', 'version: 1\nproject: acme');
+  accept(
+    'encoding',
+    'emoji in a value',
+    `${BASE}app: { allowPlainHttp: true, environment: { MOTTO: "ship it 🚀" } }\n`,
+  );
+  accept('encoding', 'no final newline', `${BASE}app: { allowPlainHttp: true }`);
 
   // ---- special files (read through the CLI's bounded reader) ----
   const special = (name: string, kind: NonNullable<HostileCase['special']>, fragment: string) =>
@@ -315,27 +325,45 @@ export function buildHostileCorpus(): HostileCase[] {
   accept(
     'yaml',
     'anchors and aliases',
-    `${BASE}app:\n  release: &m [php, artisan, migrate, --force]\n  workers: [{ name: default, command: *m }]\n`,
+    `${BASE}app:\n  allowPlainHttp: true\n  release: &m [php, artisan, migrate, --force]\n  workers: [{ name: default, command: *m }]\n`,
   );
-  accept('yaml', 'JSON manifest', '{"version": 1, "project": "acme"}', 'm.json');
-  accept('yaml', 'JSON by content in a .txt file', '{"version": 1, "project": "acme"}', 'm.txt');
-  accept('yaml', 'explicit document start', `---\n${BASE}`);
-  accept('yaml', 'document end marker', `${BASE}...\n`);
-  accept('yaml', 'comments everywhere', `# top\nversion: 1 # inline\n# middle\nproject: acme # end\n`);
-  accept('yaml', 'quoted keys', `"version": 1\n'project': acme\n`);
+  accept(
+    'yaml',
+    'JSON manifest',
+    '{"version": 1, "project": "acme", "app": {"allowPlainHttp": true}}',
+    'm.json',
+  );
+  accept(
+    'yaml',
+    'JSON by content in a .txt file',
+    '{"version": 1, "project": "acme", "app": {"allowPlainHttp": true}}',
+    'm.txt',
+  );
+  accept('yaml', 'explicit document start', `---\n${BASE}${PLAIN}`);
+  accept('yaml', 'document end marker', `${BASE}${PLAIN}...\n`);
+  accept(
+    'yaml',
+    'comments everywhere',
+    `# top\nversion: 1 # inline\n# middle\nproject: acme # end\n${PLAIN}`,
+  );
+  accept('yaml', 'quoted keys', `"version": 1\n'project': acme\n${PLAIN}`);
   accept(
     'yaml',
     'block scalar value',
-    `${BASE}app:\n  environment:\n    NOTE: |\n      line one\n      line two\n`,
+    `${BASE}app:\n  allowPlainHttp: true\n  environment:\n    NOTE: |\n      line one\n      line two\n`,
   );
-  accept('yaml', 'deployTag "1.10" quoted', `${BASE}app: { deployTag: "1.10" }\n`);
-  accept('yaml', '$schema key', `$schema: ./schema/manifest.v1.json\n${BASE}`);
+  accept('yaml', 'deployTag "1.10" quoted', `${BASE}app: { allowPlainHttp: true, deployTag: "1.10" }\n`);
+  accept('yaml', '$schema key', `$schema: ./schema/manifest.v1.json\n${BASE}${PLAIN}`);
 
   // ---- every field's boundaries ----
   const bound = (path: string, value: Json, fragment?: string) => {
     const name = `${path} = ${JSON.stringify(value)}`;
-    if (fragment) reject('boundary', name, withValue(at(path), value), fragment);
-    else accept('boundary', name, withValue(at(path), value));
+    // Another project or environment moves the secrets' prefix: the fixture's secret stays valid
+    // only as an external one (the security rules).
+    const more: [(string | number)[], Json][] =
+      path === 'project' || path === 'environment' ? [[['app', 'externalSecrets'], true]] : [];
+    if (fragment) reject('boundary', name, withValue(at(path), value, more), fragment);
+    else accept('boundary', name, withValue(at(path), value, more));
   };
   bound('network.availabilityZones', 1, 'must be at least 2');
   bound('network.availabilityZones', 2);
@@ -452,7 +480,13 @@ export function buildHostileCorpus(): HostileCase[] {
   bound('app.scheduler', { command: ['php', 'artisan', 'schedule:work'], cpu: 256, memory: 512 });
   bound('app.scheduler', { cpu: 256, memory: 4096 }, 'is not a Fargate size for cpu 256');
   bound('app.scheduler', 'yes', 'expected');
-  bound('app.domain', 'shop.example.com', 'a domain needs app.certificateArn');
+  bound('app.domain', 'shop.example.com');
+  reject(
+    'boundary',
+    'app.domain without a certificate',
+    withValue(['app', 'domain'], 'shop.example.com', [[['app', 'certificateArn'], null]]),
+    'certificate',
+  );
   bound('app.domain', 'Shop.Example.com', 'a lower-case DNS name');
   bound('app.domain', `${'a'.repeat(64)}.example.com`, 'a lower-case DNS name');
   bound('app.domain', 'localhost', 'a lower-case DNS name');
@@ -657,10 +691,17 @@ export function buildHostileCorpus(): HostileCase[] {
     domain,
   );
   arn('app.certificateArn', 'not-an-arn', 'an ACM certificate ARN', domain);
-  const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme/app-key-AbCdEf';
+  const SECRET =
+    'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/APP_KEY-AbCdEf';
   arn('app.secrets.APP_KEY', SECRET);
-  arn('app.secrets.APP_KEY', 'arn:aws:ssm:eu-west-1:123456789012:parameter/acme/app-key');
-  arn('app.secrets.APP_KEY', 'arn:aws-us-gov:secretsmanager:us-gov-east-1:123456789012:secret:acme/k-AbCdEf');
+  arn(
+    'app.secrets.APP_KEY',
+    'arn:aws:ssm:eu-west-1:123456789012:parameter/stackdrop/acme/production/APP_KEY',
+  );
+  arn(
+    'app.secrets.APP_KEY',
+    'arn:aws-us-gov:secretsmanager:us-gov-east-1:123456789012:secret:stackdrop/acme/production/K-AbCdEf',
+  );
   arn(
     'app.secrets.APP_KEY',
     SECRET.replace('eu-west-1', 'eu-west1'),
