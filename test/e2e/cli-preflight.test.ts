@@ -17,7 +17,10 @@ let certificateArn: string;
 
 beforeAll(async () => {
   world = await startWorld();
-  secretArn = world.sd.cloud.secretsManager.createSecret({ Name: 'shop/app-key', SecretString: 'x' }).ARN;
+  secretArn = world.sd.cloud.secretsManager.createSecret({
+    Name: 'stackdrop/shop/production/APP_KEY',
+    SecretString: 'x',
+  }).ARN;
   certificateArn = world.sd.cloud.acm.request('shop.example.com', ['www.shop.example.com']);
 }, 120_000);
 
@@ -34,11 +37,11 @@ function cli() {
 
 function manifest(): string {
   return manifestFor('shop', [
-    [/arn:aws:secretsmanager:eu-west-1:123456789012:secret:acme\/production\/app-key-AbCdEf/, secretArn],
     [
-      / {2}deployTag: main.*/,
-      `  deployTag: main\n  domain: shop.example.com\n  redirectWww: true\n  certificateArn: ${certificateArn}`,
+      /arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop\/shop\/production\/APP_KEY-AbCdEf/,
+      secretArn,
     ],
+    [/ {2}certificateArn: .*/, `  redirectWww: true\n  certificateArn: ${certificateArn}`],
   ]);
 }
 
@@ -88,10 +91,11 @@ describe('plan --live preflight on the local cloud', () => {
       join(h.deps.cwd, 'shop.yaml'),
       manifest().replace(
         secretArn,
-        'arn:aws:secretsmanager:eu-west-1:000000000000:secret:shop/missing-AbCdEf',
+        'arn:aws:secretsmanager:eu-west-1:000000000000:secret:stackdrop/shop/production/APP_KEY-ZzZzZz',
       ),
     );
     const result = await h.run('--local', 'plan', 'shop.yaml', '--live');
+    expect(result.stderr).toBe('');
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✗ secret APP_KEY: .* cannot be read \(ResourceNotFoundException/);
   }, 60_000);

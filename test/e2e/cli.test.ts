@@ -131,11 +131,12 @@ describe('stackdrop against the local cloud', () => {
     ]);
     expect(plan.stacks[1].parameters.DatabaseSecurityGroupId).toBe('<network.DatabaseSecurityGroupId>');
     expect(live.stderr).toBe('');
-    // The example's APP_KEY secret (account 123456789012) does not exist in the local account: the
-    // preflight says so, exit 1 (docs/cli.md, "Preflight"); everything else passes.
+    // The example's certificate and APP_KEY secret (account 123456789012) do not exist in the local
+    // account: the preflight says so, exit 1 (docs/cli.md, "Preflight"); everything else passes.
     expect(live.code).toBe(1);
     const { live: changes, preflight } = JSON.parse(live.stdout);
     expect(preflight.filter((c: { ok: boolean }) => !c.ok).map((c: { check: string }) => c.check)).toEqual([
+      'certificate',
       'secret APP_KEY',
     ]);
     expect(changes.databaseReplacement).toBe(false);
