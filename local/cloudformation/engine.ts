@@ -27,6 +27,18 @@ import {
   type TemplateResource,
   validateTemplateStatic,
 } from './template.ts';
+import {
+  checkParameterValueSizes,
+  checkTemplateBodySize,
+  checkTemplateObjectSize,
+} from './validate/limits.ts';
+import {
+  type PropertyValidationFailure,
+  preDeploymentProblems,
+  propertiesValidationMessage,
+} from './validate/properties.ts';
+import { EARLY_VALIDATION_REASON } from './validate/rules.ts';
+import { propertyProblems } from './validate/schemas.ts';
 
 /** One entry of DescribeStackEvents. */
 export interface StackEventRecord {
@@ -41,6 +53,7 @@ export interface StackEventRecord {
   ResourceStatusReason?: string;
   ResourceProperties?: string;
   ClientRequestToken?: string;
+  DetailedStatus?: string;
 }
 
 /** A resource of a stack as the engine tracks it. */
@@ -72,6 +85,8 @@ export interface PreparedTemplate {
   parameters: ResolvedParameters;
   condition: (name: string) => boolean;
   plan: Map<string, PlannedResource>;
+  /** Resources whose known property values the registry schemas refuse (pre-deployment validation). */
+  validationFailures: PropertyValidationFailure[];
 }
 
 export interface StackRecord {
@@ -242,10 +257,14 @@ export class CloudFormationEngine {
 
   /** Reads a template from TemplateBody or a TemplateURL in the local S3. */
   templateBody(request: { TemplateBody?: string; TemplateURL?: string }): string {
-    if (request.TemplateBody !== undefined) return request.TemplateBody;
+    if (request.TemplateBody !== undefined) {
+      checkTemplateBodySize(request.TemplateBody);
+      return request.TemplateBody;
+    }
     if (request.TemplateURL !== undefined) {
+      let object: Buffer;
       try {
-        return this.cloud.s3.getObjectByUrl(request.TemplateURL).body.toString('utf8');
+        object = this.cloud.s3.getObjectByUrl(request.TemplateURL).body;
       } catch (error) {
         if (isAwsError(error) && error.code === 'NoSuchKey') {
           throw new CfnValidationError('S3 error: The specified key does not exist.');
@@ -255,6 +274,8 @@ export class CloudFormationEngine {
         }
         throw new CfnValidationError('TemplateURL must be a supported URL.');
       }
+      checkTemplateObjectSize(object);
+      return object.toString('utf8');
     }
     throw new CfnValidationError('Either Template URL or Template Body must be specified.');
   }
@@ -268,6 +289,7 @@ export class CloudFormationEngine {
   ): PreparedTemplate {
     const template = loadTemplate(body);
     validateTemplateStatic(template, this.spec);
+    checkParameterValueSizes(supplied);
     const parameters = resolveParameters(template.Parameters ?? {}, supplied, previous, {
       ssmParameter: (name) => this.#ssmParameter(name),
       ec2Exists: (type, id) => this.#ec2Exists(type, id),
@@ -287,7 +309,23 @@ export class CloudFormationEngine {
     const plan = planResources(template, condition, this.spec);
     checkOutputs(template, condition, plan, this.spec);
     this.#checkImports(template);
-    return { body, template, parameters, condition, plan };
+    const staticContext = this.#context({
+      pseudo,
+      parameters,
+      template,
+      condition,
+      resources: new Map(),
+      phase: 'Resources',
+    });
+    const validationFailures = preDeploymentProblems(
+      [...plan.values()]
+        .filter((r) => !isCustomResourceType(r.type))
+        .map((r) => ({ logicalId: r.logicalId, type: r.type, raw: r.definition.Properties })),
+      (name) => Object.hasOwn(template.Resources, name),
+      condition,
+      (value) => evaluate(value, staticContext),
+    );
+    return { body, template, parameters, condition, plan, validationFailures };
   }
 
   /** Fails early, as CloudFormation does, on an Fn::ImportValue of a literal name nobody exports. */
@@ -427,7 +465,7 @@ export class CloudFormationEngine {
 
   // ---- events ----------------------------------------------------------------------------
 
-  #stackEvent(stack: StackRecord, status: string, reason?: string): void {
+  #stackEvent(stack: StackRecord, status: string, reason?: string, detailedStatus?: string): void {
     const now = this.cloud.clock.date();
     stack.status = status;
     stack.statusReason = reason;
@@ -443,6 +481,7 @@ export class CloudFormationEngine {
       ResourceStatus: status,
       ...(reason !== undefined ? { ResourceStatusReason: reason } : {}),
       ...(token !== undefined ? { ClientRequestToken: token } : {}),
+      ...(detailedStatus !== undefined ? { DetailedStatus: detailedStatus } : {}),
     });
     this.cloud.eventBus.emit({
       source: 'aws.cloudformation',
@@ -583,6 +622,18 @@ export class CloudFormationEngine {
   #startCreate(stack: StackRecord, request: StackRequest): void {
     this.#operation(stack, 'create', request.ClientRequestToken, async (op) => {
       this.#stackEvent(stack, 'CREATE_IN_PROGRESS', 'User Initiated');
+      const invalid = stack.prepared.validationFailures[0];
+      if (invalid) {
+        // Pre-deployment validation: nothing is provisioned; the stack fails with VALIDATION_FAILED.
+        const reason = propertiesValidationMessage(invalid.logicalId, invalid.problems);
+        if (stack.disableRollback) {
+          this.#stackEvent(stack, 'CREATE_FAILED', reason, 'VALIDATION_FAILED');
+          return;
+        }
+        this.#stackEvent(stack, 'ROLLBACK_IN_PROGRESS', reason, 'VALIDATION_FAILED');
+        this.#stackEvent(stack, 'ROLLBACK_COMPLETE');
+        return;
+      }
       const timeout = this.#timeout(stack, op);
       const failures: string[] = [];
       let ok = await this.#runGraph(op, stack.prepared.plan, (id) =>
@@ -760,17 +811,15 @@ export class CloudFormationEngine {
         if (!spec.properties.has(name))
           throw new CfnValidationError(`Encountered unsupported property ${name}`);
       }
-      const missing = [...spec.properties]
-        .filter(([n, p]) => p.required && properties[n] === undefined)
-        .map(([n]) => n);
-      const problems = [
-        ...missing.map((n) => `#: required key [${n}] not found`),
+      // The registry schema where the snapshot has one; else the spec's required and nested keys.
+      const problems = propertyProblems(planned.type, properties) ?? [
+        ...[...spec.properties]
+          .filter(([n, p]) => p.required && properties[n] === undefined)
+          .map(([n]) => `#: required key [${n}] not found`),
         ...this.spec.nestedProblems(planned.type, properties),
       ];
       if (problems.length > 0) {
-        throw new CfnValidationError(
-          `Properties validation failed for resource ${planned.logicalId} with message: [${problems.join(', ')}]`,
-        );
+        throw new CfnValidationError(propertiesValidationMessage(planned.logicalId, problems));
       }
     }
     return properties;
@@ -851,7 +900,12 @@ export class CloudFormationEngine {
     for (const [key, output] of Object.entries(prepared.template.Outputs ?? {})) {
       if (output.Condition !== undefined && !prepared.condition(output.Condition)) continue;
       const value = evaluate(output.Value, ctx);
-      const text = Array.isArray(value) ? value.join(',') : asString(value, `Output ${key}`);
+      // An Output value must be a string; a list is refused, not joined.
+      if (Array.isArray(value) || (value !== null && typeof value === 'object'))
+        throw new CfnValidationError(
+          `Template format error: [/Outputs/${key}/Value] The Value field of every Outputs member must evaluate to a String.`,
+        );
+      const text = asString(value, `Output ${key}`);
       const exportName = output.Export
         ? asString(evaluate(output.Export.Name, ctx), `Export of ${key}`)
         : undefined;
@@ -1001,6 +1055,21 @@ export class CloudFormationEngine {
       stack.changeSetId = changeSetId;
       stack.lastUpdatedTime = this.cloud.clock.date();
       this.#stackEvent(stack, 'UPDATE_IN_PROGRESS', 'User Initiated');
+      const invalid = prepared.validationFailures[0];
+      if (invalid) {
+        // Pre-deployment validation refused the new template: nothing was touched.
+        this.#stackEvent(
+          stack,
+          'UPDATE_ROLLBACK_IN_PROGRESS',
+          propertiesValidationMessage(invalid.logicalId, invalid.problems),
+          'VALIDATION_FAILED',
+        );
+        stack.prepared = before.prepared;
+        stack.tags = before.tags;
+        this.#stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+        this.#stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE');
+        return;
+      }
       const failures: string[] = [];
       const created: string[] = [];
       const updated: string[] = [];
@@ -1534,6 +1603,7 @@ export class CloudFormationEngine {
       stack.status !== 'REVIEW_IN_PROGRESS' &&
       changes.length === 0 &&
       this.#isNoOp(stack, prepared, request);
+    const invalid = prepared.validationFailures.length > 0;
     this.changeSets.set(record.id, record);
     this.cloud.clock.setTimer(1_000, () => {
       if (record.status !== 'CREATE_PENDING') return;
@@ -1541,7 +1611,12 @@ export class CloudFormationEngine {
     });
     this.cloud.clock.setTimer(2_000, () => {
       if (record.status === 'DELETE_COMPLETE') return;
-      if (empty) {
+      if (invalid) {
+        // Early validation: the change set fails and can never be executed.
+        record.status = 'FAILED';
+        record.statusReason = EARLY_VALIDATION_REASON;
+        record.executionStatus = 'UNAVAILABLE';
+      } else if (empty) {
         record.status = 'FAILED';
         record.statusReason =
           "The submitted information didn't contain changes. Submit different information to create a change set.";

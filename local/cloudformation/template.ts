@@ -3,6 +3,7 @@ import { CfnApiError, CfnValidationError } from './errors.ts';
 import { collectReferences, evaluateCondition, type IntrinsicContext } from './intrinsics.ts';
 import { validateParameterDeclarations } from './parameters.ts';
 import { type CfnSpec, isCustomResourceType } from './spec.ts';
+import { checkTemplateFormat } from './validate/structure.ts';
 
 export type { CfnTemplate };
 export { PSEUDO_PARAMETERS };
@@ -70,6 +71,7 @@ export function loadTemplate(body: string): CfnTemplate {
  * types, resource types against the official spec, and condition names.
  */
 export function validateTemplateStatic(template: CfnTemplate, spec: CfnSpec): void {
+  checkTemplateFormat(template);
   validateParameterDeclarations(template.Parameters ?? {});
   const unknownTypes: string[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
