@@ -134,17 +134,33 @@ export function hasRegistrySchema(type: string): boolean {
   return registryIndex().types[type] !== undefined;
 }
 
-/** The createOnlyProperties of a type (top-level names): changing one replaces the resource. */
-export function createOnlyProperties(type: string): Set<string> | undefined {
+/**
+ * How changing a top-level property affects a resource, from the schema: a createOnlyProperty
+ * replaces it, a conditionalCreateOnlyProperty may, any other updates it in place. Undefined
+ * when the snapshot has no schema for the type.
+ * https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/resource-type-schema.html
+ */
+export function replacementBehaviour(
+  type: string,
+  property: string,
+): 'Always' | 'Conditionally' | 'Never' | undefined {
   const file = registryIndex().types[type];
   if (!file) return undefined;
-  const schema = JSON.parse(readFileSync(new URL(file, REGISTRY), 'utf8')) as {
-    createOnlyProperties?: string[];
-  };
-  return new Set(
-    (schema.createOnlyProperties ?? []).map((p) => p.replace(/^\/properties\//, '').split('/')[0]!),
-  );
+  let lists = createOnly.get(type);
+  if (!lists) {
+    const schema = JSON.parse(readFileSync(new URL(file, REGISTRY), 'utf8')) as {
+      createOnlyProperties?: string[];
+      conditionalCreateOnlyProperties?: string[];
+    };
+    const top = (paths: string[] | undefined) =>
+      new Set((paths ?? []).map((p) => p.replace(/^\/properties\//, '').split('/')[0]!));
+    lists = { always: top(schema.createOnlyProperties), maybe: top(schema.conditionalCreateOnlyProperties) };
+    createOnly.set(type, lists);
+  }
+  return lists.always.has(property) ? 'Always' : lists.maybe.has(property) ? 'Conditionally' : 'Never';
 }
+
+const createOnly = new Map<string, { always: Set<string>; maybe: Set<string> }>();
 
 const JSON_TYPES: Record<string, string> = {
   string: 'String',
