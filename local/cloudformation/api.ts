@@ -305,6 +305,20 @@ export function cloudFormationOperations(engine: CloudFormationEngine): Record<s
           })),
       };
     },
+    ContinueUpdateRollback: (input) => {
+      engine.continueUpdateRollback(input);
+      return {};
+    },
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListImports.html
+    ListImports: (input: { ExportName?: string; NextToken?: string }) => {
+      const name = input.ExportName ?? '';
+      if (!engine.exports.has(name)) throw new CfnValidationError(`Export '${name}' does not exist.`);
+      const importers = engine.importersOf(name).map((s) => s.stackName);
+      if (importers.length === 0)
+        throw new CfnValidationError(`Export '${name}' is not imported by any stack.`);
+      const { items, next } = page(importers, input.NextToken);
+      return { Imports: items, NextToken: next };
+    },
     ListExports: () => ({
       Exports: [...engine.exports].map(([name, e]) => ({
         ExportingStackId: e.stackId,

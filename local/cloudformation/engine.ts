@@ -11,6 +11,7 @@ import {
   updateRequiresReplacement,
 } from './changes.ts';
 import { CfnApiError, CfnValidationError } from './errors.ts';
+import { handlerFailureReason } from './handler-errors.ts';
 import { asString, evaluate, type IntrinsicContext, NO_VALUE } from './intrinsics.ts';
 import { type ResolvedParameters, resolveParameters, type SuppliedParameter } from './parameters.ts';
 import type { ProvidedResource, ResourceProvider, ResourceTag } from './providers/types.ts';
@@ -114,6 +115,12 @@ export interface StackRecord {
   tokens: Map<string, string>;
   /** The operation in progress (create, update, delete, rollback), if any. */
   operation?: Operation;
+  /** What an update rollback left undone (UPDATE_ROLLBACK_FAILED), for ContinueUpdateRollback. */
+  pendingRollback?: {
+    restore: { id: string; attempted: Record<string, unknown> }[];
+    newlyCreated: ResourceRecord[];
+    created: string[];
+  };
   changeSetId?: string;
 }
 
@@ -877,7 +884,14 @@ export class CloudFormationEngine {
         tags: this.#tags(stack, logicalId),
       });
     } catch (error) {
-      return this.#failResource(stack, op, resource, 'CREATE_FAILED', messageOf(error), failures);
+      return this.#failResource(
+        stack,
+        op,
+        resource,
+        'CREATE_FAILED',
+        handlerFailureReason(error, planned.type),
+        failures,
+      );
     }
     resource.physicalId = provided.physicalId;
     resource.attributes = provided.attributes;
@@ -887,7 +901,14 @@ export class CloudFormationEngine {
     try {
       await provided.stabilize;
     } catch (error) {
-      return this.#failResource(stack, op, resource, 'CREATE_FAILED', messageOf(error), failures);
+      return this.#failResource(
+        stack,
+        op,
+        resource,
+        'CREATE_FAILED',
+        handlerFailureReason(error, planned.type),
+        failures,
+      );
     }
     if (op.cancelled) return false;
     this.#resourceEvent(stack, resource, 'CREATE_COMPLETE');
@@ -940,6 +961,17 @@ export class CloudFormationEngine {
       if (o.ExportName !== undefined)
         this.exports.set(o.ExportName, { stackId: stack.stackId, value: o.OutputValue });
     stack.outputs = outputs;
+  }
+
+  /** Every live stack whose template imports the export (ListImports). */
+  importersOf(exportName: string): StackRecord[] {
+    return [...this.stacks.values()].filter(
+      (s) =>
+        s.status !== 'DELETE_COMPLETE' &&
+        s.status !== 'REVIEW_IN_PROGRESS' &&
+        (JSON.stringify(s.prepared.template).includes(`"Fn::ImportValue":"${exportName}"`) ||
+          this.#importsDynamically(s, exportName)),
+    );
   }
 
   /** A live stack (other than `except`) whose template imports the export. */
@@ -1126,36 +1158,23 @@ export class CloudFormationEngine {
       this.#stackEvent(stack, 'UPDATE_ROLLBACK_IN_PROGRESS', reason);
       // Put back what was updated or replaced, with the old properties and physical ids.
       const newlyCreated: ResourceRecord[] = [];
-      await Promise.all(
-        updated.map(async (id) => {
-          const old = before.resources.get(id)!;
-          const current = stack.resources.get(id)!;
-          const replaced = current.physicalId !== old.physicalId;
-          if (replaced && current.physicalId !== undefined) newlyCreated.push({ ...current });
-          const attempted = current.properties;
-          Object.assign(current, {
-            properties: old.properties,
-            attributes: old.attributes,
-            physicalId: old.physicalId,
-            definition: old.definition,
-            dependsOn: old.dependsOn,
-          });
-          this.#resourceEvent(stack, current, 'UPDATE_IN_PROGRESS');
-          await this.cloud.clock.sleep(this.cloud.durations.resource(old.type, 'update'));
-          if (!replaced && !unapplied.has(id)) {
-            try {
-              const restored = await this.#providers(old.type).update?.(
-                this.#request(stack, current),
-                attempted,
-              );
-              if (restored) current.attributes = restored.attributes;
-            } catch (error) {
-              process.emitWarning(`local cloudformation: rollback of ${id} failed: ${messageOf(error)}`);
-            }
-          }
-          this.#resourceEvent(stack, current, 'UPDATE_COMPLETE');
-        }),
-      );
+      const restore: { id: string; attempted: Record<string, unknown> }[] = [];
+      for (const id of updated) {
+        const old = before.resources.get(id)!;
+        const current = stack.resources.get(id)!;
+        const replaced = current.physicalId !== old.physicalId;
+        if (replaced && current.physicalId !== undefined) newlyCreated.push({ ...current });
+        const attempted = current.properties;
+        Object.assign(current, {
+          properties: old.properties,
+          attributes: old.attributes,
+          physicalId: old.physicalId,
+          definition: old.definition,
+          dependsOn: old.dependsOn,
+        });
+        // A replacement or a refused change left the old physical resource as it was.
+        restore.push({ id, attempted: replaced || unapplied.has(id) ? old.properties : attempted });
+      }
       for (const id of created) {
         const r = stack.resources.get(id);
         if (r) newlyCreated.push(r);
@@ -1163,11 +1182,115 @@ export class CloudFormationEngine {
       stack.prepared = before.prepared;
       stack.outputs = before.outputs;
       stack.tags = before.tags;
-      this.#stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
-      await this.#deleteResources(stack, newlyCreated, 'rollback');
-      for (const id of created) stack.resources.delete(id);
-      this.#stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE');
+      await this.#finishUpdateRollback(stack, restore, newlyCreated, created);
     });
+  }
+
+  /**
+   * Rolls updated resources back to their previous properties, then deletes what the update
+   * created. A resource whose rollback fails leaves the stack in UPDATE_ROLLBACK_FAILED, from
+   * which ContinueUpdateRollback resumes (skipping ResourcesToSkip).
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html#troubleshooting-errors-update-rollback-failed
+   */
+  async #finishUpdateRollback(
+    stack: StackRecord,
+    restore: { id: string; attempted: Record<string, unknown> }[],
+    newlyCreated: ResourceRecord[],
+    created: string[],
+  ): Promise<void> {
+    const failed: { id: string; attempted: Record<string, unknown> }[] = [];
+    await Promise.all(
+      restore.map(async (item) => {
+        const current = stack.resources.get(item.id)!;
+        this.#resourceEvent(stack, current, 'UPDATE_IN_PROGRESS');
+        await this.cloud.clock.sleep(this.cloud.durations.resource(current.type, 'update'));
+        const fault = this.cloud.faults.takeResource({
+          logicalId: item.id,
+          type: current.type,
+          stackName: stack.stackName,
+          action: 'update',
+        });
+        try {
+          if (fault) throw new Error(fault);
+          if (item.attempted !== current.properties) {
+            const restored = await this.#providers(current.type).update?.(
+              this.#request(stack, current),
+              item.attempted,
+            );
+            if (restored) current.attributes = restored.attributes;
+          }
+        } catch (error) {
+          this.#resourceEvent(stack, current, 'UPDATE_FAILED', messageOf(error));
+          failed.push(item);
+          return;
+        }
+        this.#resourceEvent(stack, current, 'UPDATE_COMPLETE');
+      }),
+    );
+    if (failed.length > 0) {
+      stack.pendingRollback = { restore: failed, newlyCreated, created };
+      this.#stackEvent(
+        stack,
+        'UPDATE_ROLLBACK_FAILED',
+        `The following resource(s) failed to update: [${failed.map((f) => f.id).join(', ')}]. `,
+      );
+      return;
+    }
+    stack.pendingRollback = undefined;
+    this.#stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+    await this.#deleteResources(stack, newlyCreated, 'rollback');
+    for (const id of created) stack.resources.delete(id);
+    this.#stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE');
+  }
+
+  /**
+   * ContinueUpdateRollback: resumes the rollback of a stack in UPDATE_ROLLBACK_FAILED. Resources
+   * in ResourcesToSkip (only ones whose rollback failed) are marked UPDATE_COMPLETE and left as
+   * they are; the others are rolled back again.
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ContinueUpdateRollback.html
+   */
+  continueUpdateRollback(request: {
+    StackName?: string;
+    ResourcesToSkip?: string[];
+    ClientRequestToken?: string;
+  }): StackRecord {
+    const stack = this.requireStack(request.StackName);
+    if (
+      request.ClientRequestToken &&
+      stack.tokens.get(request.ClientRequestToken) === 'ContinueUpdateRollback'
+    )
+      return stack;
+    const pending = stack.pendingRollback;
+    if (stack.status !== 'UPDATE_ROLLBACK_FAILED' || !pending || stack.operation) {
+      throw new CfnValidationError(
+        `Stack ${stack.stackId} is in ${stack.status} state and can not continue update rollback. ContinueUpdateRollback can only be called on a stack in UPDATE_ROLLBACK_FAILED state.`,
+      );
+    }
+    const skip = new Set(request.ResourcesToSkip ?? []);
+    for (const id of skip) {
+      // Nested-stack resources are named `Nested.Logical`; only this stack's are modelled here.
+      if (!pending.restore.some((r) => r.id === id)) {
+        throw new CfnValidationError(
+          `Resource ${id} is not in UPDATE_FAILED state and cannot be skipped. Only resources that failed to roll back can be skipped.`,
+        );
+      }
+    }
+    if (request.ClientRequestToken) stack.tokens.set(request.ClientRequestToken, 'ContinueUpdateRollback');
+    this.#operation(stack, 'update', request.ClientRequestToken, async () => {
+      this.#stackEvent(stack, 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated');
+      for (const id of skip) {
+        const resource = stack.resources.get(id);
+        if (resource)
+          this.#resourceEvent(stack, resource, 'UPDATE_COMPLETE', 'Resource skipped during UpdateRollback');
+      }
+      await this.#finishUpdateRollback(
+        stack,
+        pending.restore.filter((r) => !skip.has(r.id)),
+        pending.newlyCreated,
+        pending.created,
+      );
+    });
+    return stack;
   }
 
   #request(stack: StackRecord, resource: ResourceRecord) {
@@ -1248,7 +1371,14 @@ export class CloudFormationEngine {
         provided = await provider.create({ ...this.#request(stack, resource), properties });
       } catch (error) {
         unapplied.add(logicalId);
-        return this.#failResource(stack, op, resource, 'UPDATE_FAILED', messageOf(error), failures);
+        return this.#failResource(
+          stack,
+          op,
+          resource,
+          'UPDATE_FAILED',
+          handlerFailureReason(error, planned.type),
+          failures,
+        );
       }
       replacedOld.push({ ...old });
       resource.physicalId = provided.physicalId;
@@ -1258,7 +1388,14 @@ export class CloudFormationEngine {
       try {
         await provided.stabilize;
       } catch (error) {
-        return this.#failResource(stack, op, resource, 'UPDATE_FAILED', messageOf(error), failures);
+        return this.#failResource(
+          stack,
+          op,
+          resource,
+          'UPDATE_FAILED',
+          handlerFailureReason(error, planned.type),
+          failures,
+        );
       }
     } else {
       resource.properties = properties;
@@ -1274,7 +1411,14 @@ export class CloudFormationEngine {
           if (provided) resource.attributes = provided.attributes;
           await provided?.stabilize;
         } catch (error) {
-          return this.#failResource(stack, op, resource, 'UPDATE_FAILED', messageOf(error), failures);
+          return this.#failResource(
+            stack,
+            op,
+            resource,
+            'UPDATE_FAILED',
+            handlerFailureReason(error, planned.type),
+            failures,
+          );
         }
       }
     }
