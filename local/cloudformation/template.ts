@@ -1,4 +1,4 @@
-import { type CfnTemplate, PSEUDO_PARAMETERS, parseCfnTemplate } from '#shared/cfn-yaml.ts';
+import { type CfnTemplate, PSEUDO_PARAMETERS, parseCfnTemplate, unknownCfnTags } from '#shared/cfn-yaml.ts';
 import { CfnApiError, CfnValidationError } from './errors.ts';
 import { collectReferences, evaluateCondition, type IntrinsicContext } from './intrinsics.ts';
 import { validateParameterDeclarations } from './parameters.ts';
@@ -34,6 +34,13 @@ export function loadTemplate(body: string): CfnTemplate {
       throw new CfnValidationError('Template format error: At least one Resources member must be defined.');
     }
     throw new CfnValidationError(`Template format error: YAML not well-formed. ${message.split('\n')[0]}`);
+  }
+  // A short-form tag that names no function (`!Foo`) is a template error, not a plain string.
+  const unknownTags = unknownCfnTags(body);
+  if (unknownTags.length > 0) {
+    throw new CfnValidationError(
+      `Template format error: Encountered unsupported function: Fn::${unknownTags[0]!.replace(/^!/, '')}`,
+    );
   }
   if (Array.isArray(template) || typeof template.Resources !== 'object' || template.Resources === null) {
     throw new CfnValidationError('Template format error: At least one Resources member must be defined.');

@@ -200,6 +200,15 @@ function checkOutputs(template: CfnTemplate): void {
       formatError(`[/Outputs/${key}] Every Outputs member must contain a Value object`);
     if (output.Value === undefined)
       formatError(`[/Outputs/${key}] Every Outputs member must contain a Value object`);
+    // Functions that always return a list (Fn::GetAZs, Fn::Split, Fn::Cidr) are lists too.
+    const fn =
+      output.Value && typeof output.Value === 'object' && !Array.isArray(output.Value)
+        ? functionKey(output.Value as Record<string, unknown>)
+        : undefined;
+    if (fn === 'Fn::GetAZs' || fn === 'Fn::Split' || fn === 'Fn::Cidr')
+      formatError(
+        `[/Outputs/${key}/Value] The Value field of every Outputs member must evaluate to a String.`,
+      );
     if (
       Array.isArray(output.Value) ||
       (typeof output.Value === 'object' && functionKey(output.Value as Record<string, unknown>) === undefined)
