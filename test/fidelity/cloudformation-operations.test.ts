@@ -234,6 +234,16 @@ describe('CloudFormation operations (AWS CLI and SDK)', () => {
         );
         expect(described).toMatchObject({ Status: 'FAILED', ExecutionStatus: 'UNAVAILABLE' });
         expect(described.StatusReason).toContain('AWS::EarlyValidation::PropertyValidation');
+        const events = await cfn('describe-events', '--stack-name', stack, '--change-set-name', id);
+        expect(events.json.OperationEvents).toContainEqual(
+          expect.objectContaining({
+            EventType: 'VALIDATION_ERROR',
+            LogicalResourceId: 'Queue',
+            ValidationStatus: 'FAILED',
+            ValidationPath: '/Resources/Queue/Properties/Tags',
+            ValidationStatusReason: '#/Tags: expected type: JSONArray, found: String',
+          }),
+        );
         const executed = await cfn('execute-change-set', '--change-set-name', id);
         expect(executed.rc).not.toBe(0);
         expect(executed.stderr).toContain('InvalidChangeSetStatus');
