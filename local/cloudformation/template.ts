@@ -25,6 +25,13 @@ const SECTIONS = new Set([
 
 /** Parses a template body (JSON or YAML with short-form intrinsics) as CloudFormation would. */
 export function loadTemplate(body: string): CfnTemplate {
+  // A short-form tag that names no function (`!Foo`) is a template error, not a plain string.
+  const unknownTags = unknownCfnTags(body);
+  if (unknownTags.length > 0) {
+    throw new CfnValidationError(
+      `Template error: Encountered unsupported function: Fn::${unknownTags[0]!.replace(/^!/, '')}`,
+    );
+  }
   let template: CfnTemplate;
   try {
     template = parseCfnTemplate(body);
@@ -34,13 +41,6 @@ export function loadTemplate(body: string): CfnTemplate {
       throw new CfnValidationError('Template format error: At least one Resources member must be defined.');
     }
     throw new CfnValidationError(`Template format error: YAML not well-formed. ${message.split('\n')[0]}`);
-  }
-  // A short-form tag that names no function (`!Foo`) is a template error, not a plain string.
-  const unknownTags = unknownCfnTags(body);
-  if (unknownTags.length > 0) {
-    throw new CfnValidationError(
-      `Template format error: Encountered unsupported function: Fn::${unknownTags[0]!.replace(/^!/, '')}`,
-    );
   }
   if (Array.isArray(template) || typeof template.Resources !== 'object' || template.Resources === null) {
     throw new CfnValidationError('Template format error: At least one Resources member must be defined.');
