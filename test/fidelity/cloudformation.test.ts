@@ -718,6 +718,57 @@ describe('CloudFormation template checks (AWS CLI and SDK)', () => {
       },
     },
     {
+      aws: 'fails an ECS task definition with Fargate cpu 256 and memory 8192: the ECS API refuses it, the resource is CREATE_FAILED',
+      source: HANDLER_ERRORS,
+      run: async () => {
+        const { events, stack } = await createAndSettle({
+          Resources: {
+            Task: {
+              Type: 'AWS::ECS::TaskDefinition',
+              Properties: {
+                RequiresCompatibilities: ['FARGATE'],
+                NetworkMode: 'awsvpc',
+                Cpu: '256',
+                Memory: '8192',
+                ContainerDefinitions: [{ Name: 'web', Image: 'nginx' }],
+              },
+            },
+          },
+        });
+        const reason = events.find((e) => e.ResourceStatus === 'CREATE_FAILED')?.ResourceStatusReason ?? '';
+        expect(reason).toMatch(
+          /^Resource handler returned message: "No Fargate configuration exists for given values: 256 CPU, 8192 memory\./,
+        );
+        expect(reason).toMatch(/HandlerErrorCode: InvalidRequest\)$/);
+        expect(stack.status).toBe('ROLLBACK_COMPLETE');
+      },
+    },
+    {
+      aws: 'fails an Aurora cluster with EngineVersion 99.99.bogus: the RDS API refuses it, the resource is CREATE_FAILED',
+      source: HANDLER_ERRORS,
+      run: async () => {
+        const { events, stack } = await createAndSettle({
+          Resources: {
+            Cluster: {
+              Type: 'AWS::RDS::DBCluster',
+              Properties: {
+                Engine: 'aurora-mysql',
+                EngineVersion: '99.99.bogus',
+                MasterUsername: 'admin',
+                ManageMasterUserPassword: true,
+              },
+            },
+          },
+        });
+        const reason = events.find((e) => e.ResourceStatus === 'CREATE_FAILED')?.ResourceStatusReason ?? '';
+        expect(reason).toMatch(
+          /^Resource handler returned message: "Cannot find version 99\.99\.bogus for aurora-mysql \(Service: Rds, Status Code: 400, Request ID: [0-9a-f-]+\)" \(RequestToken: [0-9a-f-]+, HandlerErrorCode: InvalidRequest\)$/,
+        );
+        expect(stack.status).toBe('ROLLBACK_COMPLETE');
+        expect(f.running.cloud.rds.clusters.size).toBe(0);
+      },
+    },
+    {
       aws: 'runs the same property check on UpdateStack: the update rolls back and the resource is untouched',
       source: PRE_DEPLOYMENT,
       run: async () => {
