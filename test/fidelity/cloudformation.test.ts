@@ -534,23 +534,20 @@ describe('CloudFormation template checks (AWS CLI and SDK)', () => {
       run: async () => {
         const name = `fidelity-sdk-${++stackNumber}`;
         await f.cfn.send(
-          new CreateStackCommand({
-            StackName: name,
-            TemplateBody: json(queue({ VisibilityTimeout: 50_000 })),
-          }),
+          new CreateStackCommand({ StackName: name, TemplateBody: json(queue({ Tags: [{ Key: 'team' }] })) }),
         );
         await f.engine.settled(name);
         const { StackEvents } = await f.cfn.send(new DescribeStackEventsCommand({ StackName: name }));
         expect(StackEvents?.find((e) => e.DetailedStatus === 'VALIDATION_FAILED')?.ResourceStatusReason).toBe(
-          'Properties validation failed for resource Queue with message: [#/VisibilityTimeout: 50000 is not less or equal to 43200]',
+          'Properties validation failed for resource Queue with message: [#/Tags/0: required key [Value] not found]',
         );
       },
     },
     {
-      aws: 'refuses InstanceTenancy: bogus on a VPC (not a valid enum value)',
+      aws: 'fails a VPC with InstanceTenancy: bogus when EC2 refuses it (the registry schema has no enum): CREATE_FAILED in the handler format',
       source: EC2_VPC,
       run: async () => {
-        const { events } = await createAndSettle({
+        const { events, stack } = await createAndSettle({
           Resources: {
             Vpc: {
               Type: 'AWS::EC2::VPC',
@@ -558,34 +555,50 @@ describe('CloudFormation template checks (AWS CLI and SDK)', () => {
             },
           },
         });
-        expect(events.map((e) => e.ResourceStatusReason).join('\n')).toContain(
-          '#/InstanceTenancy: bogus is not a valid enum value',
+        const failed = events.find((e) => e.ResourceStatus === 'CREATE_FAILED');
+        expect(failed?.LogicalResourceId).toBe('Vpc');
+        expect(failed?.ResourceStatusReason).toMatch(
+          /^Resource handler returned message: "Value \(bogus\) for parameter instanceTenancy is invalid\..*\(Service: Ec2, Status Code: 400, Request ID: [0-9a-f-]+\)" \(RequestToken: [0-9a-f-]+, HandlerErrorCode: InvalidRequest\)$/,
         );
+        expect(stack.status).toBe('ROLLBACK_COMPLETE');
         expect(f.running.cloud.ec2.vpcs.size).toBe(0);
       },
     },
     {
-      aws: 'refuses a VPC CIDR of 999.0.0.0/8 (the schema format ipv4-network)',
+      aws: 'fails a VPC with CIDR 999.0.0.0/8 at the EC2 call, not at template validation (the format is a linter rule)',
       source: EC2_VPC,
       run: async () => {
-        const { stack } = await createAndSettle({
+        const { events, stack } = await createAndSettle({
           Resources: { Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '999.0.0.0/8' } } },
         });
+        expect(events.some((e) => e.DetailedStatus === 'VALIDATION_FAILED')).toBe(false);
+        expect(events.find((e) => e.ResourceStatus === 'CREATE_FAILED')?.ResourceStatusReason).toContain(
+          'Resource handler returned message: "Value (999.0.0.0/8) for parameter cidrBlock is invalid.',
+        );
         expect(stack.status).toBe('ROLLBACK_COMPLETE');
-        expect(stack.events.map((e) => e.ResourceStatusReason).join('\n')).toContain(
-          '#/CidrBlock: failed validation constraint for keyword [format]',
+      },
+    },
+    {
+      aws: 'fails a queue with VisibilityTimeout 50,000 (over 43,200) when SQS refuses the attribute: CREATE_FAILED, rollback',
+      source: SQS_QUEUE,
+      run: async () => {
+        const { stack, events } = await createAndSettle(queue({ VisibilityTimeout: 50_000 }));
+        expect(stack.status).toBe('ROLLBACK_COMPLETE');
+        expect(events.find((e) => e.ResourceStatus === 'CREATE_FAILED')?.ResourceStatusReason).toMatch(
+          /^Resource handler returned message: "Invalid value for the parameter VisibilityTimeout\. \(Service: Sqs, Status Code: 400/,
         );
       },
     },
     {
-      aws: 'refuses a value out of the schema range (SQS VisibilityTimeout 50,000 > 43,200)',
-      source: SQS_QUEUE,
+      aws: 'refuses a value outside the registry schema enum before provisioning (log group RetentionInDays 42)',
+      source: MODEL_VALIDATION,
       run: async () => {
-        const { stack } = await createAndSettle(queue({ VisibilityTimeout: 50_000 }));
+        const { stack } = await createAndSettle({
+          Resources: { Logs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 42 } } },
+        });
         expect(stack.status).toBe('ROLLBACK_COMPLETE');
-        expect(stack.statusReason).toBeUndefined();
-        expect(stack.events.find((e) => e.DetailedStatus)?.ResourceStatusReason).toContain(
-          '#/VisibilityTimeout: 50000 is not less or equal to 43200',
+        expect(stack.events.find((e) => e.DetailedStatus)?.ResourceStatusReason).toBe(
+          'Properties validation failed for resource Logs with message: [#/RetentionInDays: 42 is not a valid enum value]',
         );
       },
     },
@@ -616,19 +629,19 @@ describe('CloudFormation template checks (AWS CLI and SDK)', () => {
       },
     },
     {
-      aws: 'refuses a string over the schema maxLength',
+      aws: 'refuses a string over the schema maxLength (a 64-character DBClusterIdentifier)',
       source: MODEL_VALIDATION,
       run: async () => {
         const { stack } = await createAndSettle({
           Resources: {
-            Group: {
-              Type: 'AWS::EC2::SecurityGroup',
-              Properties: { GroupDescription: 'd'.repeat(256) },
+            Cluster: {
+              Type: 'AWS::RDS::DBCluster',
+              Properties: { Engine: 'aurora-mysql', DBClusterIdentifier: `c${'x'.repeat(63)}` },
             },
           },
         });
         expect(stack.events.find((e) => e.DetailedStatus)?.ResourceStatusReason).toContain(
-          '#/GroupDescription: expected maxLength: 255, actual: 256',
+          '#/DBClusterIdentifier: expected maxLength: 63, actual: 64',
         );
       },
     },
@@ -666,18 +679,18 @@ describe('CloudFormation template checks (AWS CLI and SDK)', () => {
       run: async () => {
         const { name, events } = await createAndSettle({
           Resources: {
-            Setting: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: '50000' } },
-            Queue: {
-              Type: 'AWS::SQS::Queue',
-              Properties: { VisibilityTimeout: { 'Fn::GetAtt': ['Setting', 'Value'] } },
+            Setting: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: '42' } },
+            Logs: {
+              Type: 'AWS::Logs::LogGroup',
+              Properties: { RetentionInDays: { 'Fn::GetAtt': ['Setting', 'Value'] } },
             },
           },
         });
         expect(
-          events.find((e) => e.LogicalResourceId === 'Queue' && e.ResourceStatus === 'CREATE_FAILED'),
+          events.find((e) => e.LogicalResourceId === 'Logs' && e.ResourceStatus === 'CREATE_FAILED'),
         ).toMatchObject({
           ResourceStatusReason:
-            'Properties validation failed for resource Queue with message: [#/VisibilityTimeout: 50000 is not less or equal to 43200]',
+            'Properties validation failed for resource Logs with message: [#/RetentionInDays: 42 is not a valid enum value]',
         });
         expect(stackTrail(events, name).at(-1)).toBe('ROLLBACK_COMPLETE');
       },
@@ -779,7 +792,7 @@ describe('CloudFormation template checks (AWS CLI and SDK)', () => {
           '--stack-name',
           name,
           '--template-body',
-          json(queue({ VisibilityTimeout: 50_000 })),
+          json(queue({ VisibilityTimeout: 60, Tags: 'not-a-list' })),
         );
         expect(result.rc, result.stderr).toBe(0);
         const stack = await f.engine.settled(name);

@@ -34,34 +34,6 @@ export function registrySnapshot(): { cfnLintVersion: string; date: string; type
   return { cfnLintVersion: i.cfnLintVersion, date: i.date, types: Object.keys(i.types) };
 }
 
-const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-
-/** The formats the registry schemas (as cfn-lint ships them) use that a value can be checked against. */
-const CHECKED_FORMATS: Record<string, (value: string) => boolean> = {
-  'ipv4-network': (value) => {
-    const [address, prefix, extra] = value.split('/');
-    return (
-      extra === undefined &&
-      address !== undefined &&
-      IPV4.test(address) &&
-      prefix !== undefined &&
-      /^(3[0-2]|[12]?\d)$/.test(prefix)
-    );
-  },
-  'ipv6-network': (value) => {
-    const [address, prefix, extra] = value.split('/');
-    return (
-      extra === undefined &&
-      address !== undefined &&
-      /^[0-9a-fA-F:.]+$/.test(address) &&
-      address.includes(':') &&
-      prefix !== undefined &&
-      /^(12[0-8]|1[01]\d|[1-9]?\d)$/.test(prefix)
-    );
-  },
-  json: () => true,
-};
-
 /**
  * The registry's handlers are Java: their patterns use `\\Z`/`\\A` anchors and escapes JavaScript's
  * unicode mode refuses. Translate the anchors; a pattern JavaScript still cannot read matches
@@ -96,8 +68,6 @@ function validator(): Ajv {
     verbose: true,
     code: { regExp: registryRegExp as never },
   });
-  for (const [name, check] of Object.entries(CHECKED_FORMATS))
-    ajv.addFormat(name, { type: 'string', validate: check });
   return ajv;
 }
 
@@ -112,8 +82,8 @@ function schemaFor(type: string): ValidateFunction | undefined {
   }
   const schema = JSON.parse(readFileSync(new URL(file, REGISTRY), 'utf8')) as Record<string, unknown>;
   const ajvInstance = validator();
-  // Formats cfn-lint adds for its own resource-id checks (`AWS::EC2::VPC.Id`, ...) are not
-  // registry constraints: accept any string there.
+  // A format is a hint for tools (the handlers do not check it; cfn-lint's own formats are
+  // undone at import): accept any string there.
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {

@@ -47,9 +47,9 @@ describe('values known before provisioning', () => {
     const failures = preDeploymentProblems(
       [
         {
-          logicalId: 'Queue',
-          type: 'AWS::SQS::Queue',
-          raw: { VisibilityTimeout: 50_000, MessageRetentionPeriod: { 'Fn::GetAtt': ['Other', 'Value'] } },
+          logicalId: 'Logs',
+          type: 'AWS::Logs::LogGroup',
+          raw: { RetentionInDays: 42, KmsKeyId: { 'Fn::GetAtt': ['Other', 'Value'] } },
         },
         { logicalId: 'Fine', type: 'AWS::SQS::Queue', raw: { VisibilityTimeout: { Ref: 'Timeout' } } },
       ],
@@ -58,7 +58,7 @@ describe('values known before provisioning', () => {
       (v) => evaluate(v, ctx),
     );
     expect(failures).toEqual([
-      { logicalId: 'Queue', problems: ['#/VisibilityTimeout: 50000 is not less or equal to 43200'] },
+      { logicalId: 'Logs', problems: ['#/RetentionInDays: 42 is not a valid enum value'] },
     ]);
   });
 });
@@ -71,8 +71,11 @@ describe('registry schema checks', () => {
     expect(propertyProblems('AWS::SQS::Queue', { Tags: [{ Key: 'k' }] })).toEqual([
       '#/Tags/0: required key [Value] not found',
     ]);
-    expect(propertyProblems('AWS::EC2::VPC', { CidrBlock: '10.0.0.0/33' })).toEqual([
-      '#/CidrBlock: failed validation constraint for keyword [format]',
+    // cfn-lint's own additions (formats, service API ranges) are not registry rules: the service refuses those.
+    expect(propertyProblems('AWS::EC2::VPC', { CidrBlock: '10.0.0.0/33' })).toEqual([]);
+    expect(propertyProblems('AWS::SQS::Queue', { VisibilityTimeout: 50_000 })).toEqual([]);
+    expect(propertyProblems('AWS::ECR::Repository', { RepositoryName: 'Upper' })).toEqual([
+      '#/RepositoryName: failed validation constraint for keyword [pattern]',
     ]);
     expect(propertyProblems('AWS::Made::Up', {})).toBeUndefined();
   });
