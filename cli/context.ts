@@ -3,7 +3,9 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { type PreflightClients, preflightClients } from './commands/preflight.ts';
 import type { Ui } from './ui.ts';
+import type { Interrupt } from './watch.ts';
 
 /** Where the local cloud listens unless STACKDROP_ENDPOINT says otherwise. */
 export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
@@ -30,6 +32,8 @@ export interface Target {
 }
 
 export interface Clients {
+  /** Read-only clients for `plan --live`'s preflight. */
+  preflight: PreflightClients;
   cfn: CloudFormationClient;
   s3: S3Client;
   sfn: SFNClient;
@@ -48,6 +52,10 @@ export interface CliDeps {
   sleep: (ms: number) => Promise<void>;
   /** Finds the caller's public IPv4 address (checkip.amazonaws.com in real use). */
   detectPublicIp: () => Promise<string>;
+  /** Ctrl-C while a `--watch` runs (cli/index.ts wires SIGINT to it). */
+  interrupt?: Interrupt;
+  /** Standard input, for `-` as a manifest name (read bounded, never drained). */
+  stdin?: AsyncIterable<Uint8Array | string> & { destroy?: () => void };
   /** Reads a line from the person at the terminal, or undefined when stdin is not interactive. */
   prompt?: (question: string) => Promise<string>;
   cwd: string;
@@ -98,6 +106,7 @@ export function clientsFor(target: Target): Clients {
       : {}),
   };
   return {
+    preflight: preflightClients(config),
     cfn: new CloudFormationClient(config),
     s3: new S3Client({ ...config, forcePathStyle: Boolean(target.endpoint) }),
     sfn: new SFNClient(config),
@@ -125,7 +134,8 @@ export async function readLocalClock(endpoint: string): Promise<(() => Date) | u
     const clock = (await response.json()) as { now?: unknown; speed?: unknown };
     if (typeof clock.now !== 'number') return undefined;
     const at = performance.now();
-    const speed = typeof clock.speed === 'number' ? clock.speed : 0;
+    // An auto clock runs at real time between jumps (local/clock.ts).
+    const speed = typeof clock.speed === 'number' ? clock.speed : clock.speed === 'auto' ? 1 : 0;
     const base = clock.now;
     return () => new Date(base + Math.round((performance.now() - at) * speed));
   } catch {

@@ -11,6 +11,8 @@ export const EXIT = {
   failed: 2,
   /** The endpoint could not be reached (connection refused, DNS, timeout). */
   unreachable: 3,
+  /** Ctrl-C (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -24,6 +26,12 @@ export class UserError extends Error {
 export class OperationFailedError extends Error {
   override name = 'OperationFailedError';
   readonly exitCode: ExitCode = EXIT.failed;
+}
+
+/** The person pressed Ctrl-C while watching; exits 130. The work in AWS carries on. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  readonly exitCode: ExitCode = EXIT.interrupted;
 }
 
 /** The endpoint could not be reached; exits 3. */
@@ -44,7 +52,7 @@ interface ErrorLike {
   message?: string;
   errors?: unknown[];
   cause?: unknown;
-  $metadata?: { httpStatusCode?: number };
+  $metadata?: { httpStatusCode?: number; requestId?: string };
 }
 
 const UNREACHABLE_CODES = new Set([
@@ -105,6 +113,31 @@ const THROTTLED = new Set([
   'RequestThrottledException',
 ]);
 
+/** What the SDK says when a response is not in the AWS protocol it expected (HTML, other JSON, garbage). */
+const UNPARSEABLE =
+  /XML parse error|Deserialization error|Unexpected token .* in JSON|is not valid JSON|Expected .* in JSON|char '.*' is not expected/i;
+
+/**
+ * An answer from something that is not AWS (a web server, a proxy's error page): the body did not
+ * parse, or an HTTP error came back with neither an AWS error code nor the request id every AWS
+ * response carries (x-amzn-RequestId / x-amz-request-id).
+ */
+function notAwsAnswer(e: ErrorLike, name: string, message: string): boolean {
+  if (UNPARSEABLE.test(message) || name === 'SyntaxError') return true;
+  const metadata = e.$metadata as { httpStatusCode?: number; requestId?: string } | undefined;
+  return (
+    metadata?.httpStatusCode !== undefined &&
+    !metadata.requestId &&
+    (message === 'Unknown' || name === 'Unknown' || name === 'UnknownError')
+  );
+}
+
+/** The one line for an endpoint that answers, but not as AWS does. */
+export function notAwsEndpointMessage(endpoint: string | undefined): string {
+  const where = endpoint ?? 'the AWS endpoint';
+  return `Endpoint unreachable: ${where} answered, but not as an AWS endpoint does (no AWS request id, or a body that is not AWS's protocol). Is another server on that port? Start the local cloud (npm start) or check --endpoint-url / STACKDROP_ENDPOINT.`;
+}
+
 /**
  * Turns any error (AWS SDK, network, our own) into one line saying what happened and what to do,
  * with the exit code it deserves. `endpoint` is the custom endpoint in use, if any.
@@ -113,7 +146,8 @@ export function explainAwsError(error: unknown, context: { endpoint?: string } =
   if (
     error instanceof UserError ||
     error instanceof OperationFailedError ||
-    error instanceof UnreachableError
+    error instanceof UnreachableError ||
+    error instanceof InterruptedError
   ) {
     return { message: error.message, exitCode: error.exitCode };
   }
@@ -128,6 +162,9 @@ export function explainAwsError(error: unknown, context: { endpoint?: string } =
       ? 'is the local cloud running? Start it, or check --local / STACKDROP_ENDPOINT.'
       : 'check your network connection, proxy settings and --region.';
     return { message: `Cannot reach ${where} (${code}): ${hint}`, exitCode: EXIT.unreachable };
+  }
+  if (notAwsAnswer(e, name, message)) {
+    return { message: notAwsEndpointMessage(context.endpoint), exitCode: EXIT.unreachable };
   }
   if (name === 'CredentialsProviderError' || CREDENTIALS_MISSING.test(message)) {
     return {

@@ -16,9 +16,24 @@ async function main(): Promise<number> {
         }
       }
     : undefined;
+  // Ctrl-C during a watch ends the watch with a word on how to resume (the work in AWS carries on);
+  // at any other moment, or a second time, it exits at once as usual.
+  const controller = new AbortController();
+  let watching = false;
+  process.on('SIGINT', () => {
+    if (watching && !controller.signal.aborted) controller.abort();
+    else process.exit(130);
+  });
   return runCli(process.argv.slice(2), {
+    interrupt: {
+      signal: controller.signal,
+      watching: (on) => {
+        watching = on;
+      },
+    },
     ui: createUi(process.stdout, process.stderr, process.env),
     env: process.env,
+    stdin: process.stdin,
     stdout: process.stdout,
     clientsFor,
     now: () => new Date(),

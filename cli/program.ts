@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { estimateMonthlyCost } from '#shared/cost.ts';
+import { deploymentRegionProblems } from '#shared/manifest/aws-checks.ts';
 import { securityNotices } from '#shared/manifest/notices.ts';
 import { readScaling } from '#shared/scaling.ts';
 import { readStatus, type StatusDocument } from '#shared/status.ts';
@@ -15,6 +17,7 @@ import {
   parseTtl,
   tunnelCommand,
 } from './commands/bastion.ts';
+import { formatCostEstimate } from './commands/cost.ts';
 import { formatDeadLetters, readDeadLetters } from './commands/dead-letters.ts';
 import {
   guardDatabaseReplacement,
@@ -23,9 +26,15 @@ import {
   withReplacementAllowed,
 } from './commands/deploy.ts';
 import { deployHistory, sendRollback } from './commands/deploys.ts';
-import { checkConfirmation, snapshotLocation, startTeardown, teardownExecution } from './commands/destroy.ts';
+import {
+  checkConfirmation,
+  requireKnownProject,
+  snapshotLocation,
+  startTeardown,
+  teardownExecution,
+} from './commands/destroy.ts';
 import { registerExec } from './commands/exec.ts';
-import { type InitAnswers, writeStarterManifest } from './commands/init.ts';
+import { askInitAnswers, type InitAnswers, writeStarterManifest } from './commands/init.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerMetrics } from './commands/metrics.ts';
 import {
@@ -35,6 +44,7 @@ import {
   type LivePlanDeps,
   planLive,
 } from './commands/plan.ts';
+import { formatPreflight, runPreflight } from './commands/preflight.ts';
 import {
   estimateProvisioning,
   FAULT_NAMES,
@@ -59,7 +69,7 @@ import {
 } from './commands/status.ts';
 import { type CliDeps, type Clients, type GlobalOptions, resolveTarget, type Target } from './context.ts';
 import { EXIT, explainAwsError, OperationFailedError, UserError } from './errors.ts';
-import { formatProblem, type ManifestResult, readManifestFile } from './manifest-file.ts';
+import { formatProblem, type ManifestResult, problemsHeader, readManifestFile } from './manifest-file.ts';
 import { findStackdrop, requireOutput, type Stackdrop } from './stackdrop-stack.ts';
 import { planStacks } from './stacks.ts';
 import { formatDuration, parseMinutes } from './ui.ts';
@@ -103,7 +113,7 @@ class Session {
   async stackdrop(): Promise<Stackdrop> {
     if (!this.#stackdrop) {
       await this.syncClock();
-      this.#stackdrop = await findStackdrop(this.clients.cfn, this.target.stack);
+      this.#stackdrop = await findStackdrop(this.clients.cfn, this.target.stack, this.target.endpoint);
     }
     return this.#stackdrop;
   }
@@ -133,8 +143,21 @@ class Session {
         await this.syncClock();
       },
       pollIntervalMs: this.deps.pollIntervalMs,
+      ...(this.deps.interrupt ? { interrupt: this.deps.interrupt } : {}),
     };
   }
+}
+
+/**
+ * The manifest checked against the Region it goes to (a certificate must be in it), when the
+ * Region is known (--region, AWS_REGION, the local cloud's).
+ */
+function inRegion(result: ManifestResult, region: string | undefined): ManifestResult {
+  if (!result.ok) return result;
+  const problems = deploymentRegionProblems(result.manifest, region, result.file);
+  return problems.length
+    ? { ok: false, problems, text: result.text, format: result.format, file: result.file }
+    : result;
 }
 
 /** Prints a manifest's problems (or its JSON) and returns whether it was valid. */
@@ -148,8 +171,7 @@ function reportManifest(
   if (json) {
     deps.ui.json({ ok: false, file, problems: result.problems });
   } else {
-    const n = result.problems.length;
-    deps.ui.err(deps.ui.style.red(`✗ ${file}: ${n} problem${n === 1 ? '' : 's'}`));
+    deps.ui.err(deps.ui.style.red(`✗ ${problemsHeader(file, result.problems)}`));
     for (const p of result.problems) deps.ui.err(formatProblem(p));
   }
   return false;
@@ -224,7 +246,7 @@ Documentation: docs/cli.md`,
       'after',
       examples(
         'stackdrop init --project acme',
-        'stackdrop init --project shop --environment staging --domain shop.example.com --certificate-arn arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+        'stackdrop init --project shop --environment staging --domain shop.example.com --certificate-arn arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab',
         'stackdrop init   # asks on a terminal',
       ),
     )
@@ -240,16 +262,23 @@ Documentation: docs/cli.md`,
         yes?: boolean;
       }) => {
         const ask = opts.yes ? undefined : deps.prompt;
+        const file = resolve(deps.cwd, opts.output);
+        // Refuse before asking anything, so no answers are typed for a file that cannot be written.
+        if (ask && !opts.force && (await fileExists(file)))
+          throw new UserError(
+            `${opts.output} already exists: pass --force to overwrite it, or --output <file>.`,
+          );
         let { project, environment, domain, certificateArn } = opts;
-        if (!project && ask) project = (await ask('Project name (e.g. acme): ')).trim();
+        if (ask) {
+          ({ project, environment, domain, certificateArn } = await askInitAnswers(
+            { project, environment, domain, certificateArn },
+            ask,
+            (line) => ui.err(line),
+            !opts.project,
+          ));
+        }
         if (!project)
           throw new UserError('Pass --project <name> (or run `stackdrop init` on a terminal to be asked).');
-        if (!environment && ask) environment = (await ask('Environment [production]: ')).trim() || undefined;
-        if (domain === undefined && ask && !opts.project)
-          domain = (await ask('Domain (blank for none): ')).trim() || undefined;
-        if (domain && !certificateArn && ask)
-          certificateArn = (await ask('ACM certificate ARN for the domain: ')).trim() || undefined;
-        const file = resolve(deps.cwd, opts.output);
         await writeStarterManifest(
           file,
           {
@@ -270,14 +299,15 @@ Documentation: docs/cli.md`,
   program
     .command('validate')
     .description('check a manifest: every problem with file:line:col, its path and a hint')
-    .argument('<manifest>', 'manifest file (.yaml, .yml or .json)')
+    .argument('<manifest>', 'manifest file (.yaml, .yml or .json), or - to read standard input')
     .option('--json', 'machine-readable result')
     .addHelpText(
       'after',
       examples('stackdrop validate stackdrop.yaml', 'stackdrop validate manifests/acme.json --json'),
     )
-    .action(async (file: string, opts: { json?: boolean }) => {
-      const result = await readManifestFile(resolve(deps.cwd, file), file);
+    .action(async (file: string, opts: { json?: boolean }, cmd: Command) => {
+      const region = resolveTarget(cmd.optsWithGlobals() as GlobalOptions, deps.env).region;
+      const result = inRegion(await readManifestFile(resolve(deps.cwd, file), file, deps.stdin), region);
       if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
       const m = result.manifest;
       if (opts.json) {
@@ -291,7 +321,7 @@ Documentation: docs/cli.md`,
   program
     .command('plan')
     .description("show each stage's stack and parameters; with --live, what CloudFormation would change")
-    .argument('<manifest>', 'manifest file')
+    .argument('<manifest>', 'manifest file, or - for standard input')
     .option(
       '--live',
       'create (and delete) change sets against the target account to list adds, changes and replacements',
@@ -306,30 +336,47 @@ Documentation: docs/cli.md`,
       ),
     )
     .action(async (file: string, opts: { live?: boolean; json?: boolean }, cmd: Command) => {
-      const result = await readManifestFile(resolve(deps.cwd, file), file);
+      const region = resolveTarget(cmd.optsWithGlobals() as GlobalOptions, deps.env).region;
+      const result = inRegion(await readManifestFile(resolve(deps.cwd, file), file, deps.stdin), region);
       if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
       const m = result.manifest;
       const stacks = planStacks(m);
       const notices = securityNotices(m);
       if (!opts.json) for (const line of formatNotices(notices, ui.style)) ui.err(line);
+      const s = session(cmd);
+      const cost = estimateMonthlyCost(m, s.target.region);
       if (!opts.live) {
-        if (opts.json) ui.json({ project: m.project, environment: m.environment, notices, stacks });
-        else ui.out(formatOfflinePlan(stacks, ui.style).join('\n'));
+        if (opts.json) ui.json({ project: m.project, environment: m.environment, notices, stacks, cost });
+        else
+          ui.out([...formatOfflinePlan(stacks, ui.style), ...formatCostEstimate(cost, ui.style)].join('\n'));
         return setExit(EXIT.ok);
       }
-      const s = session(cmd);
       const bucket = await s.bucket();
       const progress = opts.json ? undefined : ui.progress('Creating change sets (nothing is executed)…');
       try {
         const live = await planLive(m, changeSetDeps(s, bucket));
+        const existing = new Set(live.stacks.filter((p) => p.mode === 'update').map((p) => p.stage));
+        const preflight = await runPreflight(m, s.clients.preflight, {
+          region: s.target.region ?? 'the default Region',
+          existing,
+        });
         progress?.stop();
-        if (opts.json) ui.json({ project: m.project, environment: m.environment, notices, stacks, live });
-        else ui.out(formatLivePlan(live, ui.style).join('\n'));
+        if (opts.json)
+          ui.json({ project: m.project, environment: m.environment, notices, stacks, live, cost, preflight });
+        else
+          ui.out(
+            [
+              ...formatLivePlan(live, ui.style),
+              ...formatPreflight(preflight, ui.style),
+              ...formatCostEstimate(cost, ui.style),
+            ].join('\n'),
+          );
+        // A failed preflight is something the person fixes before deploying.
+        return setExit(preflight.every((c) => c.ok) ? EXIT.ok : EXIT.user);
       } catch (error) {
         progress?.stop();
         throw error;
       }
-      setExit(EXIT.ok);
     });
 
   program
@@ -355,7 +402,8 @@ Documentation: docs/cli.md`,
         cmd: Command,
       ) => {
         const limit = timeoutMs(opts.timeout);
-        const result = await readManifestFile(resolve(deps.cwd, file), file);
+        const region = resolveTarget(cmd.optsWithGlobals() as GlobalOptions, deps.env).region;
+        const result = inRegion(await readManifestFile(resolve(deps.cwd, file), file, deps.stdin), region);
         if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
         const m = result.manifest;
         const s = session(cmd);
@@ -754,10 +802,9 @@ Documentation: docs/cli.md`,
         const bucket = requireOutput(stackdrop, 'BucketName');
         // A destroyed project's outputs are cleared: name the cluster from what it was before.
         const before = (
-          await readStatus({ bucket, project, environment: opts.environment }, { s3: s.clients.s3 }).catch(
-            () => undefined,
-          )
+          await readStatus({ bucket, project, environment: opts.environment }, { s3: s.clients.s3 })
         )?.doc;
+        await requireKnownProject(project, opts.environment, before, s.clients.cfn);
         const started = await startTeardown(project, opts.environment, opts.confirm!, {
           sfn: s.clients.sfn,
           stateMachineArn: requireOutput(stackdrop, 'TeardownStateMachineArn'),
@@ -850,7 +897,7 @@ Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manif
           );
         if (opts.estimate && (faults.length || opts.push))
           throw new UserError('--estimate runs nothing: leave out --fault and --push, or drop --estimate.');
-        const result = await readManifestFile(resolve(deps.cwd, file), file);
+        const result = await readManifestFile(resolve(deps.cwd, file), file, deps.stdin);
         if (!reportManifest(result, file, Boolean(opts.json), deps)) return setExit(EXIT.user);
         const m = result.manifest;
         if (opts.estimate) {
@@ -931,6 +978,15 @@ async function reportProvisioning(
   if (json) ui.json({ ...extra, phase: 'failed', reason, status: statusView(doc, s.now()) });
   else ui.err(ui.style.red(`✗ ${doc.project}/${doc.environment} ${reason} (after ${elapsed})`));
   return EXIT.failed;
+}
+
+async function fileExists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function safeUser(): string {

@@ -1,5 +1,5 @@
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { UserError } from './errors.ts';
+import { notAwsEndpointMessage, UnreachableError, UserError } from './errors.ts';
 
 /** Outputs of the stackdrop SAM stack the CLI relies on (template.yaml's Outputs). */
 export const STACKDROP_OUTPUTS = [
@@ -24,10 +24,17 @@ export interface Stackdrop {
 }
 
 /** Reads the stackdrop stack's outputs; a missing stack becomes a one-line explanation. */
-export async function findStackdrop(cfn: CloudFormationClient, stackName: string): Promise<Stackdrop> {
+export async function findStackdrop(
+  cfn: CloudFormationClient,
+  stackName: string,
+  endpoint?: string,
+): Promise<Stackdrop> {
   try {
     const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = out.Stacks?.[0];
+    // Every AWS answer carries a request id; a web server's 200 page parses as an empty answer.
+    if (!stack && endpoint && out.$metadata && !out.$metadata.requestId)
+      throw new UnreachableError(notAwsEndpointMessage(endpoint));
     if (!stack) throw notFound(stackName);
     const outputs: Record<string, string> = {};
     for (const o of stack.Outputs ?? []) {

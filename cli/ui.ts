@@ -49,9 +49,12 @@ export function makeStyle(color: boolean): Style {
   };
 }
 
-/** Whether colour is allowed: a TTY, and neither NO_COLOR (any value) nor TERM=dumb. */
+/**
+ * Whether colour is allowed: a TTY, and neither NO_COLOR nor TERM=dumb. no-color.org: NO_COLOR
+ * "when present and not an empty string" turns colour off, so `NO_COLOR=` leaves it on.
+ */
 export function colorEnabled(tty: boolean, env: NodeJS.ProcessEnv): boolean {
-  return tty && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  return tty && (env.NO_COLOR ?? '') === '' && env.TERM !== 'dumb';
 }
 
 /** Builds the output helper for the given streams and environment. */

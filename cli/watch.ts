@@ -6,7 +6,7 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import { STAGES, type Stage, stackName } from '#shared/naming.ts';
 import { readStatus, type StatusDocument, type StatusRef } from '#shared/status.ts';
-import { OperationFailedError } from './errors.ts';
+import { InterruptedError, OperationFailedError } from './errors.ts';
 import { resourceLabel } from './labels.ts';
 import { isStackMissing } from './stackdrop-stack.ts';
 import { formatDuration, liveBlock, type Style, type Writer } from './ui.ts';
@@ -161,6 +161,41 @@ export interface FollowDeps {
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
   pollIntervalMs: number;
+  /** Ctrl-C: ends the watch (never the work in AWS) with a word on how to resume. */
+  interrupt?: Interrupt;
+}
+
+/** How a watch learns of Ctrl-C: the signal, and a switch telling the handler a watch is running. */
+export interface Interrupt {
+  signal: AbortSignal;
+  watching: (on: boolean) => void;
+}
+
+/** What Ctrl-C during a watch prints: nothing was cancelled, and how to pick the watch up again. */
+export function interruptedMessage(ref: StatusRef): string {
+  const env = ref.environment === 'production' ? '' : ` --environment ${ref.environment}`;
+  return `Stopped watching (Ctrl-C). Nothing was cancelled: stackdrop keeps working on ${ref.project}/${ref.environment} in AWS. Resume watching with \`stackdrop status ${ref.project}${env} --watch\`.`;
+}
+
+/** Sleeps, or ends early when Ctrl-C arrives. */
+function sleepUnlessInterrupted(deps: FollowDeps, ms: number): Promise<void> {
+  const signal = deps.interrupt?.signal;
+  if (!signal) return deps.sleep(ms);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+    deps.sleep(ms).then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 export interface FollowOptions {
@@ -176,6 +211,19 @@ export interface FollowOptions {
 
 /** Follows the status document, drawing per-stack progress, until `isDone`. */
 export async function followStatus(
+  ref: StatusRef,
+  deps: FollowDeps,
+  options: FollowOptions,
+): Promise<StatusDocument | undefined> {
+  deps.interrupt?.watching(true);
+  try {
+    return await follow(ref, deps, options);
+  } finally {
+    deps.interrupt?.watching(false);
+  }
+}
+
+async function follow(
   ref: StatusRef,
   deps: FollowDeps,
   options: FollowOptions,
@@ -208,7 +256,11 @@ export async function followStatus(
         `Stopped watching after ${formatDuration(options.timeoutMs)}: ${ref.project}/${ref.environment} is still ${found?.phase ?? 'not started'}. stackdrop carries on; check with \`stackdrop status ${ref.project} --environment ${ref.environment}\`.`,
       );
     }
-    await deps.sleep(deps.pollIntervalMs);
+    await sleepUnlessInterrupted(deps, deps.pollIntervalMs);
+    if (deps.interrupt?.signal.aborted) {
+      block.done();
+      throw new InterruptedError(interruptedMessage(ref));
+    }
   }
 }
 

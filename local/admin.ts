@@ -9,7 +9,7 @@ import type { HttpRequest, HttpResponse, LocalCloud } from './kernel.ts';
  * - `GET  /_local/health`            → `{ region, accountId, now }`
  * - `GET  /_local/clock`             → `{ now, time, speed, pendingTimers }`
  * - `POST /_local/clock/advance`     `{ ms }` | `{ seconds }` | `{ minutes }` → fires due timers
- * - `POST /_local/clock/speed`       `{ speed: 0 | N | "instant" }`
+ * - `POST /_local/clock/speed`       `{ speed: 0 | N | "instant" | "auto" }`
  * - `GET  /_local/faults`, `POST /_local/faults` (a Fault; `times: null` = forever), `DELETE /_local/faults`
  * - `POST /_local/ecr/push`          `{ repositoryName, imageTag?, imageDigest?, imageManifest? }`
  * - `GET  /_local/events`            → the most recent bus events and deliveries
@@ -36,7 +36,9 @@ export async function handleAdmin(cloud: LocalCloud, req: HttpRequest): Promise<
         return json(clockState(cloud));
       }
       case 'POST /_local/clock/speed':
-        cloud.clock.setSpeed(body.speed === 'instant' ? 'instant' : (Number(body.speed) as ClockSpeed));
+        cloud.clock.setSpeed(
+          body.speed === 'instant' || body.speed === 'auto' ? body.speed : (Number(body.speed) as ClockSpeed),
+        );
         return json(clockState(cloud));
       case 'GET /_local/faults':
         return json({ faults: cloud.faults.list() });

@@ -4,13 +4,13 @@ import type { ClockSpeed } from './clock.ts';
 import { startLocalCloud } from './kernel.ts';
 
 /**
- * `node local/cli.ts [--port 4566] [--speed instant|0|N] [--region eu-west-1] [--account 000000000000] [--quota L-F678F1CE=10 ...]`
+ * `node local/cli.ts [--port 4566] [--speed auto|instant|0|N] [--region eu-west-1] [--account 000000000000] [--quota L-F678F1CE=10 ...]`
  * starts the local cloud and prints its endpoint, for `aws --endpoint-url` and AWS_ENDPOINT_URL.
  */
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '4566' },
-    speed: { type: 'string', default: '60' },
+    speed: { type: 'string', default: 'auto' },
     region: { type: 'string', default: 'eu-west-1' },
     account: { type: 'string', default: '000000000000' },
     quota: { type: 'string', multiple: true, default: [] },
@@ -20,16 +20,18 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(
-    'Usage: node local/cli.ts [--port 4566] [--speed instant|0|N] [--region eu-west-1] [--account 000000000000]\n' +
-      '  --speed  0 = manual (POST /_local/clock/advance), N = N× real time (default 60), instant = jump when idle\n' +
+    'Usage: node local/cli.ts [--port 4566] [--speed auto|instant|0|N] [--region eu-west-1] [--account 000000000000]\n' +
+      '  --speed  auto (default) = instant while work is under way, real time otherwise; 0 = manual\n' +
+      '           (POST /_local/clock/advance); N = N× real time; instant = jump to the next timer when idle\n' +
       '  --quota  CODE=N sets a service quota (e.g. L-F678F1CE=10 for 10 VPCs); repeatable; AWS defaults otherwise\n',
   );
   process.exit(0);
 }
 
-const speed: ClockSpeed = values.speed === 'instant' ? 'instant' : Number(values.speed);
-if (speed !== 'instant' && !(Number.isFinite(speed) && speed >= 0)) {
-  process.stderr.write(`--speed must be instant or a number >= 0, got ${values.speed}\n`);
+const speed: ClockSpeed =
+  values.speed === 'instant' || values.speed === 'auto' ? values.speed : Number(values.speed);
+if (typeof speed === 'number' && !(Number.isFinite(speed) && speed >= 0)) {
+  process.stderr.write(`--speed must be auto, instant or a number >= 0, got ${values.speed}\n`);
   process.exit(2);
 }
 

@@ -8,8 +8,21 @@
  *   600 = ten simulated minutes per second).
  * - `'instant'`: whenever the cloud is idle (no request in flight and none for `idleMs` real
  *   milliseconds), time jumps to the next timer.
+ * - `'auto'`: for a cloud people drive with commands. Instant while work is under way (a
+ *   foreground timer is pending: a resource being created, a deployment, a task), real time
+ *   otherwise, so a provisioning takes seconds yet reports AWS's durations, and schedules, TTLs
+ *   and watchdogs (background timers) never make time race ahead between two commands.
  */
-export type ClockSpeed = number | 'instant';
+export type ClockSpeed = number | 'instant' | 'auto';
+
+/** Options of a timer. */
+export interface TimerOptions {
+  /**
+   * A schedule, TTL, watchdog or housekeeping timer: it fires in its time, but never by itself
+   * makes an `'auto'` clock jump (nothing is waiting for it to happen soon).
+   */
+  background?: boolean;
+}
 
 export interface TimerHandle {
   readonly due: number;
@@ -21,6 +34,7 @@ interface Timer {
   due: number;
   fn: () => unknown;
   cancelled: boolean;
+  background: boolean;
 }
 
 export class VirtualClock {
@@ -62,6 +76,9 @@ export class VirtualClock {
     if (typeof this.#speed === 'number' && this.#speed > 0) {
       return Math.floor(this.#virtualAnchor + (performance.now() - this.#realAnchor) * this.#speed);
     }
+    // Between jumps an auto clock runs at real time.
+    if (this.#speed === 'auto')
+      return Math.floor(this.#virtualAnchor + (performance.now() - this.#realAnchor));
     return this.#virtualAnchor;
   }
 
@@ -71,8 +88,14 @@ export class VirtualClock {
   }
 
   /** Runs `fn` once `ms` virtual milliseconds have passed. */
-  setTimer(ms: number, fn: () => unknown): TimerHandle {
-    const timer: Timer = { id: this.#nextId++, due: this.now() + Math.max(0, ms), fn, cancelled: false };
+  setTimer(ms: number, fn: () => unknown, options: TimerOptions = {}): TimerHandle {
+    const timer: Timer = {
+      id: this.#nextId++,
+      due: this.now() + Math.max(0, ms),
+      fn,
+      cancelled: false,
+      background: options.background === true,
+    };
     this.#timers.push(timer);
     this.#timers.sort((a, b) => a.due - b.due || a.id - b.id);
     this.#reschedule();
@@ -84,6 +107,11 @@ export class VirtualClock {
         this.#reschedule();
       },
     };
+  }
+
+  /** A timer nothing is waiting on soon (schedule, TTL, watchdog, housekeeping): see TimerOptions. */
+  setBackgroundTimer(ms: number, fn: () => unknown): TimerHandle {
+    return this.setTimer(ms, fn, { background: true });
   }
 
   /** Resolves after `ms` virtual milliseconds. */
@@ -170,7 +198,10 @@ export class VirtualClock {
     if (!next || this.#advancing) return;
     const speed = this.#speed;
     let delay: number;
-    if (speed === 'instant') {
+    if (speed === 'auto' && !this.#timers.some((t) => !t.background)) {
+      // Nothing under way: background timers fire in real time.
+      delay = Math.max(0, next.due - this.now());
+    } else if (speed === 'instant' || speed === 'auto') {
       if (this.#busy > 0) return;
       // Wait for idleMs of quiet after the last request; with none recently, jump at once.
       delay = Math.max(0, this.idleMs - (performance.now() - this.#lastActivity));
@@ -192,7 +223,9 @@ export class VirtualClock {
     this.#realTimer = undefined;
     const next = this.#timers[0];
     if (!next) return;
-    if (this.#speed === 'instant') {
+    const jumping =
+      this.#speed === 'instant' || (this.#speed === 'auto' && this.#timers.some((t) => !t.background));
+    if (jumping) {
       if (this.#busy > 0) return;
       this.#jumpTo(next.due);
       this.#advancing = true;

@@ -359,8 +359,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     }
   } finally {
     if (options.keep) {
-      // From here on time runs as on AWS, so the scheduled functions do not race ahead.
-      sd.cloud.clock.setSpeed(1);
+      // From here on work runs instantly (reporting AWS's durations) while schedules and TTLs run
+      // in real time, so neither a deploy takes real minutes nor a bastion expires between commands.
+      sd.cloud.clock.setSpeed('auto');
       write('');
       write(`The local cloud keeps running on ${sd.endpoint} (Ctrl-C to stop). Try:`);
       write(`  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${sd.cloud.region}`);

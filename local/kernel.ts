@@ -28,6 +28,7 @@ import {
   readQueryInput,
 } from './protocols/query.ts';
 import { loadSdk, operationSchemas, sdkPackages } from './protocols/schemas.ts';
+import { AcmModel } from './services/acm.ts';
 import { AutoScalingModel } from './services/autoscaling.ts';
 import { CloudWatchModel } from './services/cloudwatch.ts';
 import { SimulatedContainers } from './services/containers.ts';
@@ -144,6 +145,8 @@ export class LocalCloud {
   readonly autoScaling: AutoScalingModel;
   /** Roles, role sessions and the evaluation of every call a role makes (local/iam/). */
   readonly iam: Iam;
+  /** Minimal ACM for preflight checks (local/services/acm.ts). */
+  readonly acm: AcmModel;
   /** The CloudFormation engine, served under the `cloudformation` signing name. */
   readonly cloudformation: CloudFormationEngine;
   /**
@@ -171,6 +174,7 @@ export class LocalCloud {
     });
     this.eventBus = new EventBus(this);
     this.quotas = new ServiceQuotasModel(this, options.quotas);
+    this.acm = new AcmModel(this);
     this.s3 = new S3Model(this);
     this.sqs = new SqsModel(this);
     this.ec2 = new Ec2Model(this);
@@ -201,6 +205,7 @@ export class LocalCloud {
     this.registerService('events', eventBridgeService(this.eventBus));
     this.registerService('sts', stsService(this));
     this.registerService('servicequotas', this.quotas.definition());
+    this.registerService('acm', this.acm.definition());
     this.cloudformation = installCloudFormation(this);
   }
 

@@ -6,6 +6,7 @@ import {
   isSeq,
   type Node,
   parse,
+  parseDocument,
   type Scalar,
   type ScalarTag,
   visit,
@@ -119,6 +120,14 @@ export function parseCfnTemplate(text: string): CfnTemplate {
     throw new Error('Not a CloudFormation template: it has no Resources section');
   }
   return doc;
+}
+
+/** Short-form tags in the text that are no CloudFormation function (`!Foo`), as YAML warns of them. */
+export function unknownCfnTags(text: string): string[] {
+  const doc = parseDocument(text, { customTags, uniqueKeys: true });
+  return doc.warnings
+    .filter((w) => w.code === 'TAG_RESOLVE_FAILED')
+    .map((w) => /tag: (!\S+)/.exec(w.message)?.[1] ?? w.message);
 }
 
 /** Options for {@link stringifyCfnTemplate}. */

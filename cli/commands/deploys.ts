@@ -4,10 +4,11 @@ import type { EcrImageActionEvent } from '#shared/rollout/event.ts';
 import { deployMessage, pushEvent } from '#shared/rollout/message.ts';
 import type { DeployRecord, StatusDocument } from '#shared/status.ts';
 import { UserError } from '../errors.ts';
+import { type DeployView, withKind } from './status.ts';
 
-/** The deploy history, newest first. */
-export function deployHistory(doc: StatusDocument, limit?: number): DeployRecord[] {
-  const newestFirst = [...doc.deploys].reverse();
+/** The deploy history, newest first, each marked as a push or a rollback. */
+export function deployHistory(doc: StatusDocument, limit?: number): DeployView[] {
+  const newestFirst = [...doc.deploys].reverse().map(withKind);
   return limit ? newestFirst.slice(0, limit) : newestFirst;
 }
 

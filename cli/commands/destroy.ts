@@ -1,9 +1,11 @@
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { STAGES, stackName } from '#shared/naming.ts';
 import type { StatusDocument } from '#shared/status.ts';
 import { UserError } from '../errors.ts';
 
@@ -21,6 +23,42 @@ export function checkConfirmation(project: string, confirm: string | undefined):
       `Destroying ${project} deletes its stacks (the database is kept as a final snapshot). Repeat the project name to confirm: --confirm ${project}`,
     );
   }
+}
+
+/** Whether any of a project's stacks exists (a deleted stack is only describable by its id, so a name miss means none). */
+async function anyStackExists(
+  cfn: CloudFormationClient,
+  project: string,
+  environment: string,
+): Promise<boolean> {
+  for (const stage of STAGES) {
+    try {
+      const out = await cfn.send(
+        new DescribeStacksCommand({ StackName: stackName(project, environment, stage) }),
+      );
+      if (out?.Stacks?.some((stack) => stack.StackStatus !== 'DELETE_COMPLETE')) return true;
+    } catch (error) {
+      if (!/does not exist/.test((error as Error).message ?? '')) throw error;
+    }
+  }
+  return false;
+}
+
+/**
+ * Refuses to tear down a project stackdrop has never heard of: no status document and no stack.
+ * Starting the teardown anyway would write a status document for a phantom project.
+ */
+export async function requireKnownProject(
+  project: string,
+  environment: string,
+  doc: StatusDocument | undefined,
+  cfn: CloudFormationClient,
+): Promise<void> {
+  if (doc) return;
+  if (await anyStackExists(cfn, project, environment)) return;
+  throw new UserError(
+    `No project ${project}/${environment} in this stackdrop: nothing to destroy. \`stackdrop status\` lists the projects (pass --environment if it is not production).`,
+  );
 }
 
 /** Starts the teardown state machine with the confirmation it requires to lift termination protection. */

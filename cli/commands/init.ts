@@ -1,7 +1,8 @@
 import { access, writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
+import { AppSchema, ManifestObjectSchema } from '#shared/manifest/schema.ts';
 import { UserError } from '../errors.ts';
-import { checkManifestText, formatProblem } from '../manifest-file.ts';
+import { checkManifestText } from '../manifest-file.ts';
 
 export interface InitAnswers {
   project: string;
@@ -77,8 +78,9 @@ export async function writeStarterManifest(
   const shownAs = options.shownAs ?? file;
   const checked = checkManifestText(text, shownAs);
   if (!checked.ok) {
+    // Speak of the values given, not of a file that was never written.
     throw new UserError(
-      `The starter manifest would not be valid with these values:\n${checked.problems.map(formatProblem).join('\n')}`,
+      `These values would not make a valid manifest, so nothing was written:\n${checked.problems.map((p) => `  ${p.path || 'manifest'}: ${p.message}`).join('\n')}`,
     );
   }
   if (!options.force && (await exists(file))) {
@@ -95,4 +97,86 @@ async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Checks one answer as it is typed: undefined when it is fine, else what is wrong, in plain words. */
+export function checkAnswer(field: 'project' | 'environment' | 'domain' | 'certificateArn', value: string) {
+  const schema =
+    field === 'project' || field === 'environment'
+      ? ManifestObjectSchema.shape[field]
+      : AppSchema.shape[field];
+  const result = schema.safeParse(value);
+  if (result.success) return undefined;
+  const issue = result.error.issues[0];
+  return issue && !issue.message.startsWith('Invalid') ? issue.message : `not a valid ${field}`;
+}
+
+/** What interactive init asks and how many wrong answers it takes before giving up. */
+const MAX_TRIES = 5;
+
+export interface InitQuestions {
+  project?: string | undefined;
+  environment?: string | undefined;
+  domain?: string | undefined;
+  certificateArn?: string | undefined;
+}
+
+/**
+ * Asks for what the flags left out, checking each answer as it is typed and asking again at once
+ * when it is wrong, so no answer is ever lost to a problem found at the end.
+ */
+export async function askInitAnswers(
+  given: InitQuestions,
+  ask: (question: string) => Promise<string>,
+  say: (line: string) => void,
+  askDomain: boolean,
+): Promise<InitQuestions> {
+  const answers: InitQuestions = { ...given };
+  const question = async (
+    field: 'project' | 'environment' | 'domain' | 'certificateArn',
+    text: string,
+    fallback?: string,
+    optional = false,
+  ): Promise<string | undefined> => {
+    for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
+      const typed = (await ask(text)).trim();
+      if (typed === '' && (fallback !== undefined || optional)) return fallback;
+      const problem = typed === '' ? 'an answer is needed' : checkAnswer(field, typed);
+      if (!problem) return typed;
+      say(`  ${typed === '' ? '' : `"${typed.slice(0, 60)}": `}${problem}. Try again.`);
+    }
+    throw new UserError(`No valid ${field} after ${MAX_TRIES} tries: ${resumeHint(answers)}`);
+  };
+  answers.project ??= await question('project', 'Project name (e.g. acme): ');
+  answers.environment ??= await question('environment', 'Environment [production]: ', 'production');
+  if (answers.domain === undefined && askDomain)
+    answers.domain = await question('domain', 'Domain (blank for none): ', undefined, true);
+  if (answers.domain && !answers.certificateArn) {
+    answers.certificateArn = await question(
+      'certificateArn',
+      'ACM certificate ARN for the domain (blank to serve without a domain): ',
+      undefined,
+      true,
+    );
+    if (!answers.certificateArn) {
+      say(
+        '  No certificate: the manifest serves on the load balancer name; add domain and certificateArn later.',
+      );
+      answers.domain = undefined;
+    }
+  }
+  return answers;
+}
+
+/** The command that repeats the answers so far, so nothing typed is lost. */
+export function resumeHint(answers: InitQuestions): string {
+  const flags = [
+    answers.project ? `--project ${answers.project}` : '',
+    answers.environment ? `--environment ${answers.environment}` : '',
+    answers.domain ? `--domain ${answers.domain}` : '',
+    answers.certificateArn ? `--certificate-arn ${answers.certificateArn}` : '',
+  ].filter(Boolean);
+  return flags.length
+    ? `your answers so far are kept in this command: stackdrop init ${flags.join(' ')}`
+    : 'run `stackdrop init` again';
 }

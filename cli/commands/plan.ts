@@ -17,6 +17,7 @@ import { parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import type { Manifest } from '#shared/manifest/index.ts';
 import type { SecurityNotice } from '#shared/manifest/notices.ts';
 import type { Stage } from '#shared/naming.ts';
+import { mustRecreate } from '#shared/provision/cfn.ts';
 import type { StageOutputs } from '#shared/render.ts';
 import { readStatus } from '#shared/status.ts';
 import { OperationFailedError } from '../errors.ts';
@@ -37,7 +38,8 @@ export interface StackPlan {
   stage: Stage;
   stackName: string;
   /** create: a new stack; update: a change set against the live stack; pending: its inputs do not exist yet. */
-  mode: 'create' | 'update' | 'pending';
+  /** recreate: a failed first run left the stack in ROLLBACK_COMPLETE; provisioning deletes and creates it. */
+  mode: 'create' | 'update' | 'pending' | 'recreate';
   adds: number;
   modifies: number;
   removes: number;
@@ -144,15 +146,20 @@ export async function planLive(manifest: Manifest, deps: LivePlanDeps): Promise<
   const stages = planStacks(manifest, { outputs, imageUri });
 
   const plans: StackPlan[] = [];
+  // A stack a failed first run left behind (ROLLBACK_COMPLETE and the like) holds nothing and cannot
+  // be updated: provisioning deletes and creates it (shared/provision/cfn.ts), so the plan does too.
+  const gone = (stack: Stack | undefined) => !stack || mustRecreate(stack.StackStatus ?? '');
   for (const stage of stages) {
     if (deps.only && !deps.only.includes(stage.stage)) continue;
     const existing = live.get(stage.stage);
-    const usable = existing && existing.StackStatus !== 'REVIEW_IN_PROGRESS';
+    const usable = !gone(existing);
     if (deps.onlyExisting && !usable) continue;
-    const missing = stage.dependsOn.filter((d) => {
-      const dep = live.get(d);
-      return !dep || dep.StackStatus === 'REVIEW_IN_PROGRESS';
-    });
+    const failedFirstRun = existing && existing.StackStatus !== 'REVIEW_IN_PROGRESS' && !usable;
+    const missing = stage.dependsOn.filter((d) => gone(live.get(d)));
+    if (failedFirstRun) {
+      plans.push(await recreatePlan(stage, existing.StackStatus ?? '', missing, deps));
+      continue;
+    }
     if (!usable && missing.length > 0) {
       plans.push(await pendingPlan(stage, missing, deps));
       continue;
@@ -185,6 +192,21 @@ async function pendingPlan(stage: PlannedStack, missing: Stage[], deps: LivePlan
     replacements: 0,
     changes,
     note: `created after ${missing.join(' and ')} (its parameters need their outputs); resources may vary with conditions`,
+  };
+}
+
+/** Every resource of the template is added again, once provisioning has deleted the failed stack. */
+async function recreatePlan(
+  stage: PlannedStack,
+  status: string,
+  missing: Stage[],
+  deps: LivePlanDeps,
+): Promise<StackPlan> {
+  const pending = await pendingPlan(stage, missing.length ? missing : [stage.stage], deps);
+  return {
+    ...pending,
+    mode: 'recreate',
+    note: `the stack is in ${status} after a failed first run: provisioning deletes it and creates it again${missing.length ? ` after ${missing.join(' and ')}` : ''} (as an upload to the bucket would)`,
   };
 }
 
@@ -313,7 +335,7 @@ export function formatLivePlan(plan: LivePlan, style: Style): string[] {
     const counts = `${s.adds} to add, ${s.modifies} to change, ${s.removes} to remove, ${s.replacements} replaced`;
     lines.push(`${style.bold(s.stackName)}  (${s.mode})  ${counts}`);
     if (s.note) lines.push(`  ${style.dim(s.note)}`);
-    if (s.mode !== 'pending') {
+    if (s.mode !== 'pending' && s.mode !== 'recreate') {
       for (const c of s.changes) {
         const mark = c.action === 'Add' ? '+' : c.action === 'Remove' ? '-' : isReplacement(c) ? '±' : '~';
         const repl = isReplacement(c)
@@ -350,10 +372,18 @@ export function formatOfflinePlan(stacks: PlannedStack[], style: Style): string[
   for (const s of stacks) {
     const needs = s.dependsOn.length ? `needs ${s.dependsOn.join(', ')}` : 'first';
     lines.push(`${style.bold(s.stage)}  ${s.stackName}  (${s.templateFile}; ${needs})`);
-    const keys = Object.keys(s.parameters);
+    // Unused slots (environment, secret and worker parameters the manifest leaves empty) are
+    // counted, not listed: a plan shows what the manifest sets.
+    const unusedWorker = (k: string) => {
+      const slot = /^Worker(\d+)/.exec(k)?.[1];
+      return slot !== undefined && !s.parameters[`Worker${slot}Name`];
+    };
+    const keys = Object.keys(s.parameters).filter((k) => s.parameters[k] !== '' && !unusedWorker(k));
+    const empty = Object.keys(s.parameters).length - keys.length;
     const width = Math.max(0, ...keys.map((k) => k.length));
-    for (const k of keys)
-      lines.push(`  ${k.padEnd(width)}  ${s.parameters[k] === '' ? style.dim('(empty)') : s.parameters[k]}`);
+    for (const k of keys) lines.push(`  ${k.padEnd(width)}  ${s.parameters[k]}`);
+    if (empty > 0)
+      lines.push(style.dim(`  (${empty} unused slot parameter${empty === 1 ? '' : 's'} not shown)`));
   }
   return lines;
 }

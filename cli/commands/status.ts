@@ -22,7 +22,7 @@ export interface StatusView {
     failedResource?: string;
   }[];
   outputs: Record<string, string>;
-  lastDeploys: DeployRecord[];
+  lastDeploys: DeployView[];
   openBastions: BastionRecord[];
   error: { stage: string; code: string; message: string; failedResource?: string } | null;
   errors: { path: string; message: string; line?: number }[];
@@ -45,6 +45,42 @@ export function openBastions(doc: StatusDocument, now: Date): BastionRecord[] {
   return doc.bastions.filter((b) => b.state === 'open' && Date.parse(b.expiresAt) > now.getTime());
 }
 
+/** A deploy record with what started it: an image push, or `stackdrop rollback`. */
+export type DeployView = DeployRecord & { kind: 'push' | 'rollback' };
+
+/** Whether a deploy came from `stackdrop rollback` (its event id and requester say so) or a push. */
+export function deployKind(d: DeployRecord): 'push' | 'rollback' {
+  return d.id.startsWith('stackdrop-rollback-') || d.pushedBy?.startsWith('stackdrop rollback')
+    ? 'rollback'
+    : 'push';
+}
+
+export function withKind(d: DeployRecord): DeployView {
+  return { ...d, kind: deployKind(d) };
+}
+
+/**
+ * Names the status document keeps for compatibility (docs/architecture.md) next to the stack
+ * output they copy; shown once, under the stack output's name.
+ */
+const OUTPUT_ALIASES: Record<string, string> = {
+  url: 'Url',
+  albDnsName: 'LoadBalancerDnsName',
+  dbEndpoint: 'WriterEndpoint',
+};
+
+/**
+ * The outputs as they stand now: ImageUri is the app stack's parameter, empty until the first
+ * push, and deploys change the task definitions rather than the stack, so the image running is
+ * the newest succeeded deploy's.
+ */
+function currentOutputs(doc: StatusDocument): Record<string, string> {
+  const outputs = { ...doc.outputs };
+  const running = doc.deploys.filter((d) => d.outcome === 'succeeded' && d.imageUri).at(-1)?.imageUri;
+  if (running) outputs.ImageUri = running;
+  return outputs;
+}
+
 /** The stable `--json` view of one status document. */
 export function statusView(doc: StatusDocument, now: Date, scaling?: ScalingOverrides): StatusView {
   return {
@@ -54,8 +90,8 @@ export function statusView(doc: StatusDocument, now: Date, scaling?: ScalingOver
     updatedAt: doc.updatedAt,
     manifest: doc.manifest ?? null,
     stacks: STAGES.filter((s) => doc.stacks[s]).map((stage) => ({ stage, ...doc.stacks[stage]! })),
-    outputs: doc.outputs,
-    lastDeploys: doc.deploys.slice(-LAST_DEPLOYS).reverse(),
+    outputs: currentOutputs(doc),
+    lastDeploys: doc.deploys.slice(-LAST_DEPLOYS).reverse().map(withKind),
     openBastions: openBastions(doc, now),
     error: doc.error ?? null,
     errors: doc.errors ?? [],
@@ -204,7 +240,9 @@ export function formatStatus(view: StatusView, now: Date, style: Style): string[
     });
     lines.push(...table(['STAGE', 'STATUS', 'TOOK', 'REASON'], rows).map((l) => `  ${l}`));
   }
-  const outputs = Object.entries(view.outputs);
+  const outputs = Object.entries(view.outputs).filter(
+    ([k, v]) => !(OUTPUT_ALIASES[k] && view.outputs[OUTPUT_ALIASES[k]] === v),
+  );
   if (outputs.length) {
     lines.push('', 'Outputs');
     const width = Math.max(...outputs.map(([k]) => k.length));
@@ -237,9 +275,10 @@ export function formatStatus(view: StatusView, now: Date, style: Style): string[
 /** Aligned rows for deploy records (newest first as given). */
 export function formatDeployRows(deploys: DeployRecord[]): string[] {
   return table(
-    ['STARTED', 'OUTCOME', 'DIGEST', 'TAG', 'TOOK', 'REASON'],
+    ['STARTED', 'KIND', 'OUTCOME', 'DIGEST', 'TAG', 'TOOK', 'REASON'],
     deploys.map((d) => [
       d.startedAt,
+      deployKind(d),
       d.outcome,
       shortDigest(d.digest),
       d.tag ?? '',

@@ -10,5 +10,6 @@ import {
 /** First provisioning step: reads and validates the manifest version named by the S3 event (read-only). */
 export const handler = async (event: ObjectCreatedEvent): Promise<LoadedManifest> => {
   logger.appendPersistentKeys({ manifestKey: event.detail?.object?.key, eventId: event.id });
-  return loadManifest(event, { s3, secrets, logger, parse: parseManifest });
+  // The function runs in the Region it provisions in: AWS_REGION is set by Lambda.
+  return loadManifest(event, { s3, secrets, logger, parse: parseManifest, region: process.env.AWS_REGION });
 };

@@ -305,6 +305,62 @@ export function cloudFormationOperations(engine: CloudFormationEngine): Record<s
           })),
       };
     },
+    // Change-set validation failures (early validation) and a stack's events, as OperationEvents.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeEvents.html
+    DescribeEvents: (input: { StackName?: string; ChangeSetName?: string; NextToken?: string }) => {
+      if (input.ChangeSetName) {
+        const cs = engine.findChangeSet(input.ChangeSetName, input.StackName);
+        const events = cs.prepared.validationFailures.flatMap((failure) =>
+          failure.problems.map((problem, i) => ({
+            EventId: `${cs.id}/${failure.logicalId}/${i}`,
+            StackId: cs.stackId,
+            EventType: 'VALIDATION_ERROR',
+            LogicalResourceId: failure.logicalId,
+            ResourceType: cs.prepared.plan.get(failure.logicalId)?.type,
+            Timestamp: cs.creationTime,
+            ValidationFailureMode: 'FAIL',
+            ValidationName: 'AWS::EarlyValidation::PropertyValidation',
+            ValidationStatus: 'FAILED',
+            ValidationStatusReason: problem,
+            ValidationPath: `/Resources/${failure.logicalId}/Properties${/^#(\S*):/.exec(problem)?.[1] ?? ''}`,
+          })),
+        );
+        const { items, next } = page(events, input.NextToken);
+        return { OperationEvents: items, NextToken: next };
+      }
+      const stack = engine.requireStack(input.StackName);
+      const { items, next } = page([...stack.events].reverse(), input.NextToken);
+      return {
+        OperationEvents: items.map((e) => ({
+          EventId: e.EventId,
+          StackId: e.StackId,
+          EventType: 'STACK_EVENT',
+          LogicalResourceId: e.LogicalResourceId,
+          PhysicalResourceId: e.PhysicalResourceId,
+          ResourceType: e.ResourceType,
+          Timestamp: e.Timestamp,
+          ResourceStatus: e.ResourceStatus,
+          ResourceStatusReason: e.ResourceStatusReason,
+          ClientRequestToken: e.ClientRequestToken,
+          DetailedStatus: e.DetailedStatus,
+        })),
+        NextToken: next,
+      };
+    },
+    ContinueUpdateRollback: (input) => {
+      engine.continueUpdateRollback(input);
+      return {};
+    },
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListImports.html
+    ListImports: (input: { ExportName?: string; NextToken?: string }) => {
+      const name = input.ExportName ?? '';
+      if (!engine.exports.has(name)) throw new CfnValidationError(`Export '${name}' does not exist.`);
+      const importers = engine.importersOf(name).map((s) => s.stackName);
+      if (importers.length === 0)
+        throw new CfnValidationError(`Export '${name}' is not imported by any stack.`);
+      const { items, next } = page(importers, input.NextToken);
+      return { Imports: items, NextToken: next };
+    },
     ListExports: () => ({
       Exports: [...engine.exports].map(([name, e]) => ({
         ExportingStackId: e.stackId,

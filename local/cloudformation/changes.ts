@@ -1,5 +1,6 @@
 import { collectReferences } from './intrinsics.ts';
 import type { CfnSpec, ReplacementBehaviour } from './spec.ts';
+import { replacementBehaviour } from './validate/schemas.ts';
 
 /** Canonical text of a value: object keys sorted, scalars as strings (CloudFormation compares them so). */
 export function canonical(value: unknown): string {
@@ -33,9 +34,16 @@ const CONDITIONAL_REPLACEMENTS: Record<string, string[]> = {
   'AWS::EC2::Subnet': ['Ipv6CidrBlock'],
 };
 
-/** How changing one property of a type behaves: from the spec (custom resources update in place). */
+/**
+ * How changing one property of a type behaves: from the registry schema's createOnlyProperties
+ * (the resource handler's contract), else the spec's; custom resources update in place.
+ */
 export function recreationOf(type: string, property: string, spec: CfnSpec): ReplacementBehaviour {
-  return spec.resource(type)?.properties.get(property)?.replacement ?? 'Never';
+  return (
+    replacementBehaviour(type, property) ??
+    spec.resource(type)?.properties.get(property)?.replacement ??
+    'Never'
+  );
 }
 
 /** The names of top-level properties whose evaluated values differ. */

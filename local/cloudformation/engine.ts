@@ -11,6 +11,7 @@ import {
   updateRequiresReplacement,
 } from './changes.ts';
 import { CfnApiError, CfnValidationError } from './errors.ts';
+import { handlerFailureReason } from './handler-errors.ts';
 import { asString, evaluate, type IntrinsicContext, NO_VALUE } from './intrinsics.ts';
 import { type ResolvedParameters, resolveParameters, type SuppliedParameter } from './parameters.ts';
 import type { ProvidedResource, ResourceProvider, ResourceTag } from './providers/types.ts';
@@ -27,6 +28,18 @@ import {
   type TemplateResource,
   validateTemplateStatic,
 } from './template.ts';
+import {
+  checkParameterValueSizes,
+  checkTemplateBodySize,
+  checkTemplateObjectSize,
+} from './validate/limits.ts';
+import {
+  type PropertyValidationFailure,
+  preDeploymentProblems,
+  propertiesValidationMessage,
+} from './validate/properties.ts';
+import { EARLY_VALIDATION_REASON } from './validate/rules.ts';
+import { propertyProblems } from './validate/schemas.ts';
 
 /** One entry of DescribeStackEvents. */
 export interface StackEventRecord {
@@ -41,6 +54,7 @@ export interface StackEventRecord {
   ResourceStatusReason?: string;
   ResourceProperties?: string;
   ClientRequestToken?: string;
+  DetailedStatus?: string;
 }
 
 /** A resource of a stack as the engine tracks it. */
@@ -72,6 +86,8 @@ export interface PreparedTemplate {
   parameters: ResolvedParameters;
   condition: (name: string) => boolean;
   plan: Map<string, PlannedResource>;
+  /** Resources whose known property values the registry schemas refuse (pre-deployment validation). */
+  validationFailures: PropertyValidationFailure[];
 }
 
 export interface StackRecord {
@@ -99,6 +115,12 @@ export interface StackRecord {
   tokens: Map<string, string>;
   /** The operation in progress (create, update, delete, rollback), if any. */
   operation?: Operation;
+  /** What an update rollback left undone (UPDATE_ROLLBACK_FAILED), for ContinueUpdateRollback. */
+  pendingRollback?: {
+    restore: { id: string; attempted: Record<string, unknown> }[];
+    newlyCreated: ResourceRecord[];
+    created: string[];
+  };
   changeSetId?: string;
 }
 
@@ -242,10 +264,14 @@ export class CloudFormationEngine {
 
   /** Reads a template from TemplateBody or a TemplateURL in the local S3. */
   templateBody(request: { TemplateBody?: string; TemplateURL?: string }): string {
-    if (request.TemplateBody !== undefined) return request.TemplateBody;
+    if (request.TemplateBody !== undefined) {
+      checkTemplateBodySize(request.TemplateBody);
+      return request.TemplateBody;
+    }
     if (request.TemplateURL !== undefined) {
+      let object: Buffer;
       try {
-        return this.cloud.s3.getObjectByUrl(request.TemplateURL).body.toString('utf8');
+        object = this.cloud.s3.getObjectByUrl(request.TemplateURL).body;
       } catch (error) {
         if (isAwsError(error) && error.code === 'NoSuchKey') {
           throw new CfnValidationError('S3 error: The specified key does not exist.');
@@ -255,6 +281,8 @@ export class CloudFormationEngine {
         }
         throw new CfnValidationError('TemplateURL must be a supported URL.');
       }
+      checkTemplateObjectSize(object);
+      return object.toString('utf8');
     }
     throw new CfnValidationError('Either Template URL or Template Body must be specified.');
   }
@@ -268,6 +296,7 @@ export class CloudFormationEngine {
   ): PreparedTemplate {
     const template = loadTemplate(body);
     validateTemplateStatic(template, this.spec);
+    checkParameterValueSizes(supplied);
     const parameters = resolveParameters(template.Parameters ?? {}, supplied, previous, {
       ssmParameter: (name) => this.#ssmParameter(name),
       ec2Exists: (type, id) => this.#ec2Exists(type, id),
@@ -287,7 +316,23 @@ export class CloudFormationEngine {
     const plan = planResources(template, condition, this.spec);
     checkOutputs(template, condition, plan, this.spec);
     this.#checkImports(template);
-    return { body, template, parameters, condition, plan };
+    const staticContext = this.#context({
+      pseudo,
+      parameters,
+      template,
+      condition,
+      resources: new Map(),
+      phase: 'Resources',
+    });
+    const validationFailures = preDeploymentProblems(
+      [...plan.values()]
+        .filter((r) => !isCustomResourceType(r.type))
+        .map((r) => ({ logicalId: r.logicalId, type: r.type, raw: r.definition.Properties })),
+      (name) => Object.hasOwn(template.Resources, name),
+      condition,
+      (value) => evaluate(value, staticContext),
+    );
+    return { body, template, parameters, condition, plan, validationFailures };
   }
 
   /** Fails early, as CloudFormation does, on an Fn::ImportValue of a literal name nobody exports. */
@@ -427,7 +472,7 @@ export class CloudFormationEngine {
 
   // ---- events ----------------------------------------------------------------------------
 
-  #stackEvent(stack: StackRecord, status: string, reason?: string): void {
+  #stackEvent(stack: StackRecord, status: string, reason?: string, detailedStatus?: string): void {
     const now = this.cloud.clock.date();
     stack.status = status;
     stack.statusReason = reason;
@@ -443,6 +488,7 @@ export class CloudFormationEngine {
       ResourceStatus: status,
       ...(reason !== undefined ? { ResourceStatusReason: reason } : {}),
       ...(token !== undefined ? { ClientRequestToken: token } : {}),
+      ...(detailedStatus !== undefined ? { DetailedStatus: detailedStatus } : {}),
     });
     this.cloud.eventBus.emit({
       source: 'aws.cloudformation',
@@ -583,6 +629,18 @@ export class CloudFormationEngine {
   #startCreate(stack: StackRecord, request: StackRequest): void {
     this.#operation(stack, 'create', request.ClientRequestToken, async (op) => {
       this.#stackEvent(stack, 'CREATE_IN_PROGRESS', 'User Initiated');
+      const invalid = stack.prepared.validationFailures[0];
+      if (invalid) {
+        // Pre-deployment validation: nothing is provisioned; the stack fails with VALIDATION_FAILED.
+        const reason = propertiesValidationMessage(invalid.logicalId, invalid.problems);
+        if (stack.disableRollback) {
+          this.#stackEvent(stack, 'CREATE_FAILED', reason, 'VALIDATION_FAILED');
+          return;
+        }
+        this.#stackEvent(stack, 'ROLLBACK_IN_PROGRESS', reason, 'VALIDATION_FAILED');
+        this.#stackEvent(stack, 'ROLLBACK_COMPLETE');
+        return;
+      }
       const timeout = this.#timeout(stack, op);
       const failures: string[] = [];
       let ok = await this.#runGraph(op, stack.prepared.plan, (id) =>
@@ -629,7 +687,7 @@ export class CloudFormationEngine {
 
   #timeout(stack: StackRecord, op: Operation) {
     if (!stack.timeoutInMinutes) return undefined;
-    return this.cloud.clock.setTimer(stack.timeoutInMinutes * 60_000, () => {
+    return this.cloud.clock.setBackgroundTimer(stack.timeoutInMinutes * 60_000, () => {
       if (stack.operation !== op || op.cancelled) return;
       op.timedOut = true;
       this.#cancel(stack, op);
@@ -760,17 +818,15 @@ export class CloudFormationEngine {
         if (!spec.properties.has(name))
           throw new CfnValidationError(`Encountered unsupported property ${name}`);
       }
-      const missing = [...spec.properties]
-        .filter(([n, p]) => p.required && properties[n] === undefined)
-        .map(([n]) => n);
-      const problems = [
-        ...missing.map((n) => `#: required key [${n}] not found`),
+      // The registry schema where the snapshot has one; else the spec's required and nested keys.
+      const problems = propertyProblems(planned.type, properties) ?? [
+        ...[...spec.properties]
+          .filter(([n, p]) => p.required && properties[n] === undefined)
+          .map(([n]) => `#: required key [${n}] not found`),
         ...this.spec.nestedProblems(planned.type, properties),
       ];
       if (problems.length > 0) {
-        throw new CfnValidationError(
-          `Properties validation failed for resource ${planned.logicalId} with message: [${problems.join(', ')}]`,
-        );
+        throw new CfnValidationError(propertiesValidationMessage(planned.logicalId, problems));
       }
     }
     return properties;
@@ -828,7 +884,14 @@ export class CloudFormationEngine {
         tags: this.#tags(stack, logicalId),
       });
     } catch (error) {
-      return this.#failResource(stack, op, resource, 'CREATE_FAILED', messageOf(error), failures);
+      return this.#failResource(
+        stack,
+        op,
+        resource,
+        'CREATE_FAILED',
+        handlerFailureReason(error, planned.type),
+        failures,
+      );
     }
     resource.physicalId = provided.physicalId;
     resource.attributes = provided.attributes;
@@ -838,7 +901,14 @@ export class CloudFormationEngine {
     try {
       await provided.stabilize;
     } catch (error) {
-      return this.#failResource(stack, op, resource, 'CREATE_FAILED', messageOf(error), failures);
+      return this.#failResource(
+        stack,
+        op,
+        resource,
+        'CREATE_FAILED',
+        handlerFailureReason(error, planned.type),
+        failures,
+      );
     }
     if (op.cancelled) return false;
     this.#resourceEvent(stack, resource, 'CREATE_COMPLETE');
@@ -851,7 +921,12 @@ export class CloudFormationEngine {
     for (const [key, output] of Object.entries(prepared.template.Outputs ?? {})) {
       if (output.Condition !== undefined && !prepared.condition(output.Condition)) continue;
       const value = evaluate(output.Value, ctx);
-      const text = Array.isArray(value) ? value.join(',') : asString(value, `Output ${key}`);
+      // An Output value must be a string; a list is refused, not joined.
+      if (Array.isArray(value) || (value !== null && typeof value === 'object'))
+        throw new CfnValidationError(
+          `Template format error: [/Outputs/${key}/Value] The Value field of every Outputs member must evaluate to a String.`,
+        );
+      const text = asString(value, `Output ${key}`);
       const exportName = output.Export
         ? asString(evaluate(output.Export.Name, ctx), `Export of ${key}`)
         : undefined;
@@ -886,6 +961,17 @@ export class CloudFormationEngine {
       if (o.ExportName !== undefined)
         this.exports.set(o.ExportName, { stackId: stack.stackId, value: o.OutputValue });
     stack.outputs = outputs;
+  }
+
+  /** Every live stack whose template imports the export (ListImports). */
+  importersOf(exportName: string): StackRecord[] {
+    return [...this.stacks.values()].filter(
+      (s) =>
+        s.status !== 'DELETE_COMPLETE' &&
+        s.status !== 'REVIEW_IN_PROGRESS' &&
+        (JSON.stringify(s.prepared.template).includes(`"Fn::ImportValue":"${exportName}"`) ||
+          this.#importsDynamically(s, exportName)),
+    );
   }
 
   /** A live stack (other than `except`) whose template imports the export. */
@@ -1001,6 +1087,21 @@ export class CloudFormationEngine {
       stack.changeSetId = changeSetId;
       stack.lastUpdatedTime = this.cloud.clock.date();
       this.#stackEvent(stack, 'UPDATE_IN_PROGRESS', 'User Initiated');
+      const invalid = prepared.validationFailures[0];
+      if (invalid) {
+        // Pre-deployment validation refused the new template: nothing was touched.
+        this.#stackEvent(
+          stack,
+          'UPDATE_ROLLBACK_IN_PROGRESS',
+          propertiesValidationMessage(invalid.logicalId, invalid.problems),
+          'VALIDATION_FAILED',
+        );
+        stack.prepared = before.prepared;
+        stack.tags = before.tags;
+        this.#stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+        this.#stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE');
+        return;
+      }
       const failures: string[] = [];
       const created: string[] = [];
       const updated: string[] = [];
@@ -1057,36 +1158,23 @@ export class CloudFormationEngine {
       this.#stackEvent(stack, 'UPDATE_ROLLBACK_IN_PROGRESS', reason);
       // Put back what was updated or replaced, with the old properties and physical ids.
       const newlyCreated: ResourceRecord[] = [];
-      await Promise.all(
-        updated.map(async (id) => {
-          const old = before.resources.get(id)!;
-          const current = stack.resources.get(id)!;
-          const replaced = current.physicalId !== old.physicalId;
-          if (replaced && current.physicalId !== undefined) newlyCreated.push({ ...current });
-          const attempted = current.properties;
-          Object.assign(current, {
-            properties: old.properties,
-            attributes: old.attributes,
-            physicalId: old.physicalId,
-            definition: old.definition,
-            dependsOn: old.dependsOn,
-          });
-          this.#resourceEvent(stack, current, 'UPDATE_IN_PROGRESS');
-          await this.cloud.clock.sleep(this.cloud.durations.resource(old.type, 'update'));
-          if (!replaced && !unapplied.has(id)) {
-            try {
-              const restored = await this.#providers(old.type).update?.(
-                this.#request(stack, current),
-                attempted,
-              );
-              if (restored) current.attributes = restored.attributes;
-            } catch (error) {
-              process.emitWarning(`local cloudformation: rollback of ${id} failed: ${messageOf(error)}`);
-            }
-          }
-          this.#resourceEvent(stack, current, 'UPDATE_COMPLETE');
-        }),
-      );
+      const restore: { id: string; attempted: Record<string, unknown> }[] = [];
+      for (const id of updated) {
+        const old = before.resources.get(id)!;
+        const current = stack.resources.get(id)!;
+        const replaced = current.physicalId !== old.physicalId;
+        if (replaced && current.physicalId !== undefined) newlyCreated.push({ ...current });
+        const attempted = current.properties;
+        Object.assign(current, {
+          properties: old.properties,
+          attributes: old.attributes,
+          physicalId: old.physicalId,
+          definition: old.definition,
+          dependsOn: old.dependsOn,
+        });
+        // A replacement or a refused change left the old physical resource as it was.
+        restore.push({ id, attempted: replaced || unapplied.has(id) ? old.properties : attempted });
+      }
       for (const id of created) {
         const r = stack.resources.get(id);
         if (r) newlyCreated.push(r);
@@ -1094,11 +1182,115 @@ export class CloudFormationEngine {
       stack.prepared = before.prepared;
       stack.outputs = before.outputs;
       stack.tags = before.tags;
-      this.#stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
-      await this.#deleteResources(stack, newlyCreated, 'rollback');
-      for (const id of created) stack.resources.delete(id);
-      this.#stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE');
+      await this.#finishUpdateRollback(stack, restore, newlyCreated, created);
     });
+  }
+
+  /**
+   * Rolls updated resources back to their previous properties, then deletes what the update
+   * created. A resource whose rollback fails leaves the stack in UPDATE_ROLLBACK_FAILED, from
+   * which ContinueUpdateRollback resumes (skipping ResourcesToSkip).
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html#troubleshooting-errors-update-rollback-failed
+   */
+  async #finishUpdateRollback(
+    stack: StackRecord,
+    restore: { id: string; attempted: Record<string, unknown> }[],
+    newlyCreated: ResourceRecord[],
+    created: string[],
+  ): Promise<void> {
+    const failed: { id: string; attempted: Record<string, unknown> }[] = [];
+    await Promise.all(
+      restore.map(async (item) => {
+        const current = stack.resources.get(item.id)!;
+        this.#resourceEvent(stack, current, 'UPDATE_IN_PROGRESS');
+        await this.cloud.clock.sleep(this.cloud.durations.resource(current.type, 'update'));
+        const fault = this.cloud.faults.takeResource({
+          logicalId: item.id,
+          type: current.type,
+          stackName: stack.stackName,
+          action: 'update',
+        });
+        try {
+          if (fault) throw new Error(fault);
+          if (item.attempted !== current.properties) {
+            const restored = await this.#providers(current.type).update?.(
+              this.#request(stack, current),
+              item.attempted,
+            );
+            if (restored) current.attributes = restored.attributes;
+          }
+        } catch (error) {
+          this.#resourceEvent(stack, current, 'UPDATE_FAILED', messageOf(error));
+          failed.push(item);
+          return;
+        }
+        this.#resourceEvent(stack, current, 'UPDATE_COMPLETE');
+      }),
+    );
+    if (failed.length > 0) {
+      stack.pendingRollback = { restore: failed, newlyCreated, created };
+      this.#stackEvent(
+        stack,
+        'UPDATE_ROLLBACK_FAILED',
+        `The following resource(s) failed to update: [${failed.map((f) => f.id).join(', ')}]. `,
+      );
+      return;
+    }
+    stack.pendingRollback = undefined;
+    this.#stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+    await this.#deleteResources(stack, newlyCreated, 'rollback');
+    for (const id of created) stack.resources.delete(id);
+    this.#stackEvent(stack, 'UPDATE_ROLLBACK_COMPLETE');
+  }
+
+  /**
+   * ContinueUpdateRollback: resumes the rollback of a stack in UPDATE_ROLLBACK_FAILED. Resources
+   * in ResourcesToSkip (only ones whose rollback failed) are marked UPDATE_COMPLETE and left as
+   * they are; the others are rolled back again.
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ContinueUpdateRollback.html
+   */
+  continueUpdateRollback(request: {
+    StackName?: string;
+    ResourcesToSkip?: string[];
+    ClientRequestToken?: string;
+  }): StackRecord {
+    const stack = this.requireStack(request.StackName);
+    if (
+      request.ClientRequestToken &&
+      stack.tokens.get(request.ClientRequestToken) === 'ContinueUpdateRollback'
+    )
+      return stack;
+    const pending = stack.pendingRollback;
+    if (stack.status !== 'UPDATE_ROLLBACK_FAILED' || !pending || stack.operation) {
+      throw new CfnValidationError(
+        `Stack ${stack.stackId} is in ${stack.status} state and can not continue update rollback. ContinueUpdateRollback can only be called on a stack in UPDATE_ROLLBACK_FAILED state.`,
+      );
+    }
+    const skip = new Set(request.ResourcesToSkip ?? []);
+    for (const id of skip) {
+      // Nested-stack resources are named `Nested.Logical`; only this stack's are modelled here.
+      if (!pending.restore.some((r) => r.id === id)) {
+        throw new CfnValidationError(
+          `Resource ${id} is not in UPDATE_FAILED state and cannot be skipped. Only resources that failed to roll back can be skipped.`,
+        );
+      }
+    }
+    if (request.ClientRequestToken) stack.tokens.set(request.ClientRequestToken, 'ContinueUpdateRollback');
+    this.#operation(stack, 'update', request.ClientRequestToken, async () => {
+      this.#stackEvent(stack, 'UPDATE_ROLLBACK_IN_PROGRESS', 'User Initiated');
+      for (const id of skip) {
+        const resource = stack.resources.get(id);
+        if (resource)
+          this.#resourceEvent(stack, resource, 'UPDATE_COMPLETE', 'Resource skipped during UpdateRollback');
+      }
+      await this.#finishUpdateRollback(
+        stack,
+        pending.restore.filter((r) => !skip.has(r.id)),
+        pending.newlyCreated,
+        pending.created,
+      );
+    });
+    return stack;
   }
 
   #request(stack: StackRecord, resource: ResourceRecord) {
@@ -1179,7 +1371,14 @@ export class CloudFormationEngine {
         provided = await provider.create({ ...this.#request(stack, resource), properties });
       } catch (error) {
         unapplied.add(logicalId);
-        return this.#failResource(stack, op, resource, 'UPDATE_FAILED', messageOf(error), failures);
+        return this.#failResource(
+          stack,
+          op,
+          resource,
+          'UPDATE_FAILED',
+          handlerFailureReason(error, planned.type),
+          failures,
+        );
       }
       replacedOld.push({ ...old });
       resource.physicalId = provided.physicalId;
@@ -1189,7 +1388,14 @@ export class CloudFormationEngine {
       try {
         await provided.stabilize;
       } catch (error) {
-        return this.#failResource(stack, op, resource, 'UPDATE_FAILED', messageOf(error), failures);
+        return this.#failResource(
+          stack,
+          op,
+          resource,
+          'UPDATE_FAILED',
+          handlerFailureReason(error, planned.type),
+          failures,
+        );
       }
     } else {
       resource.properties = properties;
@@ -1205,7 +1411,14 @@ export class CloudFormationEngine {
           if (provided) resource.attributes = provided.attributes;
           await provided?.stabilize;
         } catch (error) {
-          return this.#failResource(stack, op, resource, 'UPDATE_FAILED', messageOf(error), failures);
+          return this.#failResource(
+            stack,
+            op,
+            resource,
+            'UPDATE_FAILED',
+            handlerFailureReason(error, planned.type),
+            failures,
+          );
         }
       }
     }
@@ -1534,6 +1747,7 @@ export class CloudFormationEngine {
       stack.status !== 'REVIEW_IN_PROGRESS' &&
       changes.length === 0 &&
       this.#isNoOp(stack, prepared, request);
+    const invalid = prepared.validationFailures.length > 0;
     this.changeSets.set(record.id, record);
     this.cloud.clock.setTimer(1_000, () => {
       if (record.status !== 'CREATE_PENDING') return;
@@ -1541,7 +1755,12 @@ export class CloudFormationEngine {
     });
     this.cloud.clock.setTimer(2_000, () => {
       if (record.status === 'DELETE_COMPLETE') return;
-      if (empty) {
+      if (invalid) {
+        // Early validation: the change set fails and can never be executed.
+        record.status = 'FAILED';
+        record.statusReason = EARLY_VALIDATION_REASON;
+        record.executionStatus = 'UNAVAILABLE';
+      } else if (empty) {
         record.status = 'FAILED';
         record.statusReason =
           "The submitted information didn't contain changes. Submit different information to create a change set.";

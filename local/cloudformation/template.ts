@@ -1,8 +1,9 @@
-import { type CfnTemplate, PSEUDO_PARAMETERS, parseCfnTemplate } from '#shared/cfn-yaml.ts';
+import { type CfnTemplate, PSEUDO_PARAMETERS, parseCfnTemplate, unknownCfnTags } from '#shared/cfn-yaml.ts';
 import { CfnApiError, CfnValidationError } from './errors.ts';
 import { collectReferences, evaluateCondition, type IntrinsicContext } from './intrinsics.ts';
 import { validateParameterDeclarations } from './parameters.ts';
 import { type CfnSpec, isCustomResourceType } from './spec.ts';
+import { checkTemplateFormat } from './validate/structure.ts';
 
 export type { CfnTemplate };
 export { PSEUDO_PARAMETERS };
@@ -24,6 +25,13 @@ const SECTIONS = new Set([
 
 /** Parses a template body (JSON or YAML with short-form intrinsics) as CloudFormation would. */
 export function loadTemplate(body: string): CfnTemplate {
+  // A short-form tag that names no function (`!Foo`) is a template error, not a plain string.
+  const unknownTags = unknownCfnTags(body);
+  if (unknownTags.length > 0) {
+    throw new CfnValidationError(
+      `Template error: Encountered unsupported function: Fn::${unknownTags[0]!.replace(/^!/, '')}`,
+    );
+  }
   let template: CfnTemplate;
   try {
     template = parseCfnTemplate(body);
@@ -70,6 +78,7 @@ export function loadTemplate(body: string): CfnTemplate {
  * types, resource types against the official spec, and condition names.
  */
 export function validateTemplateStatic(template: CfnTemplate, spec: CfnSpec): void {
+  checkTemplateFormat(template);
   validateParameterDeclarations(template.Parameters ?? {});
   const unknownTypes: string[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {

@@ -351,7 +351,7 @@ export class EventBus {
     const arm = (after: number) => {
       const at = nextFire(schedule, after, start);
       if (at === undefined) return;
-      rule.schedule = this.#cloud.clock.setTimer(at - this.#cloud.clock.now(), () => {
+      rule.schedule = this.#cloud.clock.setBackgroundTimer(at - this.#cloud.clock.now(), () => {
         arm(at);
         const event: BusEvent = {
           version: '0',

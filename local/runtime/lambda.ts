@@ -265,7 +265,7 @@ export class LambdaRuntime {
         runInVirtualTime({ clock, onWait }, async () => {
           let timer: { cancel(): void } | undefined;
           const timeout = new Promise<never>((_, reject) => {
-            timer = clock.setTimer(spec.timeoutSeconds * 1000, () =>
+            timer = clock.setBackgroundTimer(spec.timeoutSeconds * 1000, () =>
               reject(
                 Object.assign(new Error(`Task timed out after ${spec.timeoutSeconds.toFixed(2)} seconds`), {
                   name: 'Sandbox.Timedout',

@@ -405,7 +405,7 @@ export class StepFunctionsRuntime {
       const timeoutSeconds = task.TimeoutSeconds ?? pathNumber(task.TimeoutSecondsPath, input);
       const heartbeatSeconds = task.HeartbeatSeconds ?? pathNumber(task.HeartbeatSecondsPath, input);
       if (timeoutSeconds !== undefined) {
-        pending.timeout = clock.setTimer(timeoutSeconds * 1000, () => {
+        pending.timeout = clock.setBackgroundTimer(timeoutSeconds * 1000, () => {
           if (this.#pending.has(token))
             this.#take(token).reject(
               stepError('States.Timeout', `Task timed out after ${timeoutSeconds} seconds`),
@@ -424,7 +424,7 @@ export class StepFunctionsRuntime {
   #armHeartbeat(token: string, pending: PendingTask): void {
     pending.heartbeat?.cancel();
     const seconds = pending.heartbeatSeconds!;
-    pending.heartbeat = this.#cloud.clock.setTimer(seconds * 1000, () => {
+    pending.heartbeat = this.#cloud.clock.setBackgroundTimer(seconds * 1000, () => {
       if (this.#pending.has(token)) {
         this.#take(token).reject(
           stepError('States.HeartbeatTimeout', `No heartbeat within ${seconds} seconds`),

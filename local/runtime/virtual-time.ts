@@ -146,9 +146,9 @@ export function shieldClock(clock: VirtualClock): void {
     target[method] = (...args: unknown[]) => storage.exit(() => original.apply(clock, args));
   }
   const setTimer = clock.setTimer;
-  clock.setTimer = (ms, fn) =>
+  clock.setTimer = (ms, fn, options) =>
     storage.exit(() => {
-      const handle = setTimer.call(clock, ms, fn);
+      const handle = setTimer.call(clock, ms, fn, options);
       return { due: handle.due, cancel: () => storage.exit(() => handle.cancel()) };
     });
 }

@@ -885,7 +885,7 @@ export class EcsModel {
     }
     for (const listen of this.taskListeners) listen(t, 'STOPPED');
     // Stopped tasks stay visible for about an hour, as on ECS.
-    this.#cloud.clock.setTimer(60 * 60_000, () => this.tasks.delete(t.taskArn));
+    this.#cloud.clock.setBackgroundTimer(60 * 60_000, () => this.tasks.delete(t.taskArn));
   }
 
   #taskView(t: EcsTask, withTags: boolean) {

@@ -156,7 +156,7 @@ export class SchedulerModel {
               : undefined
           : nextFire(parsed, after, start);
       if (at === undefined || (s.EndDate && at > s.EndDate.getTime())) return;
-      s.timer = this.#cloud.clock.setTimer(at - this.#cloud.clock.now(), () => {
+      s.timer = this.#cloud.clock.setBackgroundTimer(at - this.#cloud.clock.now(), () => {
         this.#fire(s);
         if (parsed.kind === 'at') {
           if (s.ActionAfterCompletion === 'DELETE') this.schedules.delete(`${s.GroupName}/${s.Name}`);

@@ -238,7 +238,7 @@ export class SecretsManagerModel {
     s.DeletedDate = this.#cloud.clock.date();
     if (days === 0) this.secrets.delete(s.Name);
     else
-      this.#cloud.clock.setTimer(days * 86_400_000, () => {
+      this.#cloud.clock.setBackgroundTimer(days * 86_400_000, () => {
         if (this.secrets.get(s.Name) === s && s.DeletedDate) this.secrets.delete(s.Name);
       });
     return { secret: s, deletionDate };

@@ -367,7 +367,13 @@ export class SqsModel {
     if (seconds <= 0) return;
     const speed = this.#cloud.clock.speed;
     const realCap =
-      speed === 'instant' ? 20 : speed === 0 ? Math.min(seconds * 1000, 1000) : (seconds * 1000) / speed;
+      speed === 'instant'
+        ? 20
+        : speed === 'auto'
+          ? seconds * 1000
+          : speed === 0
+            ? Math.min(seconds * 1000, 1000)
+            : (seconds * 1000) / speed;
     await new Promise<void>((resolve) => {
       const waiters = this.#waiters.get(q.name) ?? new Set();
       this.#waiters.set(q.name, waiters);
@@ -378,7 +384,7 @@ export class SqsModel {
         resolve();
       };
       waiters.add(done);
-      const timer = this.#cloud.clock.setTimer(seconds * 1000, done);
+      const timer = this.#cloud.clock.setBackgroundTimer(seconds * 1000, done);
       const real = setTimeout(done, realCap);
     });
   }

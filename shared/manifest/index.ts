@@ -14,7 +14,7 @@ export {
   parseManifest,
   parseManifestOrThrow,
 } from './parse.ts';
-export { formatProblem, type ManifestProblem } from './problems.ts';
+export { countProblems, formatProblem, type ManifestProblem, problemsHeader } from './problems.ts';
 export {
   applyDerivedDefaults,
   DEFAULT_INSTANCE_CLASS,

@@ -14,12 +14,14 @@ import {
   type YAMLError,
 } from 'yaml';
 import {
+  countProblems,
   formatPath,
   formatProblem,
   issuesToProblems,
   MAX_PROBLEMS,
   type ManifestProblem,
   type PathProblem,
+  shortValue,
 } from './problems.ts';
 import { type Manifest, ManifestSchema } from './schema.ts';
 
@@ -42,8 +44,9 @@ export class ManifestInvalidError extends Error {
   readonly problems: ManifestProblem[];
   constructor(problems: ManifestProblem[]) {
     const file = problems[0]?.file ?? 'manifest';
+    const n = countProblems(problems);
     super(
-      `${file} is not a valid stackdrop manifest (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`,
+      `${file} is not a valid stackdrop manifest (${n} problem${n === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`,
     );
     this.name = 'ManifestInvalidError';
     this.problems = problems;
@@ -106,14 +109,38 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
+/**
+ * UTF-16 or UTF-32 text without a byte order mark: ASCII characters then come with zero bytes on
+ * one side, a pattern no UTF-8 text has (a zero byte is never valid in a manifest anyway).
+ */
+function wideEncoding(bytes: Uint8Array): string | undefined {
+  const n = Math.min(bytes.length, 512) & ~3;
+  if (n < 4) return undefined;
+  const zeros = [0, 0, 0, 0];
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) zeros[i % 4]!++;
+  const quarter = n / 4;
+  const [z0, z1, z2, z3] = zeros as [number, number, number, number];
+  const mostly = (z: number) => z >= quarter * 0.75;
+  const rarely = (z: number) => z <= quarter * 0.25;
+  if (mostly(z1) && mostly(z2) && mostly(z3) && rarely(z0)) return 'UTF-32 (little-endian)';
+  if (mostly(z0) && mostly(z1) && mostly(z2) && rarely(z3)) return 'UTF-32 (big-endian)';
+  if (mostly(z1) && mostly(z3) && rarely(z0) && rarely(z2)) return 'UTF-16 (little-endian)';
+  if (mostly(z0) && mostly(z2) && rarely(z1) && rarely(z3)) return 'UTF-16 (big-endian)';
+  return undefined;
+}
+
 function decode(
   input: string | Uint8Array,
   file: string,
 ): { text: string } | { problems: ManifestProblem[] } {
+  // Readers stop one byte past the limit, so a size of exactly MAX + 1 means "at least that".
   const tooLarge = (size: number): ManifestProblem => ({
     file,
     path: '',
-    message: `the file is ${size} bytes, more than the ${MAX_MANIFEST_BYTES} bytes (1 MiB) a manifest may have`,
+    message:
+      size === MAX_MANIFEST_BYTES + 1
+        ? `the file is larger than the ${MAX_MANIFEST_BYTES} bytes (1 MiB) a manifest may have`
+        : `the file is ${size} bytes, more than the ${MAX_MANIFEST_BYTES} bytes (1 MiB) a manifest may have`,
     hint: 'a manifest is a few KiB: check that this is the right file',
   });
   if (typeof input === 'string') {
@@ -148,6 +175,21 @@ function decode(
           path: '',
           message: 'the file is UTF-16 (or UTF-32), not UTF-8',
           hint: 'save the file as UTF-8 (most editors: "Save with encoding")',
+        },
+      ],
+    };
+  }
+  const wide = wideEncoding(input);
+  if (wide) {
+    return {
+      problems: [
+        {
+          file,
+          line: 1,
+          col: 1,
+          path: '',
+          message: `the file is ${wide} without a byte order mark, not UTF-8`,
+          hint: 'save the file as UTF-8 (most editors: "Save with encoding"; or iconv -f UTF-16 -t UTF-8)',
         },
       ],
     };
@@ -220,16 +262,75 @@ function forbiddenCharacter(ch: string): { message: string; hint: string } {
       };
 }
 
+const SHOWN_CHARACTERS = 10;
+
 function checkCharacters(text: string, file: string): ManifestProblem[] {
   const problems: ManifestProblem[] = [];
+  let more = 0;
   for (
     let i = findCharacter(text, forbiddenInSource);
     i !== -1;
     i = findCharacter(text, forbiddenInSource, i + 1)
   ) {
+    if (problems.length >= SHOWN_CHARACTERS) {
+      more++;
+      continue;
+    }
     const { message, hint } = forbiddenCharacter(text[i]!);
     problems.push(problemAt(file, text, i, message, hint));
-    if (problems.length >= 10) break;
+  }
+  if (more > 0)
+    problems.push({
+      file,
+      path: '',
+      message: `… and ${more} more forbidden character${more === 1 ? '' : 's'}`,
+      hint: 'the file may be binary or in another encoding: save it as UTF-8 text',
+      more,
+    });
+  return problems;
+}
+
+/**
+ * A lone carriage return (classic Mac line endings). YAML counts it as a line break but the
+ * parser then reads the whole file as one line, so say what it is instead of a syntax error.
+ */
+function checkLineEndings(text: string, file: string): ManifestProblem[] {
+  const index = text.search(/\r(?!\n)/);
+  if (index === -1) return [];
+  return [
+    problemAt(
+      file,
+      text,
+      index,
+      'the file uses carriage returns (CR) alone as line endings',
+      'save it with LF (Unix) or CRLF (Windows) line endings, e.g. your editor\'s "Line endings" setting or `tr "\\r" "\\n"`',
+    ),
+  ];
+}
+
+/** Unicode spaces that look like indentation but are not (YAML indents with U+0020 only). */
+const LOOKALIKE_SPACE = /^[ ]*([\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff])/;
+
+function checkIndentation(text: string, file: string): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const match = LOOKALIKE_SPACE.exec(line);
+    if (match) {
+      const ch = match[1]!;
+      const name = ch === '\u00a0' ? 'a non-breaking space' : 'a Unicode space';
+      problems.push(
+        problemAt(
+          file,
+          text,
+          offset + match[0].length - 1,
+          `the line is indented with ${name} (${codePoint(ch)}), which YAML does not count as indentation`,
+          'replace it with ordinary spaces (it often comes from copying text out of a web page or a word processor)',
+        ),
+      );
+      if (problems.length >= MAX_PROBLEMS) break;
+    }
+    offset += line.length + 1;
   }
   return problems;
 }
@@ -385,7 +486,7 @@ function checkStructure(doc: YamlDoc, file: string, lineCounter: LineCounter): M
           at(
             pair.key,
             keyPath,
-            `duplicate key "${String(key)}"`,
+            `duplicate key ${shortValue(String(key))}`,
             `keep one entry (the other is at line ${lineCounter.linePos(nodeOffset(first) ?? 0).line}): the later one would silently replace the earlier`,
           );
           continue;
@@ -416,6 +517,21 @@ function checkStructure(doc: YamlDoc, file: string, lineCounter: LineCounter): M
     }
   }
   return problems;
+}
+
+/** The first alias (in source order) that names no anchor before it. */
+function unresolvedAlias(doc: YamlDoc): Alias | undefined {
+  let first: Alias | undefined;
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isAlias(node)) {
+      if (node.resolve(doc) === undefined && (!first || (node.range?.[0] ?? 0) < (first.range?.[0] ?? 0)))
+        first = node;
+    } else if (isMap(node)) for (const pair of node.items) stack.push(pair.key, pair.value);
+    else if (isSeq(node)) stack.push(...node.items);
+  }
+  return first;
 }
 
 /** The first alias in source order. */
@@ -475,8 +591,9 @@ function capped(problems: ManifestProblem[], file: string, total = problems.leng
     {
       file,
       path: '',
-      message: `… and ${total - MAX_PROBLEMS} more problems`,
+      message: `… and ${total - MAX_PROBLEMS} more problem${total - MAX_PROBLEMS === 1 ? '' : 's'}`,
       hint: 'fix the problems above and check again',
+      more: total - MAX_PROBLEMS,
     },
   ];
 }
@@ -495,6 +612,10 @@ function parseText(text: string, file: string): ManifestResult {
 
   const characters = checkCharacters(text, file);
   if (characters.length > 0) return fail(characters);
+  const lineEndings = checkLineEndings(text, file);
+  if (lineEndings.length > 0) return fail(lineEndings);
+  const indentation = checkIndentation(text, file);
+  if (indentation.length > 0) return fail(indentation);
   const deep = excessiveFlowNesting(text);
   if (deep !== -1) {
     return fail([
@@ -601,6 +722,18 @@ function parseText(text: string, file: string): ManifestResult {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     if (error instanceof ReferenceError) {
+      const unresolved = unresolvedAlias(doc);
+      if (unresolved) {
+        return fail([
+          problemAt(
+            file,
+            text,
+            nodeOffset(unresolved) ?? 0,
+            `the alias *${shortValue(unresolved.source, 40).slice(1, -1)} refers to no anchor`,
+            `define the anchor (&${unresolved.source}) on a value above this line, or write the value out`,
+          ),
+        ]);
+      }
       return fail([
         problemAt(
           file,
@@ -618,9 +751,42 @@ function parseText(text: string, file: string): ManifestResult {
   if (result.success) return { ok: true, manifest: result.data };
   return {
     ok: false,
-    problems: toProblems(issuesToProblems(result.error.issues, value), file, (p) =>
-      lineCounter.linePos(locate(doc, p.at, p.key === true)),
+    problems: toProblems(
+      issuesToProblems(result.error.issues, value).map((p) => withQuotingHint(doc, p)),
+      file,
+      (p) => lineCounter.linePos(locate(doc, p.at, p.key === true)),
     ),
+  };
+}
+
+/** The scalar node a path names, if the path leads to one. */
+function scalarAt(doc: YamlDoc, path: readonly PropertyKey[]): Node | undefined {
+  let node: unknown = doc.contents;
+  for (const segment of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node))
+      node = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment))?.value;
+    else if (isSeq(node) && typeof segment === 'number') node = node.items[segment];
+    else return undefined;
+  }
+  return isScalar(node) ? node : undefined;
+}
+
+/**
+ * Where text was expected and YAML read a number or true/false (`deployTag: 1.10` is the number
+ * 1.1), the hint shows the value as typed, quoted, which keeps it as text exactly.
+ */
+function withQuotingHint(doc: YamlDoc, problem: PathProblem): PathProblem {
+  const match = /^expected text, found (a number|true\/false)$/.exec(problem.message);
+  if (!match) return problem;
+  const node = scalarAt(doc, problem.at);
+  const source = node && isScalar(node) ? (node as { source?: string }).source : undefined;
+  if (!source || source.length > 60) return problem;
+  const key = String(problem.at.at(-1));
+  const read = isScalar(node) ? String(node.value) : source;
+  return {
+    ...problem,
+    hint: `YAML reads ${source} as ${match[1] === 'a number' ? `the number ${read}` : 'a true/false value'}: quote it to keep it as text, exactly as typed: ${typeof problem.at.at(-1) === 'number' ? '' : `${key}: `}"${source}"`,
   };
 }
 

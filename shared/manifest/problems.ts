@@ -9,7 +9,27 @@ export type ManifestProblem = {
   path: string;
   message: string;
   hint: string;
+  /** Set on the one summary problem that stands for this many problems not listed. */
+  more?: number;
 };
+
+/** How many problems a list stands for: the listed ones plus those a summary counts. */
+export function countProblems(problems: readonly ManifestProblem[]): number {
+  return problems.reduce((n, p) => n + (p.more ?? 1), 0);
+}
+
+/** The header a list of problems is printed under, with a count that matches the list. */
+export function problemsHeader(file: string, problems: readonly ManifestProblem[]): string {
+  const n = countProblems(problems);
+  const shown = problems.filter((p) => p.more === undefined).length;
+  return `${file}: ${n} problem${n === 1 ? '' : 's'}${shown < n ? ` (the first ${shown} listed)` : ''}`;
+}
+
+/** A value echoed in a message: short ones whole, long ones cut with their length, so a message stays one line. */
+export function shortValue(value: string, max = 40): string {
+  if (value.length <= max) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, max - 10)).slice(0, -1)}…" (${value.length} characters)`;
+}
 
 /** A problem before its position in the source is known: `at` is the path as segments. */
 export type PathProblem = {
@@ -28,9 +48,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
-    else if (typeof segment === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment))
+    else if (typeof segment === 'string' && /^[A-Za-z_$][A-Za-z0-9_$]{0,59}$/.test(segment))
       out += out ? `.${segment}` : segment;
-    else out += `[${JSON.stringify(String(segment))}]`;
+    else out += `[${shortValue(String(segment), 60)}]`;
   }
   return out;
 }
@@ -119,21 +139,31 @@ export function knownKeys(path: readonly PropertyKey[]): string[] {
   return Object.keys(object?.shape ?? {});
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+/**
+ * Edits between two names, a swap of neighbours counting as one (optimal string alignment), so
+ * `projcet` is one edit from `project` as a person would count it.
+ */
+export function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 8) return Math.abs(a.length - b.length);
+  let before = Array.from({ length: b.length + 1 }, () => 0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
+    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, before[j - 2]! + 1);
+      current.push(d);
     }
+    before = previous;
+    previous = current;
   }
-  return row[b.length]!;
+  return previous[b.length]!;
 }
 
-function suggestKey(key: string, known: string[]): string | undefined {
+/** The known name a misspelt key most likely means, if one is close enough. */
+export function suggestKey(key: string, known: string[]): string | undefined {
   const lower = key.toLowerCase();
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
@@ -195,7 +225,12 @@ function typeProblem(
   const help = describePath(path);
   const last = path.at(-1);
   if (value === undefined) {
-    return { at: path, message: `${String(last ?? 'value')} is required`, hint: help };
+    const misspelt = misspeltSibling(input, path);
+    return {
+      at: path,
+      message: `${String(last ?? 'value')} is required`,
+      hint: misspelt ? `you wrote ${misspelt}: rename it to ${String(last)}. ${help}` : help,
+    };
   }
   if (value === null) {
     return {
@@ -208,8 +243,8 @@ function typeProblem(
     if (value.trim() !== '' && Number.isFinite(Number(value)) && !isSensitivePath(path)) {
       return {
         at: path,
-        message: `expected a number, found the text "${value}"`,
-        hint: `write ${value.trim()} without quotes`,
+        message: `expected a number, found the text ${shortValue(value)}`,
+        hint: value.length <= 40 ? `write ${value.trim()} without quotes` : 'write the number without quotes',
       };
     }
   }
@@ -223,6 +258,15 @@ function typeProblem(
     }
   }
   return { at: path, message: `expected ${expected}, found ${kindOf(value)}`, hint: help };
+}
+
+/** An unknown key next to a missing one that is one typo away from it (`projcet` for `project`). */
+function misspeltSibling(input: unknown, path: readonly PropertyKey[]): string | undefined {
+  const parent = path.length === 1 ? input : valueAt(input, path.slice(0, -1));
+  const name = String(path.at(-1));
+  if (typeof parent !== 'object' || parent === null || Array.isArray(parent)) return undefined;
+  const known = new Set(knownKeys(path.slice(0, -1)));
+  return Object.keys(parent).find((key) => !known.has(key) && suggestKey(key, [name]) === name);
 }
 
 function sizeWord(origin: string | undefined, n: number | bigint): string {
@@ -289,7 +333,7 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], input: unk
           if (key === '<<') hint = 'YAML merge keys (<<) are not supported: write the values out';
           else if (suggestion) hint = `did you mean ${suggestion}?`;
           else hint = known.length ? `allowed here: ${known.join(', ')}` : 'remove it';
-          problems.push({ at: [...path, key], key: true, message: `unknown key "${key}"`, hint });
+          problems.push({ at: [...path, key], key: true, message: `unknown key ${shortValue(key)}`, hint });
         }
         break;
       }
@@ -298,13 +342,26 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], input: unk
         problems.push({
           at: path,
           key: true,
-          message: `"${String(key)}" is not a valid name`,
+          message: `${shortValue(String(key))} is not a valid name`,
           hint: 'environment variable names use upper-case letters, digits and underscores, e.g. APP_ENV',
         });
         break;
       }
       case 'invalid_value': {
         const allowed = issue.values.map((v) => String(v));
+        if (valueAt(input, path) === undefined && allowed.length === 1) {
+          const misspelt = misspeltSibling(input, path);
+          problems.push({
+            at: path,
+            message: `${String(path.at(-1))} is required`,
+            hint: misspelt
+              ? `you wrote ${misspelt}: rename it to ${String(path.at(-1))} (${String(path.at(-1))}: ${allowed[0]})`
+              : path.length === 1 && path[0] === 'version'
+                ? 'start the manifest with the line version: 1 (the manifest format this stackdrop reads)'
+                : `write ${String(path.at(-1))}: ${allowed[0]}`,
+          });
+          break;
+        }
         problems.push({
           at: path,
           message: allowed.length === 1 ? `must be ${allowed[0]}` : `must be one of ${allowed.join(', ')}`,
@@ -364,7 +421,9 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], input: unk
       case 'invalid_format': {
         const value = valueAt(input, path);
         const shown =
-          typeof value === 'string' && !isSensitivePath(path) && value.length <= 80 ? `"${value}" ` : '';
+          typeof value === 'string' && !isSensitivePath(path)
+            ? `${value.length <= 80 ? JSON.stringify(value) : shortValue(value)} `
+            : '';
         const expected =
           issue.format === 'regex' && !issue.message.startsWith('Invalid')
             ? issue.message

@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import { STAGES, stackName } from '../naming.ts';
 import { COMMAND_DELIMITER } from '../render.ts';
+import { checkAwsRules } from './aws-checks.ts';
 import {
   AWS_CREDENTIAL_VARIABLES,
   BASTION_WIDEST_PREFIX,
@@ -530,6 +531,8 @@ function checkBastion(bastion: unknown, ctx: Ctx): void {
 
 function checkNames(value: Obj, ctx: Ctx): void {
   if (!isStr(value.project) || !isStr(value.environment)) return;
+  // A project or environment the schema refuses has its own problem; its stack name adds nothing.
+  if (value.project.length > 64 || value.environment.length > 64) return;
   for (const stage of STAGES) {
     const name = stackName(value.project, value.environment, stage);
     if (name.length > STACK_NAME_MAX) {
@@ -598,6 +601,8 @@ export function checkManifestRules(value: ObjectOutput, ctx: Ctx): void {
   checkNames(raw, ctx);
   checkSecretScope(raw, ctx);
   checkJsonSize(raw, ctx);
+  // AWS's own rules (aws-checks.ts, issue 14): kept in their own file to ease merging.
+  checkAwsRules(raw, ctx);
 }
 
 function clamp(value: number, min: number, max: number): number {

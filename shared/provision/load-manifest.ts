@@ -1,7 +1,8 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '#shared/logger.ts';
-import type { Manifest } from '#shared/manifest/index.ts';
+import { deploymentRegionProblems } from '#shared/manifest/aws-checks.ts';
+import { MAX_MANIFEST_BYTES, type Manifest } from '#shared/manifest/index.ts';
 import { RenderError, renderStacks } from '#shared/render.ts';
 import { resolveSecretRefs } from './resolve-secrets.ts';
 
@@ -21,7 +22,7 @@ export interface ManifestProblem {
 }
 
 export type ParseManifest = (
-  text: string,
+  text: string | Uint8Array,
   file: string,
 ) => { ok: true; manifest: Manifest } | { ok: false; problems: ManifestProblem[] };
 
@@ -62,10 +63,56 @@ export function identityFromKey(key: string): { project: string; environment: st
   return match ? { project: match[1]!, environment: match[2]! } : undefined;
 }
 
+function tooLargeProblem(key: string, size: number): ManifestProblem {
+  return {
+    file: key,
+    path: '',
+    message: `the object is ${size} bytes, more than the ${MAX_MANIFEST_BYTES} bytes (1 MiB) a manifest may have`,
+    hint: 'a manifest is a few KiB: check that the right file was uploaded',
+  };
+}
+
+type Body = { transformToByteArray?: () => Promise<Uint8Array>; transformToString?: () => Promise<string> };
+
+function destroyBody(body: unknown): void {
+  (body as { destroy?: () => void } | undefined)?.destroy?.();
+}
+
+/**
+ * At most MAX_MANIFEST_BYTES + 1 bytes of an object body (the parser reports anything past the
+ * limit), reading a stream chunk by chunk so a body without a length cannot exhaust memory.
+ */
+async function readBounded(body: unknown): Promise<Uint8Array | string> {
+  const cap = MAX_MANIFEST_BYTES + 1;
+  if (body && typeof body === 'object' && Symbol.asyncIterator in body) {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+      const bytes = Buffer.from(chunk);
+      chunks.push(bytes.subarray(0, cap - total));
+      total += Math.min(bytes.length, cap - total);
+      if (total >= cap) {
+        destroyBody(body);
+        break;
+      }
+    }
+    return Buffer.concat(chunks);
+  }
+  const b = body as Body | undefined;
+  if (b?.transformToByteArray) return (await b.transformToByteArray()).subarray(0, cap);
+  return ((await b?.transformToString?.()) ?? '').slice(0, cap);
+}
+
 /** Reads and validates the manifest version an S3 Object Created event names. */
 export async function loadManifest(
   event: ObjectCreatedEvent,
-  deps: { s3: S3Client; logger: Logger; parse: ParseManifest; secrets?: SecretsManagerClient },
+  deps: {
+    s3: S3Client;
+    logger: Logger;
+    parse: ParseManifest;
+    secrets?: SecretsManagerClient;
+    region?: string | undefined;
+  },
 ): Promise<LoadedManifest> {
   const bucket = event.detail.bucket.name;
   const key = event.detail.object.key;
@@ -89,8 +136,13 @@ export async function loadManifest(
   const out = await deps.s3.send(
     new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
   );
-  const text = await out.Body!.transformToString();
-  const parsed = deps.parse(text, key);
+  // The object's size is known before its body is read: an oversized upload is refused unread.
+  if (out.ContentLength !== undefined && out.ContentLength > MAX_MANIFEST_BYTES) {
+    destroyBody(out.Body);
+    return { ok: false, ...base, problems: [tooLargeProblem(key, out.ContentLength)] };
+  }
+  const bytes = await readBounded(out.Body);
+  const parsed = deps.parse(bytes, key);
   if (!parsed.ok) {
     deps.logger.info('Manifest is invalid', { key, problems: parsed.problems.length });
     return { ok: false, ...base, problems: parsed.problems };
@@ -113,6 +165,9 @@ export async function loadManifest(
   // `secret:NAME` references become full ARNs (read-only lookups) before anything renders.
   const { manifest, problems } = await resolveSecretRefs(written, key, deps.secrets);
   if (problems.length > 0) return { ok: false, ...base, problems };
+  // What depends on the Region this stackdrop runs in (a certificate must be in it).
+  const regional = deploymentRegionProblems(manifest, deps.region, key);
+  if (regional.length > 0) return { ok: false, ...base, problems: regional };
   // A manifest the templates cannot express is rejected here, before anything is created.
   try {
     renderStacks(manifest);

@@ -80,7 +80,12 @@ export class FakeS3 {
     const v = versionId ? versions.find((x) => x.versionId === versionId) : versions.at(-1);
     if (!v) throw s3Error('NoSuchKey', 404, 'The specified key does not exist.');
     const body = v.body;
-    return { Body: { transformToString: async () => body }, ETag: v.etag, VersionId: v.versionId };
+    return {
+      Body: { transformToString: async () => body },
+      ContentLength: Buffer.byteLength(body),
+      ETag: v.etag,
+      VersionId: v.versionId,
+    };
   }
 
   private put(key: string, body: string, input: { IfMatch?: string; IfNoneMatch?: string }) {

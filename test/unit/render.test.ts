@@ -303,9 +303,15 @@ describe('renderStacks', () => {
       [{ engine: 'aurora-postgresql', engineVersion: '14.11', serverless }, /needs aurora-postgresql/],
     ];
 
-    // Act / Assess
+    // Act / Assess: these versions are retired, so validation refuses them first (AWS's table,
+    // shared/aws-rules/rds.ts); render keeps its own rule for a manifest that reaches it anyway.
     for (const [database, problem] of cases) {
-      expect(() => renderStacks(manifest({ database }))).toThrow(problem);
+      expect(() => manifest({ database })).toThrow(/is not an Aurora (MySQL|PostgreSQL) version AWS offers/);
+      const { engineVersion, ...offered } = database as { engineVersion: string };
+      const valid = manifest({ database: offered });
+      expect(() => renderStacks({ ...valid, database: { ...valid.database, engineVersion } })).toThrow(
+        problem,
+      );
     }
   });
 
@@ -316,12 +322,12 @@ describe('renderStacks', () => {
       { engine: 'aurora-mysql', serverless },
       { engine: 'aurora-postgresql', serverless },
       { engine: 'aurora-mysql', engineVersion: '8.0.mysql_aurora.3.08.0', serverless },
-      { engine: 'aurora-postgresql', engineVersion: '16.3', serverless },
-      { engine: 'aurora-postgresql', engineVersion: '14.12', serverless },
-      { engine: 'aurora-postgresql', engineVersion: '17.1', serverless },
+      { engine: 'aurora-postgresql', engineVersion: '16.6', serverless },
+      { engine: 'aurora-postgresql', engineVersion: '14.15', serverless },
+      { engine: 'aurora-postgresql', engineVersion: '17.4', serverless },
       {
         engine: 'aurora-postgresql',
-        engineVersion: '15.4',
+        engineVersion: '15.10',
         serverless: { minCapacity: 0.5, maxCapacity: 4 },
       },
     ];

@@ -76,6 +76,53 @@ describe('virtual clock', () => {
   });
 });
 
+describe("the 'auto' clock (a cloud people drive with commands)", () => {
+  it('jumps through work but leaves background timers to real time', async () => {
+    // Prepare: a 10-minute piece of work, a 5-minute schedule and a 30-minute TTL.
+    const clock = new VirtualClock({ start: 0, speed: 'auto' });
+    const fired: string[] = [];
+    const every5 = () =>
+      clock.setBackgroundTimer(300_000, () => {
+        fired.push(`schedule@${Math.round(clock.now() / 60_000)}m`);
+        every5();
+      });
+    every5();
+    clock.setBackgroundTimer(1_800_000, () => fired.push('ttl'));
+    // Act
+    await clock.sleep(600_000);
+    const afterWork = clock.now();
+    await new Promise((r) => setTimeout(r, 100));
+    // Assess: the work ended at once on the virtual clock, the schedule fired twice on the way,
+    // and once nothing was under way time crept on in real time, firing nothing.
+    expect(afterWork).toBeGreaterThanOrEqual(600_000);
+    expect(afterWork).toBeLessThan(600_000 + 1_000);
+    expect(fired).toEqual(['schedule@5m', 'schedule@10m']);
+    expect(clock.now() - afterWork).toBeLessThan(5_000);
+    clock.dispose();
+  });
+
+  it('fires a background timer in real time when it falls due', async () => {
+    const clock = new VirtualClock({ start: 0, speed: 'auto' });
+    let fired = false;
+    clock.setBackgroundTimer(30, () => {
+      fired = true;
+    });
+    await new Promise((r) => setTimeout(r, 120));
+    expect(fired).toBe(true);
+    expect(clock.now()).toBeLessThan(10_000);
+  });
+
+  it("'instant' still jumps to background timers (scripted runs rely on it)", async () => {
+    const clock = new VirtualClock({ start: 0, speed: 'instant' });
+    let fired = false;
+    clock.setBackgroundTimer(3_600_000, () => {
+      fired = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fired).toBe(true);
+  });
+});
+
 describe('durations', () => {
   it('uses published AWS figures and accepts overrides', () => {
     const d = new Durations({

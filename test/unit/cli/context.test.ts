@@ -54,7 +54,8 @@ describe('clientsFor', () => {
       endpoint: 'http://127.0.0.1:4566',
       region: 'us-east-1',
     });
-    for (const client of Object.values(clients)) {
+    const { preflight, ...main } = clients;
+    for (const client of [...Object.values(main), ...Object.values(preflight)]) {
       const endpoint = await client.config.endpoint!();
       expect(`${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`).toBe('http://127.0.0.1:4566');
       expect(await client.config.region()).toBe('us-east-1');

@@ -180,6 +180,40 @@ describe('stackdrop deploy', () => {
       );
     });
 
+    it('after a failed first run (database in ROLLBACK_COMPLETE) uploads like aws s3 cp, creating no change set', async () => {
+      // Prepare
+      liveDatabase();
+      cfn.on(DescribeStacksCommand, { StackName: 'stackdrop-acme-production-database' }).resolves({
+        Stacks: [
+          {
+            StackName: 'stackdrop-acme-production-database',
+            StackStatus: 'ROLLBACK_COMPLETE',
+            CreationTime: START,
+          },
+        ],
+      });
+      cfn
+        .on(CreateChangeSetCommand)
+        .rejects(
+          Object.assign(
+            new Error(
+              'Stack:arn:aws:cloudformation:eu-west-1:123456789012:stack/stackdrop-acme-production-database/1 is in ROLLBACK_COMPLETE state and can not be updated.',
+            ),
+            { name: 'ValidationError' },
+          ),
+        );
+      s3.on(PutObjectCommand).resolves({ VersionId: 'v-4' });
+      const h = harness();
+      writeManifest(h.deps.cwd);
+      // Act
+      const result = await h.run('deploy', 'acme.yaml');
+      // Assess
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(cfn).not.toHaveReceivedCommand(CreateChangeSetCommand);
+      expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
+    });
+
     it('uploads without asking when the database is only modified in place', async () => {
       liveDatabase();
       cfn.on(DescribeChangeSetCommand).resolves({

@@ -50,10 +50,10 @@ describe('stackdrop deploys', () => {
     const result = await harness().run('deploys', 'acme', '--limit', '3');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatchInlineSnapshot(`
-      "STARTED                   OUTCOME    DIGEST               TAG   TOOK    REASON
-      2026-11-26T05:10:00.000Z  succeeded  sha256:dddddddddddd  main  3m 00s
-      2026-11-26T04:20:00.000Z  failed     sha256:cccccccccccc  main  3m 00s
-      2026-11-26T02:40:00.000Z  succeeded  sha256:bbbbbbbbbbbb  main  3m 00s
+      "STARTED                   KIND  OUTCOME    DIGEST               TAG   TOOK    REASON
+      2026-11-26T05:10:00.000Z  push  succeeded  sha256:dddddddddddd  main  3m 00s
+      2026-11-26T04:20:00.000Z  push  failed     sha256:cccccccccccc  main  3m 00s
+      2026-11-26T02:40:00.000Z  push  succeeded  sha256:bbbbbbbbbbbb  main  3m 00s
       "
     `);
   });
@@ -63,7 +63,7 @@ describe('stackdrop deploys', () => {
     expect(body.project).toBe('acme');
     expect(body.environment).toBe('production');
     expect(body.deploys.map((d: DeployRecord) => d.id)).toEqual(['d4', 'd3', 'd2', 'd1']);
-    expect(body.deploys[0]).toEqual(history.deploys[3]);
+    expect(body.deploys[0]).toEqual({ ...history.deploys[3], kind: 'push' });
   });
 });
 
@@ -172,5 +172,30 @@ describe('queueLocation', () => {
       account: '000000000000',
       region: 'us-east-1',
     });
+  });
+});
+
+describe('stackdrop deploys tells rollbacks from pushes', () => {
+  it('marks a deploy sent by stackdrop rollback as a rollback, in text and JSON', async () => {
+    // Prepare
+    const rolledBack = {
+      ...deploy('stackdrop-rollback-0a1b2c', digest('b'), 'succeeded', -10),
+      pushedBy: 'stackdrop rollback by alice',
+    };
+    s3.on(GetObjectCommand, { Key: 'status/acme-production.json' }).resolves(
+      objectBody(JSON.stringify({ ...history, deploys: [...history.deploys, rolledBack] })),
+    );
+    // Act
+    const text = await harness().run('deploys', 'acme', '--limit', '2');
+    const json = await harness().run('deploys', 'acme', '--limit', '2', '--json');
+    // Assess
+    const rows = text.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^STARTED +KIND +OUTCOME/);
+    expect(rows[1]).toMatch(/ rollback +succeeded +sha256:bbbbbbbbbbbb/);
+    expect(rows[2]).toMatch(/ push +succeeded +sha256:dddddddddddd/);
+    expect(JSON.parse(json.stdout).deploys.map((d: { kind: string }) => d.kind)).toEqual([
+      'rollback',
+      'push',
+    ]);
   });
 });

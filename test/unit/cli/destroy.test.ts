@@ -3,7 +3,7 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -40,7 +40,32 @@ describe('stackdrop destroy', () => {
     expect(sfn.calls()).toHaveLength(0);
   });
 
+  it('refuses an unknown project, exit 1, and writes nothing', async () => {
+    // Prepare: no status document and no stack for the project.
+    s3.on(GetObjectCommand).rejects(
+      Object.assign(new Error('The specified key does not exist.'), {
+        name: 'NoSuchKey',
+        $metadata: { httpStatusCode: 404 },
+      }),
+    );
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id x does not exist'), { name: 'ValidationError' }));
+    cfn.on(DescribeStacksCommand, { StackName: 'stackdrop' }).resolves(stackdropStack());
+    // Act
+    const result = await harness().run('destroy', 'nosuch', '--confirm', 'nosuch');
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('No project nosuch/production in this stackdrop: nothing to destroy.');
+    expect(result.stdout).not.toContain('snapshot');
+    expect(sfn.calls()).toHaveLength(0);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
   it('starts the teardown state machine with the confirmation and says where the snapshot goes', async () => {
+    s3.on(GetObjectCommand).resolves(
+      objectBody(JSON.stringify(statusDoc({ phase: 'ready', updatedAt: at(-60) }))),
+    );
     const result = await harness().run('destroy', 'acme', '--confirm', 'acme');
     expect(result.code).toBe(0);
     expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
@@ -110,7 +135,17 @@ describe('stackdrop destroy', () => {
   });
 
   it('--watch reports a failed teardown with its reason, exit 2', async () => {
+    // No status document, but the project's network stack exists: the teardown still runs.
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('missing'), { name: 'NoSuchKey' }));
+    cfn.on(DescribeStacksCommand, { StackName: 'stackdrop-acme-production-network' }).resolves({
+      Stacks: [
+        {
+          StackName: 'stackdrop-acme-production-network',
+          StackStatus: 'CREATE_COMPLETE',
+          CreationTime: START,
+        },
+      ],
+    });
     sfn.on(DescribeExecutionCommand).resolves({
       status: 'FAILED',
       executionArn,

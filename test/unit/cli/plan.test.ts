@@ -8,6 +8,7 @@ import {
   DescribeChangeSetCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { DescribeDBEngineVersionsCommand } from '@aws-sdk/client-rds';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -15,8 +16,10 @@ import { formatLivePlan, planLive, summariseChanges } from '#cli/commands/plan.t
 import { createUi } from '#cli/ui.ts';
 import { parseManifestOrThrow } from '#shared/manifest/index.ts';
 import { harness, objectBody, stackdropStack, stackMissing, statusDoc, VALID_MANIFEST } from './helpers.ts';
+import { preflightMocks } from './preflight-mocks.ts';
 
 const cfn = mockClient(CloudFormationClient);
+const preflight = preflightMocks();
 const s3 = mockClient(S3Client);
 
 const manifest = parseManifestOrThrow(VALID_MANIFEST, 'acme.yaml');
@@ -100,6 +103,7 @@ const replaceCluster = {
 beforeEach(() => {
   cfn.reset();
   s3.reset();
+  preflight.healthy();
   s3.on(GetObjectCommand).rejects(Object.assign(new Error('missing'), { name: 'NoSuchKey' }));
 });
 
@@ -174,6 +178,16 @@ describe('plan (offline)', () => {
     const result = await h.run('plan', 'acme.yaml');
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
+  });
+
+  it('lists only the parameters the manifest sets and counts the unused slots', async () => {
+    const h = harness();
+    writeFileSync(join(h.deps.cwd, 'acme.yaml'), VALID_MANIFEST);
+    const result = await h.run('plan', 'acme.yaml');
+    expect(result.stdout).not.toContain('(empty)');
+    expect(result.stdout).toMatch(/\(\d+ unused slot parameters not shown\)/);
+    expect(result.stdout).not.toContain('Worker10Cpu');
+    expect(result.stdout.split('\n').length).toBeLessThan(100);
   });
 
   it('refuses an invalid manifest, exit 1', async () => {
@@ -444,6 +458,48 @@ describe('planLive', () => {
   });
 });
 
+describe('plan --live after a failed first run', () => {
+  it('plans a stack left in ROLLBACK_COMPLETE as recreated, as provisioning does, without an UPDATE change set', async () => {
+    // Prepare: the network was created, the database's first run rolled back, nothing after it exists.
+    cfn
+      .on(DescribeStacksCommand, { StackName: 'stackdrop-acme-production-network' })
+      .resolves(liveStack('network', { VpcId: 'vpc-1' }));
+    cfn.on(DescribeStacksCommand, { StackName: 'stackdrop-acme-production-database' }).resolves({
+      Stacks: [
+        {
+          StackName: 'stackdrop-acme-production-database',
+          StackStatus: 'ROLLBACK_COMPLETE',
+          CreationTime: new Date(),
+        },
+      ],
+    });
+    cfn.on(DescribeStacksCommand, { StackName: 'stackdrop-acme-production-edge' }).rejects(stackMissing('x'));
+    cfn.on(DescribeStacksCommand, { StackName: 'stackdrop-acme-production-app' }).rejects(stackMissing('x'));
+    cfn.on(CreateChangeSetCommand).resolves({});
+    cfn.on(DescribeChangeSetCommand).resolves(noChanges);
+    // Act
+    const plan = await planLive(manifest, {
+      cfn: new CloudFormationClient({}),
+      s3: new S3Client({}),
+      bucket: 'b',
+      sleep: noSleep,
+      readTemplate,
+    });
+    // Assess
+    const database = plan.stacks.find((p) => p.stage === 'database')!;
+    expect(database.mode).toBe('recreate');
+    expect(database.adds).toBe(2);
+    expect(database.note).toContain(
+      'ROLLBACK_COMPLETE after a failed first run: provisioning deletes it and creates it again',
+    );
+    expect(plan.stacks.find((p) => p.stage === 'app')!.mode).toBe('pending');
+    expect(cfn).not.toHaveReceivedCommandWith(CreateChangeSetCommand, {
+      StackName: 'stackdrop-acme-production-database',
+    });
+    expect(plan.databaseReplacement).toBe(false);
+  });
+});
+
 describe('plan --live (command)', () => {
   it('prints the JSON plan with the replacement flag', async () => {
     cfn.on(DescribeStacksCommand, { StackName: 'stackdrop' }).resolves(stackdropStack());
@@ -458,7 +514,16 @@ describe('plan --live (command)', () => {
     const result = await h.run('plan', 'acme.yaml', '--live', '--json');
     expect(result.code).toBe(0);
     const body = JSON.parse(result.stdout);
-    expect(Object.keys(body)).toEqual(['project', 'environment', 'notices', 'stacks', 'live']);
+    expect(Object.keys(body)).toEqual([
+      'project',
+      'environment',
+      'notices',
+      'stacks',
+      'live',
+      'cost',
+      'preflight',
+    ]);
+    expect(body.preflight.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(body.live.databaseReplacement).toBe(true);
     expect(body.live.stacks[1].changes[0]).toEqual({
       action: 'Modify',
@@ -467,6 +532,25 @@ describe('plan --live (command)', () => {
       label: 'Aurora cluster',
       replacement: 'True',
     });
+  });
+
+  it('prints the preflight with each failure and its fix, exit 1', async () => {
+    cfn.on(DescribeStacksCommand, { StackName: 'stackdrop' }).resolves(stackdropStack());
+    allStacksExist();
+    cfn.on(CreateChangeSetCommand).resolves({});
+    cfn.on(DescribeChangeSetCommand).resolves(noChanges);
+    preflight.rds.on(DescribeDBEngineVersionsCommand).resolves({ DBEngineVersions: [] });
+    const h = harness({ readTemplate }, { env: { AWS_REGION: 'eu-west-1' } });
+    writeFileSync(join(h.deps.cwd, 'acme.yaml'), VALID_MANIFEST);
+    const result = await h.run('plan', 'acme.yaml', '--live');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('Preflight against the account: 1 of');
+    expect(result.stdout).toContain(
+      '✗ engine version: aurora-mysql 8.0.mysql_aurora.3.10.3 is not available in eu-west-1',
+    );
+    expect(result.stdout).toMatch(
+      /\n {6}fix: pick a version from `aws rds describe-db-engine-versions --engine aurora-mysql --region eu-west-1`/,
+    );
   });
 
   it('explains that stackdrop is not deployed, exit 1', async () => {

@@ -103,9 +103,9 @@ describe('stackdrop status <project>', () => {
         Port            3306
 
       Last deploys
-        STARTED                   OUTCOME    DIGEST               TAG   TOOK    REASON
-        2026-11-26T05:45:00.000Z  failed     sha256:222222222222  main  5m 00s  circuit breaker: tasks exited with code 1
-        2026-11-26T05:31:40.000Z  succeeded  sha256:111111111111  main  3m 20s
+        STARTED                   KIND  OUTCOME    DIGEST               TAG   TOOK    REASON
+        2026-11-26T05:45:00.000Z  push  failed     sha256:222222222222  main  5m 00s  circuit breaker: tasks exited with code 1
+        2026-11-26T05:31:40.000Z  push  succeeded  sha256:111111111111  main  3m 20s
 
       Open bastions
         i-0aaa1111bbbb2222c  ssm  expires 2026-11-26T06:55:00.000Z (in 55m 00s)  opened by alice
@@ -274,6 +274,31 @@ describe('stackdrop status <project>', () => {
   });
 });
 
+describe('Ctrl-C on --watch', () => {
+  it('exits 130 saying provisioning continues and how to resume watching', async () => {
+    // Prepare: Ctrl-C arrives during the third poll's wait.
+    const busy = statusDoc({ phase: 'provisioning', updatedAt: at(0) });
+    s3.on(GetObjectCommand).resolves(objectBody(JSON.stringify(busy)));
+    const controller = new AbortController();
+    const watching: boolean[] = [];
+    let sleeps = 0;
+    const h = harness({
+      interrupt: { signal: controller.signal, watching: (on) => watching.push(on) },
+      sleep: async () => {
+        if (++sleeps === 3) controller.abort();
+      },
+    });
+    // Act
+    const result = await h.run('status', 'acme', '--environment', 'staging', '--watch');
+    // Assess
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain(
+      'Stopped watching (Ctrl-C). Nothing was cancelled: stackdrop keeps working on acme/staging in AWS. Resume watching with `stackdrop status acme --environment staging --watch`.',
+    );
+    expect(watching).toEqual([true, false]);
+  });
+});
+
 describe('stackdrop status (all projects)', () => {
   it('lists every project from all pages of status/, newest first', async () => {
     s3.on(ListObjectsV2Command, { Prefix: 'status/', ContinuationToken: undefined }).resolves({
@@ -338,5 +363,37 @@ describe('stackdrop status (all projects)', () => {
     const throttled = await harness().run('status');
     expect(throttled.code).toBe(2);
     expect(throttled.stderr).toMatch(/AWS is throttling requests \(SlowDown\)/);
+  });
+});
+
+describe('stackdrop status shows each output once, and the image running', () => {
+  it('hides the compatibility aliases and shows the newest succeeded image as ImageUri', async () => {
+    // Prepare: the document carries url/albDnsName/dbEndpoint copies, and the stack's ImageUri is
+    // still empty although a deploy succeeded since.
+    const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme-production@sha256:${'1'.repeat(64)}`;
+    const doc = {
+      ...acme,
+      outputs: {
+        Url: 'https://shop.example.com',
+        url: 'https://shop.example.com',
+        LoadBalancerDnsName: 'alb-1.eu-west-1.elb.amazonaws.com',
+        albDnsName: 'alb-1.eu-west-1.elb.amazonaws.com',
+        WriterEndpoint: 'acme.cluster-x.eu-west-1.rds.amazonaws.com',
+        dbEndpoint: 'acme.cluster-x.eu-west-1.rds.amazonaws.com',
+        ImageUri: '',
+      },
+      deploys: acme.deploys.map((d) => (d.outcome === 'succeeded' ? { ...d, imageUri: image } : d)),
+    };
+    s3.on(GetObjectCommand, { Bucket: 'stackdrop-bucket', Key: 'status/acme-production.json' }).resolves(
+      objectBody(JSON.stringify(doc)),
+    );
+    // Act
+    const text = await harness().run('status', 'acme');
+    const json = await harness().run('status', 'acme', '--json');
+    // Assess
+    expect(text.stdout.match(/shop\.example\.com/g)).toHaveLength(1);
+    expect(text.stdout).not.toMatch(/\b(url|albDnsName|dbEndpoint)\b/);
+    expect(text.stdout).toContain(`ImageUri             ${image}`);
+    expect(JSON.parse(json.stdout).outputs.ImageUri).toBe(image);
   });
 });

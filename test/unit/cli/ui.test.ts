@@ -10,7 +10,8 @@ describe('terminal output', () => {
   it('uses colour only on a TTY without NO_COLOR or TERM=dumb', () => {
     expect(colorEnabled(true, {})).toBe(true);
     expect(colorEnabled(false, {})).toBe(false);
-    expect(colorEnabled(true, { NO_COLOR: '' })).toBe(false);
+    // no-color.org: an empty NO_COLOR is the same as unset.
+    expect(colorEnabled(true, { NO_COLOR: '' })).toBe(true);
     expect(colorEnabled(true, { NO_COLOR: '1' })).toBe(false);
     expect(colorEnabled(true, { TERM: 'dumb' })).toBe(false);
   });

@@ -153,7 +153,7 @@ describe('stackdrop init', () => {
     const result = await h.run('init', '--project', 'Bad_Name');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /The starter manifest would not be valid with these values:\nstackdrop\.yaml:\d+:\d+: project/,
+      /These values would not make a valid manifest, so nothing was written:\n {2}project: /,
     );
     expect(() => readFileSync(join(h.deps.cwd, 'stackdrop.yaml'))).toThrow();
   });
@@ -184,7 +184,7 @@ describe('stackdrop init', () => {
       'acme',
       '',
       'shop.example.com',
-      'arn:aws:acm:eu-west-1:123456789012:certificate/abc-123',
+      'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab',
     ];
     const h = harness({
       prompt: async (q) => {
@@ -198,11 +198,67 @@ describe('stackdrop init', () => {
       'Project name (e.g. acme): ',
       'Environment [production]: ',
       'Domain (blank for none): ',
-      'ACM certificate ARN for the domain: ',
+      'ACM certificate ARN for the domain (blank to serve without a domain): ',
     ]);
     const text = readFileSync(join(h.deps.cwd, 'stackdrop.yaml'), 'utf8');
     expect(text).toContain('project: acme');
     expect(text).toContain('domain: shop.example.com');
+  });
+
+  it('checks each answer as it is typed and asks again, keeping the good ones', async () => {
+    // Prepare: a bad project name, then a good one; a bad environment, then the default.
+    const questions: string[] = [];
+    const answers = ['Acme_Shop', 'acme', 'prod-1', '', 'Shop.Example', 'shop.example.com', 'not-an-arn', ''];
+    const h = harness({
+      prompt: async (q) => {
+        questions.push(q);
+        return answers.shift() ?? '';
+      },
+    });
+    // Act
+    const result = await h.run('init');
+    // Assess
+    expect(result.code).toBe(0);
+    expect(questions).toEqual([
+      'Project name (e.g. acme): ',
+      'Project name (e.g. acme): ',
+      'Environment [production]: ',
+      'Environment [production]: ',
+      'Domain (blank for none): ',
+      'Domain (blank for none): ',
+      'ACM certificate ARN for the domain (blank to serve without a domain): ',
+      'ACM certificate ARN for the domain (blank to serve without a domain): ',
+    ]);
+    expect(result.stderr).toContain('"Acme_Shop": lower-case letters, digits and single hyphens');
+    expect(result.stderr).toContain('"prod-1": lower-case letters and digits');
+    expect(result.stderr).toContain('"not-an-arn": an ACM certificate ARN. Try again.');
+    expect(result.stderr).not.toMatch(/--project|--certificate-arn|stackdrop\.yaml:/);
+    const text = readFileSync(join(h.deps.cwd, 'stackdrop.yaml'), 'utf8');
+    expect(text).toContain('project: acme');
+    expect(text).toContain('environment: production');
+    expect(text).not.toMatch(/^ {2}domain: /m);
+  });
+
+  it('refuses an existing file before asking anything', async () => {
+    const h = harness({
+      prompt: async () => {
+        throw new Error('must not ask');
+      },
+    });
+    writeFileSync(join(h.deps.cwd, 'stackdrop.yaml'), 'mine\n');
+    const result = await h.run('init');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('stackdrop.yaml already exists: pass --force');
+  });
+
+  it('after five wrong answers gives up with a command that keeps the answers so far', async () => {
+    const answers = ['acme', '', 'x', 'x', 'x', 'x', 'x'];
+    const h = harness({ prompt: async () => answers.shift() ?? '' });
+    const result = await h.run('init');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'No valid domain after 5 tries: your answers so far are kept in this command: stackdrop init --project acme --environment production',
+    );
   });
 
   it('without a terminal, asks for --project instead of prompting', async () => {

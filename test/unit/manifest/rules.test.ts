@@ -267,7 +267,8 @@ const cases: Case[] = [
     change: (m) => {
       m.app.redirectWww = true;
       m.app.domain = 'www.example.com';
-      m.app.certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/abc';
+      m.app.certificateArn =
+        'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
     },
     path: 'app.redirectWww',
     message: /www\.www\.example\.com/,
@@ -651,7 +652,8 @@ describe('cross-field rules', () => {
   it('accepts a certificate without a domain (HTTPS on the load balancer name)', () => {
     // Prepare
     const input: M = validManifest();
-    input.app!.certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/abc-123';
+    input.app!.certificateArn =
+      'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
 
     // Act & Assess
     expect(checkManifestValue(input).ok).toBe(true);

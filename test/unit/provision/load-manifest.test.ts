@@ -114,3 +114,48 @@ describe('load-manifest', () => {
     expect(result.ok ? '' : result.problems[0]?.message).toContain('declares acme-production');
   });
 });
+
+describe('load-manifest reads a bounded object', () => {
+  it('refuses an object over 1 MiB by its ContentLength without reading the body', async () => {
+    // Prepare
+    let read = false;
+    s3Mock.on(GetObjectCommand).resolves({
+      ContentLength: 50 * 1024 * 1024,
+      Body: {
+        transformToString: async () => {
+          read = true;
+          return '';
+        },
+      } as never,
+    });
+    const event = loadEvent('aws.s3/object-created');
+    event.detail.object.key = 'manifests/acme-production.yaml';
+    // Act
+    const result = await handler(event);
+    // Assess
+    expect(read).toBe(false);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems[0]!.message).toBe(
+      'the object is 52428800 bytes, more than the 1048576 bytes (1 MiB) a manifest may have',
+    );
+  });
+
+  it('stops reading a body without a length one byte past 1 MiB', async () => {
+    // Prepare: an endless stream, as a misbehaving endpoint could send.
+    let chunks = 0;
+    async function* endless() {
+      for (;;) {
+        chunks++;
+        yield new Uint8Array(65536).fill(0x20);
+      }
+    }
+    s3Mock.on(GetObjectCommand).resolves({ Body: endless() as never });
+    const event = loadEvent('aws.s3/object-created');
+    event.detail.object.key = 'manifests/acme-production.yaml';
+    // Act
+    const result = await handler(event);
+    // Assess
+    expect(chunks).toBe(17);
+    expect(!result.ok && result.problems[0]!.message).toContain('larger than the 1048576 bytes');
+  });
+});

@@ -150,4 +150,46 @@ describe('the AWS CLI against the local CloudFormation', () => {
       'An error occurred (ValidationError) when calling the ValidateTemplate operation: Template format error: Unrecognized resource types: [AWS::Foo::Bar]',
     );
   });
+
+  it('executes and deletes change sets with exit code 0 (empty results carry their result element)', async () => {
+    // Prepare
+    const created = await aws(
+      'create-change-set',
+      '--stack-name',
+      'cli-cs',
+      '--change-set-name',
+      'first',
+      '--change-set-type',
+      'CREATE',
+      '--template-body',
+      TEMPLATE,
+      '--parameters',
+      'ParameterKey=Env,ParameterValue=dev',
+    );
+    await h.running.cloud.clock.advance(5_000);
+    const spare = await aws(
+      'create-change-set',
+      '--stack-name',
+      'cli-cs',
+      '--change-set-name',
+      'spare',
+      '--change-set-type',
+      'CREATE',
+      '--template-body',
+      TEMPLATE,
+      '--parameters',
+      'ParameterKey=Env,ParameterValue=dev',
+    );
+
+    // Act
+    const deleted = await aws('delete-change-set', '--stack-name', 'cli-cs', '--change-set-name', 'spare');
+    const executed = await aws('execute-change-set', '--change-set-name', JSON.parse(created.stdout).Id);
+    await settle(h, 'cli-cs');
+
+    // Assess
+    expect(spare.code).toBe(0);
+    expect(deleted).toMatchObject({ code: 0, stderr: '' });
+    expect(executed).toMatchObject({ code: 0, stderr: '' });
+    expect(h.engine.requireStack('cli-cs').status).toBe('CREATE_COMPLETE');
+  });
 });

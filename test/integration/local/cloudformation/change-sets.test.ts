@@ -187,6 +187,42 @@ describe('change sets', () => {
     expect(listed.Summaries?.map((s) => s.ChangeSetName)).toEqual(['initial', 'retention', 'rename']);
   });
 
+  it('lists a VisibilityTimeout change of a queue as a static, in-place property change', async () => {
+    // Prepare
+    const queue = (timeout: number) =>
+      `Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties: { VisibilityTimeout: ${timeout} }\n`;
+    await h.cfn.send(new CreateStackCommand({ StackName: 'vis', TemplateBody: queue(30) }));
+    await settle(h, 'vis');
+
+    // Act
+    await h.cfn.send(
+      new CreateChangeSetCommand({ StackName: 'vis', ChangeSetName: 'longer', TemplateBody: queue(60) }),
+    );
+    const cs = await waitForChangeSet('longer', 'vis');
+
+    // Assess
+    expect(cs.Status).toBe('CREATE_COMPLETE');
+    expect(cs.Changes).toEqual([
+      {
+        Type: 'Resource',
+        ResourceChange: expect.objectContaining({
+          Action: 'Modify',
+          LogicalResourceId: 'Queue',
+          ResourceType: 'AWS::SQS::Queue',
+          Replacement: 'False',
+          Scope: ['Properties'],
+          Details: [
+            {
+              Target: { Attribute: 'Properties', Name: 'VisibilityTimeout', RequiresRecreation: 'Never' },
+              Evaluation: 'Static',
+              ChangeSource: 'DirectModification',
+            },
+          ],
+        }),
+      },
+    ]);
+  });
+
   it('executes a replacement: a new cluster, the old one snapshotted by its UpdateReplacePolicy', async () => {
     // Prepare
     const before = await h.cfn.send(

@@ -58,11 +58,21 @@ function operationTime(stackId: string): number {
   return events.at(-1)!.Timestamp.getTime() - events[0]!.Timestamp.getTime();
 }
 
+/** A template as the product sends it: inline up to CloudFormation's 51,200 bytes, else from S3. */
+function templateSource(stage: Stage): { TemplateBody: string } | { TemplateURL: string } {
+  const body = readFileSync(templatePath(stage), 'utf8');
+  if (Buffer.byteLength(body) <= 51_200) return { TemplateBody: body };
+  const s3 = h.running.cloud.s3;
+  if (!s3.buckets.has('rendered-templates')) s3.createBucket('rendered-templates');
+  s3.putObject('rendered-templates', `${stage}.yaml`, body);
+  return { TemplateURL: `${h.running.endpoint}/rendered-templates/${stage}.yaml` };
+}
+
 function rendered(manifest: Manifest, stage: Stage) {
   const stack = renderStacks(manifest, { outputs }).find((s) => s.stage === stage)!;
   return {
     StackName: stack.stackName,
-    TemplateBody: readFileSync(templatePath(stage), 'utf8'),
+    ...templateSource(stage),
     Parameters: Object.entries(stack.parameters).map(([ParameterKey, ParameterValue]) => ({
       ParameterKey,
       ParameterValue,

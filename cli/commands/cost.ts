@@ -1,0 +1,34 @@
+import type { CostEstimate } from '#shared/cost.ts';
+import type { Style } from '../ui.ts';
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** Human lines for a cost estimate: one line per resource group, its items, the total, date and source. */
+export function formatCostEstimate(e: CostEstimate, style: Style): string[] {
+  const where = e.approximate
+    ? `${e.region ?? 'no region given'}: no price table, ${e.priceRegion} prices shown (other regions are typically 10–30% higher)`
+    : e.priceRegion;
+  const lines = ['', style.bold(`Monthly cost estimate (USD, ${where})`)];
+  const width = Math.max(...e.groups.map((g) => g.group.length));
+  for (const g of e.groups) {
+    const range = g.monthlyMax > g.monthly ? ` – ${usd(g.monthlyMax)}` : '';
+    lines.push(`  ${g.group.padEnd(width)}  ${usd(g.monthly).padStart(9)}${range}`);
+    for (const l of g.lines) {
+      const cost = l.monthly > 0 ? usd(l.monthly) : '';
+      lines.push(style.dim(`    ${l.item}${cost ? `  ${cost}` : ''}${l.note ? `  (${l.note})` : ''}`));
+    }
+  }
+  const range = e.monthlyMax > e.monthly ? ` – ${usd(e.monthlyMax)} at full scale` : '';
+  lines.push(`  ${'Total'.padEnd(width)}  ${style.bold(usd(e.monthly).padStart(9))}${range}`);
+  for (const u of e.unpriced) lines.push(style.yellow(`  not priced: ${u}`));
+  lines.push(style.dim(`  assumed: ${e.assumptions.join('; ')}`));
+  const hosts = [
+    ...new Set(e.sources.flatMap((s) => [...s.matchAll(/https:\/\/(?:www\.)?([^/\s]+)/g)].map((m) => m[1]!))),
+  ];
+  lines.push(
+    style.dim(
+      `  prices read ${e.readOn}: AWS on-demand list prices as quoted by ${hosts.join(', ')} (URLs in shared/aws-rules/pricing.ts)`,
+    ),
+  );
+  return lines;
+}

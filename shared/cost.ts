@@ -1,0 +1,233 @@
+import {
+  FALLBACK_PRICE_REGION,
+  HOURS_PER_MONTH,
+  PRICE_SOURCES,
+  PRICES,
+  PRICES_READ_ON,
+  type PriceTable,
+} from './aws-rules/pricing.ts';
+import type { Manifest } from './manifest/index.ts';
+
+/**
+ * A monthly cost estimate for a manifest, per resource group, from the dated price table in
+ * shared/aws-rules/pricing.ts. What the manifest fixes (NAT gateways, the load balancer, task
+ * sizes and counts, database instances or capacity) is priced exactly; what depends on traffic
+ * (NAT data, load balancer capacity units, database storage and I/O, log volume) uses the stated
+ * assumptions, printed with the estimate.
+ */
+
+/** Traffic assumptions, shown with every estimate. */
+export const COST_ASSUMPTIONS = {
+  natDataGb: 100,
+  albLcu: 1,
+  databaseStorageGb: 20,
+  databaseIoMillions: 5,
+  logIngestGb: 5,
+} as const;
+
+export interface CostLine {
+  item: string;
+  monthly: number;
+  /** Most it may cost when autoscaling or serverless capacity goes to its maximum. */
+  monthlyMax?: number;
+  note?: string;
+}
+
+export interface CostGroup {
+  group: string;
+  monthly: number;
+  monthlyMax: number;
+  lines: CostLine[];
+}
+
+export interface CostEstimate {
+  /** The region asked for, if any. */
+  region?: string;
+  /** The region whose prices were used. */
+  priceRegion: string;
+  /** True when the region has no table of its own and us-east-1's stands in for it. */
+  approximate: boolean;
+  readOn: string;
+  sources: string[];
+  currency: 'USD';
+  groups: CostGroup[];
+  monthly: number;
+  monthlyMax: number;
+  assumptions: string[];
+  /** Lines the table cannot price (e.g. an instance class it does not list). */
+  unpriced: string[];
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+function group(name: string, lines: CostLine[]): CostGroup {
+  const monthly = round(lines.reduce((sum, l) => sum + l.monthly, 0));
+  const monthlyMax = round(lines.reduce((sum, l) => sum + (l.monthlyMax ?? l.monthly), 0));
+  return { group: name, monthly, monthlyMax, lines };
+}
+
+function natGatewayCount(m: Manifest): number {
+  if (m.network.natGateways === 'none') return 0;
+  return m.network.natGateways === 'single' ? 1 : m.network.availabilityZones;
+}
+
+function network(m: Manifest, p: PriceTable): CostGroup {
+  const lines: CostLine[] = [];
+  const nats = natGatewayCount(m);
+  if (nats > 0) {
+    lines.push({
+      item: `${nats} NAT gateway${nats === 1 ? '' : 's'} (${m.network.natGateways})`,
+      monthly: round(nats * (p.natGateway.hour + p.publicIpv4Hour) * HOURS_PER_MONTH),
+      note: `$${p.natGateway.hour}/h each + its Elastic IP $${p.publicIpv4Hour}/h`,
+    });
+    lines.push({
+      item: `NAT data processed (${COST_ASSUMPTIONS.natDataGb} GB assumed)`,
+      monthly: round(COST_ASSUMPTIONS.natDataGb * p.natGateway.gb),
+      note: `$${p.natGateway.gb}/GB`,
+    });
+  } else {
+    // natGateways: none puts six interface endpoints (ECR ×2, logs, Secrets Manager, SSM, SQS) in each AZ.
+    const endpoints = 6 * m.network.availabilityZones;
+    lines.push({
+      item: `${endpoints} interface VPC endpoints (6 services × ${m.network.availabilityZones} AZs)`,
+      monthly: round(endpoints * p.vpcEndpointHour * HOURS_PER_MONTH),
+      note: `$${p.vpcEndpointHour}/h per endpoint per AZ, plus data`,
+    });
+  }
+  return group('Network', lines);
+}
+
+function loadBalancer(m: Manifest, p: PriceTable): CostGroup {
+  return group('Load balancer', [
+    {
+      item: 'Application Load Balancer',
+      monthly: round(p.alb.hour * HOURS_PER_MONTH),
+      note: `$${p.alb.hour}/h`,
+    },
+    {
+      item: `capacity units (${COST_ASSUMPTIONS.albLcu} LCU assumed)`,
+      monthly: round(COST_ASSUMPTIONS.albLcu * p.alb.lcuHour * HOURS_PER_MONTH),
+      note: `$${p.alb.lcuHour}/LCU-h`,
+    },
+    {
+      item: `public IPv4 addresses (${m.network.availabilityZones}, one per AZ)`,
+      monthly: round(m.network.availabilityZones * p.publicIpv4Hour * HOURS_PER_MONTH),
+    },
+  ]);
+}
+
+function taskHour(cpu: number, memory: number, rate: { vcpuHour: number; gbHour: number }): number {
+  return (cpu / 1024) * rate.vcpuHour + (memory / 1024) * rate.gbHour;
+}
+
+function fargate(m: Manifest, p: PriceTable): CostGroup {
+  const x86 = p.fargate.x86;
+  const lines: CostLine[] = [];
+  const task = (name: string, cpu: number, memory: number, count: number, max = count) => {
+    if (count === 0 && max === 0) return;
+    const hour = taskHour(cpu, memory, x86);
+    lines.push({
+      item: `${name}: ${count === max ? count : `${count}–${max}`} × ${cpu / 1024} vCPU / ${memory / 1024} GB`,
+      monthly: round(count * hour * HOURS_PER_MONTH),
+      ...(max !== count ? { monthlyMax: round(max * hour * HOURS_PER_MONTH) } : {}),
+    });
+  };
+  const web = m.app.web;
+  const scaling = web.autoscaling;
+  // Autoscaling keeps at least `min` running: that is the floor a month costs.
+  task(
+    'web',
+    web.cpu,
+    web.memory,
+    scaling ? scaling.min : web.desiredCount,
+    scaling ? scaling.max : undefined,
+  );
+  for (const w of m.app.workers) task(`worker ${w.name}`, w.cpu, w.memory, w.desiredCount);
+  if (m.app.scheduler !== false) {
+    const s = typeof m.app.scheduler === 'object' ? m.app.scheduler : { cpu: 256, memory: 512 };
+    task('scheduler', s.cpu, s.memory, 1);
+  }
+  const x86Total = lines.reduce((sum, l) => sum + l.monthly, 0);
+  const ratio = taskHour(1024, 2048, p.fargate.arm64) / taskHour(1024, 2048, x86);
+  if (x86Total > 0)
+    lines.push({
+      item: 'arm64 instead of x86 (images built for ARM64)',
+      monthly: 0,
+      note: `would save about $${round(x86Total * (1 - ratio)).toFixed(2)} a month (${Math.round((1 - ratio) * 100)}% of compute)`,
+    });
+  return group('Fargate (x86_64, Linux)', lines);
+}
+
+function database(m: Manifest, p: PriceTable, unpriced: string[]): CostGroup {
+  const db = m.database;
+  const instances = 1 + db.readers;
+  const lines: CostLine[] = [];
+  if (db.serverless) {
+    const { minCapacity, maxCapacity } = db.serverless;
+    lines.push({
+      item: `${instances} Serverless v2 instance${instances === 1 ? '' : 's'}, ${minCapacity}–${maxCapacity} ACU`,
+      monthly: round(instances * minCapacity * p.aurora.acuHour * HOURS_PER_MONTH),
+      monthlyMax: round(instances * maxCapacity * p.aurora.acuHour * HOURS_PER_MONTH),
+      note:
+        minCapacity === 0
+          ? `$${p.aurora.acuHour}/ACU-h; $0 while paused, more while it serves`
+          : `$${p.aurora.acuHour}/ACU-h at the minimum`,
+    });
+  } else {
+    const cls = db.instanceClass ?? 'db.t4g.medium';
+    const hour = p.aurora.instanceHour[db.engine]?.[cls];
+    if (hour === undefined) unpriced.push(`${cls} (${db.engine}) is not in the price table`);
+    else
+      lines.push({
+        item: `${instances} × ${cls} (writer${db.readers ? ` + ${db.readers} reader${db.readers === 1 ? '' : 's'}` : ''})`,
+        monthly: round(instances * hour * HOURS_PER_MONTH),
+        note: `$${hour}/h each`,
+      });
+  }
+  lines.push({
+    item: `storage (${COST_ASSUMPTIONS.databaseStorageGb} GB assumed) and I/O (${COST_ASSUMPTIONS.databaseIoMillions} M requests assumed)`,
+    monthly: round(
+      COST_ASSUMPTIONS.databaseStorageGb * p.aurora.storageGbMonth +
+        COST_ASSUMPTIONS.databaseIoMillions * p.aurora.ioPerMillion,
+    ),
+    note: `$${p.aurora.storageGbMonth}/GB-month, $${p.aurora.ioPerMillion}/M I/O; backups up to the database size are free`,
+  });
+  return group(`Aurora (${db.engine})`, lines);
+}
+
+function logs(m: Manifest, p: PriceTable): CostGroup {
+  const gb = COST_ASSUMPTIONS.logIngestGb;
+  const keptMonths = Math.min(m.app.logRetentionDays, 365) / 30;
+  return group('Logs', [
+    {
+      item: `CloudWatch Logs (${gb} GB a month assumed, kept ${m.app.logRetentionDays} days)`,
+      monthly: round(gb * p.logs.ingestGb + gb * keptMonths * p.logs.storageGbMonth),
+      note: `$${p.logs.ingestGb}/GB ingested, $${p.logs.storageGbMonth}/GB-month stored`,
+    },
+  ]);
+}
+
+/** The monthly cost of a manifest's resources in a region (us-east-1's prices where a region has none). */
+export function estimateMonthlyCost(m: Manifest, region?: string): CostEstimate {
+  const own = region ? PRICES[region] : undefined;
+  const p = own ?? PRICES[FALLBACK_PRICE_REGION]!;
+  const unpriced: string[] = [];
+  const groups = [network(m, p), loadBalancer(m, p), fargate(m, p), database(m, p, unpriced), logs(m, p)];
+  return {
+    ...(region ? { region } : {}),
+    priceRegion: p.region,
+    approximate: !own,
+    readOn: PRICES_READ_ON,
+    sources: Object.values(PRICE_SOURCES),
+    currency: 'USD',
+    groups,
+    monthly: round(groups.reduce((sum, g) => sum + g.monthly, 0)),
+    monthlyMax: round(groups.reduce((sum, g) => sum + g.monthlyMax, 0)),
+    assumptions: [
+      `${COST_ASSUMPTIONS.natDataGb} GB through NAT, ${COST_ASSUMPTIONS.albLcu} load balancer capacity unit on average`,
+      `${COST_ASSUMPTIONS.databaseStorageGb} GB of database storage, ${COST_ASSUMPTIONS.databaseIoMillions} million I/O requests`,
+      `${COST_ASSUMPTIONS.logIngestGb} GB of logs a month; on-demand prices, no free tier, no data transfer out`,
+    ],
+    unpriced,
+  };
+}

@@ -1,0 +1,258 @@
+import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
+import {
+  DescribeAddressesCommand,
+  DescribeNatGatewaysCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import { DescribeRepositoriesCommand, ECRClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
+import {
+  DescribeLoadBalancersCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeDBClustersCommand,
+  DescribeDBEngineVersionsCommand,
+  DescribeOrderableDBInstanceOptionsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { certificateCovers, preflightClients, runPreflight } from '#cli/commands/preflight.ts';
+import { parseManifestOrThrow } from '#shared/manifest/index.ts';
+
+const rds = mockClient(RDSClient);
+const acm = mockClient(ACMClient);
+const sm = mockClient(SecretsManagerClient);
+const ssm = mockClient(SSMClient);
+const quotas = mockClient(ServiceQuotasClient);
+const ec2 = mockClient(EC2Client);
+const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+const ecr = mockClient(ECRClient);
+
+const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
+const SECRET =
+  'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/APP_KEY-AbCdEf';
+const manifest = parseManifestOrThrow(
+  `version: 1
+project: acme
+app:
+  domain: shop.example.com
+  redirectWww: true
+  certificateArn: ${CERT}
+  secrets:
+    APP_KEY: ${SECRET}
+    MAIL_PASSWORD: arn:aws:ssm:eu-west-1:123456789012:parameter/stackdrop/acme/production/MAIL_PASSWORD
+`,
+  'acme.yaml',
+);
+const clients = preflightClients({ region: 'eu-west-1' });
+const run = (existing: string[] = []) =>
+  runPreflight(manifest, clients, { region: 'eu-west-1', existing: new Set(existing as never[]) });
+const byCheck = async (existing?: string[]) =>
+  Object.fromEntries((await run(existing)).map((c) => [c.check, c]));
+
+function healthyAccount() {
+  rds.on(DescribeDBEngineVersionsCommand).resolves({
+    DBEngineVersions: [{ Engine: 'aurora-mysql', EngineVersion: '8.0.mysql_aurora.3.10.3' }],
+  });
+  rds
+    .on(DescribeOrderableDBInstanceOptionsCommand)
+    .resolves({ OrderableDBInstanceOptions: [{ DBInstanceClass: 'db.t4g.medium' }] });
+  rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+  acm.on(DescribeCertificateCommand).resolves({
+    Certificate: {
+      Status: 'ISSUED',
+      DomainName: 'shop.example.com',
+      SubjectAlternativeNames: ['*.shop.example.com'],
+    },
+  });
+  sm.on(DescribeSecretCommand).resolves({ ARN: SECRET });
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/acme/mail' } });
+  quotas
+    .on(GetServiceQuotaCommand)
+    .callsFake((input) => ({ Quota: { QuotaCode: input.QuotaCode, Value: 5 } }));
+  ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1' }] });
+  ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
+  ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [] });
+  elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [] });
+  ecr
+    .on(DescribeRepositoriesCommand)
+    .rejects(Object.assign(new Error('not found'), { name: 'RepositoryNotFoundException' }));
+}
+
+beforeEach(() => {
+  for (const m of [rds, acm, sm, ssm, quotas, ec2, elbv2, ecr]) m.reset();
+  healthyAccount();
+});
+
+describe('plan --live preflight', () => {
+  it('passes on an account that can take the project, asking the right questions', async () => {
+    const checks = await run();
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(checks.map((c) => c.check)).toEqual([
+      'engine version',
+      'certificate',
+      'secret APP_KEY',
+      'secret MAIL_PASSWORD',
+      'quota VPCs per Region',
+      'quota EC2-VPC Elastic IPs',
+      'quota NAT gateways per Availability Zone',
+      'quota Application Load Balancers per Region',
+      'quota DB clusters',
+      'repository',
+    ]);
+    expect(rds).toHaveReceivedCommandWith(DescribeOrderableDBInstanceOptionsCommand, {
+      Engine: 'aurora-mysql',
+      EngineVersion: '8.0.mysql_aurora.3.10.3',
+      DBInstanceClass: 'db.t4g.medium',
+    });
+    expect(quotas).toHaveReceivedCommandWith(GetServiceQuotaCommand, {
+      ServiceCode: 'vpc',
+      QuotaCode: 'L-F678F1CE',
+    });
+    expect(ssm).toHaveReceivedCommandWith(GetParameterCommand, {
+      Name: '/stackdrop/acme/production/MAIL_PASSWORD',
+    });
+  });
+
+  it('fails an engine version the Region does not offer, with the command to list them', async () => {
+    rds.on(DescribeDBEngineVersionsCommand).resolves({ DBEngineVersions: [] });
+    const checks = await byCheck();
+    expect(checks['engine version']).toMatchObject({
+      ok: false,
+      detail: 'aurora-mysql 8.0.mysql_aurora.3.10.3 is not available in eu-west-1',
+      fix: expect.stringContaining(
+        'aws rds describe-db-engine-versions --engine aurora-mysql --region eu-west-1',
+      ),
+    });
+  });
+
+  it('fails an instance class that cannot be ordered with the version', async () => {
+    rds.on(DescribeOrderableDBInstanceOptionsCommand).resolves({ OrderableDBInstanceOptions: [] });
+    expect((await byCheck())['engine version']).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('cannot be ordered'),
+    });
+  });
+
+  it.each([
+    ['PENDING_VALIDATION', 'finish its DNS validation'],
+    ['EXPIRED', 'request a new certificate'],
+  ])('fails a certificate that is %s', async (status, fix) => {
+    acm
+      .on(DescribeCertificateCommand)
+      .resolves({ Certificate: { Status: status as never, DomainName: 'shop.example.com' } });
+    expect((await byCheck()).certificate).toMatchObject({
+      ok: false,
+      detail: `the certificate is ${status}, not ISSUED`,
+      fix: expect.stringContaining(fix),
+    });
+  });
+
+  it('fails a certificate that does not cover www.<domain> when redirectWww is set', async () => {
+    acm
+      .on(DescribeCertificateCommand)
+      .resolves({ Certificate: { Status: 'ISSUED', DomainName: 'shop.example.com' } });
+    expect((await byCheck()).certificate).toMatchObject({
+      ok: false,
+      detail: 'the certificate (shop.example.com) does not cover www.shop.example.com',
+    });
+  });
+
+  it('fails a missing secret and a secret scheduled for deletion, with the fix', async () => {
+    sm.on(DescribeSecretCommand).resolves({ ARN: SECRET, DeletedDate: new Date() });
+    ssm
+      .on(GetParameterCommand)
+      .rejects(Object.assign(new Error('Parameter not found'), { name: 'ParameterNotFound' }));
+    const checks = await byCheck();
+    expect(checks['secret APP_KEY']).toMatchObject({
+      ok: false,
+      fix: `restore it: aws secretsmanager restore-secret --secret-id ${SECRET}`,
+    });
+    expect(checks['secret MAIL_PASSWORD']).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('ParameterNotFound'),
+    });
+  });
+
+  it('fails a quota the new resources would exceed, naming the quota code and the increase', async () => {
+    ec2
+      .on(DescribeVpcsCommand)
+      .resolves({ Vpcs: Array.from({ length: 5 }, (_, i) => ({ VpcId: `vpc-${i}` })) });
+    ec2.on(DescribeAddressesCommand).resolves({ Addresses: Array.from({ length: 4 }, () => ({})) });
+    const checks = await byCheck();
+    expect(checks['quota VPCs per Region']).toMatchObject({
+      ok: false,
+      detail: '5 in use + 1 new VPC of 5 (L-F678F1CE)',
+      fix: expect.stringContaining('--service-code vpc --quota-code L-F678F1CE --desired-value 6'),
+    });
+    expect(checks['quota EC2-VPC Elastic IPs']).toMatchObject({
+      ok: false,
+      detail: '4 in use + 2 new Elastic IPs of 5 (L-0263D0A3)',
+    });
+  });
+
+  it('counts nothing new for stacks that exist already', async () => {
+    ec2
+      .on(DescribeVpcsCommand)
+      .resolves({ Vpcs: Array.from({ length: 5 }, (_, i) => ({ VpcId: `vpc-${i}` })) });
+    const checks = await byCheck(['network', 'database', 'edge']);
+    expect(Object.keys(checks).filter((k) => k.startsWith('quota'))).toEqual([]);
+  });
+
+  it("fails a repository another project owns, or one that is not stackdrop's", async () => {
+    ecr.on(DescribeRepositoriesCommand).resolves({
+      repositories: [{ repositoryArn: 'arn:aws:ecr:eu-west-1:123456789012:repository/acme-production' }],
+    });
+    ecr.on(ListTagsForResourceCommand).resolves({
+      tags: [
+        { Key: 'stackdrop:project', Value: 'other' },
+        { Key: 'stackdrop:environment', Value: 'production' },
+      ],
+    });
+    expect((await byCheck()).repository).toMatchObject({
+      ok: false,
+      detail: 'acme-production belongs to another project (other/production)',
+    });
+    ecr.on(ListTagsForResourceCommand).resolves({ tags: [] });
+    expect((await byCheck()).repository).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining("is not stackdrop's"),
+    });
+    ecr.on(ListTagsForResourceCommand).resolves({
+      tags: [
+        { Key: 'stackdrop:project', Value: 'acme' },
+        { Key: 'stackdrop:environment', Value: 'production' },
+      ],
+    });
+    expect((await byCheck()).repository).toMatchObject({ ok: true });
+  });
+
+  it('reports a check it cannot run (access denied) as failed with the permission to add', async () => {
+    acm
+      .on(DescribeCertificateCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    quotas
+      .on(GetServiceQuotaCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    const checks = await run();
+    expect(checks.find((c) => c.check === 'certificate')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('AccessDeniedException'),
+    });
+    expect(checks.find((c) => c.check === 'quotas')).toMatchObject({
+      ok: false,
+      fix: expect.stringContaining('Permissions'),
+    });
+  });
+
+  it('matches one-level wildcards as ACM does', () => {
+    expect(certificateCovers(['*.example.com'], 'shop.example.com')).toBe(true);
+    expect(certificateCovers(['*.example.com'], 'a.shop.example.com')).toBe(false);
+    expect(certificateCovers(['*.example.com'], 'example.com')).toBe(false);
+  });
+});
