@@ -123,7 +123,8 @@ export function opsResources(): Record<string, unknown> {
       Condition: 'ExecOn',
       Properties: {
         PolicyName: 'ecs-exec',
-        Roles: [{ 'Fn::Select': [1, { 'Fn::Split': ['/', ref('TaskRoleArn')] }] }],
+        // The name follows the /stackdrop/stages/ path in the ARN (role/stackdrop/stages/<name>).
+        Roles: [{ 'Fn::Select': [3, { 'Fn::Split': ['/', ref('TaskRoleArn')] }] }],
         PolicyDocument: {
           Version: '2012-10-17',
           Statement: [
