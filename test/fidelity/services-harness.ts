@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { AWS_CLI_BATCH } from '#test/helpers/aws-cli-batch.ts';
 
 const exec = promisify(execFile);
 
@@ -25,23 +26,7 @@ export interface CliResult {
 }
 
 // The CLI's own driver, several commands per Python start-up (as test/integration/local/aws-cli.test.ts).
-const BATCH = `
-import contextlib, io, json, sys
-from awscli.clidriver import create_clidriver
-results = []
-loader = None
-for args in json.loads(sys.argv[1]):
-    driver = create_clidriver()
-    if loader is None:
-        loader = driver.session.get_component("data_loader")
-    else:
-        driver.session.register_component("data_loader", loader)
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = driver.main(args)
-    results.append({"rc": rc, "stdout": out.getvalue(), "stderr": err.getvalue()})
-print(json.dumps(results))
-`;
+const BATCH = AWS_CLI_BATCH;
 
 /**
  * Runs AWS CLI commands in order (one Python process) against `endpoint`; returns each result by

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AWS_CLI_BATCH } from '#test/helpers/aws-cli-batch.ts';
 import { startTestCloud } from './helpers.ts';
 
 const exec = promisify(execFile);
@@ -23,23 +24,7 @@ afterAll(async () => {
 // The CLI's own driver (the same code path as the `aws` script), a fresh one per command as `aws`
 // would make, several commands per Python start-up sharing the loaded service models; falls back
 // to one `aws` process per command where awscli is not importable (CLI v2).
-const BATCH = `
-import contextlib, io, json, sys
-from awscli.clidriver import create_clidriver
-results = []
-loader = None
-for args in json.loads(sys.argv[1]):
-    driver = create_clidriver()
-    if loader is None:
-        loader = driver.session.get_component("data_loader")
-    else:
-        driver.session.register_component("data_loader", loader)
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = driver.main(args)
-    results.append({"rc": rc, "stdout": out.getvalue(), "stderr": err.getvalue()})
-print(json.dumps(results))
-`;
+const BATCH = AWS_CLI_BATCH;
 
 let batchable: boolean | undefined;
 
