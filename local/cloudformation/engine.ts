@@ -873,6 +873,16 @@ export class CloudFormationEngine {
       return this.#failResource(stack, op, resource, 'CREATE_FAILED', fault, failures);
     }
     let provided: ProvidedResource & { stabilize?: Promise<void> };
+    // A refusal at the handler or during stabilisation fails the resource the same way.
+    const failCreate = (error: unknown) =>
+      this.#failResource(
+        stack,
+        op,
+        resource,
+        'CREATE_FAILED',
+        handlerFailureReason(error, planned.type),
+        failures,
+      );
     try {
       provided = await this.#providers(planned.type).create({
         cloud: this.cloud,
@@ -884,14 +894,7 @@ export class CloudFormationEngine {
         tags: this.#tags(stack, logicalId),
       });
     } catch (error) {
-      return this.#failResource(
-        stack,
-        op,
-        resource,
-        'CREATE_FAILED',
-        handlerFailureReason(error, planned.type),
-        failures,
-      );
+      return failCreate(error);
     }
     resource.physicalId = provided.physicalId;
     resource.attributes = provided.attributes;
@@ -901,14 +904,7 @@ export class CloudFormationEngine {
     try {
       await provided.stabilize;
     } catch (error) {
-      return this.#failResource(
-        stack,
-        op,
-        resource,
-        'CREATE_FAILED',
-        handlerFailureReason(error, planned.type),
-        failures,
-      );
+      return failCreate(error);
     }
     if (op.cancelled) return false;
     this.#resourceEvent(stack, resource, 'CREATE_COMPLETE');
