@@ -153,6 +153,14 @@ export class VirtualClock {
     this.#lastActivity = performance.now();
   }
 
+  /**
+   * Work the instant clock waits for, as an object that can step aside while the work itself
+   * waits on a virtual timer (see ClockHold). Starts held (like `busy()`).
+   */
+  hold(): ClockHold {
+    return new ClockHold(this);
+  }
+
   /** Marks the end of work started with `busy()`. */
   idle(): void {
     this.#busy = Math.max(0, this.#busy - 1);
@@ -250,6 +258,50 @@ export class VirtualClock {
       }
     }
     this.#reschedule();
+  }
+}
+
+/**
+ * One piece of work the instant clock waits for. Unlike a bare busy()/idle() pair it can be
+ * paused: a synchronous Lambda invoke whose handler sleeps on a virtual timer (an SDK retry
+ * back-off, a poll) must let the clock move, or the clock would wait for the request and the
+ * request for the clock. A hold may be linked to the hold of the work that started it (the
+ * user's action whose HTTP request this is): pausing one pauses the chain.
+ */
+export class ClockHold {
+  readonly #clock: VirtualClock;
+  #held = true;
+  #ended = false;
+  /** The enclosing work's hold, paused and resumed with this one. */
+  linked: ClockHold | undefined;
+
+  constructor(clock: VirtualClock) {
+    this.#clock = clock;
+    clock.busy();
+  }
+
+  /** Lets the clock move while the work waits on virtual time. */
+  pause(): void {
+    if (this.#ended || !this.#held) return;
+    this.#held = false;
+    this.#clock.idle();
+    this.linked?.pause();
+  }
+
+  /** The work computes again: the clock waits for it. */
+  resume(): void {
+    if (this.#ended || this.#held) return;
+    this.#held = true;
+    this.linked?.resume();
+    this.#clock.busy();
+  }
+
+  /** The work is over (idempotent). */
+  end(): void {
+    if (this.#ended) return;
+    if (this.#held) this.#clock.idle();
+    else this.linked?.resume();
+    this.#ended = true;
   }
 }
 

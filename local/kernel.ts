@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './admin.ts';
-import { type ClockSpeed, VirtualClock } from './clock.ts';
+import { type ClockHold, type ClockSpeed, VirtualClock } from './clock.ts';
 import { type CloudFormationEngine, installCloudFormation } from './cloudformation/index.ts';
 import { Durations, type ResourceDurations, type ServiceDurations } from './durations.ts';
 import { AwsError } from './errors.ts';
@@ -28,6 +28,7 @@ import {
   readQueryInput,
 } from './protocols/query.ts';
 import { loadSdk, operationSchemas, sdkPackages } from './protocols/schemas.ts';
+import { holdOf } from './runtime/caller.ts';
 import { AcmModel } from './services/acm.ts';
 import { AutoScalingModel } from './services/autoscaling.ts';
 import { CloudWatchModel } from './services/cloudwatch.ts';
@@ -56,6 +57,8 @@ export interface HttpRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** What keeps the instant clock still while the request is served (absent for in-process calls). */
+  hold?: ClockHold;
 }
 
 export interface HttpResponse {
@@ -539,7 +542,8 @@ export async function startLocalCloud(
 }
 
 async function serve(cloud: LocalCloud, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  cloud.clock.busy();
+  const hold = cloud.clock.hold();
+  hold.linked = holdOf(req.headers);
   try {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -550,6 +554,7 @@ async function serve(cloud: LocalCloud, req: IncomingMessage, res: ServerRespons
       query: url.searchParams,
       headers: req.headers,
       body: decodeAwsChunked(req.headers, Buffer.concat(chunks)),
+      hold,
     });
     const body = response.body ?? '';
     res.writeHead(response.statusCode, {
@@ -562,7 +567,7 @@ async function serve(cloud: LocalCloud, req: IncomingMessage, res: ServerRespons
     res.writeHead(500, { 'Content-Type': 'application/json' });
     res.end(jsonErrorBody(e.code, e.message));
   } finally {
-    cloud.clock.idle();
+    hold.end();
   }
 }
 

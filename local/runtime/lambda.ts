@@ -3,7 +3,8 @@ import module from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { AwsError } from '../errors.ts';
 import { installRequestIdentity, runAs } from '../iam/index.ts';
-import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
+import type { ClockHold } from '../clock.ts';
+import type { LocalCloud, RequestContext, ServiceDefinition } from '../kernel.ts';
 import { asCaller } from './caller.ts';
 import { installVirtualTime, runInVirtualTime, shieldClock } from './virtual-time.ts';
 
@@ -222,7 +223,13 @@ export class LambdaRuntime {
     this.#inflight.add(tracked);
   }
 
-  async #run(spec: FunctionSpec, event: unknown, kind: InvocationRecord['kind']): Promise<InvokeResult> {
+  async #run(
+    spec: FunctionSpec,
+    event: unknown,
+    kind: InvocationRecord['kind'],
+    /** The hold of the HTTP request of a synchronous Invoke: it steps aside while the handler waits. */
+    caller?: ClockHold,
+  ): Promise<InvokeResult> {
     const handler = this.#handlers.get(spec.name);
     if (!handler) throw new Error(`function ${spec.name} is not loaded (call load() first)`);
     const clock = this.#cloud.clock;
@@ -249,13 +256,20 @@ export class LambdaRuntime {
     clock.busy();
     const onWait = (w: boolean) => {
       if (ended) return;
-      if (w && ++waiting === 1) clock.idle();
-      if (!w && waiting > 0 && --waiting === 0) clock.busy();
+      if (w && ++waiting === 1) {
+        clock.idle();
+        caller?.pause();
+      }
+      if (!w && waiting > 0 && --waiting === 0) {
+        caller?.resume();
+        clock.busy();
+      }
     };
     const end = () => {
       if (ended) return;
       ended = true;
       if (waiting === 0) clock.idle();
+      else caller?.resume();
       record.endedAt = clock.now();
     };
     // The function's calls are signed as its execution role (Lambda's temporary credentials).
@@ -308,7 +322,10 @@ export class LambdaRuntime {
     return {
       protocol: 'restJson',
       operations: {
-        Invoke: async (input: { FunctionName: string; InvocationType?: string; Payload?: Uint8Array }) => {
+        Invoke: async (
+          input: { FunctionName: string; InvocationType?: string; Payload?: Uint8Array },
+          ctx: RequestContext,
+        ) => {
           const text = input.Payload ? Buffer.from(input.Payload).toString('utf8') : '{}';
           let event: unknown;
           try {
@@ -323,7 +340,7 @@ export class LambdaRuntime {
             return { StatusCode: 202 };
           }
           if (type === 'DryRun') return { StatusCode: 204 };
-          const result = await this.#run(spec, event, 'RequestResponse');
+          const result = await this.#run(spec, event, 'RequestResponse', ctx.http.hold);
           return {
             StatusCode: result.statusCode,
             ExecutedVersion: '$LATEST',

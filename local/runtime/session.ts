@@ -10,6 +10,7 @@ import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, type Task } f
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { StatusDocument } from '#shared/status.ts';
+import { withHold } from './caller.ts';
 import type { LocalStackdrop } from './index.ts';
 
 /** Fake credentials: the local cloud accepts any signature, AWS would accept none of these. */
@@ -68,12 +69,11 @@ export class LocalSession {
    * (an instant clock would otherwise jump ahead while the request travels).
    */
   async act<T>(fn: () => Promise<T>): Promise<T> {
-    const clock = this.sd.cloud.clock;
-    clock.busy();
+    const hold = this.sd.cloud.clock.hold();
     try {
-      return await fn();
+      return await withHold(hold, fn);
     } finally {
-      clock.idle();
+      hold.end();
     }
   }
 

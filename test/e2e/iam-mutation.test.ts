@@ -258,7 +258,7 @@ beforeAll(async () => {
   world.sd.cloud.iam.recording = [];
   await runStories(world);
   recorded = world.sd.cloud.iam.recording ?? [];
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await world?.stop();
