@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import module from 'node:module';
 import { pathToFileURL } from 'node:url';
+import type { ClockHold } from '../clock.ts';
 import { AwsError } from '../errors.ts';
 import { installRequestIdentity, runAs } from '../iam/index.ts';
-import type { ClockHold } from '../clock.ts';
 import type { LocalCloud, RequestContext, ServiceDefinition } from '../kernel.ts';
 import { asCaller } from './caller.ts';
 import { installVirtualTime, runInVirtualTime, shieldClock } from './virtual-time.ts';

@@ -37,7 +37,9 @@ describe('a synchronous invoke on an instant clock', () => {
   it('returns once the handler has waited its ten virtual minutes (plain Invoke)', async () => {
     const start = sd.cloud.clock.now();
     const out = await lambda.send(
-      new InvokeCommand({ FunctionName: sd.plan.functions.find((f) => f.logicalId === 'SleepFunction')!.name }),
+      new InvokeCommand({
+        FunctionName: sd.plan.functions.find((f) => f.logicalId === 'SleepFunction')!.name,
+      }),
     );
     const body = JSON.parse(Buffer.from(out.Payload!).toString()) as { waitedMs: number };
     expect(out.FunctionError).toBeUndefined();
