@@ -134,12 +134,28 @@ export async function firstFailedResource(
     .filter((e) => e.ResourceStatus?.endsWith('_FAILED') && e.LogicalResourceId !== stackName)
     .reverse();
   const first = failures.find((e) => !/cancel/i.test(e.ResourceStatusReason ?? '')) ?? failures[0];
-  if (!first) return undefined;
+  if (!first) return validationFailure(since, stackName);
   return {
     logicalId: first.LogicalResourceId!,
     ...(first.ResourceType ? { type: first.ResourceType } : {}),
     reason: first.ResourceStatusReason ?? first.ResourceStatus!,
   };
+}
+
+/**
+ * Pre-deployment validation fails the operation before any resource is touched: only the stack's
+ * own events carry the reason, with DetailedStatus VALIDATION_FAILED, naming the resource in
+ * "Properties validation failed for resource X with message: ..."
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackEvent.html, read 2026-12-07).
+ */
+function validationFailure(since: StackEvent[], stackName: string): FailedResource | undefined {
+  const event = since
+    .filter((e) => e.LogicalResourceId === stackName && e.DetailedStatus === 'VALIDATION_FAILED')
+    .at(-1);
+  if (!event) return undefined;
+  const reason = event.ResourceStatusReason ?? 'pre-deployment validation failed';
+  const named = /\bfor resource ([A-Za-z0-9]+)/.exec(reason)?.[1];
+  return { logicalId: named ?? stackName, ...(named ? {} : { type: 'AWS::CloudFormation::Stack' }), reason };
 }
 
 /** The stack name inside a CloudFormation stack ARN (`arn:...:stack/<name>/<uuid>`). */
