@@ -859,6 +859,19 @@ export class Ec2Model {
     for (const id of input.SubnetIds ?? []) this.subnet(id);
     for (const id of input.SecurityGroupIds ?? []) this.securityGroup(id);
     const type = input.VpcEndpointType ?? 'Gateway';
+    // "Gateway VPC endpoints per Region" (L-1B52E74A, 20):
+    // https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-limits-endpoints.html; the error code
+    // from https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+    if (type === 'Gateway')
+      this.#cloud.quotas.enforce(
+        'gatewayEndpointsPerRegion',
+        [...this.vpcEndpoints.values()].filter((e) => e.VpcEndpointType === 'Gateway').length,
+        () =>
+          new AwsError(
+            'VpcEndpointLimitExceeded',
+            "You've reached the limit on the number of VPC endpoints that you can create in the Region.",
+          ),
+      );
     // An interface endpoint without groups gets the VPC's default security group.
     // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html
     const groups =

@@ -9,6 +9,7 @@
  *   https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-eips
  * - Elastic Load Balancing quotas: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
  * - Amazon RDS / Aurora quotas: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html
+ * - AWS PrivateLink quotas (gateway endpoints): https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-limits-endpoints.html
  */
 
 export const QUOTAS_READ_ON = '2026-12-07';
@@ -30,6 +31,7 @@ const VPC_PAGE = 'https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-li
 const ELB_PAGE =
   'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html';
 const RDS_PAGE = 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html';
+const PRIVATELINK_PAGE = 'https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-limits-endpoints.html';
 const VPC = { serviceCode: 'vpc', serviceName: 'Amazon Virtual Private Cloud (Amazon VPC)' };
 
 export const QUOTAS = {
@@ -104,6 +106,15 @@ export const QUOTAS = {
     adjustable: true,
     scope: 'per network interface',
     source: VPC_PAGE,
+  },
+  gatewayEndpointsPerRegion: {
+    ...VPC,
+    quotaCode: 'L-1B52E74A',
+    quotaName: 'Gateway VPC endpoints per Region',
+    defaultValue: 20,
+    adjustable: true,
+    scope: 'per Region (up to 255 per VPC); interface endpoints have their own per-VPC quota',
+    source: PRIVATELINK_PAGE,
   },
   elasticIpsPerRegion: {
     serviceCode: 'ec2',

@@ -34,6 +34,7 @@ export const SEVERAL_PROJECTS_QUOTAS = {
   internetGatewaysPerRegion: 100,
   elasticIpsPerRegion: 300,
   natGatewaysPerAz: 100,
+  gatewayEndpointsPerRegion: 100,
   albsPerRegion: 100,
   dbClusters: 100,
   dbInstances: 300,

@@ -7,6 +7,7 @@ import {
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
+  CreateVpcEndpointCommand,
   DeleteNatGatewayCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -162,6 +163,43 @@ describe('default quotas, as a new account has them', () => {
         new CreateNetworkInterfaceCommand({ SubnetId: subnet.Subnet!.SubnetId!, Groups: groups.slice(0, 5) }),
       );
       expect(ok.NetworkInterface!.Groups).toHaveLength(5);
+    },
+  );
+
+  fidelity(
+    'The 21st gateway endpoint in a Region is refused with VpcEndpointLimitExceeded (Gateway VPC endpoints per Region, 20); interface endpoints do not count',
+    'https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-limits-endpoints.html',
+    async () => {
+      // Twenty gateway endpoints over the first two VPCs (one per 100-project fleet member would be 100).
+      const [first, second] = [...cloud.cloud.ec2.vpcs.values()];
+      for (let i = 0; i < 20; i++) {
+        await ec2.send(
+          new CreateVpcEndpointCommand({
+            VpcId: (i % 2 ? second! : first!).VpcId,
+            VpcEndpointType: 'Gateway',
+            ServiceName: `com.amazonaws.eu-west-1.${i % 4 < 2 ? 's3' : 'dynamodb'}`,
+          }),
+        );
+      }
+      const subnet = cloud.cloud.ec2.createSubnet({ VpcId: first!.VpcId, CidrBlock: '10.0.9.0/24' });
+      const iface = await ec2.send(
+        new CreateVpcEndpointCommand({
+          VpcId: first!.VpcId,
+          VpcEndpointType: 'Interface',
+          ServiceName: 'com.amazonaws.eu-west-1.sqs',
+          SubnetIds: [subnet.SubnetId],
+        }),
+      );
+      expect(iface.VpcEndpoint!.VpcEndpointType).toBe('Interface');
+      const [twentyFirst] = await cloud.aws([
+        'ec2',
+        'create-vpc-endpoint',
+        '--vpc-id',
+        second!.VpcId,
+        '--service-name',
+        'com.amazonaws.eu-west-1.s3',
+      ]);
+      expect(cliError(twentyFirst!).code).toBe('VpcEndpointLimitExceeded');
     },
   );
 });
