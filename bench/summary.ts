@@ -196,6 +196,19 @@ add(
   verdictAtMost(num(suiteWall), 180, 's', 0),
 );
 
+// stackdrop's own scale: 100 projects uploaded at once.
+const scale = read('scale');
+const ready = grab(scale, /executions succeeded, status `ready` \| (\d+ \/ \d+) \|/);
+const invariants = grab(scale, /\| all invariants \| ([^|]+) \|/);
+const scaleWall = grab(scale, /\| wall time, \d+ projects[^|]*\| ([^|]+) \|/);
+add(
+  '100 projects at once: all ready, no lost status update, every turn released',
+  'scale',
+  ready ? `${ready} ready; invariants ${invariants?.trim()}; ${scaleWall?.trim()} wall` : undefined,
+  ready && invariants?.trim() === 'hold' && ready.split(' / ')[0] === ready.split(' / ')[1]
+    ? 'met'
+    : 'not met',
+);
 const newestResult = Math.max(
   ...[
     'makespan-matrix',
@@ -206,6 +219,7 @@ const newestResult = Math.max(
     'demo',
     'test-suite',
     'provision-transitions',
+    'scale',
   ]
     .map((f) => join(RESULTS, `${f}.md`))
     .filter(existsSync)

@@ -1,0 +1,50 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type FleetReport, provisionFleet } from '#test/helpers/fleet.ts';
+
+/**
+ * Ten projects uploaded in the same instant to one stackdrop (issue 17, item 5; the 100-project
+ * run is bench/scale.bench.ts). The account has the quota increases ten projects need: AWS's
+ * defaults (5 VPCs, 5 Elastic IPs per Region) stop the third project.
+ */
+const PROJECTS = Array.from({ length: 10 }, (_, i) => `fleet${i}`);
+const QUOTAS = {
+  vpcsPerRegion: 10,
+  internetGatewaysPerRegion: 10,
+  natGatewaysPerAz: 10,
+  elasticIpsPerRegion: 20,
+};
+
+describe('ten projects provisioned at once', () => {
+  let fleet: FleetReport;
+  beforeAll(async () => {
+    fleet = await provisionFleet(PROJECTS, QUOTAS, { timeoutMs: 240_000 });
+  }, 300_000);
+
+  it('brings every project to ready, loses no status update and releases every turn', () => {
+    expect(fleet.violations).toEqual([]);
+    expect(fleet.executions.map((e) => e.status)).toEqual(PROJECTS.map(() => 'SUCCEEDED'));
+    // Each status document went through several versions, so the lost-update check had work to do.
+    expect(fleet.statusVersions).toBeGreaterThanOrEqual(PROJECTS.length * 5);
+  });
+
+  it('retries every lost conditional write until it lands: no writer gives up, no task fails', () => {
+    const conflicts = fleet.calls.filter((c) => c.service === 's3' && [409, 412].includes(c.statusCode));
+    expect(fleet.lambda.errors).toEqual({});
+    expect(fleet.taskFailures).toEqual({});
+    // Conflicts only ever happen on documents two writers share within one project.
+    expect(new Set(conflicts.map((c) => c.prefix))).toEqual(new Set(conflicts.length ? ['status/'] : []));
+  });
+
+  it('provisions each project in the time one takes alone: the makespans differ by under 1 %', () => {
+    const spans = fleet.makespansMs;
+    expect(Math.max(...spans) / Math.min(...spans)).toBeLessThan(1.01);
+    // network → database ∥ edge → app on the published durations: about 19 minutes.
+    expect(Math.min(...spans)).toBeGreaterThan(10 * 60_000);
+  });
+
+  it('uses the quotas it was granted, and no more than one project’s share of each', () => {
+    expect(fleet.quotaPeaks.vpcsPerRegion).toBe(10);
+    expect(fleet.quotaPeaks.elasticIpsPerRegion).toBe(20);
+    expect(fleet.quotaPeaks.gatewayEndpointsPerRegion).toBe(10);
+  });
+});
