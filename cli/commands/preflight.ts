@@ -2,6 +2,7 @@ import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import {
   DescribeAddressesCommand,
   DescribeNatGatewaysCommand,
+  DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -13,6 +14,7 @@ import {
 import {
   DescribeDBClustersCommand,
   DescribeDBEngineVersionsCommand,
+  DescribeDBInstancesCommand,
   DescribeOrderableDBInstanceOptionsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
@@ -219,8 +221,12 @@ function needs(m: Manifest, existing: ReadonlySet<Stage>) {
     vpcs: newNetwork ? 1 : 0,
     eips: newNetwork ? nats : 0,
     natsPerAz: newNetwork && nats > 0 ? 1 : 0,
+    // The network stack's S3 gateway endpoint: Gateway VPC endpoints per Region is 20 by default.
+    gatewayEndpoints: newNetwork ? 1 : 0,
     albs: existing.has('edge') ? 0 : 1,
     clusters: existing.has('database') ? 0 : 1,
+    // The writer and its readers (DB instances per Region: 40 by default, so 2 each stop the 21st).
+    dbInstances: existing.has('database') ? 0 : 1 + m.database.readers,
   };
 }
 
@@ -275,6 +281,15 @@ async function quotaChecks(
       },
     },
     {
+      name: 'gatewayEndpointsPerRegion',
+      need: need.gatewayEndpoints,
+      what: 'gateway VPC endpoint',
+      usage: async () =>
+        (await c.ec2.send(new DescribeVpcEndpointsCommand({}))).VpcEndpoints?.filter(
+          (e) => e.VpcEndpointType === 'Gateway',
+        ).length ?? 0,
+    },
+    {
       name: 'albsPerRegion',
       need: need.albs,
       what: 'Application Load Balancer',
@@ -288,6 +303,12 @@ async function quotaChecks(
       need: need.clusters,
       what: 'Aurora cluster',
       usage: async () => (await c.rds.send(new DescribeDBClustersCommand({}))).DBClusters?.length ?? 0,
+    },
+    {
+      name: 'dbInstances',
+      need: need.dbInstances,
+      what: 'DB instance',
+      usage: async () => (await c.rds.send(new DescribeDBInstancesCommand({}))).DBInstances?.length ?? 0,
     },
   ];
   const checks: PreflightCheck[] = [];

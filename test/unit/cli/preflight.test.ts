@@ -2,6 +2,7 @@ import { ACMClient, DescribeCertificateCommand } from '@aws-sdk/client-acm';
 import {
   DescribeAddressesCommand,
   DescribeNatGatewaysCommand,
+  DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -13,6 +14,7 @@ import {
 import {
   DescribeDBClustersCommand,
   DescribeDBEngineVersionsCommand,
+  DescribeDBInstancesCommand,
   DescribeOrderableDBInstanceOptionsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
@@ -63,6 +65,7 @@ function healthyAccount() {
     .on(DescribeOrderableDBInstanceOptionsCommand)
     .resolves({ OrderableDBInstanceOptions: [{ DBInstanceClass: 'db.t4g.medium' }] });
   rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+  rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
   acm.on(DescribeCertificateCommand).resolves({
     Certificate: {
       Status: 'ISSUED',
@@ -78,6 +81,7 @@ function healthyAccount() {
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-1' }] });
   ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
   ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [] });
+  ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
   elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [] });
   ecr
     .on(DescribeRepositoriesCommand)
@@ -101,8 +105,10 @@ describe('plan --live preflight', () => {
       'quota VPCs per Region',
       'quota EC2-VPC Elastic IPs',
       'quota NAT gateways per Availability Zone',
+      'quota Gateway VPC endpoints per Region',
       'quota Application Load Balancers per Region',
       'quota DB clusters',
+      'quota DB instances',
       'repository',
     ]);
     expect(rds).toHaveReceivedCommandWith(DescribeOrderableDBInstanceOptionsCommand, {
@@ -193,6 +199,33 @@ describe('plan --live preflight', () => {
     expect(checks['quota EC2-VPC Elastic IPs']).toMatchObject({
       ok: false,
       detail: '4 in use + 2 new Elastic IPs of 5 (L-0263D0A3)',
+    });
+  });
+
+  it('fails the gateway endpoint and the DB instances a new project adds past their quotas (the 21st project at the defaults)', async () => {
+    // Prepare: 5 gateway endpoints (the S3 endpoint of 5 projects) beside interface endpoints,
+    // which have their own quota; 4 DB instances; every quota at 5 (healthyAccount).
+    ec2.on(DescribeVpcEndpointsCommand).resolves({
+      VpcEndpoints: [
+        ...Array.from({ length: 5 }, () => ({ VpcEndpointType: 'Gateway' as const })),
+        ...Array.from({ length: 3 }, () => ({ VpcEndpointType: 'Interface' as const })),
+      ],
+    });
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: Array.from({ length: 4 }, () => ({})) });
+
+    // Act
+    const checks = await byCheck();
+
+    // Assess: the network stack makes one S3 gateway endpoint; the cluster a writer and one reader.
+    expect(checks['quota Gateway VPC endpoints per Region']).toMatchObject({
+      ok: false,
+      detail: '5 in use + 1 new gateway VPC endpoint of 5 (L-1B52E74A)',
+      fix: expect.stringContaining('--service-code vpc --quota-code L-1B52E74A --desired-value 6'),
+    });
+    expect(checks['quota DB instances']).toMatchObject({
+      ok: false,
+      detail: '4 in use + 2 new DB instances of 5 (L-7B6409FD)',
+      fix: expect.stringContaining('--service-code rds --quota-code L-7B6409FD --desired-value 6'),
     });
   });
 
