@@ -54,7 +54,16 @@ export const resourceDurations: Record<string, ResourceDurations> = {
   'AWS::ApplicationAutoScaling::ScalableTarget': { create: 5 * s, update: 5 * s, delete: 5 * s },
   'AWS::ApplicationAutoScaling::ScalingPolicy': { create: 3 * s, update: 3 * s, delete: 3 * s },
   'AWS::CloudWatch::Alarm': { create: 2 * s, update: 2 * s, delete: 2 * s },
-  'AWS::CertificateManager::Certificate': { create: 3 * min, update: 3 * min, delete: 10 * s },
+  // The RequestCertificate call itself; issuance waits for DNS validation (acmDnsValidation below).
+  'AWS::CertificateManager::Certificate': { create: 5 * s, update: 5 * s, delete: 10 * s },
+  // Route 53 changes reach every name server "generally within 60 seconds" and CloudFormation waits
+  // for INSYNC (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html).
+  'AWS::Route53::RecordSet': { create: 60 * s, update: 60 * s, delete: 60 * s },
+  'AWS::WAFv2::WebACL': { create: 5 * s, update: 5 * s, delete: 5 * s },
+  'AWS::WAFv2::WebACLAssociation': { create: 30 * s, update: 30 * s, delete: 10 * s },
+  'AWS::CloudFront::CachePolicy': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::CloudFront::OriginRequestPolicy': { create: 2 * s, update: 2 * s, delete: 2 * s },
+  'AWS::CloudFront::OriginAccessControl': { create: 2 * s, update: 2 * s, delete: 2 * s },
   'AWS::CloudFront::Distribution': { create: 5 * min, update: 5 * min, delete: 5 * min },
   'AWS::Lambda::Function': { create: 5 * s, update: 5 * s, delete: 3 * s },
   'AWS::Events::Rule': { create: 2 * s, update: 2 * s, delete: 2 * s },
@@ -80,6 +89,16 @@ export const serviceDurations = {
   ecsTaskStart: 30 * s,
   /** ECS RunTask: RUNNING → STOPPED (the task's own work, e.g. a migration). */
   ecsTaskRun: 45 * s,
+  /**
+   * ACM DNS validation: PENDING_VALIDATION → ISSUED once the validation CNAME is in the zone.
+   * Observed 1.5–9 min, occasionally more (reference/aws-facts.md); ACM gives up after 72 hours
+   * (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html).
+   */
+  acmDnsValidation: 3 * min,
+  /** ACM: PENDING_VALIDATION → VALIDATION_TIMED_OUT without the records (72 hours). */
+  acmValidationTimeout: 72 * 60 * min,
+  /** Route 53 change PENDING → INSYNC ("generally within 60 seconds", ChangeResourceRecordSets). */
+  route53Propagation: 60 * s,
   /** RDS DB instance (outside CloudFormation) creating → available. */
   rdsInstance: 11 * min,
 } as const;

@@ -9,6 +9,7 @@ import { AwsError } from './errors.ts';
 import { EventBus } from './events/bus.ts';
 import { Faults } from './faults.ts';
 import type { ProtocolKind } from './iam/errors.ts';
+import type { AuthorizationCheck } from './iam/evaluate.ts';
 import { checksFor, Iam, s3Checks } from './iam/index.ts';
 import {
   jsonErrorBody,
@@ -41,6 +42,8 @@ import { eventBridgeService } from './services/eventbridge.ts';
 import { LogsModel } from './services/logs.ts';
 import { ServiceQuotasModel } from './services/quotas.ts';
 import { RdsModel } from './services/rds.ts';
+import { Route53Model } from './services/route53.ts';
+import { route53Service } from './services/route53-api.ts';
 import { S3Model } from './services/s3.ts';
 import { SchedulerModel } from './services/scheduler.ts';
 import { SecretsManagerModel } from './services/secretsmanager.ts';
@@ -102,6 +105,8 @@ export interface ServiceDefinition {
   queryFallback?: { version: string; xmlNamespace: string };
   /** Raw handler for restXml services. */
   http?: (req: HttpRequest, ctx: RequestContext) => Promise<HttpResponse> | HttpResponse;
+  /** IAM checks of a raw restXml request (default: S3's). */
+  checks?: (req: HttpRequest) => AuthorizationCheck[];
 }
 
 export interface LocalCloudOptions {
@@ -148,8 +153,10 @@ export class LocalCloud {
   readonly autoScaling: AutoScalingModel;
   /** Roles, role sessions and the evaluation of every call a role makes (local/iam/). */
   readonly iam: Iam;
-  /** Minimal ACM for preflight checks (local/services/acm.ts). */
+  /** ACM: certificates issued through DNS validation (local/services/acm.ts). */
   readonly acm: AcmModel;
+  /** Route 53 public hosted zones and record sets (local/services/route53.ts). */
+  readonly route53: Route53Model;
   /** The CloudFormation engine, served under the `cloudformation` signing name. */
   readonly cloudformation: CloudFormationEngine;
   /**
@@ -177,6 +184,7 @@ export class LocalCloud {
     });
     this.eventBus = new EventBus(this);
     this.quotas = new ServiceQuotasModel(this, options.quotas);
+    this.route53 = new Route53Model(this);
     this.acm = new AcmModel(this);
     this.s3 = new S3Model(this);
     this.sqs = new SqsModel(this);
@@ -209,6 +217,7 @@ export class LocalCloud {
     this.registerService('sts', stsService(this));
     this.registerService('servicequotas', this.quotas.definition());
     this.registerService('acm', this.acm.definition());
+    this.registerService('route53', route53Service(this.route53));
     this.cloudformation = installCloudFormation(this);
   }
 
@@ -436,7 +445,7 @@ export class LocalCloud {
     if (!def.http) throw new Error(`service ${ctx.service} has no http handler`);
     const session = this.iam.enforce ? this.iam.sessionOf(req) : undefined;
     if (!session) return def.http(req, ctx);
-    const checks = s3Checks(req);
+    const checks = def.checks ? def.checks(req) : s3Checks(req);
     try {
       await this.iam.authorize(session, checks, { service: ctx.service, protocol: 'restXml' });
     } catch (error) {

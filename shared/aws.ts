@@ -6,6 +6,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -32,6 +33,8 @@ export const rds = /* @__PURE__ */ new RDSClient(common);
 // (Options built apart so the constructor call stays pure and esbuild can drop an unused S3 client.)
 const s3Options = { ...common, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) };
 export const s3 = /* @__PURE__ */ new S3Client(s3Options);
+// Route 53 is global: its endpoint is the same whatever the function's Region.
+export const route53 = /* @__PURE__ */ new Route53Client(common);
 export const scheduler = /* @__PURE__ */ new SchedulerClient(common);
 export const secrets = /* @__PURE__ */ new SecretsManagerClient(common);
 export const sfn = /* @__PURE__ */ new SFNClient(common);

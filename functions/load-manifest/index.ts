@@ -1,4 +1,4 @@
-import { s3, secrets } from '#shared/aws.ts';
+import { route53, s3, secrets } from '#shared/aws.ts';
 import { logger } from '#shared/logger.ts';
 import { parseManifest } from '#shared/manifest/index.ts';
 import {
@@ -11,5 +11,12 @@ import {
 export const handler = async (event: ObjectCreatedEvent): Promise<LoadedManifest> => {
   logger.appendPersistentKeys({ manifestKey: event.detail?.object?.key, eventId: event.id });
   // The function runs in the Region it provisions in: AWS_REGION is set by Lambda.
-  return loadManifest(event, { s3, secrets, logger, parse: parseManifest, region: process.env.AWS_REGION });
+  return loadManifest(event, {
+    s3,
+    secrets,
+    route53,
+    logger,
+    parse: parseManifest,
+    region: process.env.AWS_REGION,
+  });
 };

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { CLOUDFRONT_WEB_ACL_REGION, WEB_ACL_SCOPE_SOURCE } from '#shared/aws-rules/edge.ts';
 import { ACM_REGION_SOURCE, arnRegion, arnStructureProblems } from '../aws-rules/arn.ts';
 import { DATABASE_NAME_SOURCE, reservedDatabaseName } from '../aws-rules/database-names.ts';
 import {
@@ -145,7 +146,9 @@ export function checkAwsRules(value: unknown, ctx: Ctx): void {
  * must be in the load balancer's Region.
  */
 export function deploymentRegionProblems(
-  manifest: { app: { certificateArn?: string | undefined } },
+  manifest: {
+    app: { certificateArn?: string | undefined; cdn?: unknown; firewall?: unknown };
+  },
   region: string | undefined,
   file: string,
 ): ManifestProblem[] {
@@ -158,6 +161,17 @@ export function deploymentRegionProblems(
       path: 'app.certificateArn',
       message: `the certificate is in ${certificateRegion}, but this deployment is in ${region}`,
       hint: `a load balancer uses ACM certificates of its own Region only: request or import the certificate in ${region} (ACM cannot copy it across Regions) and use that ARN. Source: ${ACM_REGION_SOURCE}`,
+    });
+  }
+  // A web ACL for CloudFront is CLOUDFRONT-scoped, which WAF creates in us-east-1 only; the edge
+  // stack runs in the deployment Region (a stackdrop-managed us-east-1 stack is not built yet).
+  const cdnOn = manifest.app.cdn !== undefined && manifest.app.cdn !== false;
+  if (region && cdnOn && manifest.app.firewall !== undefined && region !== CLOUDFRONT_WEB_ACL_REGION) {
+    problems.push({
+      file,
+      path: 'app.firewall',
+      message: `with app.cdn the firewall protects CloudFront, whose web ACL AWS WAF creates in ${CLOUDFRONT_WEB_ACL_REGION} only, but this deployment is in ${region}`,
+      hint: `deploy in ${CLOUDFRONT_WEB_ACL_REGION}, or turn app.cdn off to put the firewall on the load balancer (stackdrop does not yet manage a ${CLOUDFRONT_WEB_ACL_REGION} stack). Source: ${WEB_ACL_SCOPE_SOURCE}`,
     });
   }
   return problems;

@@ -326,36 +326,78 @@ function checkSecretScope(value: Obj, ctx: Ctx): void {
 
 /** HTTPS unless the manifest accepts plain HTTP in so many words. */
 function checkHttps(app: Obj, ctx: Ctx): void {
-  const hasCertificate = app.certificateArn !== undefined;
+  // A domain gets its certificate from ACM through its Route 53 zone when none is given.
+  const hasCertificate = app.certificateArn !== undefined || isStr(app.domain);
   if (!hasCertificate && app.allowPlainHttp !== true) {
     report(
       ctx,
       ['app', 'certificateArn'],
       'no certificate: the load balancer would serve the app over plain HTTP',
-      'request an ACM certificate in the stack region and set app.certificateArn (HTTPS on 443, HTTP redirected to HTTPS, TLS 1.2+), or set app.allowPlainHttp: true to accept plain HTTP (plan flags it outside dev/test/staging environments)',
+      'set app.domain (with its Route 53 hosted zone stackdrop makes the certificate), or request an ACM certificate in the stack region and set app.certificateArn (HTTPS on 443, HTTP redirected to HTTPS, TLS 1.2+), or set app.allowPlainHttp: true to accept plain HTTP (plan flags it outside dev/test/staging environments)',
     );
   }
   if (hasCertificate && app.allowPlainHttp === true) {
     report(
       ctx,
       ['app', 'allowPlainHttp'],
-      'allowPlainHttp is set together with certificateArn',
+      `allowPlainHttp is set together with ${app.certificateArn !== undefined ? 'certificateArn' : 'domain'}`,
       'with a certificate HTTP always redirects to HTTPS: remove allowPlainHttp',
     );
+  }
+}
+
+/** Domain, CDN and firewall combinations (the AWS limits themselves are in the schema). */
+function checkEdge(app: Obj, ctx: Ctx): void {
+  if (app.hostedZoneId !== undefined && !isStr(app.domain)) {
+    report(
+      ctx,
+      ['app', 'hostedZoneId'],
+      'hostedZoneId needs app.domain',
+      'set app.domain to a name in that zone, or remove hostedZoneId',
+    );
+  }
+  const cdn = app.cdn;
+  if (isObj(cdn) && cdn.certificateArn !== undefined && !isStr(app.domain)) {
+    report(
+      ctx,
+      ['app', 'cdn', 'certificateArn'],
+      'a CloudFront certificate needs app.domain',
+      'set app.domain to the name the certificate covers, or remove cdn.certificateArn to use the distribution’s *.cloudfront.net name',
+    );
+  }
+  const firewall = app.firewall;
+  if (
+    isObj(firewall) &&
+    firewall.rateLimitPerIp === undefined &&
+    Array.isArray(firewall.managedRules) &&
+    firewall.managedRules.length === 0
+  ) {
+    report(
+      ctx,
+      ['app', 'firewall'],
+      'the firewall has no rules',
+      'set firewall.rateLimitPerIp and/or list managedRules, or remove firewall',
+    );
+  }
+  if (isObj(firewall) && Array.isArray(firewall.managedRules)) {
+    const seen = new Set<unknown>();
+    firewall.managedRules.forEach((name, i) => {
+      if (seen.has(name))
+        report(
+          ctx,
+          ['app', 'firewall', 'managedRules', i],
+          `${String(name)} is listed twice`,
+          'list each rule group once',
+        );
+      seen.add(name);
+    });
   }
 }
 
 function checkApp(app: unknown, ctx: Ctx): void {
   if (!isObj(app)) return;
   checkHttps(app, ctx);
-  if (isStr(app.domain) && app.certificateArn === undefined) {
-    report(
-      ctx,
-      ['app', 'domain'],
-      'a domain needs app.certificateArn',
-      'request an ACM certificate for the domain (and www.<domain> with redirectWww) in the stack region and set app.certificateArn, or remove domain to serve on the load balancer name',
-    );
-  }
+  checkEdge(app, ctx);
   if (app.redirectWww === true && app.domain === undefined) {
     report(
       ctx,

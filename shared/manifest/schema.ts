@@ -1,4 +1,11 @@
 import * as z from 'zod';
+import {
+  CLOUDFRONT_CERTIFICATE_REGION,
+  HOSTED_ZONE_ID,
+  MANAGED_RULE_GROUP_NAMES,
+  RATE_LIMIT_MAX,
+  RATE_LIMIT_MIN,
+} from '#shared/aws-rules/edge.ts';
 import { FARGATE_SIZES, MAX_SECRETS_KMS_KEYS, MESSAGE_GROUP_ID_MAX, REPOSITORY_NAME_MAX } from './limits.ts';
 import { applyDerivedDefaults, checkManifestRules } from './rules.ts';
 import { SECRET_SHORT_REF } from './secret-refs.ts';
@@ -233,11 +240,68 @@ export const AppSchema = z
       .string()
       .regex(DOMAIN, 'a lower-case DNS name such as shop.example.com')
       .optional()
-      .describe('Public DNS name of the app, e.g. shop.example.com; needs certificateArn'),
+      .describe(
+        'Public DNS name of the app, e.g. shop.example.com. With a Route 53 hosted zone (hostedZoneId, or found by name at provisioning) stackdrop makes its ACM certificate and alias records; otherwise give certificateArn',
+      ),
+    hostedZoneId: z
+      .string()
+      .regex(HOSTED_ZONE_ID, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/)')
+      .optional()
+      .describe(
+        'Route 53 public hosted zone of the domain (aws route53 list-hosted-zones-by-name); omit to have provisioning find the zone by name',
+      ),
     redirectWww: z
       .boolean()
       .default(false)
       .describe('Redirect www.<domain> to <domain> (needs domain; the certificate must cover both)'),
+    cdn: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            certificateArn: z
+              .string()
+              .regex(ARN_CERTIFICATE, 'an ACM certificate ARN')
+              .refine((v) => v.split(':')[3] === CLOUDFRONT_CERTIFICATE_REGION, {
+                message: `CloudFront uses certificates in ${CLOUDFRONT_CERTIFICATE_REGION} only: request the certificate there`,
+              })
+              .optional()
+              .describe(
+                `ACM certificate in ${CLOUDFRONT_CERTIFICATE_REGION} covering domain (and www.<domain> with redirectWww); with it CloudFront serves the domain`,
+              ),
+          })
+          .strict(),
+      ])
+      .default(false)
+      .describe(
+        'true (or a map) to put CloudFront in front of the load balancer: pages pass cookies and Authorization, the app bucket serves /assets/* (the app gets ASSET_URL)',
+      ),
+    firewall: z
+      .object({
+        rateLimitPerIp: z
+          .number()
+          .int()
+          .min(RATE_LIMIT_MIN)
+          .max(RATE_LIMIT_MAX)
+          .optional()
+          .describe(
+            `Requests one IP may make in 5 minutes before AWS WAF blocks it (${RATE_LIMIT_MIN}–${RATE_LIMIT_MAX}); omit for no rate limit`,
+          ),
+        managedRules: z
+          .array(z.enum(MANAGED_RULE_GROUP_NAMES as [string, ...string[]]))
+          .max(MANAGED_RULE_GROUP_NAMES.length)
+          .default([
+            'AWSManagedRulesCommonRuleSet',
+            'AWSManagedRulesKnownBadInputsRuleSet',
+            'AWSManagedRulesAmazonIpReputationList',
+          ])
+          .describe(`AWS managed rule groups: ${MANAGED_RULE_GROUP_NAMES.join(', ')}`),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'AWS WAF web ACL on the load balancer (on CloudFront with cdn, which needs us-east-1); an alarm fires when it blocks more than 100 requests in 5 minutes',
+      ),
     certificateArn: z
       .string()
       .regex(ARN_CERTIFICATE, 'an ACM certificate ARN')

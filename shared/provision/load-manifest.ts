@@ -1,9 +1,11 @@
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '#shared/logger.ts';
 import { deploymentRegionProblems } from '#shared/manifest/aws-checks.ts';
 import { MAX_MANIFEST_BYTES, type Manifest } from '#shared/manifest/index.ts';
 import { RenderError, renderStacks } from '#shared/render.ts';
+import { resolveHostedZone } from './hosted-zone.ts';
 import { resolveSecretRefs } from './resolve-secrets.ts';
 
 /**
@@ -111,6 +113,8 @@ export async function loadManifest(
     logger: Logger;
     parse: ParseManifest;
     secrets?: SecretsManagerClient;
+    /** Finds the domain's hosted zone when the manifest names none (read-only). */
+    route53?: Route53Client;
     region?: string | undefined;
   },
 ): Promise<LoadedManifest> {
@@ -163,7 +167,9 @@ export async function loadManifest(
     };
   }
   // `secret:NAME` references become full ARNs (read-only lookups) before anything renders.
-  const { manifest, problems } = await resolveSecretRefs(written, key, deps.secrets);
+  const withSecrets = await resolveSecretRefs(written, key, deps.secrets);
+  if (withSecrets.problems.length > 0) return { ok: false, ...base, problems: withSecrets.problems };
+  const { manifest, problems } = await resolveHostedZone(withSecrets.manifest, key, deps.route53);
   if (problems.length > 0) return { ok: false, ...base, problems };
   // What depends on the Region this stackdrop runs in (a certificate must be in it).
   const regional = deploymentRegionProblems(manifest, deps.region, key);

@@ -1,5 +1,6 @@
 import type { CloudFormationEngine } from '../engine.ts';
 import { autoScalingProviders } from './autoscaling.ts';
+import { dnsProviders } from './dns.ts';
 import { ec2Providers } from './ec2.ts';
 import { ecsProviders } from './ecs.ts';
 import { elbv2Providers } from './elbv2.ts';
@@ -20,6 +21,7 @@ const modelProviders: Record<string, ResourceProvider> = {
   ...elbv2Providers,
   ...logsProviders,
   ...autoScalingProviders,
+  ...dnsProviders,
 };
 
 const nested = new WeakMap<CloudFormationEngine, ResourceProvider>();

@@ -151,15 +151,87 @@ const cases: Case[] = [
   },
   // app
   {
-    rule: 'domain needs certificateArn',
+    rule: 'a domain is served over HTTPS (its certificate made through its zone): plain HTTP is refused',
     change: (m) => {
       delete m.app.certificateArn;
       m.app.allowPlainHttp = true;
       m.app.domain = 'shop.example.com';
     },
-    path: 'app.domain',
-    message: /needs app.certificateArn/,
-    hint: /ACM certificate/,
+    path: 'app.allowPlainHttp',
+    message: /allowPlainHttp is set together with domain/,
+    hint: /HTTP always redirects to HTTPS/,
+  },
+  {
+    rule: 'hostedZoneId needs a domain',
+    change: (m) => {
+      delete m.app.domain;
+      m.app.redirectWww = false;
+      m.app.hostedZoneId = 'Z0123456789ABCDEFGHIJ';
+    },
+    path: 'app.hostedZoneId',
+    message: /hostedZoneId needs app.domain/,
+    hint: /name in that zone/,
+  },
+  {
+    rule: 'a CloudFront certificate needs a domain',
+    change: (m) => {
+      delete m.app.domain;
+      m.app.redirectWww = false;
+      m.app.cdn = {
+        certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-111122223333',
+      };
+    },
+    path: 'app.cdn.certificateArn',
+    message: /CloudFront certificate needs app.domain/,
+    hint: /cloudfront\.net/,
+  },
+  {
+    rule: 'CloudFront certificates are in us-east-1',
+    change: (m) => {
+      m.app.domain = 'shop.example.com';
+      m.app.cdn = {
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-111122223333',
+      };
+    },
+    path: 'app.cdn.certificateArn',
+    message: /us-east-1 only/,
+    hint: /./,
+  },
+  {
+    rule: 'a firewall needs at least one rule',
+    change: (m) => {
+      m.app.firewall = { managedRules: [] };
+    },
+    path: 'app.firewall',
+    message: /the firewall has no rules/,
+    hint: /rateLimitPerIp/,
+  },
+  {
+    rule: 'a managed rule group is listed once',
+    change: (m) => {
+      m.app.firewall = { managedRules: ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesCommonRuleSet'] };
+    },
+    path: 'app.firewall.managedRules[1]',
+    message: /listed twice/,
+    hint: /once/,
+  },
+  {
+    rule: 'managed rule groups are names from AWS’s list',
+    change: (m) => {
+      m.app.firewall = { managedRules: ['AWSManagedRulesCommonRuleSett'] };
+    },
+    path: 'app.firewall.managedRules[0]',
+    message: /AWSManagedRulesCommonRuleSet/,
+    hint: /./,
+  },
+  {
+    rule: 'the rate limit is at least AWS WAF’s minimum of 10',
+    change: (m) => {
+      m.app.firewall = { rateLimitPerIp: 5 };
+    },
+    path: 'app.firewall.rateLimitPerIp',
+    message: /10/,
+    hint: /./,
   },
   {
     rule: 'HTTPS unless plain HTTP is accepted in so many words',
@@ -750,7 +822,7 @@ describe('cross-field rules', () => {
 
     // Assess
     expect(problems.map((p: ManifestProblem) => p.path).sort()).toEqual(
-      ['app.domain', 'app.web.memory', 'database.readers', 'project'].sort(),
+      ['app.allowPlainHttp', 'app.web.memory', 'database.readers', 'project'].sort(),
     );
   });
 });

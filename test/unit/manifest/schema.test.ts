@@ -27,6 +27,7 @@ describe('valid manifests', () => {
           repository: 'shop-production',
           deployTag: 'main',
           redirectWww: false,
+          cdn: false,
           allowPlainHttp: true,
           healthCheckPath: '/up',
           web: { cpu: 512, memory: 1024, desiredCount: 2, port: 8080 },

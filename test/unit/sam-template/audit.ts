@@ -21,6 +21,14 @@ type Json = Record<string, unknown>;
  * call is made); everything else must name its resources.
  */
 export const RESOURCELESS_ACTIONS: Record<string, string> = {
+  'route53:ListHostedZonesByName':
+    'Listing hosted zones by name is authorised on the account; the action has no resource type.',
+  'acm:RequestCertificate': 'RequestCertificate has no resource type (the certificate does not exist yet).',
+  'cloudfront:CreateDistribution': 'CloudFront creates have no resource type.',
+  'cloudfront:CreateCachePolicy': 'CloudFront creates have no resource type.',
+  'cloudfront:CreateOriginRequestPolicy': 'CloudFront creates have no resource type.',
+  'cloudfront:CreateOriginAccessControl': 'CloudFront creates have no resource type.',
+  'elasticloadbalancing:SetWebACL': 'SetWebACL (called by WAF to associate a web ACL) has no resource type.',
   'states:SendTaskSuccess':
     'Task-token callbacks are authorised on the token; Step Functions has no resource type for them.',
   'states:SendTaskFailure':

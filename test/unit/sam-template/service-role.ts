@@ -294,6 +294,63 @@ export const SERVICE_ROLE_NEEDS: Record<string, string[]> = {
     'cloudwatch:DescribeAlarms',
     'cloudwatch:TagResource',
   ],
+  // CloudFormation writes the validation records into the zone (DomainValidationOptions.HostedZoneId).
+  'AWS::CertificateManager::Certificate': [
+    'acm:RequestCertificate',
+    'acm:DescribeCertificate',
+    'acm:DeleteCertificate',
+    'acm:AddTagsToCertificate',
+    'acm:ListTagsForCertificate',
+    'route53:ChangeResourceRecordSets',
+    'route53:GetChange',
+  ],
+  'AWS::Route53::RecordSet': [
+    'route53:ChangeResourceRecordSets',
+    'route53:GetChange',
+    'route53:ListResourceRecordSets',
+    'route53:GetHostedZone',
+  ],
+  'AWS::CloudFront::CachePolicy': [
+    'cloudfront:CreateCachePolicy',
+    'cloudfront:GetCachePolicy',
+    'cloudfront:UpdateCachePolicy',
+    'cloudfront:DeleteCachePolicy',
+  ],
+  'AWS::CloudFront::OriginRequestPolicy': [
+    'cloudfront:CreateOriginRequestPolicy',
+    'cloudfront:GetOriginRequestPolicy',
+    'cloudfront:UpdateOriginRequestPolicy',
+    'cloudfront:DeleteOriginRequestPolicy',
+  ],
+  'AWS::CloudFront::OriginAccessControl': [
+    'cloudfront:CreateOriginAccessControl',
+    'cloudfront:GetOriginAccessControl',
+    'cloudfront:UpdateOriginAccessControl',
+    'cloudfront:DeleteOriginAccessControl',
+  ],
+  'AWS::CloudFront::Distribution': [
+    'cloudfront:CreateDistribution',
+    'cloudfront:GetDistribution',
+    'cloudfront:GetDistributionConfig',
+    'cloudfront:UpdateDistribution',
+    'cloudfront:DeleteDistribution',
+    'cloudfront:TagResource',
+    'cloudfront:ListTagsForResource',
+  ],
+  'AWS::WAFv2::WebACL': [
+    'wafv2:CreateWebACL',
+    'wafv2:GetWebACL',
+    'wafv2:UpdateWebACL',
+    'wafv2:DeleteWebACL',
+    'wafv2:TagResource',
+    'wafv2:ListTagsForResource',
+  ],
+  'AWS::WAFv2::WebACLAssociation': [
+    'wafv2:AssociateWebACL',
+    'wafv2:DisassociateWebACL',
+    'wafv2:GetWebACLForResource',
+    'elasticloadbalancing:SetWebACL',
+  ],
 };
 
 /** Services the stage templates pass roles to (`iam:PassedToService`), by the resource type that does. */

@@ -50,6 +50,12 @@ const ARCHITECTURE_OUTPUTS = {
     'TaskRoleArn',
     'ExecutionRoleArn',
     'LogGroupName',
+    // Conditional: HTTPS, app.cdn, app.firewall (docs/architecture.md).
+    'CertificateArn',
+    'DistributionId',
+    'CdnDomainName',
+    'AssetUrl',
+    'WebAclArn',
   ],
   app: [
     'WebServiceName',
