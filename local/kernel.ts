@@ -37,6 +37,7 @@ import { SimulatedContainers } from './services/containers.ts';
 import { Ec2Model } from './services/ec2.ts';
 import { EcrModel } from './services/ecr.ts';
 import { EcsModel } from './services/ecs.ts';
+import { EdgeServicesModel } from './services/edge-services.ts';
 import { Elbv2Model } from './services/elbv2.ts';
 import { eventBridgeService } from './services/eventbridge.ts';
 import { LogsModel } from './services/logs.ts';
@@ -157,6 +158,12 @@ export class LocalCloud {
   readonly acm: AcmModel;
   /** Route 53 public hosted zones and record sets (local/services/route53.ts). */
   readonly route53: Route53Model;
+  /**
+   * CloudFront distributions and AWS WAF web ACLs for CloudFormation (local/services/edge-services.ts);
+   * the same model under both names, so IAM sees `cloudfront:` and `wafv2:` actions.
+   */
+  readonly cloudfront: EdgeServicesModel;
+  readonly wafv2: EdgeServicesModel;
   /** The CloudFormation engine, served under the `cloudformation` signing name. */
   readonly cloudformation: CloudFormationEngine;
   /**
@@ -185,6 +192,8 @@ export class LocalCloud {
     this.eventBus = new EventBus(this);
     this.quotas = new ServiceQuotasModel(this, options.quotas);
     this.route53 = new Route53Model(this);
+    this.cloudfront = new EdgeServicesModel(this);
+    this.wafv2 = this.cloudfront;
     this.acm = new AcmModel(this);
     this.s3 = new S3Model(this);
     this.sqs = new SqsModel(this);

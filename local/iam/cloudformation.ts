@@ -36,6 +36,10 @@ const MODEL_PREFIX: Record<string, string> = {
   ssm: 'ssm',
   secretsManager: 'secretsmanager',
   scheduler: 'scheduler',
+  acm: 'acm',
+  route53: 'route53',
+  cloudfront: 'cloudfront',
+  wafv2: 'wafv2',
 };
 
 /** IAM actions by service, lower-cased, loaded once from the Service Authorization Reference. */
@@ -116,6 +120,8 @@ function inputOf(call: ModelCall): Record<string, unknown> {
       return { repositoryName: first };
     case 'ec2':
       return { GroupId: first };
+    case 'route53':
+      return { HostedZoneId: first };
     default:
       return { Name: first };
   }

@@ -104,6 +104,37 @@ function safe<T>(fn: () => T): T | undefined {
 }
 
 const DERIVATIONS: Record<string, Derivation> = {
+  // Route 53 zones are global: arn:aws:route53:::hostedzone/<id> (Service Authorization Reference).
+  route53(_cloud, action, _operation, input) {
+    if (typeof input.HostedZoneId !== 'string') return undefined;
+    return [
+      check(action, `arn:aws:route53:::hostedzone/${input.HostedZoneId.replace(/^\/?hostedzone\//, '')}`),
+    ];
+  },
+  // Web ACLs: arn:aws:wafv2:<region>:<account>:<regional|global>/webacl/<name>/<id>; an
+  // association is checked on the web ACL and on the load balancer.
+  wafv2(cloud, action, operation, input) {
+    if (operation.toLowerCase() === 'createwebacl' && typeof input.Name === 'string') {
+      const scope = input.Scope === 'CLOUDFRONT' ? 'global' : 'regional';
+      return [check(action, cloud.arn('wafv2', `${scope}/webacl/${input.Name}/${randomUUID()}`))];
+    }
+    if (typeof input.WebACLArn === 'string' && typeof input.ResourceArn === 'string')
+      return [check(action, input.WebACLArn), check(action, input.ResourceArn)];
+    if (typeof input.Name === 'string' && input.Name.startsWith('arn:')) return [check(action, input.Name)];
+    return undefined;
+  },
+  // Certificates by ARN; RequestCertificate has no resource type.
+  acm(_cloud, action, _operation, input) {
+    const arn = input.CertificateArn ?? input.Name;
+    return typeof arn === 'string' && arn.startsWith('arn:') ? [check(action, arn)] : undefined;
+  },
+  // Distributions by id: arn:aws:cloudfront::<account>:distribution/<id>; creates have no resource type.
+  cloudfront(cloud, action, _operation, input) {
+    const id = input.Id ?? input.Name;
+    return typeof id === 'string'
+      ? [check(action, `arn:aws:cloudfront::${cloud.accountId}:distribution/${id}`)]
+      : undefined;
+  },
   cloudformation(cloud, action, operation, input) {
     const name: string | undefined = input.StackName;
     if (!name) return [check(action, '*')];

@@ -67,7 +67,11 @@ export class AcmModel {
    * (`InvalidDomainValidationOptionsException` otherwise), at most 10 subject alternative names by
    * default (`LimitExceededException`), https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html
    */
-  request(domainName: string, sans: string[] = [], options: { validationMethod?: string } = {}): string {
+  requestCertificate(
+    domainName: string,
+    sans: string[] = [],
+    options: { validationMethod?: string } = {},
+  ): string {
     if (!domainName || domainName.length > 253)
       throw new AwsError('ValidationException', 'The DomainName must be between 1 and 253 characters.');
     const names = [...new Set([domainName, ...sans])];
@@ -173,7 +177,7 @@ export class AcmModel {
       targetPrefix: 'CertificateManager',
       operations: {
         RequestCertificate: (input) => ({
-          CertificateArn: this.request(
+          CertificateArn: this.requestCertificate(
             String(input.DomainName ?? ''),
             Array.isArray(input.SubjectAlternativeNames) ? input.SubjectAlternativeNames.map(String) : [],
             { validationMethod: input.ValidationMethod },

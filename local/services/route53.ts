@@ -383,13 +383,16 @@ export class Route53Model {
   /**
    * An alias must point at something that exists: a load balancer of this cloud (its DNS name,
    * `dualstack.` prefixed or not, under its canonical hosted zone), a record of the same zone, or a
-   * CloudFront distribution (Z2FDTNDATAQYW2; CloudFront is not modelled, its names are trusted).
+   * distribution of this cloud (its d….cloudfront.net name under Z2FDTNDATAQYW2).
    */
   #aliasProblem(set: ResourceRecordSet, zone: HostedZone, records: ResourceRecordSet[]): string | undefined {
     const target = set.AliasTarget!;
     const dns = fqdn(target.DNSName).replace(/^dualstack\./, '');
     const notFound = `Tried to create an alias that targets ${fqdn(target.DNSName)}, type ${set.Type} in zone ${bareId(target.HostedZoneId)}, but the alias target name does not lie within the target zone`;
-    if (bareId(target.HostedZoneId) === 'Z2FDTNDATAQYW2') return undefined;
+    if (bareId(target.HostedZoneId) === 'Z2FDTNDATAQYW2')
+      return [...this.#cloud.cloudfront.distributions.values()].some((d) => fqdn(d.DomainName) === dns)
+        ? undefined
+        : notFound;
     if (bareId(target.HostedZoneId) === zone.Id)
       return records.some((r) => fqdn(r.Name) === fqdn(target.DNSName) && r.Type === set.Type)
         ? undefined

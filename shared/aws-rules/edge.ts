@@ -94,3 +94,16 @@ export const CACHING_OPTIMIZED_POLICY_ID = '658327ea-f89d-4fab-a63d-7e88639e58f6
  */
 export const AUTHORIZATION_IN_CACHE_KEY_SOURCE =
   'https://repost.aws/knowledge-center/cloudfront-authorization-header';
+
+/**
+ * Every AWS managed rule group name WAF knows (the ones above plus those that need configuration
+ * and a subscription), for the local cloud: a name outside this list does not exist.
+ * https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-list.html
+ */
+export const ALL_AWS_MANAGED_RULE_GROUPS = new Set<string>([
+  ...MANAGED_RULE_GROUP_NAMES,
+  'AWSManagedRulesBotControlRuleSet',
+  'AWSManagedRulesATPRuleSet',
+  'AWSManagedRulesACFPRuleSet',
+  'AWSManagedRulesAntiDDoSRuleSet',
+]);

@@ -21,7 +21,7 @@ beforeAll(async () => {
     Name: 'stackdrop/shop/production/APP_KEY',
     SecretString: 'x',
   }).ARN;
-  certificateArn = world.sd.cloud.acm.request('shop.example.com', ['www.shop.example.com']);
+  certificateArn = world.sd.cloud.acm.requestCertificate('shop.example.com', ['www.shop.example.com']);
 }, 120_000);
 
 afterAll(async () => {

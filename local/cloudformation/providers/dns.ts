@@ -40,7 +40,7 @@ const certificate: ResourceProvider = {
         );
     }
     const method = String(p.ValidationMethod ?? 'EMAIL');
-    const arn = acm.request(domain, sans, { validationMethod: method });
+    const arn = acm.requestCertificate(domain, sans, { validationMethod: method });
     if (method === 'DNS') {
       for (const o of options) {
         if (!o.HostedZoneId) continue;

@@ -1,5 +1,6 @@
 import type { CloudFormationEngine } from '../engine.ts';
 import { autoScalingProviders } from './autoscaling.ts';
+import { cdnProviders } from './cdn.ts';
 import { dnsProviders } from './dns.ts';
 import { ec2Providers } from './ec2.ts';
 import { ecsProviders } from './ecs.ts';
@@ -22,6 +23,7 @@ const modelProviders: Record<string, ResourceProvider> = {
   ...logsProviders,
   ...autoScalingProviders,
   ...dnsProviders,
+  ...cdnProviders,
 };
 
 const nested = new WeakMap<CloudFormationEngine, ResourceProvider>();
