@@ -86,7 +86,7 @@ export class EdgeServicesModel {
       );
     if (config.WebACLId) {
       const acl = [...this.webAcls.values()].find((a) => a.Arn === config.WebACLId);
-      if (!acl || acl.Scope !== 'CLOUDFRONT')
+      if (acl?.Scope !== 'CLOUDFRONT')
         throw new AwsError(
           'InvalidWebACLId',
           `Web ACL is not accessible by the requester or not a CLOUDFRONT web ACL: ${config.WebACLId}`,
