@@ -82,7 +82,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const write = options.write ?? ((text: string) => process.stdout.write(`${text}\n`));
   const c = makeStyle(options.color ?? false);
   const manifestPath = resolve(REPOSITORY_ROOT, options.manifest ?? EXAMPLE);
-  const manifestText = readFileSync(manifestPath, 'utf8');
+  let manifestText = readFileSync(manifestPath, 'utf8');
+  // The example names its own certificate; the demo leaves the certificate to stackdrop (the
+  // domain's zone is in the local account) and turns the CDN on, to show both.
+  const showDomain = options.manifest === undefined;
+  if (showDomain)
+    manifestText = manifestText
+      .replace(/\n {2}certificateArn: .*/, '')
+      .replace(/\n {2}domain: (\S+)/, '\n  domain: $1\n  cdn: true');
+  const domain = /^\s+domain:\s*(\S+)/m.exec(manifestText)?.[1];
   const project = /^project:\s*(\S+)/m.exec(manifestText)?.[1] ?? 'acme';
   const environment = /^environment:\s*(\S+)/m.exec(manifestText)?.[1] ?? 'production';
   const deployTag = /^\s+deployTag:\s*(\S+)/m.exec(manifestText)?.[1] ?? 'main';
@@ -116,7 +124,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
 
     // 2. Provisioning.
     const key = `manifests/${project}-${environment}.yaml`;
-    write(`${c.cyan('2.')} Drop ${options.manifest ?? EXAMPLE} → s3://${session.bucket}/${key}`);
+    if (showDomain && domain) {
+      // As in the user's account: the domain's public hosted zone exists (load-manifest finds it).
+      const zoneName = domain.split('.').slice(-2).join('.');
+      const { zone } = sd.cloud.route53.createHostedZone({ Name: zoneName, CallerReference: 'demo' });
+      write(`   Route 53 hosted zone ${zoneName} (${zone.Id}) in the local account, as in yours`);
+    }
+    write(
+      `${c.cyan('2.')} Drop ${options.manifest ?? EXAMPLE}${showDomain ? ' (certificate left to stackdrop, cdn: true)' : ''} → s3://${session.bucket}/${key}`,
+    );
     const dropAt = session.now();
     await session.dropManifest(manifestText, key);
     const elapsed = (at: number) => `[+${formatDuration(at - dropAt, true)}]`;
@@ -197,6 +213,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     write(`   DB endpoint  ${c.bold(ready.outputs.WriterEndpoint ?? '')}`);
     write(`   DB reader    ${ready.outputs.ReaderEndpoint ?? ''}`);
     write(`   Repository   ${ready.outputs.RepositoryUri ?? ''}`);
+    if (domain) {
+      const certificate = sd.cloud.acm.certificates.get(ready.outputs.CertificateArn ?? '');
+      if (certificate)
+        write(
+          `   Certificate  ${c.green(certificate.status)} for ${certificate.subjectAlternativeNames.join(', ')} (DNS-validated in Route 53)`,
+        );
+      const records = [...sd.cloud.route53.zones.values()].flatMap((z) =>
+        z.records.filter((r) => r.Name === `${domain}.` && r.AliasTarget),
+      );
+      for (const r of records) write(`   DNS          ${domain} ${r.Type} alias → ${r.AliasTarget!.DNSName}`);
+    }
+    if (ready.outputs.AssetUrl)
+      write(`   CDN          ${c.bold(ready.outputs.AssetUrl)} (CloudFront, ASSET_URL)`);
     write('');
 
     // 4. Deploy on push.
