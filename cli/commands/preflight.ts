@@ -18,6 +18,7 @@ import {
   DescribeOrderableDBInstanceOptionsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import { GetHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -25,6 +26,7 @@ import { QUOTAS } from '#shared/aws-rules/quotas.ts';
 import { AURORA_DEFAULT_VERSIONS } from '#shared/aws-rules/rds.ts';
 import type { Manifest } from '#shared/manifest/index.ts';
 import type { Stage } from '#shared/naming.ts';
+import { findHostedZone } from '#shared/provision/hosted-zone.ts';
 import type { Style } from '../ui.ts';
 
 /**
@@ -41,6 +43,7 @@ export interface PreflightClients {
   ec2: EC2Client;
   elbv2: ElasticLoadBalancingV2Client;
   ecr: ECRClient;
+  route53: Route53Client;
 }
 
 export interface PreflightCheck {
@@ -63,6 +66,7 @@ export function preflightClients(config: Record<string, unknown>): PreflightClie
     ec2: new EC2Client(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     ecr: new ECRClient(config),
+    route53: new Route53Client(config),
   };
 }
 
@@ -178,6 +182,61 @@ async function certificateCheck(m: Manifest, c: PreflightClients): Promise<Prefl
       },
     ];
   }
+}
+
+/**
+ * The domain's Route 53 zone: the one named (public, holding the domain) or the one provisioning
+ * will find by name; without a zone the manifest must bring its certificate.
+ */
+async function hostedZoneCheck(m: Manifest, c: PreflightClients): Promise<PreflightCheck[]> {
+  const domain = m.app.domain;
+  if (!domain) return [];
+  if (m.app.hostedZoneId) {
+    const out = await c.route53.send(new GetHostedZoneCommand({ Id: m.app.hostedZoneId }));
+    const name = (out.HostedZone?.Name ?? '').replace(/\.$/, '');
+    const holds = domain === name || domain.endsWith(`.${name}`);
+    const isPrivate = out.HostedZone?.Config?.PrivateZone === true;
+    return [
+      holds && !isPrivate
+        ? { check: 'hosted zone', ok: true, detail: `${m.app.hostedZoneId} (${name}) holds ${domain}` }
+        : {
+            check: 'hosted zone',
+            ok: false,
+            detail: isPrivate
+              ? `${m.app.hostedZoneId} is a private zone`
+              : `${m.app.hostedZoneId} is ${name}, which does not hold ${domain}`,
+            fix: 'set app.hostedZoneId to the public zone of the domain (aws route53 list-hosted-zones-by-name)',
+          },
+    ];
+  }
+  const found = await findHostedZone(c.route53, domain);
+  if (found && 'id' in found)
+    return [{ check: 'hosted zone', ok: true, detail: `${found.id} holds ${domain} (found by name)` }];
+  if (found)
+    return [
+      {
+        check: 'hosted zone',
+        ok: false,
+        detail: `several public zones are named for ${domain}: ${found.ambiguous.join(', ')}`,
+        fix: 'set app.hostedZoneId to the zone the domain is delegated to',
+      },
+    ];
+  return m.app.certificateArn
+    ? [
+        {
+          check: 'hosted zone',
+          ok: true,
+          detail: `none for ${domain}: its DNS is yours to point at the load balancer`,
+        },
+      ]
+    : [
+        {
+          check: 'hosted zone',
+          ok: false,
+          detail: `no Route 53 public hosted zone in this account holds ${domain}`,
+          fix: 'create the zone and delegate the domain to it, or set app.certificateArn and manage DNS yourself',
+        },
+      ];
 }
 
 async function secretChecks(m: Manifest, c: PreflightClients): Promise<PreflightCheck[]> {
@@ -386,6 +445,7 @@ export async function runPreflight(
   const groups = await Promise.all([
     guard('engine version', () => engineChecks(m, c, options.region)),
     guard('certificate', () => certificateCheck(m, c)),
+    guard('hosted zone', () => hostedZoneCheck(m, c)),
     guard('secrets', () => secretChecks(m, c)),
     guard('quotas', () => quotaChecks(m, c, options.existing)),
     guard('repository', () => repositoryCheck(m, c)),

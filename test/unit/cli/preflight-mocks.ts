@@ -16,6 +16,7 @@ import {
   DescribeOrderableDBInstanceOptionsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -32,6 +33,7 @@ export function preflightMocks() {
     ec2: mockClient(EC2Client),
     elbv2: mockClient(ElasticLoadBalancingV2Client),
     ecr: mockClient(ECRClient),
+    route53: mockClient(Route53Client),
   };
   const healthy = () => {
     for (const m of Object.values(mocks)) m.reset();
@@ -48,6 +50,7 @@ export function preflightMocks() {
     mocks.ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
     mocks.ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [] });
     mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [] });
+    mocks.route53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [] });
     mocks.ecr
       .on(DescribeRepositoriesCommand)
       .rejects(Object.assign(new Error('not found'), { name: 'RepositoryNotFoundException' }));

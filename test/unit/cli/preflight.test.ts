@@ -18,6 +18,7 @@ import {
   DescribeOrderableDBInstanceOptionsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -34,6 +35,7 @@ const quotas = mockClient(ServiceQuotasClient);
 const ec2 = mockClient(EC2Client);
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const ecr = mockClient(ECRClient);
+const route53 = mockClient(Route53Client);
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
 const SECRET =
@@ -58,6 +60,8 @@ const byCheck = async (existing?: string[]) =>
   Object.fromEntries((await run(existing)).map((c) => [c.check, c]));
 
 function healthyAccount() {
+  route53.reset();
+  route53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [] });
   rds.on(DescribeDBEngineVersionsCommand).resolves({
     DBEngineVersions: [{ Engine: 'aurora-mysql', EngineVersion: '8.0.mysql_aurora.3.10.3' }],
   });
@@ -100,6 +104,7 @@ describe('plan --live preflight', () => {
     expect(checks.map((c) => c.check)).toEqual([
       'engine version',
       'certificate',
+      'hosted zone',
       'secret APP_KEY',
       'secret MAIL_PASSWORD',
       'quota VPCs per Region',
@@ -287,5 +292,36 @@ describe('plan --live preflight', () => {
     expect(certificateCovers(['*.example.com'], 'shop.example.com')).toBe(true);
     expect(certificateCovers(['*.example.com'], 'a.shop.example.com')).toBe(false);
     expect(certificateCovers(['*.example.com'], 'example.com')).toBe(false);
+  });
+});
+
+describe('plan --live preflight: the domain’s hosted zone', () => {
+  it('finds the zone by name, and without one accepts the domain only with its own certificate', async () => {
+    healthyAccount();
+    route53.on(ListHostedZonesByNameCommand, { DNSName: 'example.com.' }).resolves({
+      HostedZones: [
+        {
+          Id: '/hostedzone/ZEXAMPLE',
+          Name: 'example.com.',
+          CallerReference: 'x',
+          Config: { PrivateZone: false },
+        },
+      ],
+    });
+    expect((await byCheck())['hosted zone']).toMatchObject({
+      ok: true,
+      detail: 'ZEXAMPLE holds shop.example.com (found by name)',
+    });
+    route53.reset();
+    route53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [] });
+    const none = parseManifestOrThrow(
+      'version: 1\nproject: acme\napp:\n  domain: shop.example.com\n',
+      'a.yaml',
+    );
+    const checks = await runPreflight(none, clients, { region: 'eu-west-1', existing: new Set() });
+    expect(checks.find((c) => c.check === 'hosted zone')).toMatchObject({
+      ok: false,
+      detail: 'no Route 53 public hosted zone in this account holds shop.example.com',
+    });
   });
 });
