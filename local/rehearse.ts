@@ -147,6 +147,8 @@ export interface RehearsalReport {
   /** Step Functions state transitions of the provisioning executions. */
   transitions: number;
   wallMs: number;
+  /** What the rehearsal assumed of the account (e.g. the domain's hosted zone). */
+  assumptions?: string[];
 }
 
 export interface RehearseOptions {
@@ -210,6 +212,20 @@ export async function rehearse(
   const session = new LocalSession(sd);
   try {
     const ctx = { project, environment };
+    // The local account is empty; the real one holds the domain's Route 53 zone (load-manifest
+    // finds it by name or by app.hostedZoneId): the rehearsal stands in for it.
+    const domain = parsed.ok ? parsed.manifest.app.domain : undefined;
+    if (parsed.ok && domain && (parsed.manifest.app.hostedZoneId || !parsed.manifest.app.certificateArn)) {
+      const zoneName = parsed.manifest.app.hostedZoneId ? domain : domain.split('.').slice(-2).join('.');
+      const { zone } = sd.cloud.route53.createHostedZone({
+        Name: zoneName,
+        CallerReference: 'rehearsal',
+        ...(parsed.manifest.app.hostedZoneId ? { Id: parsed.manifest.app.hostedZoneId } : {}),
+      });
+      report.assumptions = [
+        `Route 53 public hosted zone ${zoneName} (${zone.Id}) exists in the account and holds ${domain}`,
+      ];
+    }
     for (const s of scenarios.filter((x) => x.when === 'before')) s.arm(sd.cloud, ctx);
     const dropAt = session.now();
     const extension = manifestPath.endsWith('.json') ? 'json' : 'yaml';
@@ -294,6 +310,7 @@ export function formatRehearsal(report: RehearsalReport): string {
   lines.push(
     `Rehearsal of ${report.manifest} (${report.project}/${report.environment})${report.faults.length ? ` with faults: ${report.faults.join(', ')}` : ''}`,
   );
+  for (const a of report.assumptions ?? []) lines.push(`Assumed: ${a}`);
   if (report.manifestProblems.length) {
     lines.push('Manifest problems (the real run stops at validation, nothing is created):');
     for (const p of report.manifestProblems) lines.push(`  - ${p}`);

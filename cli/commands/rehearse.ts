@@ -304,6 +304,7 @@ export function formatRehearsalReport(report: RehearsalReport, style: Style): st
       "Run offline on stackdrop's own state machines and functions, with published AWS durations on a virtual clock.",
     ),
   ];
+  for (const a of report.assumptions ?? []) lines.push(style.dim(`Assumed: ${a}.`));
   if (report.manifestProblems.length) {
     lines.push('', style.red('The real run stops at validation, nothing is created:'));
     for (const p of report.manifestProblems) lines.push(`  ${p}`);

@@ -133,6 +133,8 @@ export class Route53Model {
     Name: string;
     CallerReference: string;
     HostedZoneConfig?: { Comment?: string; PrivateZone?: boolean };
+    /** Local seeding only (never from the wire): a rehearsal stands in for an account's zone by its id. */
+    Id?: string;
   }): {
     zone: HostedZone;
     change: ChangeInfo;
@@ -154,7 +156,11 @@ export class Route53Model {
         'InvalidInput',
         'Invalid request: private hosted zones are not modelled by the local cloud.',
       );
-    const Id = newId('Z', 20);
+    const Id = input.Id ?? newId('Z', 20);
+    if (this.zones.has(Id))
+      throw new AwsError('HostedZoneAlreadyExists', `A hosted zone ${Id} already exists.`, {
+        statusCode: 409,
+      });
     const ns = [1, 2, 3, 4].map(
       (i) =>
         `ns-${(parseInt(Id.slice(1, 5), 36) + i * 512) % 2048}.awsdns-${String(i * 7).padStart(2, '0')}.${['com', 'net', 'org', 'co.uk'][i - 1]}`,
