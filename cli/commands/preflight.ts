@@ -209,6 +209,14 @@ async function hostedZoneCheck(m: Manifest, c: PreflightClients): Promise<Prefli
           },
     ];
   }
+  if (m.app.certificateArn)
+    return [
+      {
+        check: 'hosted zone',
+        ok: true,
+        detail: `none named: the DNS of ${domain} is yours to point at the load balancer`,
+      },
+    ];
   const found = await findHostedZone(c.route53, domain);
   if (found && 'id' in found)
     return [{ check: 'hosted zone', ok: true, detail: `${found.id} holds ${domain} (found by name)` }];

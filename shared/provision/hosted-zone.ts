@@ -26,8 +26,9 @@ export async function findHostedZone(
 }
 
 /**
- * Fills `app.hostedZoneId` from Route 53 when a domain has none. Without a zone, a domain needs
- * its own certificateArn (stackdrop cannot validate a certificate, nor make records, elsewhere).
+ * Fills `app.hostedZoneId` from Route 53 for a domain stackdrop makes the certificate for (no
+ * certificateArn, no hostedZoneId); no zone is then an error, since ACM's DNS validation needs it.
+ * A domain with its own certificate gets records only in a zone the manifest names.
  */
 export async function resolveHostedZone(
   manifest: Manifest,
@@ -35,7 +36,9 @@ export async function resolveHostedZone(
   route53: Route53Client | undefined,
 ): Promise<{ manifest: Manifest; problems: ManifestProblem[] }> {
   const domain = manifest.app.domain;
-  if (!domain || manifest.app.hostedZoneId || !route53) return { manifest, problems: [] };
+  // With its own certificate, a domain's DNS is the user's unless the manifest names the zone.
+  if (!domain || manifest.app.hostedZoneId || manifest.app.certificateArn || !route53)
+    return { manifest, problems: [] };
   const found = await findHostedZone(route53, domain);
   if (found && 'ambiguous' in found) {
     return {

@@ -264,6 +264,7 @@ describe('stackdrop against the local cloud', () => {
         TaskRoleArn
         ExecutionRoleArn
         LogGroupName
+        CertificateArn
         WebServiceName
         WorkerServiceNames
         SchedulerServiceName

@@ -310,6 +310,15 @@ describe('plan --live preflight: the domain’s hosted zone', () => {
     });
     expect((await byCheck())['hosted zone']).toMatchObject({
       ok: true,
+      detail: expect.stringContaining('is yours'),
+    });
+    const made = parseManifestOrThrow(
+      'version: 1\nproject: acme\napp:\n  domain: shop.example.com\n',
+      'a.yaml',
+    );
+    const found = await runPreflight(made, clients, { region: 'eu-west-1', existing: new Set() });
+    expect(found.find((c) => c.check === 'hosted zone')).toMatchObject({
+      ok: true,
       detail: 'ZEXAMPLE holds shop.example.com (found by name)',
     });
     route53.reset();

@@ -58,7 +58,7 @@ describe('the hosted zone of app.domain', () => {
     ]);
   });
 
-  it('accepts a domain outside Route 53 when the manifest brings its certificate', async () => {
+  it('leaves the DNS of a domain with its own certificate to the user: no lookup', async () => {
     route53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [] });
     const m = manifest({
       domain: 'shop.example.com',
@@ -66,6 +66,7 @@ describe('the hosted zone of app.domain', () => {
     });
     const out = await resolveHostedZone(m, 'm.yaml', new Route53Client({}));
     expect(out).toEqual({ manifest: m, problems: [] });
+    expect(route53.calls()).toHaveLength(0);
   });
 
   it('asks for hostedZoneId when two public zones carry the name', async () => {
