@@ -28,9 +28,14 @@ import { median, provenance, range, writeResults } from './lib.ts';
 const RUNS = 7;
 const INIT_TARGET_MS = 100;
 const SCRATCH = join(ROOT, 'dist', '.bench');
+// CPU time (user + system, all threads) of the import as well as its wall time: on a busy machine
+// the wall time mostly measures the neighbours, while the CPU time is the work the import does
+// (reading the bundle from the page cache, compiling, running the top level), which on a quiet
+// machine is what the wall time comes to.
 const LOADER =
-  'const t0=performance.now();if(process.argv[1])await import(process.argv[1]);' +
-  'process.stdout.write(JSON.stringify({boot:t0,init:performance.now()-t0}))';
+  'const t0=performance.now(),c0=process.cpuUsage();if(process.argv[1])await import(process.argv[1]);' +
+  'const c=process.cpuUsage(c0);' +
+  'process.stdout.write(JSON.stringify({boot:t0,init:performance.now()-t0,cpu:(c.user+c.system)/1000}))';
 // What the previous build did: no schema-key rewrite, no package.json trim, every credential
 // provider bundled, legal comments kept.
 const BEFORE = { plugins: [], external: [], legalComments: 'eof' as const };
@@ -105,7 +110,7 @@ function coldStart(file: string | undefined, env: Record<string, string>, nodeOp
     { env: { ...env, NODE_OPTIONS: nodeOptions }, encoding: 'utf8' },
   );
   if (run.status !== 0) throw new Error(`cold start of ${file} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as { boot: number; init: number };
+  return JSON.parse(run.stdout) as { boot: number; init: number; cpu: number };
 }
 
 // --- Build -------------------------------------------------------------------------------------
@@ -160,10 +165,11 @@ if (process.env.BENCH_PRIORITY) {
 const priority = getPriority();
 
 // --- Cold init (runs interleaved so drift on the shared machine hits every variant alike) -------
-type Variant = 'shipped' | 'shippedNoMaps' | 'before' | 'ec2External';
+type Variant = 'shipped' | 'shippedNoMaps' | 'before' | 'ec2External' | 'shippedCpu';
 const samples = new Map<string, Record<Variant, number[]>>();
 const boots: number[] = [];
-for (const name of names) samples.set(name, { shipped: [], shippedNoMaps: [], before: [], ec2External: [] });
+for (const name of names)
+  samples.set(name, { shipped: [], shippedNoMaps: [], before: [], ec2External: [], shippedCpu: [] });
 for (let run = 0; run < RUNS; run++) {
   oneMinuteLoads.push(loadavg()[0]!);
   boots.push(coldStart(undefined, { PATH: process.env.PATH ?? '' }, '').boot);
@@ -171,7 +177,9 @@ for (let run = 0; run < RUNS; run++) {
     const s = samples.get(name)!;
     const env = fakeEnv(shipped.get(name)!.metafile, name);
     // The template sets NODE_OPTIONS=--enable-source-maps for every function.
-    s.shipped.push(coldStart(shipped.get(name)!.outfile, env, '--enable-source-maps').init);
+    const start = coldStart(shipped.get(name)!.outfile, env, '--enable-source-maps');
+    s.shipped.push(start.init);
+    s.shippedCpu.push(start.cpu);
     s.shippedNoMaps.push(coldStart(shipped.get(name)!.outfile, env, '').init);
     s.before.push(coldStart(before.get(name)!.outfile, env, '--enable-source-maps').init);
     const ext = ec2External.get(name);
@@ -238,11 +246,16 @@ const sizeRows = names.map((name) => {
     .join(', ');
   return `| ${name} | ${kb(b.bytes)} | **${kb(a.bytes)}** | −${(100 * (1 - a.bytes / b.bytes)).toFixed(0)} % | ${kb(a.mapBytes)} | ${status} | ${top} |`;
 });
+// The target is for a quiet machine: judged on the wall time when the runs had one, otherwise on
+// the CPU time of the import, which the neighbours' load does not inflate.
+const quietRuns = median(oneMinuteLoads) <= QUIET_LOAD;
+const judged = (s: Record<Variant, number[]>) => (quietRuns ? s.shipped : s.shippedCpu);
 const initRows = names.map((name) => {
   const s = samples.get(name)!;
-  const m = median(s.shipped);
+  const m = median(judged(s));
+  const other = quietRuns ? s.shippedCpu : s.shipped;
   const status = m <= INIT_TARGET_MS ? 'met' : `over by ${(m - INIT_TARGET_MS).toFixed(0)} ms`;
-  return `| ${name} | ${median(s.before).toFixed(1)} (${spread(s.before)}) | **${m.toFixed(1)}** (${spread(s.shipped)}) | ${median(s.shippedNoMaps).toFixed(1)} (${spread(s.shippedNoMaps)}) | ${status} |`;
+  return `| ${name} | ${median(s.before).toFixed(1)} (${spread(s.before)}) | **${m.toFixed(1)}** (${spread(judged(s))}) | ${median(other).toFixed(1)} (${spread(other)}) | ${median(s.shippedNoMaps).toFixed(1)} (${spread(s.shippedNoMaps)}) | ${status} |`;
 });
 const ec2Rows = [...ec2External.keys()].map((name) => {
   const s = samples.get(name)!;
@@ -259,7 +272,10 @@ const overRows = names
 const totalBefore = [...before.values()].reduce((n, b) => n + b.bytes, 0);
 const totalAfter = [...shipped.values()].reduce((n, b) => n + b.bytes, 0);
 const met = names.filter((n) => shipped.get(n)!.bytes <= BUDGET_BYTES).length;
-const initMet = names.filter((n) => median(samples.get(n)!.shipped) <= INIT_TARGET_MS).length;
+const initBasis = quietRuns
+  ? 'The machine was quiet (1-minute load at most the number of cores), so the target is judged on the wall time; the CPU time of the import is shown beside it.'
+  : `The machine was busy (1-minute load ${median(oneMinuteLoads).toFixed(1)} on ${CORES} cores), so wall times measure the neighbours as much as the import: the target is judged on the CPU time of the import (user + system, all threads), which is what the wall time comes to on a quiet machine; the wall time is shown beside it.`;
+const initMet = names.filter((n) => median(judged(samples.get(n)!)) <= INIT_TARGET_MS).length;
 
 const report = `# Function bundles: size and cold init
 
@@ -294,11 +310,10 @@ ${overRows.join('\n')}
 ## Cold init (ms: import of the bundle in a fresh process, Node's boot excluded)
 
 Node's own boot (empty script): median ${median(boots).toFixed(1)} ms (${spread(boots)}), not included below.
-Shipped bundles run with \`NODE_OPTIONS=--enable-source-maps\` as the template sets it; the next column
-is the same bundle without it. ${initMet} of ${names.length} functions meet the target.
+Shipped bundles run with \`NODE_OPTIONS=--enable-source-maps\` as the template sets it. ${initBasis} "Before" and "no --enable-source-maps" are wall times. ${initMet} of ${names.length} functions meet the target.
 
-| function | before | shipped | shipped, no --enable-source-maps | ≤ 100 ms |
-|---|---:|---:|---:|---|
+| function | before (wall) | shipped: ${quietRuns ? 'wall' : 'CPU'} | shipped: ${quietRuns ? 'CPU' : 'wall'} | shipped, no --enable-source-maps (wall) | ≤ 100 ms |
+|---|---:|---:|---:|---:|---|
 ${initRows.join('\n')}
 
 ## Option (b): @aws-sdk/client-ec2 from the nodejs24.x runtime instead of the bundle
