@@ -213,6 +213,9 @@ async function child(): Promise<void> {
     STATE_BUCKET: 'stackdrop-state',
     DEPLOY_QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/deploys.fifo`,
     DEPLOY_MAX_RECEIVE_COUNT: '5',
+    // roll-service requires it since the first push turns web autoscaling on (it is only passed
+    // to CloudFormation, which this stub project never needs: its image is already deployed).
+    CFN_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/stackdrop/stackdrop-CloudFormationServiceRole`,
     POWERTOOLS_LOG_LEVEL: 'INFO',
   });
   const context = { getRemainingTimeInMillis: () => 900_000 };
