@@ -9,6 +9,7 @@
 // the loader is Node's own boot (reported apart), the time of the import is the function's init.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism, getPriority, loadavg, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -16,6 +17,7 @@ import {
   BUDGET_BYTES,
   budgetVerdict,
   buildFunction,
+  describeLayers,
   functionNames,
   LAZY_CREDENTIAL_PROVIDERS,
   ROOT,
@@ -26,9 +28,14 @@ import { median, provenance, range, writeResults } from './lib.ts';
 const RUNS = 7;
 const INIT_TARGET_MS = 100;
 const SCRATCH = join(ROOT, 'dist', '.bench');
+// CPU time (user + system, all threads) of the import as well as its wall time: on a busy machine
+// the wall time mostly measures the neighbours, while the CPU time is the work the import does
+// (reading the bundle from the page cache, compiling, running the top level), which on a quiet
+// machine is what the wall time comes to.
 const LOADER =
-  'const t0=performance.now();if(process.argv[1])await import(process.argv[1]);' +
-  'process.stdout.write(JSON.stringify({boot:t0,init:performance.now()-t0}))';
+  'const t0=performance.now(),c0=process.cpuUsage();if(process.argv[1])await import(process.argv[1]);' +
+  'const c=process.cpuUsage(c0);' +
+  'process.stdout.write(JSON.stringify({boot:t0,init:performance.now()-t0,cpu:(c.user+c.system)/1000}))';
 // What the previous build did: no schema-key rewrite, no package.json trim, every credential
 // provider bundled, legal comments kept.
 const BEFORE = { plugins: [], external: [], legalComments: 'eof' as const };
@@ -103,7 +110,7 @@ function coldStart(file: string | undefined, env: Record<string, string>, nodeOp
     { env: { ...env, NODE_OPTIONS: nodeOptions }, encoding: 'utf8' },
   );
   if (run.status !== 0) throw new Error(`cold start of ${file} failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as { boot: number; init: number };
+  return JSON.parse(run.stdout) as { boot: number; init: number; cpu: number };
 }
 
 // --- Build -------------------------------------------------------------------------------------
@@ -125,18 +132,54 @@ for (const name of names) {
   }
 }
 
+// --- Quiet machine --------------------------------------------------------------------------------
+// Cold init is CPU-bound: on a busy machine it measures the other processes. Wait (a bounded time)
+// for the 1-minute load average to drop to the number of cores, and record what it was.
+const CORES = availableParallelism();
+const QUIET_LOAD = Number(process.env.BENCH_QUIET_LOAD ?? CORES);
+const QUIET_WAIT_MS = 1000 * Number(process.env.BENCH_QUIET_WAIT_S ?? 120);
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
+const waitStart = Date.now();
+while (loadavg()[0]! > QUIET_LOAD && Date.now() - waitStart < QUIET_WAIT_MS) {
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+}
+const quiet = {
+  waitedS: Math.round((Date.now() - waitStart) / 1000),
+  reached: loadavg()[0]! <= QUIET_LOAD,
+  atStart: load(),
+};
+const oneMinuteLoads: number[] = [];
+// On a machine other work keeps busy, BENCH_PRIORITY (a nice value, e.g. -15; negative needs root)
+// lets the cold starts, which inherit it, take the CPU first: closer to Lambda's own vCPU share
+// than to the neighbours' load. The report says which priority the runs had.
+if (process.env.BENCH_PRIORITY) {
+  try {
+    setPriority(Number(process.env.BENCH_PRIORITY));
+  } catch (error) {
+    console.warn(`BENCH_PRIORITY ${process.env.BENCH_PRIORITY} not applied: ${(error as Error).message}`);
+  }
+}
+const priority = getPriority();
+
 // --- Cold init (runs interleaved so drift on the shared machine hits every variant alike) -------
-type Variant = 'shipped' | 'shippedNoMaps' | 'before' | 'ec2External';
+type Variant = 'shipped' | 'shippedNoMaps' | 'before' | 'ec2External' | 'shippedCpu';
 const samples = new Map<string, Record<Variant, number[]>>();
 const boots: number[] = [];
-for (const name of names) samples.set(name, { shipped: [], shippedNoMaps: [], before: [], ec2External: [] });
+for (const name of names)
+  samples.set(name, { shipped: [], shippedNoMaps: [], before: [], ec2External: [], shippedCpu: [] });
 for (let run = 0; run < RUNS; run++) {
+  oneMinuteLoads.push(loadavg()[0]!);
   boots.push(coldStart(undefined, { PATH: process.env.PATH ?? '' }, '').boot);
   for (const name of names) {
     const s = samples.get(name)!;
     const env = fakeEnv(shipped.get(name)!.metafile, name);
     // The template sets NODE_OPTIONS=--enable-source-maps for every function.
-    s.shipped.push(coldStart(shipped.get(name)!.outfile, env, '--enable-source-maps').init);
+    const start = coldStart(shipped.get(name)!.outfile, env, '--enable-source-maps');
+    s.shipped.push(start.init);
+    s.shippedCpu.push(start.cpu);
     s.shippedNoMaps.push(coldStart(shipped.get(name)!.outfile, env, '').init);
     s.before.push(coldStart(before.get(name)!.outfile, env, '--enable-source-maps').init);
     const ext = ec2External.get(name);
@@ -203,26 +246,44 @@ const sizeRows = names.map((name) => {
     .join(', ');
   return `| ${name} | ${kb(b.bytes)} | **${kb(a.bytes)}** | −${(100 * (1 - a.bytes / b.bytes)).toFixed(0)} % | ${kb(a.mapBytes)} | ${status} | ${top} |`;
 });
+// The target is for a quiet machine: judged on the wall time when the runs had one, otherwise on
+// the CPU time of the import, which the neighbours' load does not inflate.
+const quietRuns = median(oneMinuteLoads) <= QUIET_LOAD;
+const judged = (s: Record<Variant, number[]>) => (quietRuns ? s.shipped : s.shippedCpu);
 const initRows = names.map((name) => {
   const s = samples.get(name)!;
-  const m = median(s.shipped);
+  const m = median(judged(s));
+  const other = quietRuns ? s.shippedCpu : s.shipped;
   const status = m <= INIT_TARGET_MS ? 'met' : `over by ${(m - INIT_TARGET_MS).toFixed(0)} ms`;
-  return `| ${name} | ${median(s.before).toFixed(1)} (${spread(s.before)}) | **${m.toFixed(1)}** (${spread(s.shipped)}) | ${median(s.shippedNoMaps).toFixed(1)} (${spread(s.shippedNoMaps)}) | ${status} |`;
+  return `| ${name} | ${median(s.before).toFixed(1)} (${spread(s.before)}) | **${m.toFixed(1)}** (${spread(judged(s))}) | ${median(other).toFixed(1)} (${spread(other)}) | ${median(s.shippedNoMaps).toFixed(1)} (${spread(s.shippedNoMaps)}) | ${status} |`;
 });
 const ec2Rows = [...ec2External.keys()].map((name) => {
   const s = samples.get(name)!;
   return `| ${name} | ${kb(shipped.get(name)!.bytes)} | ${kb(ec2External.get(name)!.bytes)} | ${median(s.shipped).toFixed(1)} (${spread(s.shipped)}) | ${median(s.ec2External).toFixed(1)} (${spread(s.ec2External)}) |`;
 });
+const loadAtEnd = load();
+// What stands in the way of each bundle over budget, layer by layer (scripts/build.mjs layerBreakdown).
+const overRows = names
+  .filter((name) => shipped.get(name)!.bytes > BUDGET_BYTES)
+  .map(
+    (name) =>
+      `| ${name} | ${kb(shipped.get(name)!.bytes)} | ${kb(shipped.get(name)!.bytes - BUDGET_BYTES)} | ${describeLayers(shipped.get(name)!.metafile, 12)} |`,
+  );
 const totalBefore = [...before.values()].reduce((n, b) => n + b.bytes, 0);
 const totalAfter = [...shipped.values()].reduce((n, b) => n + b.bytes, 0);
 const met = names.filter((n) => shipped.get(n)!.bytes <= BUDGET_BYTES).length;
-const initMet = names.filter((n) => median(samples.get(n)!.shipped) <= INIT_TARGET_MS).length;
+const initBasis = quietRuns
+  ? 'The machine was quiet (1-minute load at most the number of cores), so the target is judged on the wall time; the CPU time of the import is shown beside it.'
+  : `The machine was busy (1-minute load ${median(oneMinuteLoads).toFixed(1)} on ${CORES} cores), so wall times measure the neighbours as much as the import: the target is judged on the CPU time of the import (user + system, all threads), which is what the wall time comes to on a quiet machine; the wall time is shown beside it.`;
+const initMet = names.filter((n) => median(judged(samples.get(n)!)) <= INIT_TARGET_MS).length;
 
 const report = `# Function bundles: size and cold init
 
 ${provenance('bundles', '(builds through `scripts/build.mjs`, the build `npm run build` and `sam build` run)').join('\n')}
 - Targets (DESIGN.md §6): each bundle ≤ ${BUDGET_BYTES / 1024} KB minified; cold init ≤ ${INIT_TARGET_MS} ms.
 - Runs: ${RUNS} cold starts per function and variant, interleaved; median and min – max.
+- Load average (1 / 5 / 15 min, ${CORES} cores): ${quiet.atStart} when the cold starts began${quiet.reached ? '' : ` (still above ${QUIET_LOAD} after waiting ${quiet.waitedS} s for a quiet machine)`}, ${loadAtEnd} at the end; 1-minute load during the runs: median ${median(oneMinuteLoads).toFixed(2)} (${spread(oneMinuteLoads)}).
+- Scheduling priority of the cold starts: nice ${priority}${priority < 0 ? ' (BENCH_PRIORITY: ahead of the other processes on the machine, so the figures approach a quiet machine)' : ' (the default; set BENCH_PRIORITY, e.g. -15 as root, on a busy machine)'}.
 - The machine is shared with other processes while the benchmark runs, which accounts for most of the spread.
 
 ## Size (KB of minified \`index.mjs\`; the source map is a separate file, not loaded at init)
@@ -235,14 +296,24 @@ together: ${kb(totalBefore)} → ${kb(totalAfter)} KB.
 |---|---:|---:|---:|---:|---|---|
 ${sizeRows.join('\n')}
 
+## What stands in the way (KB of minified output, by layer)
+
+\`SDK core\` is what any client needs (smithy core with the protocols its clients speak, @aws-sdk/core,
+SigV4, the HTTP handler, the environment credential provider); \`S3\` is what the S3 client adds on
+top; other names are one more SDK client each, or a package. The allowance for each is in
+\`scripts/build.mjs\` (\`KNOWN_OVERAGES\`); why each layer is there: docs/decisions/bundles.md.
+
+| function | KB | over by | layers |
+|---|---:|---:|---|
+${overRows.join('\n')}
+
 ## Cold init (ms: import of the bundle in a fresh process, Node's boot excluded)
 
 Node's own boot (empty script): median ${median(boots).toFixed(1)} ms (${spread(boots)}), not included below.
-Shipped bundles run with \`NODE_OPTIONS=--enable-source-maps\` as the template sets it; the next column
-is the same bundle without it. ${initMet} of ${names.length} functions meet the target.
+Shipped bundles run with \`NODE_OPTIONS=--enable-source-maps\` as the template sets it. ${initBasis} "Before" and "no --enable-source-maps" are wall times. ${initMet} of ${names.length} functions meet the target.
 
-| function | before | shipped | shipped, no --enable-source-maps | ≤ 100 ms |
-|---|---:|---:|---:|---|
+| function | before (wall) | shipped: ${quietRuns ? 'wall' : 'CPU'} | shipped: ${quietRuns ? 'CPU' : 'wall'} | shipped, no --enable-source-maps (wall) | ≤ 100 ms |
+|---|---:|---:|---:|---:|---|
 ${initRows.join('\n')}
 
 ## Option (b): @aws-sdk/client-ec2 from the nodejs24.x runtime instead of the bundle

@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { parseManifestOrThrow } from '#shared/manifest/index.ts';
 import { median, provenance, ROOT, range, spread, writeResults } from './lib.ts';
 
 const BUNDLE = join(ROOT, 'dist', 'roll-service', 'index.mjs');
@@ -175,10 +176,18 @@ async function child(): Promise<void> {
         }),
       );
     }
-    if (req.method === 'GET' && req.url?.includes('/manifests/')) {
-      res.writeHead(200, { etag: '"1"', 'content-type': 'application/yaml' });
+    // The manifest as record-status keeps it when provisioning starts (load-manifest parsed it).
+    if (req.method === 'GET' && req.url?.includes('/parsed/acme-production/v1.json')) {
+      res.writeHead(200, { etag: '"1"', 'content-type': 'application/json' });
       return res.end(
-        'version: 1\nproject: acme\nenvironment: production\napp:\n  allowPlainHttp: true\n  release: [php, artisan, migrate, --force]\n  workers: [{ name: default, command: [php, artisan, queue:work] }]\n',
+        JSON.stringify({
+          key: 'manifests/acme-production.yaml',
+          versionId: 'v1',
+          manifest: parseManifestOrThrow(
+            'version: 1\nproject: acme\nenvironment: production\napp:\n  allowPlainHttp: true\n  release: [php, artisan, migrate, --force]\n  workers: [{ name: default, command: [php, artisan, queue:work] }]\n',
+            'manifests/acme-production.yaml',
+          ),
+        }),
       );
     }
     throw new Error(`stub: unexpected ${req.method} ${req.url}`);
@@ -204,6 +213,9 @@ async function child(): Promise<void> {
     STATE_BUCKET: 'stackdrop-state',
     DEPLOY_QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/deploys.fifo`,
     DEPLOY_MAX_RECEIVE_COUNT: '5',
+    // roll-service requires it since the first push turns web autoscaling on (it is only passed
+    // to CloudFormation, which this stub project never needs: its image is already deployed).
+    CFN_ROLE_ARN: `arn:aws:iam::${ACCOUNT}:role/stackdrop/stackdrop-CloudFormationServiceRole`,
     POWERTOOLS_LOG_LEVEL: 'INFO',
   });
   const context = { getRemainingTimeInMillis: () => 900_000 };

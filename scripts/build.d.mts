@@ -24,3 +24,6 @@ export declare function topContributors(
   metafile: Metafile,
   limit?: number,
 ): { group: string; bytes: number }[];
+export declare function layerBreakdown(metafile: Metafile): { layer: string; bytes: number }[];
+export declare function describeLayers(metafile: Metafile, limit?: number): string;
+export declare function budgetFailure(name: string, bytes: number, metafile: Metafile): string;

@@ -1,7 +1,8 @@
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { type Manifest, parseManifestOrThrow } from '../manifest/index.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Manifest } from '../manifest/schema.ts';
 import { stackName } from '../naming.ts';
+import { ParsedManifestUnavailableError, readParsedManifest } from '../parsed-manifest.ts';
 import { readStatus, type StatusDocument } from '../status.ts';
 import { BastionRefusedError } from './input.ts';
 
@@ -42,7 +43,7 @@ export async function resolveBastionTarget(
   if (!status.manifest) {
     throw new BastionRefusedError('NOT_READY', `Project ${name} has no provisioned manifest on record`);
   }
-  const policy = (await readManifest(ref.bucket, status.manifest, deps.s3)).bastion;
+  const policy = (await readManifest(ref, status.manifest, deps.s3)).bastion;
 
   const network = await stackOutputs(deps.cfn, stackName(ref.project, ref.environment, 'network'));
   const database = await stackOutputs(deps.cfn, stackName(ref.project, ref.environment, 'database'));
@@ -68,31 +69,20 @@ export async function resolveBastionTarget(
   };
 }
 
+/** The bastion policy of the manifest version the project was provisioned from, as load-manifest parsed it. */
 async function readManifest(
-  bucket: string,
+  ref: { bucket: string; project: string; environment: string },
   manifest: { key: string; versionId?: string | undefined },
   s3: S3Client,
 ): Promise<Manifest> {
-  let out: GetObjectCommandOutput;
   try {
-    out = await s3.send(
-      new GetObjectCommand({
-        Bucket: bucket,
-        Key: manifest.key,
-        ...(manifest.versionId ? { VersionId: manifest.versionId } : {}),
-      }),
-    );
+    return await readParsedManifest(s3, ref.bucket, ref.project, ref.environment, manifest);
   } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === 'NoSuchKey' || name === 'NoSuchVersion') {
-      throw new BastionRefusedError(
-        'NOT_READY',
-        `The manifest version this project was provisioned from (${manifest.key} ${manifest.versionId ?? ''}) is gone; deploy the manifest again`,
-      );
+    if (error instanceof ParsedManifestUnavailableError) {
+      throw new BastionRefusedError('NOT_READY', error.message);
     }
     throw error;
   }
-  return parseManifestOrThrow(await out.Body!.transformToString(), manifest.key);
 }
 
 /** A stack's outputs, or undefined when the stack does not exist. */

@@ -1,4 +1,4 @@
-import type { Manifest } from '../manifest/index.ts';
+import type { Manifest } from '../manifest/schema.ts';
 import { cidrContains, formatCidr, parseCidr } from './cidr.ts';
 import { BastionRefusedError } from './input.ts';
 import { checkSshPublicKey } from './ssh-key.ts';

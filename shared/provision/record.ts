@@ -4,7 +4,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { emitEvent } from '#shared/events.ts';
 import type { Logger } from '#shared/logger.ts';
+import type { Manifest } from '#shared/manifest/schema.ts';
 import { STAGES, type Stage } from '#shared/naming.ts';
+import { writeParsedManifest } from '#shared/parsed-manifest.ts';
 import { takeScaling } from '#shared/scaling.ts';
 import {
   type DeployRecord,
@@ -41,7 +43,13 @@ export type RecordInput =
       project?: undefined;
       environment?: undefined;
     }
-  | (Identity & { action: 'started'; key: string; versionId?: string })
+  | (Identity & {
+      action: 'started';
+      key: string;
+      versionId?: string;
+      /** The manifest load-manifest parsed and validated, kept for roll-service and open-bastion. */
+      manifest: Manifest;
+    })
   | (Identity & { action: 'succeeded'; stacks: Partial<Record<Stage, StackResult>> })
   | (Identity & { action: 'failed'; stage: string; error: CaughtError })
   | (Identity & { action: 'teardown-started' })
@@ -249,6 +257,18 @@ export async function recordPhase(
   };
   switch (input.action) {
     case 'started': {
+      // Stored before the status document names the version, so a reader never finds it missing.
+      await writeParsedManifest(
+        deps.s3,
+        deps.bucket,
+        {
+          project: input.project,
+          environment: input.environment,
+          key: input.key,
+          versionId: input.versionId,
+        },
+        input.manifest,
+      );
       await updateStatus(
         ref,
         (doc) => {

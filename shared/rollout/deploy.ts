@@ -2,10 +2,11 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ECSClient, Service } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { emitEvent } from '../events.ts';
 import type { Logger } from '../logger.ts';
-import { type Manifest, parseManifestOrThrow } from '../manifest/index.ts';
+import type { Manifest } from '../manifest/schema.ts';
+import { ParsedManifestUnavailableError, readParsedManifest } from '../parsed-manifest.ts';
 import {
   type DeployRecord,
   readStatus,
@@ -471,21 +472,21 @@ async function announce(record: DeployRecord, owner: RepositoryOwner, deps: Roll
   }
 }
 
-/** Loads the manifest version provisioning last applied (desired counts, release command). */
+/**
+ * The manifest version provisioning last applied (desired counts, release command), as
+ * load-manifest parsed it: this function never parses YAML (parsed-manifest.ts).
+ */
 export async function loadManifest(
   doc: StatusDocument,
   deps: Pick<RolloutDeps, 's3' | 'bucket'>,
 ): Promise<Manifest> {
   if (!doc.manifest) throw new ManifestUnavailableError('The status document names no manifest');
-  const out = await deps.s3.send(
-    new GetObjectCommand({
-      Bucket: deps.bucket,
-      Key: doc.manifest.key,
-      ...(doc.manifest.versionId ? { VersionId: doc.manifest.versionId } : {}),
-    }),
-  );
-  const bytes = (await out.Body?.transformToByteArray()) ?? new Uint8Array();
-  return parseManifestOrThrow(bytes, doc.manifest.key);
+  try {
+    return await readParsedManifest(deps.s3, deps.bucket, doc.project, doc.environment, doc.manifest);
+  } catch (error) {
+    if (error instanceof ParsedManifestUnavailableError) throw new ManifestUnavailableError(error.message);
+    throw error;
+  }
 }
 
 export class ManifestUnavailableError extends Error {

@@ -5,12 +5,15 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BUDGET_BYTES,
+  budgetFailure,
   budgetVerdict,
+  buildFunction,
   buildOptions,
   eventStreamsLeftOut,
   functionNames,
   inlineSchemaTraitKeys,
   KNOWN_OVERAGES,
+  layerBreakdown,
   ROOT,
 } from '../../scripts/build.mjs';
 
@@ -172,6 +175,40 @@ describe('bundle budget', () => {
     expect(budgetVerdict(name, allowance.limitBytes + 1)).toMatchObject({ ok: false, over: true });
   });
 
+  it('names the function, its size, the limit it crossed and what it is made of when it fails', () => {
+    const metafile = {
+      inputs: {},
+      outputs: {
+        'dist/deploy-router/index.mjs': {
+          bytes: 0,
+          inputs: {
+            'node_modules/@smithy/core/dist-es/index.js': { bytesInOutput: 200 * 1024 },
+            'node_modules/@aws-sdk/client-s3/dist-es/S3Client.js': { bytesInOutput: 60 * 1024 },
+            'node_modules/@aws-sdk/checksums/dist-es/index.js': { bytesInOutput: 10 * 1024 },
+            'node_modules/@aws-sdk/client-sqs/dist-es/SQSClient.js': { bytesInOutput: 20 * 1024 },
+            'node_modules/yaml/dist/index.js': { bytesInOutput: 30 * 1024 },
+            'shared/status.ts': { bytesInOutput: 1024 },
+          },
+        },
+      },
+    } as unknown as Metafile;
+
+    expect(layerBreakdown(metafile)).toEqual([
+      { layer: 'SDK core', bytes: 200 * 1024 },
+      { layer: 'S3', bytes: 70 * 1024 },
+      { layer: 'yaml', bytes: 30 * 1024 },
+      { layer: 'sqs', bytes: 20 * 1024 },
+      { layer: 'stackdrop code', bytes: 1024 },
+    ]);
+    expect(budgetFailure('deploy-router', 321 * 1024, metafile)).toBe(
+      'deploy-router is 321.0 KB (328704 bytes), over the 300 KB budget by 21.0 KB. Made of: SDK core 200.0 KB, S3 70.0 KB, yaml 30.0 KB, sqs 20.0 KB, stackdrop code 1.0 KB.',
+    );
+    const [name, allowance] = Object.entries(KNOWN_OVERAGES)[0]!;
+    expect(budgetFailure(name, allowance.limitBytes + 2048, metafile)).toContain(
+      `${name} is ${((allowance.limitBytes + 2048) / 1024).toFixed(1)} KB (${allowance.limitBytes + 2048} bytes), over its allowance of ${allowance.limitBytes / 1024} KB (scripts/build.mjs KNOWN_OVERAGES) by 2.0 KB`,
+    );
+  });
+
   it('allows overages only for existing functions, each with its reason', () => {
     const names = functionNames();
 
@@ -181,6 +218,23 @@ describe('bundle budget', () => {
       expect(allowance.limitBytes).toBeGreaterThan(BUDGET_BYTES);
     }
   });
+});
+
+describe('the manifest is parsed once', () => {
+  it.each(['roll-service', 'open-bastion', 'record-status'])(
+    '%s bundles neither the YAML parser nor the manifest schema (load-manifest parsed it)',
+    async (name) => {
+      const { metafile } = await buildFunction(name, { outdir: join(scratch, name) });
+
+      const inputs = Object.keys(metafile.inputs);
+      expect(
+        inputs.filter((path) => /node_modules\/yaml\/|shared\/manifest\/(parse|schema|rules)\.ts/.test(path)),
+      ).toEqual([]);
+      // zod classic (the manifest schema's flavour) is left out; zod/mini remains for the status document.
+      expect(inputs.filter((path) => /node_modules\/zod\/v4\/classic\//.test(path))).toEqual([]);
+    },
+    120_000,
+  );
 });
 
 describe('sam build through the Makefile', () => {

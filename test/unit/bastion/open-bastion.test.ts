@@ -19,6 +19,7 @@ import { cfn, ec2, events, s3, ssm } from '#shared/aws.ts';
 import { BastionRefusedError } from '#shared/bastion/input.ts';
 import { type OpenBastionResult, openBastion } from '#shared/bastion/open.ts';
 import { logger } from '#shared/logger.ts';
+import { parseManifestOrThrow } from '#shared/manifest/index.ts';
 import type { StatusDocument } from '#shared/status.ts';
 import { FakeS3 } from './fake-cloud.ts';
 import { BUCKET, openRecord, readyStatus } from './helpers.ts';
@@ -34,6 +35,7 @@ const NOW = new Date('2026-11-26T07:00:00.000Z');
 const PROFILE = 'arn:aws:iam::123456789012:instance-profile/stackdrop-BastionInstanceProfile-ABC';
 const STATUS_KEY = 'status/acme-production.json';
 const MANIFEST_KEY = 'manifests/acme-production.yaml';
+const PARSED_KEY = 'parsed/acme-production/v-3.json';
 const INSTANCE = 'i-0abcdef1234567890';
 const WRITER = 'acme-production.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com';
 const KEY = ED25519.split(' ').slice(0, 2).join(' ');
@@ -50,8 +52,14 @@ const MUTATING = [
 
 let store: FakeS3;
 
+/** The parsed copy record-status keeps of the manifest version the status document names. */
 function manifest(bastion: string): string {
-  return `version: 1\nproject: acme\nenvironment: production\napp: { allowPlainHttp: true }\nbastion: ${bastion}\n`;
+  const yaml = `version: 1\nproject: acme\nenvironment: production\napp: { allowPlainHttp: true }\nbastion: ${bastion}\n`;
+  return JSON.stringify({
+    key: MANIFEST_KEY,
+    versionId: 'v-3',
+    manifest: parseManifestOrThrow(yaml, MANIFEST_KEY),
+  });
 }
 
 function deps() {
@@ -118,7 +126,7 @@ beforeEach(() => {
   store = new FakeS3();
   store.install(s3Mock);
   store.put(STATUS_KEY, JSON.stringify(readyStatus()));
-  store.put(MANIFEST_KEY, manifest('{ access: ssh, allowedCidrs: [203.0.113.0/24], maxTtlMinutes: 240 }'));
+  store.put(PARSED_KEY, manifest('{ access: ssh, allowedCidrs: [203.0.113.0/24], maxTtlMinutes: 240 }'));
   cfnMock.on(DescribeStacksCommand, { StackName: 'stackdrop-acme-production-network' }).resolves({
     Stacks: [
       {
@@ -211,7 +219,7 @@ describe('open-bastion refuses, creating nothing', () => {
   );
 
   it('ssh when the manifest allows ssm only', async () => {
-    store.put(MANIFEST_KEY, manifest('{ access: ssm, allowedCidrs: [203.0.113.0/24] }'));
+    store.put(PARSED_KEY, manifest('{ access: ssm, allowedCidrs: [203.0.113.0/24] }'));
 
     const error = await refusalOf(sshRequest);
 
@@ -219,8 +227,8 @@ describe('open-bastion refuses, creating nothing', () => {
     expectNothingCreated();
   });
 
-  it('a project whose recorded manifest version is gone', async () => {
-    store.objects.delete(MANIFEST_KEY);
+  it('a project whose recorded manifest version has no parsed copy', async () => {
+    store.objects.delete(PARSED_KEY);
 
     const error = await refusalOf(sshRequest);
 

@@ -5,7 +5,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { events, s3, sqs } from '#shared/aws.ts';
 import { logger } from '#shared/logger.ts';
+import { parseManifestOrThrow } from '#shared/manifest/index.ts';
 import { statusKey } from '#shared/naming.ts';
+import { readParsedManifest } from '#shared/parsed-manifest.ts';
 import { describeFailure, recordPhase } from '#shared/provision/record.ts';
 import { emptyStatus, type StatusDocument } from '#shared/status.ts';
 import { FakeS3 } from '#test/helpers/fake-s3.ts';
@@ -20,6 +22,10 @@ const identity = {
   environment: 'production',
   executionId: 'arn:aws:states:eu-west-1:123456789012:execution:stackdrop-provision:run-1',
 };
+const MANIFEST = parseManifestOrThrow(
+  'version: 1\nproject: acme\nenvironment: production\napp: { allowPlainHttp: true }\n',
+  'manifests/acme-production.yaml',
+);
 const doc = () => bucket.json<StatusDocument>(statusKey('acme', 'production'));
 
 beforeAll(async () => {
@@ -46,7 +52,13 @@ describe('record-status', () => {
     });
 
     // Act
-    await handler({ ...identity, action: 'started', key: 'manifests/acme-production.yaml', versionId: 'v9' });
+    await handler({
+      ...identity,
+      action: 'started',
+      key: 'manifests/acme-production.yaml',
+      versionId: 'v9',
+      manifest: MANIFEST,
+    });
 
     // Assess
     expect(doc()).toMatchObject({
@@ -55,6 +67,34 @@ describe('record-status', () => {
       executionArn: identity.executionId,
     });
     expect(doc()?.error).toBeUndefined();
+  });
+
+  it('keeps the parsed manifest of the version before the status document names it', async () => {
+    // Act
+    await handler({
+      ...identity,
+      action: 'started',
+      key: 'manifests/acme-production.yaml',
+      versionId: 'v9',
+      manifest: MANIFEST,
+    });
+
+    // Assess: roll-service and open-bastion read this copy instead of parsing the YAML again.
+    const parsedKey = 'parsed/acme-production/v9.json';
+    expect(bucket.json(parsedKey)).toEqual({
+      key: 'manifests/acme-production.yaml',
+      versionId: 'v9',
+      manifest: MANIFEST,
+    });
+    const puts = s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
+    expect(puts.indexOf(parsedKey)).toBeGreaterThanOrEqual(0);
+    expect(puts.indexOf(parsedKey)).toBeLessThan(puts.indexOf(statusKey('acme', 'production')));
+    await expect(
+      readParsedManifest(s3, 'stackdrop-bucket', 'acme', 'production', {
+        key: 'manifests/acme-production.yaml',
+        versionId: 'v9',
+      }),
+    ).resolves.toEqual(MANIFEST);
   });
 
   it('records ready with every stage output and the short names, and emits Provisioning Succeeded', async () => {

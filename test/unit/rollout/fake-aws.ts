@@ -45,8 +45,9 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { stringify } from 'yaml';
 import { logger } from '#shared/logger.ts';
-import type { ManifestInput } from '#shared/manifest/index.ts';
+import { type ManifestInput, validateManifestObject } from '#shared/manifest/index.ts';
 import { manifestKey, stackName, statusKey } from '#shared/naming.ts';
+import { parsedManifestKey } from '#shared/parsed-manifest.ts';
 import type { BatchDeps } from '#shared/rollout/batch.ts';
 import type { EcrImageActionEvent } from '#shared/rollout/event.ts';
 import { deployMessage } from '#shared/rollout/message.ts';
@@ -390,6 +391,12 @@ export class FakeAws {
       },
     };
     this.objects.set(manifestKey(project, environment), { body: stringify(manifest), etag: 1 });
+    // What record-status keeps when provisioning starts: the manifest as load-manifest parsed it.
+    const parsed = { key: manifestKey(project, environment), versionId: 'v1' };
+    this.objects.set(parsedManifestKey(project, environment, parsed), {
+      body: JSON.stringify({ ...parsed, manifest: validateManifestObject(manifest) }),
+      etag: 1,
+    });
     const doc = StatusDocumentSchema.parse({
       project,
       environment,

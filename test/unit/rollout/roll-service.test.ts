@@ -449,6 +449,24 @@ describe('roll-service: failures', () => {
     expect(aws.published.map((e) => e.detailType)).toEqual(['Deploy Failed']);
   });
 
+  it('reads the manifest load-manifest parsed, never the YAML, and fails clearly without that copy', async () => {
+    aws.addProject();
+    aws.objects.delete('parsed/acme-production/v1.json');
+    const record = push(1, 0);
+
+    const response = await handleDeployBatch(sqsEvent(record), context, deps());
+
+    expect(aws.mocks.s3).not.toHaveReceivedCommandWith(GetObjectCommand, {
+      Key: 'manifests/acme-production.yaml',
+    });
+    expect(aws.mocks.ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+    expect(response.batchItemFailures).toEqual([]);
+    const failed = aws.status().deploys.at(-1)!;
+    expect(failed.outcome).toBe('failed');
+    expect(failed.reason).toContain('has no parsed copy at parsed/acme-production/v1.json');
+    expect(failed.reason).toContain('deploy the manifest again');
+  });
+
   it('records a circuit-breaker rollback as failed with the stopped task reason and does not retry the message', async () => {
     aws.addProject();
     const before = aws.service('acme-production-worker-default').taskDefinition;

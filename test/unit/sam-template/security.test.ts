@@ -521,7 +521,6 @@ const EXTRA_NEEDS: Record<string, string[]> = {
   'roll-service': [
     'iam:PassRole',
     'ecs:TagResource',
-    's3:GetObjectVersion',
     's3:ListBucket',
     'sqs:ReceiveMessage',
     'sqs:DeleteMessage',
