@@ -104,6 +104,34 @@ add(
   verdictAtMost(harnessWorst, 60, ''),
 );
 
+// Deploys on the virtual clock (ECS timed from the service settings).
+const deploy = read('deploy');
+const webRollout = num(grab(deploy, /web rollout ≤ 90 s [^|]*\| (\d+) s \|/));
+add(
+  'web rollout ≤ 90 s simulated (example manifest)',
+  'deploy',
+  Number.isNaN(webRollout) ? undefined : `${webRollout} s`,
+  verdictAtMost(webRollout, 90, 's', 0),
+);
+const breaker = num(grab(deploy, /circuit-breaker failure detected ≤ 5 min [^|]*\| (\d+) s \|/));
+add(
+  'circuit-breaker failure detected ≤ 5 min simulated',
+  'deploy',
+  Number.isNaN(breaker) ? undefined : `${breaker} s`,
+  verdictAtMost(breaker, 300, 's', 0),
+);
+const pushes = deploy
+  ? [...deploy.matchAll(/^\| (release (?:excluded|included), 250 MB image) \| (\d+) s \| (\d+) s \|/gm)].map(
+      (m) => `${m[1]}: ${m[2]} s (recorded ${m[3]} s)`,
+    )
+  : [];
+add(
+  'push → every service COMPLETED, example manifest (reported)',
+  'deploy',
+  pushes.length ? pushes.join('; ') : undefined,
+  'reported (no target)',
+);
+
 // Rollout.
 const rollout = read('rollout');
 const warm = grab(rollout, /warm: event → first UpdateService \| ([^|]+) \|/);

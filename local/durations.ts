@@ -81,12 +81,29 @@ export const serviceDurations = {
   instanceTerminate: 30 * s,
   /** How long a terminated instance stays visible in DescribeInstances. */
   terminatedVisible: 60 * min,
-  /** ECS deployment IN_PROGRESS → COMPLETED (new tasks healthy, old drained). */
-  ecsDeployment: 150 * s,
-  /** ECS deployment IN_PROGRESS → FAILED when the circuit breaker trips. */
-  ecsDeploymentFailure: 4 * min,
-  /** ECS RunTask: PROVISIONING → RUNNING. */
-  ecsTaskStart: 30 * s,
+  /**
+   * ECS service deployments are not a flat duration: local/services/ecs-rollout.ts times them from
+   * the service's own settings (batches, target group health checks and deregistration delay,
+   * grace period) and the task timings below.
+   * A deployment with nothing to start or drain still takes this long to report COMPLETED.
+   */
+  ecsSteadyState: 10 * s,
+  /**
+   * ECS task PROVISIONING → RUNNING before the image pull: Fargate capacity and the task's network
+   * interface. "It is normal for new AWS Fargate tasks to take 30-45 seconds or longer to start"
+   * (AWS re:Post), most of it the pull; a 413 MB PHP image measured 53–62 s without SOCI
+   * (elasticscale.com/blog/reduce-aws-fargate-pull-times-with-soci, 2024) = ~20 s + 413 MB at
+   * ~12 MB/s. Fargate caches no image: every task pulls the whole image, and "the time it takes to
+   * pull the images is directly correlated to the time taken to start" the task
+   * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-pull-behavior.html).
+   */
+  ecsTaskStart: 20 * s,
+  /** Image pull rate on Fargate, bytes of compressed layers (ECR's imageSizeInBytes) per second. */
+  ecsImagePullBytesPerSecond: 12_000_000,
+  /** RUNNING → the app answers its load balancer health check (Laravel: `artisan optimize`, php-fpm, nginx). */
+  ecsAppBoot: 5 * s,
+  /** SIGTERM → STOPPED for a task no load balancer still drains (graceful exit, network interface released). */
+  ecsTaskStop: 5 * s,
   /** ECS RunTask: RUNNING → STOPPED (the task's own work, e.g. a migration). */
   ecsTaskRun: 45 * s,
   /**

@@ -158,7 +158,15 @@ export interface RehearseOptions {
   push?: boolean;
   /** Real-time limit for the whole rehearsal (ms). */
   timeoutMs?: number;
+  /** Compressed size of the pushed image: each Fargate task pulls it (default REHEARSAL_IMAGE_BYTES). */
+  imageBytes?: number;
 }
+
+/**
+ * The image a rehearsal pushes: 250 MB compressed, about a Laravel image like examples/laravel's
+ * (php-fpm on Debian, nginx, vendor/, built assets), and where AWS starts recommending SOCI.
+ */
+export const REHEARSAL_IMAGE_BYTES = 250_000_000;
 
 /** Resolves scenario names (case-insensitive); throws UnknownFaultScenarioError listing the valid ones. */
 export function faultScenarios(names: Array<string | FaultScenario>): FaultScenario[] {
@@ -281,7 +289,12 @@ export async function rehearse(
       const pushAt = session.now();
       const repository = doc.outputs.RepositoryName ?? `${project}-${environment}`;
       const tag = parsed.ok ? (parsed.manifest.app?.deployTag ?? 'main') : 'main';
-      const digest = await session.pushImage(repository, tag, 'rehearsal');
+      const digest = await session.pushImage(
+        repository,
+        tag,
+        'rehearsal',
+        options.imageBytes ?? REHEARSAL_IMAGE_BYTES,
+      );
       const after = await session.waitForStatus(
         project,
         environment,

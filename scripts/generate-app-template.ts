@@ -10,6 +10,13 @@ import {
   MAX_WORKERS,
   templatePath,
 } from '#shared/render.ts';
+import {
+  CIRCUIT_BREAKER,
+  HEALTH_CHECK_GRACE_PERIOD_SECONDS,
+  ROLLING_DEPLOYMENT,
+  SINGLETON_DEPLOYMENT,
+  WORKER_STOP_TIMEOUT_SECONDS,
+} from '#shared/service-defaults.ts';
 import { opsConditions, opsParameters, opsResources, withExecuteCommand } from './app-template-ops.ts';
 
 /**
@@ -241,7 +248,7 @@ function parameters(): Record<string, Record<string, unknown>> {
       Description: 'Seconds a new web task may fail load balancer health checks while it boots.',
       MinValue: 0,
       MaxValue: 600,
-      Default: 60,
+      Default: HEALTH_CHECK_GRACE_PERIOD_SECONDS,
     },
     ReleaseCommand: {
       Type: 'String',
@@ -436,7 +443,7 @@ function taskDefinition(spec: TaskSpec): Record<string, unknown> {
   if (spec.command) container.Command = spec.command;
   if (spec.web) container.PortMappings = [{ ContainerPort: ref('ContainerPort'), Protocol: 'tcp' }];
   // Fargate allows at most 120 s between SIGTERM and SIGKILL: let workers finish their job.
-  if (!spec.web) container.StopTimeout = 120;
+  if (!spec.web) container.StopTimeout = WORKER_STOP_TIMEOUT_SECONDS;
   container.Environment = environment();
   container.Secrets = secrets();
   container.LogConfiguration = {
@@ -490,10 +497,10 @@ function service(spec: ServiceSpec): Record<string, unknown> {
         SecurityGroups: [ref('AppSecurityGroupId')],
       },
     },
+    // Tuned values and why they are safe: shared/service-defaults.ts.
     DeploymentConfiguration: {
-      MinimumHealthyPercent: spec.singleton ? 0 : 100,
-      MaximumPercent: spec.singleton ? 100 : 200,
-      DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      ...(spec.singleton ? SINGLETON_DEPLOYMENT : ROLLING_DEPLOYMENT),
+      DeploymentCircuitBreaker: { ...CIRCUIT_BREAKER },
     },
     PropagateTags: 'SERVICE',
     EnableECSManagedTags: true,

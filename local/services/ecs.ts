@@ -2,8 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { AwsError } from '../errors.ts';
 import { taskStartDenial } from '../iam/ecs.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
-import { planRollout } from './ecs-rollout.ts';
+import {
+  type CircuitBreakerTiming,
+  type RolloutTimeline,
+  timeCircuitBreaker,
+  timeRollout,
+} from './ecs-rollout.ts';
 import { checkTaskDefinition } from './ecs-task-definitions.ts';
+import { targetGroupTimings, taskTimings } from './ecs-timing.ts';
 
 type Tag = { key: string; value: string };
 
@@ -139,6 +145,8 @@ export class EcsModel {
   /** Services by ARN. */
   readonly services = new Map<string, EcsService>();
   readonly tasks = new Map<string, EcsTask>();
+  /** How each deployment was timed (ecs-rollout.ts), by deployment id: what tests and benchmarks read. */
+  readonly timings = new Map<string, { rollout?: RolloutTimeline; failure?: CircuitBreakerTiming }>();
   /** Told when a task starts RUNNING or STOPS (local/services/containers.ts writes its log lines). */
   readonly taskListeners: Array<(task: EcsTask, state: 'RUNNING' | 'STOPPED') => void> = [];
 
@@ -432,6 +440,18 @@ export class EcsModel {
     return new Promise((resolve) => s.settled.push({ deploymentId: id, resolve }));
   }
 
+  /**
+   * How long the service's PRIMARY deployment takes from its start until it settles, as timed from
+   * the service's settings: until COMPLETED, or until the circuit breaker sets it FAILED.
+   */
+  deploymentMs(clusterRef: string | undefined, serviceRef: string): number {
+    const s = this.service(clusterRef, serviceRef);
+    const primary = s.deployments.find((d) => d.status === 'PRIMARY');
+    const timing = primary ? this.timings.get(primary.id) : undefined;
+    if (timing?.failure) return timing.failure.failedAtMs;
+    return Math.max(timing?.rollout?.totalMs ?? 0, this.#cloud.durations.service.ecsSteadyState);
+  }
+
   #startDeployment(
     s: EcsService,
     taskDefinition: string,
@@ -488,18 +508,25 @@ export class EcsModel {
       `ECS deployment ${deployment.id} in progress.`,
     );
     const cluster = s.clusterArn.split('/').pop()!;
-    const failure = isRollback
+    const injected = isRollback
       ? undefined
       : this.#cloud.faults.takeDeployment({ cluster, service: s.serviceName });
-    const durations = this.#cloud.durations.service;
-    if (failure) {
+    const timing = this.#timingInput(s, deployment);
+    const timeline = injected ? undefined : timeRollout(timing);
+    const failure =
+      injected ??
+      (timeline && 'killed' in timeline
+        ? `(service ${s.serviceName}) tasks failed ELB health checks: the target was unhealthy ${timeline.killed.unhealthyMs / 1000} s after the task started, before the ${s.healthCheckGracePeriodSeconds ?? 0} s health check grace period let it recover.`
+        : undefined);
+    if (failure || !timeline || 'killed' in timeline) {
       const breaker = s.deploymentConfiguration.deploymentCircuitBreaker;
-      const threshold = Math.min(200, Math.max(3, Math.ceil(0.5 * Math.max(1, s.desiredCount))));
-      const timer = this.#cloud.clock.setTimer(durations.ecsDeploymentFailure, () => {
-        deployment.failedTasks = threshold;
+      const failing = timeCircuitBreaker(timing);
+      this.timings.set(deployment.id, { failure: failing });
+      const timer = this.#cloud.clock.setTimer(failing.failedAtMs, () => {
+        deployment.failedTasks = failing.threshold;
         deployment.pendingCount = 0;
-        for (let n = 0; n < threshold; n++) {
-          this.#stop(this.#serviceTask(s, deployment), 'EssentialContainerExited', failure, 1);
+        for (let n = 0; n < failing.threshold; n++) {
+          this.#stop(this.#serviceTask(s, deployment), 'EssentialContainerExited', failure ?? '', 1);
         }
         deployment.updatedAt = this.#cloud.clock.date();
         s.events.unshift(
@@ -522,8 +549,9 @@ export class EcsModel {
       });
       s.timers.push(timer);
     } else {
-      const ms = s.desiredCount === 0 ? Math.min(durations.ecsDeployment, 10_000) : durations.ecsDeployment;
-      this.#rollOut(s, deployment, ms);
+      this.timings.set(deployment.id, { rollout: timeline });
+      const ms = Math.max(timeline.totalMs, this.#cloud.durations.service.ecsSteadyState);
+      this.#rollOut(s, deployment, timeline, timing.task.startMs);
       const timer = this.#cloud.clock.setTimer(ms, () => {
         if (deployment.rolloutState !== 'IN_PROGRESS') return;
         deployment.rolloutState = 'COMPLETED';
@@ -549,43 +577,47 @@ export class EcsModel {
     return deployment;
   }
 
-  /**
-   * Schedules a rolling deployment's batches over `totalMs` (ecs-rollout.ts): each batch stops old
-   * tasks to make room, starts new ones (PROVISIONING → PENDING → ACTIVATING → RUNNING over the
-   * task start), and once they are healthy drains old tasks, so runningCount follows the rollout.
-   */
-  #rollOut(s: EcsService, d: Deployment, totalMs: number): void {
+  /** What times a deployment: its batches' inputs, the task's timings, the target group, the grace period. */
+  #timingInput(s: EcsService, d: Deployment) {
     const oldRunning = s.deployments
       .filter((x) => x !== d)
       .reduce((n, x) => n + this.#serviceTasks(s, x.id, ['RUNNING']).length, 0);
-    const plan = planRollout({
+    return {
       desired: d.desiredCount,
       oldRunning,
       minimumHealthyPercent: s.deploymentConfiguration.minimumHealthyPercent,
       maximumPercent: s.deploymentConfiguration.maximumPercent,
-    });
-    if (plan.length === 0) return;
-    const batchMs = totalMs / plan.length;
-    const startMs = Math.min(this.#cloud.durations.service.ecsTaskStart, batchMs * 0.8);
-    plan.forEach((batch, i) => {
-      const at = (offset: number, fn: () => void) => {
-        if (offset <= 0) fn();
-        else s.timers.push(this.#cloud.clock.setTimer(offset, fn));
-      };
-      at(i * batchMs, () => {
+      task: taskTimings(this.#cloud, this.taskDefinition(d.taskDefinition)),
+      targetGroup: targetGroupTimings(this.#cloud, s.loadBalancers),
+      gracePeriodMs: (s.healthCheckGracePeriodSeconds ?? 0) * 1000,
+    };
+  }
+
+  /**
+   * Schedules a rolling deployment's batches at the times ecs-rollout.ts gives them: each batch
+   * drains old tasks, starts new ones (PROVISIONING → PENDING → ACTIVATING → RUNNING over the task
+   * start), and once they are healthy drains the surplus old tasks, so runningCount follows the
+   * rollout (a draining task no longer counts as RUNNING).
+   */
+  #rollOut(s: EcsService, d: Deployment, timeline: RolloutTimeline, startMs: number): void {
+    const at = (offset: number, fn: () => void) => {
+      if (offset <= 0) fn();
+      else s.timers.push(this.#cloud.clock.setTimer(offset, fn));
+    };
+    for (const batch of timeline.batches) {
+      at(batch.startAtMs, () => {
         this.#drainOld(s, d, batch.stopBefore);
         this.#launch(s, d, batch.start, startMs);
       });
-      if (batch.stopAfter > 0) at((i + 1) * batchMs - 1, () => this.#drainOld(s, d, batch.stopAfter));
-    });
+      if (batch.stopAfter > 0) at(batch.healthyAtMs, () => this.#drainOld(s, d, batch.stopAfter));
+    }
   }
 
   /** Starts `count` tasks for a deployment; they count as pending until RUNNING. */
   #launch(s: EcsService, d: Deployment, count: number, startMs: number): void {
     if (count <= 0) return;
     const tasks = Array.from({ length: count }, () => this.#serviceTask(s, d, 'PROVISIONING'));
-    d.pendingCount += count;
-    d.updatedAt = this.#cloud.clock.date();
+    this.#recount(s);
     const step = (status: string, fraction: number) =>
       s.timers.push(
         this.#cloud.clock.setTimer(startMs * fraction, () => {
@@ -595,11 +627,7 @@ export class EcsModel {
             for (const c of t.containers) c.lastStatus = status === 'RUNNING' ? 'RUNNING' : 'PENDING';
             if (status === 'RUNNING') t.startedAt = this.#cloud.clock.date();
           }
-          if (status === 'RUNNING') {
-            d.pendingCount = Math.max(0, d.pendingCount - live.length);
-            d.runningCount += live.length;
-            d.updatedAt = this.#cloud.clock.date();
-          }
+          if (status === 'RUNNING') this.#recount(s);
         }),
       );
     step('PENDING', 1 / 3);
@@ -607,17 +635,54 @@ export class EcsModel {
     step('RUNNING', 1);
   }
 
-  /** Stops up to `count` RUNNING tasks of the deployments a new one replaces. */
+  /**
+   * Drains up to `count` RUNNING tasks of the deployments a new one replaces: behind a load
+   * balancer a task is DEACTIVATING for the target group's deregistration delay, then STOPPING for
+   * its own shutdown (task lifecycle:
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html).
+   */
   #drainOld(s: EcsService, d: Deployment, count: number): void {
     let left = count;
+    const targetGroup = targetGroupTimings(this.#cloud, s.loadBalancers);
     for (const old of [...s.deployments].reverse()) {
       if (old === d || left <= 0) continue;
       for (const t of this.#serviceTasks(s, old.id, ['RUNNING']).slice(0, left)) {
-        this.#stop(t, 'ServiceSchedulerInitiated', `Task stopped by deployment ${d.id}`, 0);
-        old.runningCount = Math.max(0, old.runningCount - 1);
+        const reason = `Task stopped by deployment ${d.id}`;
+        const task = taskTimings(this.#cloud, this.taskDefinition(t.taskDefinitionArn));
+        t.desiredStatus = 'STOPPED';
+        t.lastStatus = targetGroup ? 'DEACTIVATING' : 'STOPPING';
+        t.stoppingAt = this.#cloud.clock.date();
+        const stop = () => this.#stop(t, 'ServiceSchedulerInitiated', reason, 0);
+        const stopping = () => {
+          t.lastStatus = 'STOPPING';
+          t.timers.push(this.#cloud.clock.setTimer(task.stopMs, stop));
+        };
+        if (targetGroup)
+          t.timers.push(this.#cloud.clock.setTimer(targetGroup.deregistrationDelayMs, stopping));
+        else t.timers.push(this.#cloud.clock.setTimer(task.stopMs, stop));
         left -= 1;
       }
       old.updatedAt = this.#cloud.clock.date();
+    }
+    this.#recount(s);
+  }
+
+  /** Each deployment's pending and running counts, from its tasks (a draining task is neither). */
+  #recount(s: EcsService): void {
+    for (const d of s.deployments) {
+      const mine = [...this.tasks.values()].filter(
+        (t) =>
+          t.group === `service:${s.serviceName}` && t.startedBy === d.id && t.desiredStatus === 'RUNNING',
+      );
+      const running = mine.filter((t) => t.lastStatus === 'RUNNING').length;
+      const pending = mine.filter((t) =>
+        ['PROVISIONING', 'PENDING', 'ACTIVATING'].includes(t.lastStatus),
+      ).length;
+      if (running !== d.runningCount || pending !== d.pendingCount) {
+        d.runningCount = running;
+        d.pendingCount = pending;
+        d.updatedAt = this.#cloud.clock.date();
+      }
     }
   }
 
@@ -625,7 +690,12 @@ export class EcsModel {
   #scale(s: EcsService, d: Deployment): void {
     const live = this.#serviceTasks(s, d.id, ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING']);
     if (live.length < d.desiredCount) {
-      this.#launch(s, d, d.desiredCount - live.length, this.#cloud.durations.service.ecsTaskStart);
+      this.#launch(
+        s,
+        d,
+        d.desiredCount - live.length,
+        taskTimings(this.#cloud, this.taskDefinition(d.taskDefinition)).startMs,
+      );
       return;
     }
     for (const t of live.slice(d.desiredCount)) {
@@ -826,7 +896,7 @@ export class EcsModel {
       this.#cloud.clock.busy();
       void secretsReadable.finally(() => this.#cloud.clock.idle());
       task.timers.push(
-        this.#cloud.clock.setTimer(durations.ecsTaskStart, async () => {
+        this.#cloud.clock.setTimer(taskTimings(this.#cloud, td).startMs, async () => {
           if (task.desiredStatus === 'STOPPED') return;
           const denial = await secretsReadable;
           if (denial) {
@@ -875,7 +945,7 @@ export class EcsModel {
     t.lastStatus = 'STOPPED';
     t.stopCode = stopCode;
     t.stoppedReason = reason;
-    t.stoppingAt = now;
+    t.stoppingAt ??= now;
     t.stoppedAt = now;
     for (const c of t.containers) {
       c.lastStatus = 'STOPPED';

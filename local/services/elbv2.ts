@@ -262,6 +262,24 @@ export class Elbv2Model {
     return tg;
   }
 
+  /**
+   * Sets target group attributes (ModifyTargetGroupAttributes, and CloudFormation's
+   * TargetGroupAttributes). "deregistration_delay.timeout_seconds ... The range is 0-3600 seconds":
+   * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupAttribute.html
+   */
+  setTargetGroupAttributes(arn: string, attributes: Record<string, string>): TargetGroup {
+    const tg = this.targetGroup(arn);
+    const delay = attributes['deregistration_delay.timeout_seconds'];
+    if (delay !== undefined && !(/^\d+$/.test(delay) && Number(delay) <= 3600)) {
+      throw new AwsError(
+        'InvalidConfigurationRequest',
+        `The value of 'deregistration_delay.timeout_seconds' must be an integer between 0 and 3600, not '${delay}'`,
+      );
+    }
+    Object.assign(tg.attributes, attributes);
+    return tg;
+  }
+
   targetGroup(arn: string): TargetGroup {
     const tg = this.targetGroups.get(arn);
     if (!tg) throw new AwsError('TargetGroupNotFound', `Target groups '[${arn}]' not found`);
@@ -546,6 +564,13 @@ export class Elbv2Model {
             ([Key, Value]) => ({ Key, Value }),
           ),
         }),
+        ModifyTargetGroupAttributes: (input) => {
+          const attributes: Record<string, string> = {};
+          for (const a of (input.Attributes ?? []) as Array<{ Key: string; Value?: string }>)
+            attributes[a.Key] = String(a.Value ?? '');
+          const tg = this.setTargetGroupAttributes(input.TargetGroupArn, attributes);
+          return { Attributes: Object.entries(tg.attributes).map(([Key, Value]) => ({ Key, Value })) };
+        },
         DescribeTargetGroupAttributes: (input) => ({
           Attributes: Object.entries(this.targetGroup(input.TargetGroupArn).attributes).map(
             ([Key, Value]) => ({ Key, Value }),

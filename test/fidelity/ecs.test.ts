@@ -210,7 +210,7 @@ describe('ECS rolling deployments', () => {
         deploymentConfiguration: { minimumHealthyPercent, maximumPercent },
       }),
     );
-    await env.cloud.clock.advance(env.cloud.durations.service.ecsDeployment);
+    await env.cloud.clock.advance(env.cloud.ecs.deploymentMs('acme', name));
     await ecs.send(new UpdateServiceCommand({ cluster: 'acme', service: name, taskDefinition: v2 }));
     return v2;
   };
@@ -218,7 +218,8 @@ describe('ECS rolling deployments', () => {
   /** Samples the service every 5 s of virtual time until the deployment completes. */
   const sample = async (name: string) => {
     const samples: Array<{ running: number; pending: number; newRunning: number; oldRunning: number }> = [];
-    for (let t = 0; t <= env.cloud.durations.service.ecsDeployment; t += 5_000) {
+    const total = env.cloud.ecs.deploymentMs('acme', name);
+    for (let t = 0; t <= total; t += 5_000) {
       const s = await service(name);
       const primary = s.deployments!.find((d) => d.status === 'PRIMARY')!;
       samples.push({
@@ -243,7 +244,8 @@ describe('ECS rolling deployments', () => {
       const final = await service('web');
 
       expect(samples[0]).toEqual({ running: 2, pending: 2, newRunning: 0, oldRunning: 2 });
-      expect(samples.some((s) => s.newRunning === 2 && s.oldRunning === 2)).toBe(true);
+      // Old tasks stop only once the new ones run: never fewer than 2 RUNNING (100 % of 2).
+      expect(samples.filter((s) => s.oldRunning < 2).every((s) => s.newRunning === 2)).toBe(true);
       expect(samples.every((s) => s.running + s.pending <= 4 && s.running >= 2)).toBe(true);
       expect(final.deployments).toHaveLength(1);
       expect(final.runningCount).toBe(2);

@@ -112,7 +112,10 @@ const targetGroup: ResourceProvider = {
       ...targetGroupInput(request.properties),
       Tags: elbTags(request),
     });
-    Object.assign(tg.attributes, attributeMap(request.properties.TargetGroupAttributes));
+    request.cloud.elbv2.setTargetGroupAttributes(
+      tg.TargetGroupArn,
+      attributeMap(request.properties.TargetGroupAttributes),
+    );
     return { physicalId: tg.TargetGroupArn, attributes: targetGroupAttributes(request, tg.TargetGroupArn) };
   },
   update(request) {
@@ -120,7 +123,10 @@ const targetGroup: ResourceProvider = {
     const input = targetGroupInput(request.properties);
     for (const [key, value] of Object.entries(input))
       if (value !== undefined) (tg as unknown as Record<string, unknown>)[key] = value;
-    Object.assign(tg.attributes, attributeMap(request.properties.TargetGroupAttributes));
+    request.cloud.elbv2.setTargetGroupAttributes(
+      tg.TargetGroupArn,
+      attributeMap(request.properties.TargetGroupAttributes),
+    );
     request.cloud.elbv2.tags.set(tg.TargetGroupArn, elbTags(request));
     return { physicalId: tg.TargetGroupArn, attributes: targetGroupAttributes(request, tg.TargetGroupArn) };
   },

@@ -127,7 +127,7 @@ describe('durations', () => {
   it('uses published AWS figures and accepts overrides', () => {
     const d = new Durations({
       resources: { 'AWS::RDS::DBCluster': { create: 1_000 } },
-      service: { ecsDeployment: 5 },
+      service: { ecsTaskStart: 5 },
     });
 
     expect(new Durations().resource('AWS::EC2::NatGateway', 'create')).toBe(110_000);
@@ -135,6 +135,6 @@ describe('durations', () => {
     expect(new Durations().resource('AWS::Made::Up', 'create')).toBe(2_000);
     expect(d.resource('AWS::RDS::DBCluster', 'create')).toBe(1_000);
     expect(d.resource('AWS::RDS::DBCluster', 'delete')).toBe(240_000);
-    expect(d.service.ecsDeployment).toBe(5);
+    expect(d.service.ecsTaskStart).toBe(5);
   });
 });

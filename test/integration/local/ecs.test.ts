@@ -143,14 +143,14 @@ describe('ECS over awsJson 1.1', () => {
         deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
       }),
     );
-    await env.cloud.clock.advance(env.cloud.durations.service.ecsDeployment);
+    await env.cloud.clock.advance(env.cloud.ecs.deploymentMs('acme', 'web'));
     events.length = 0;
 
     const updated = await ecs.send(
       new UpdateServiceCommand({ cluster: 'acme', service: 'web', taskDefinition: v2.taskDefinitionArn }),
     );
     const during = await primary('web');
-    await env.cloud.clock.advance(env.cloud.durations.service.ecsDeployment);
+    await env.cloud.clock.advance(env.cloud.ecs.deploymentMs('acme', 'web'));
     const after = await primary('web');
 
     expect(updated.service?.deployments).toHaveLength(2);
@@ -185,7 +185,7 @@ describe('ECS over awsJson 1.1', () => {
         deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
       }),
     );
-    await env.cloud.clock.advance(env.cloud.durations.service.ecsDeployment);
+    await env.cloud.clock.advance(env.cloud.ecs.deploymentMs('acme', 'worker'));
     env.cloud.faults.failDeployment({ service: 'worker', reason: 'tasks failed to start.' });
     events.length = 0;
 
@@ -193,9 +193,9 @@ describe('ECS over awsJson 1.1', () => {
       new UpdateServiceCommand({ cluster: 'acme', service: 'worker', taskDefinition: bad.taskDefinitionArn }),
     );
     const failedId = (await primary('worker')).primary.id;
-    await env.cloud.clock.advance(env.cloud.durations.service.ecsDeploymentFailure);
+    await env.cloud.clock.advance(env.cloud.ecs.deploymentMs('acme', 'worker'));
     const rollingBack = await primary('worker');
-    await env.cloud.clock.advance(env.cloud.durations.service.ecsDeployment);
+    await env.cloud.clock.advance(env.cloud.ecs.deploymentMs('acme', 'worker'));
     const settled = await primary('worker');
 
     expect(rollingBack.service.deployments?.find((d) => d.id === failedId)?.rolloutState).toBe('FAILED');
@@ -239,7 +239,7 @@ describe('ECS over awsJson 1.1', () => {
         networkConfiguration: network,
       }),
     );
-    await env.cloud.clock.advance(env.cloud.durations.service.ecsDeployment);
+    await env.cloud.clock.advance(env.cloud.ecs.deploymentMs('acme', 'sched'));
 
     await ecs.send(new UpdateServiceCommand({ cluster: 'acme', service: 'sched', desiredCount: 3 }));
     const scaling = await primary('sched');
@@ -382,10 +382,11 @@ describe('ECS over awsJson 1.1', () => {
       state = out.services?.[0]?.deployments?.[0]?.rolloutState;
     }
     const simulated = instant.cloud.clock.now() - start;
+    const modelled = instant.cloud.ecs.deploymentMs('fast', 'web');
     await instant.stop();
 
     expect(state).toBe('COMPLETED');
-    expect(simulated).toBeGreaterThanOrEqual(instant.cloud.durations.service.ecsDeployment);
+    expect(simulated).toBeGreaterThanOrEqual(modelled);
   });
 
   it('lets a newer deployment supersede one still rolling out, and waiters follow it', async () => {
@@ -399,13 +400,13 @@ describe('ECS over awsJson 1.1', () => {
       desiredCount: 1,
       networkConfiguration: network,
     });
-    await env.cloud.clock.advance(env.cloud.durations.service.ecsDeployment);
+    await env.cloud.clock.advance(env.cloud.ecs.deploymentMs('acme', 'api'));
 
     env.cloud.ecs.updateService({ cluster: 'acme', service: 'api', taskDefinition: b.taskDefinitionArn });
     const settled = env.cloud.ecs.waitForDeployment('acme', 'api');
     await env.cloud.clock.advance(60_000);
     env.cloud.ecs.updateService({ cluster: 'acme', service: 'api', taskDefinition: c.taskDefinitionArn });
-    await env.cloud.clock.advance(env.cloud.durations.service.ecsDeployment);
+    await env.cloud.clock.advance(env.cloud.ecs.deploymentMs('acme', 'api'));
     const after = await primary('api');
 
     expect(await settled).toBe('COMPLETED');
