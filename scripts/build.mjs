@@ -64,7 +64,7 @@ export const KNOWN_OVERAGES = {
   'load-manifest': {
     limitBytes: 595 * 1024,
     reason:
-      'SDK core 171.3 + yaml 112.0 (the manifest is YAML; parsed here once, for every later state and function) + zod classic 94.4 (the manifest schema, its messages) + own code 68.1 (manifest parse, rules, problems, AWS rule tables, stack rendering) + S3 68.0 + Route 53 ≈ 27 (REST-XML; finds the domain\'s hosted zone) + Powertools 20.4 + Secrets Manager 11.9 (secret:NAME) KB',
+      "SDK core 171.3 + yaml 112.0 (the manifest is YAML; parsed here once, for every later state and function) + zod classic 94.4 (the manifest schema, its messages) + own code 68.1 (manifest parse, rules, problems, AWS rule tables, stack rendering) + S3 68.0 + Route 53 ≈ 27 (REST-XML; finds the domain's hosted zone) + Powertools 20.4 + Secrets Manager 11.9 (secret:NAME) KB",
   },
 };
 

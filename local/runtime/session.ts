@@ -103,7 +103,9 @@ export class LocalSession {
 
   /**
    * Polls the status document (every `intervalMs` real ms) until `done` holds; calls `onChange`
-   * with each new document. Fails after `timeoutMs` real ms.
+   * with each new document. Fails after `timeoutMs` real ms: a guard against a story that never
+   * ends, generous because a provisioning on a busy 2-core machine can take a minute of real time
+   * (tests bound their own time with vitest's timeouts).
    */
   async waitForStatus(
     project: string,
@@ -115,7 +117,7 @@ export class LocalSession {
       onPoll?: (doc: StatusDocument | undefined) => Promise<void> | void;
     } = {},
   ): Promise<StatusDocument> {
-    const deadline = performance.now() + (options.timeoutMs ?? 30_000);
+    const deadline = performance.now() + (options.timeoutMs ?? 150_000);
     for (;;) {
       const doc = await this.status(project, environment);
       await options.onPoll?.(doc);
