@@ -38,6 +38,7 @@ import { EcrModel } from './services/ecr.ts';
 import { EcsModel } from './services/ecs.ts';
 import { Elbv2Model } from './services/elbv2.ts';
 import { eventBridgeService } from './services/eventbridge.ts';
+import { iamService } from './services/iam.ts';
 import { LogsModel } from './services/logs.ts';
 import { ServiceQuotasModel } from './services/quotas.ts';
 import { RdsModel } from './services/rds.ts';
@@ -207,6 +208,7 @@ export class LocalCloud {
     this.registerService('application-autoscaling', this.autoScaling.definition());
     this.registerService('events', eventBridgeService(this.eventBus));
     this.registerService('sts', stsService(this));
+    this.registerService('iam', iamService(this));
     this.registerService('servicequotas', this.quotas.definition());
     this.registerService('acm', this.acm.definition());
     this.cloudformation = installCloudFormation(this);

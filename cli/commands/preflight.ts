@@ -11,6 +11,7 @@ import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import {
   DescribeDBClustersCommand,
   DescribeDBEngineVersionsCommand,
@@ -18,14 +19,16 @@ import {
   DescribeOrderableDBInstanceOptionsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 import { QUOTAS } from '#shared/aws-rules/quotas.ts';
 import { AURORA_DEFAULT_VERSIONS } from '#shared/aws-rules/rds.ts';
 import type { Manifest } from '#shared/manifest/index.ts';
 import type { Stage } from '#shared/naming.ts';
 import type { Style } from '../ui.ts';
+import { secretReadChecks } from './preflight-secrets.ts';
 
 /**
  * `plan --live`'s preflight: what the account and Region must offer before a deploy can succeed,
@@ -41,6 +44,8 @@ export interface PreflightClients {
   ec2: EC2Client;
   elbv2: ElasticLoadBalancingV2Client;
   ecr: ECRClient;
+  iam: IAMClient;
+  sts: STSClient;
 }
 
 export interface PreflightCheck {
@@ -63,6 +68,8 @@ export function preflightClients(config: Record<string, unknown>): PreflightClie
     ec2: new EC2Client(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     ecr: new ECRClient(config),
+    iam: new IAMClient(config),
+    sts: new STSClient(config),
   };
 }
 
@@ -178,34 +185,6 @@ async function certificateCheck(m: Manifest, c: PreflightClients): Promise<Prefl
       },
     ];
   }
-}
-
-async function secretChecks(m: Manifest, c: PreflightClients): Promise<PreflightCheck[]> {
-  const checks: PreflightCheck[] = [];
-  for (const [name, arn] of Object.entries(m.app.secrets)) {
-    try {
-      if (arn.includes(':ssm:')) {
-        const parameter = arn.split(':parameter')[1] ?? '';
-        await c.ssm.send(new GetParameterCommand({ Name: parameter }));
-      } else {
-        const out = await c.secretsManager.send(new DescribeSecretCommand({ SecretId: arn }));
-        if (out.DeletedDate)
-          throw Object.assign(new Error('it is scheduled for deletion'), { name: 'ScheduledForDeletion' });
-      }
-      checks.push({ check: `secret ${name}`, ok: true, detail: 'exists' });
-    } catch (error) {
-      checks.push({
-        check: `secret ${name}`,
-        ok: false,
-        detail: `${arn} cannot be read (${errorName(error)}: ${errorMessage(error)})`,
-        fix:
-          errorName(error) === 'ScheduledForDeletion'
-            ? `restore it: aws secretsmanager restore-secret --secret-id ${arn}`
-            : 'create it (aws secretsmanager create-secret / aws ssm put-parameter) or fix the ARN in app.secrets',
-      });
-    }
-  }
-  return checks;
 }
 
 /** What a new project adds of each quota'd resource, given the stacks that exist already. */
@@ -367,7 +346,13 @@ async function repositoryCheck(m: Manifest, c: PreflightClients): Promise<Prefli
 export async function runPreflight(
   m: Manifest,
   c: PreflightClients,
-  options: { region: string; existing: ReadonlySet<Stage> },
+  options: {
+    region: string;
+    existing: ReadonlySet<Stage>;
+    /** The task execution role, once the edge stack has made it. */
+    executionRoleArn?: string;
+    readTemplate?: (file: string) => Promise<string>;
+  },
 ): Promise<PreflightCheck[]> {
   const guard = async (check: string, fn: () => Promise<PreflightCheck[]>): Promise<PreflightCheck[]> => {
     try {
@@ -386,7 +371,13 @@ export async function runPreflight(
   const groups = await Promise.all([
     guard('engine version', () => engineChecks(m, c, options.region)),
     guard('certificate', () => certificateCheck(m, c)),
-    guard('secrets', () => secretChecks(m, c)),
+    guard('secrets', () =>
+      secretReadChecks(m, c, {
+        region: options.region,
+        ...(options.executionRoleArn ? { executionRoleArn: options.executionRoleArn } : {}),
+        ...(options.readTemplate ? { readTemplate: options.readTemplate } : {}),
+      }),
+    ),
     guard('quotas', () => quotaChecks(m, c, options.existing)),
     guard('repository', () => repositoryCheck(m, c)),
   ]);

@@ -10,6 +10,7 @@ import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient, SimulateCustomPolicyCommand } from '@aws-sdk/client-iam';
 import {
   DescribeDBClustersCommand,
   DescribeDBEngineVersionsCommand,
@@ -18,7 +19,8 @@ import {
 } from '@aws-sdk/client-rds';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeParametersCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 
 /** Mocks of the preflight's read-only clients answering as an account with room for a project. */
@@ -32,6 +34,8 @@ export function preflightMocks() {
     ec2: mockClient(EC2Client),
     elbv2: mockClient(ElasticLoadBalancingV2Client),
     ecr: mockClient(ECRClient),
+    iam: mockClient(IAMClient),
+    sts: mockClient(STSClient),
   };
   const healthy = () => {
     for (const m of Object.values(mocks)) m.reset();
@@ -43,6 +47,11 @@ export function preflightMocks() {
     mocks.acm.on(DescribeCertificateCommand).resolves({ Certificate: { Status: 'ISSUED', DomainName: '*' } });
     mocks.secretsManager.on(DescribeSecretCommand).resolves({});
     mocks.ssm.on(GetParameterCommand).resolves({});
+    mocks.ssm.on(DescribeParametersCommand).resolves({ Parameters: [] });
+    mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
+    mocks.iam.on(SimulateCustomPolicyCommand).resolves({
+      EvaluationResults: [{ EvalActionName: 'secretsmanager:GetSecretValue', EvalDecision: 'allowed' }],
+    });
     mocks.quotas.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 100 } });
     mocks.ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     mocks.ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });

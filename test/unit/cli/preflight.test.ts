@@ -11,6 +11,7 @@ import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import {
   DescribeDBClustersCommand,
   DescribeDBEngineVersionsCommand,
@@ -20,7 +21,8 @@ import {
 } from '@aws-sdk/client-rds';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeParametersCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { certificateCovers, preflightClients, runPreflight } from '#cli/commands/preflight.ts';
@@ -34,6 +36,8 @@ const quotas = mockClient(ServiceQuotasClient);
 const ec2 = mockClient(EC2Client);
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const ecr = mockClient(ECRClient);
+const iam = mockClient(IAMClient);
+const sts = mockClient(STSClient);
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
 const SECRET =
@@ -75,6 +79,13 @@ function healthyAccount() {
   });
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET });
   ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/acme/mail' } });
+  ssm
+    .on(DescribeParametersCommand)
+    .resolves({ Parameters: [{ Name: '/acme/mail', KeyId: 'alias/aws/ssm' }] });
+  sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
+  iam.on(SimulateCustomPolicyCommand).callsFake((input) => ({
+    EvaluationResults: [{ EvalActionName: input.ActionNames[0], EvalDecision: 'allowed' }],
+  }));
   quotas
     .on(GetServiceQuotaCommand)
     .callsFake((input) => ({ Quota: { QuotaCode: input.QuotaCode, Value: 5 } }));
@@ -89,7 +100,7 @@ function healthyAccount() {
 }
 
 beforeEach(() => {
-  for (const m of [rds, acm, sm, ssm, quotas, ec2, elbv2, ecr]) m.reset();
+  for (const m of [rds, acm, sm, ssm, quotas, ec2, elbv2, ecr, iam, sts]) m.reset();
   healthyAccount();
 });
 
@@ -287,5 +298,79 @@ describe('plan --live preflight', () => {
     expect(certificateCovers(['*.example.com'], 'shop.example.com')).toBe(true);
     expect(certificateCovers(['*.example.com'], 'a.shop.example.com')).toBe(false);
     expect(certificateCovers(['*.example.com'], 'example.com')).toBe(false);
+  });
+
+  it("asks IAM's simulator whether the execution role, as the app stage writes it, may read each secret", async () => {
+    const checks = await byCheck();
+    expect(checks['secret APP_KEY']).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('may read it'),
+    });
+    const calls = iam.commandCalls(SimulateCustomPolicyCommand).map((c) => c.args[0].input);
+    const read = calls.find((i) => i.ActionNames?.[0] === 'secretsmanager:GetSecretValue');
+    expect(read?.ResourceArns).toEqual([SECRET]);
+    const policy = JSON.parse(read?.PolicyInputList?.[0] ?? '{}');
+    expect(policy.Statement[0]).toMatchObject({
+      Sid: 'ReadDatabaseAndProjectSecrets',
+      Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameters'],
+      Resource: expect.arrayContaining([
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/*',
+      ]),
+    });
+    // The role's permissions boundary from template.yaml caps it.
+    const boundary = JSON.parse(read?.PermissionsBoundaryPolicyInputList?.[0] ?? '{}');
+    expect(boundary.Statement.map((st: { Sid: string }) => st.Sid)).toContain('ReadSecretsAtTaskStart');
+    expect(calls.find((i) => i.ActionNames?.[0] === 'ssm:GetParameters')?.ResourceArns).toEqual([
+      'arn:aws:ssm:eu-west-1:123456789012:parameter/stackdrop/acme/production/MAIL_PASSWORD',
+    ]);
+  });
+
+  it('simulates the existing execution role with SimulatePrincipalPolicy once the edge stack made it', async () => {
+    const role = 'arn:aws:iam::123456789012:role/stackdrop/stages/exec';
+    iam.on(SimulatePrincipalPolicyCommand).resolves({
+      EvaluationResults: [{ EvalActionName: 'secretsmanager:GetSecretValue', EvalDecision: 'allowed' }],
+    });
+    await runPreflight(manifest, clients, {
+      region: 'eu-west-1',
+      existing: new Set(),
+      executionRoleArn: role,
+    });
+    expect(iam).toHaveReceivedCommandWith(SimulatePrincipalPolicyCommand, {
+      PolicySourceArn: role,
+      ActionNames: ['secretsmanager:GetSecretValue'],
+    });
+    expect(iam).not.toHaveReceivedCommand(SimulateCustomPolicyCommand);
+  });
+
+  it('fails a secret the permissions boundary keeps the role from reading, saying where to put it', async () => {
+    iam.on(SimulateCustomPolicyCommand).resolves({
+      EvaluationResults: [
+        {
+          EvalActionName: 'secretsmanager:GetSecretValue',
+          EvalDecision: 'implicitDeny',
+          PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: false },
+        },
+      ],
+    });
+    const checks = await byCheck();
+    expect(checks['secret APP_KEY']).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining(
+        "would be refused secretsmanager:GetSecretValue on it (implicitDeny: the stage roles' permissions boundary",
+      ),
+      fix: expect.stringContaining('create the secret here'),
+    });
+  });
+
+  it('reports a simulator the caller may not use as a check that could not run', async () => {
+    iam.on(SimulateCustomPolicyCommand).rejects(
+      Object.assign(new Error('not authorized to perform: iam:SimulateCustomPolicy'), {
+        name: 'AccessDenied',
+      }),
+    );
+    expect((await byCheck()).secrets).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('could not be checked (AccessDenied'),
+    });
   });
 });
