@@ -7,6 +7,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand, ECRClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
@@ -28,6 +29,7 @@ import { AURORA_DEFAULT_VERSIONS } from '#shared/aws-rules/rds.ts';
 import type { Manifest } from '#shared/manifest/index.ts';
 import type { Stage } from '#shared/naming.ts';
 import type { Style } from '../ui.ts';
+import { fargateQuotaCheck } from './preflight-fargate.ts';
 import { secretReadChecks } from './preflight-secrets.ts';
 
 /**
@@ -46,6 +48,7 @@ export interface PreflightClients {
   ecr: ECRClient;
   iam: IAMClient;
   sts: STSClient;
+  ecs: ECSClient;
 }
 
 export interface PreflightCheck {
@@ -70,6 +73,7 @@ export function preflightClients(config: Record<string, unknown>): PreflightClie
     ecr: new ECRClient(config),
     iam: new IAMClient(config),
     sts: new STSClient(config),
+    ecs: new ECSClient(config),
   };
 }
 
@@ -308,6 +312,7 @@ async function quotaChecks(
           }),
     });
   }
+  checks.push(await fargateQuotaCheck(m, c.ecs, (service, code) => quotaValue(c, service, code)));
   return checks;
 }
 

@@ -139,6 +139,11 @@ export class EcsModel {
   /** Services by ARN. */
   readonly services = new Map<string, EcsService>();
   readonly tasks = new Map<string, EcsTask>();
+  /** A deployment's secret read at task start (local/iam/ecs.ts) and the task definition to roll back to. */
+  readonly #secretReads = new WeakMap<
+    Deployment,
+    { denial: Promise<string | undefined>; previous?: string }
+  >();
   /** Told when a task starts RUNNING or STOPS (local/services/containers.ts writes its log lines). */
   readonly taskListeners: Array<(task: EcsTask, state: 'RUNNING' | 'STOPPED') => void> = [];
 
@@ -493,34 +498,11 @@ export class EcsModel {
       : this.#cloud.faults.takeDeployment({ cluster, service: s.serviceName });
     const durations = this.#cloud.durations.service;
     if (failure) {
-      const breaker = s.deploymentConfiguration.deploymentCircuitBreaker;
-      const threshold = Math.min(200, Math.max(3, Math.ceil(0.5 * Math.max(1, s.desiredCount))));
-      const timer = this.#cloud.clock.setTimer(durations.ecsDeploymentFailure, () => {
-        deployment.failedTasks = threshold;
-        deployment.pendingCount = 0;
-        for (let n = 0; n < threshold; n++) {
-          this.#stop(this.#serviceTask(s, deployment), 'EssentialContainerExited', failure, 1);
-        }
-        deployment.updatedAt = this.#cloud.clock.date();
-        s.events.unshift(
-          this.#event(
-            `(service ${s.serviceName}) (deployment ${deployment.id}) deployment failed: ${failure}`,
-          ),
-        );
-        if (!breaker?.enable) {
-          // Without the circuit breaker ECS keeps launching failing tasks: the rollout never ends.
-          return;
-        }
-        deployment.rolloutState = 'FAILED';
-        deployment.rolloutStateReason = `ECS deployment circuit breaker: ${failure}`;
-        this.#emit(s, deployment, 'SERVICE_DEPLOYMENT_FAILED', 'ERROR', deployment.rolloutStateReason);
-        this.#settle(s, deployment);
-        if (breaker.rollback && previous) {
-          s.taskDefinition = previous;
-          this.#startDeployment(s, previous, undefined, true);
-        }
-      });
-      s.timers.push(timer);
+      s.timers.push(
+        this.#cloud.clock.setTimer(durations.ecsDeploymentFailure, () =>
+          this.#tripBreaker(s, deployment, failure, previous, 'EssentialContainerExited'),
+        ),
+      );
     } else {
       const ms = s.desiredCount === 0 ? Math.min(durations.ecsDeployment, 10_000) : durations.ecsDeployment;
       this.#rollOut(s, deployment, ms);
@@ -545,8 +527,83 @@ export class EcsModel {
         this.#settle(s, deployment);
       });
       s.timers.push(timer);
+      if (!isRollback) this.#checkSecretsAtStart(deployment, previous);
     }
     return deployment;
+  }
+
+  /**
+   * The execution role reads the task definition's secrets as each task starts (local/iam/ecs.ts):
+   * when it may not, no task of the deployment ever runs; each stops with ResourceInitializationError
+   * (stop code TaskFailedToStart) and the circuit breaker trips after its threshold of failures.
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html (read 2026-12-07)
+   */
+  #checkSecretsAtStart(deployment: Deployment, previous: string | undefined): void {
+    const denial = taskStartDenial(
+      this.#cloud,
+      this.taskDefinition(deployment.taskDefinition),
+      deployment.id.split('/').pop() ?? deployment.id,
+    );
+    // The instant clock waits for the evaluation, as it waits for any request in flight.
+    this.#cloud.clock.busy();
+    void denial.finally(() => this.#cloud.clock.idle());
+    this.#secretReads.set(deployment, { denial, ...(previous ? { previous } : {}) });
+  }
+
+  /** The deployment's tasks could not read their secrets: none runs, and the breaker trips. */
+  #secretsDenied(s: EcsService, deployment: Deployment, reason: string): void {
+    if (deployment.rolloutState !== 'IN_PROGRESS' || deployment.status !== 'PRIMARY') return;
+    for (const t of s.timers) t.cancel();
+    s.timers = [];
+    for (const t of this.#serviceTasks(s, deployment.id, ['PROVISIONING', 'PENDING', 'ACTIVATING'])) {
+      this.#stop(t, 'TaskFailedToStart', reason);
+    }
+    deployment.pendingCount = 0;
+    const previous = this.#secretReads.get(deployment)?.previous;
+    s.timers.push(
+      this.#cloud.clock.setTimer(this.#cloud.durations.service.ecsDeploymentFailure, () =>
+        this.#tripBreaker(s, deployment, reason, previous, 'TaskFailedToStart'),
+      ),
+    );
+  }
+
+  /**
+   * A deployment whose tasks keep failing: the circuit breaker's threshold of tasks stops, and with
+   * the breaker on the rollout FAILS (and rolls back when asked); without it ECS keeps trying.
+   */
+  #tripBreaker(
+    s: EcsService,
+    deployment: Deployment,
+    failure: string,
+    previous: string | undefined,
+    stopCode: 'EssentialContainerExited' | 'TaskFailedToStart',
+  ): void {
+    const breaker = s.deploymentConfiguration.deploymentCircuitBreaker;
+    const threshold = Math.min(200, Math.max(3, Math.ceil(0.5 * Math.max(1, s.desiredCount))));
+    deployment.failedTasks = threshold;
+    deployment.pendingCount = 0;
+    for (let n = 0; n < threshold; n++) {
+      const task = this.#serviceTask(s, deployment);
+      // A task that failed to start has no exit code.
+      this.#stop(task, stopCode, failure, stopCode === 'TaskFailedToStart' ? undefined : 1);
+    }
+    deployment.updatedAt = this.#cloud.clock.date();
+    s.events.unshift(
+      this.#event(`(service ${s.serviceName}) (deployment ${deployment.id}) deployment failed: ${failure}`),
+    );
+    if (!breaker?.enable) {
+      // Without the circuit breaker ECS keeps launching failing tasks: the rollout never ends.
+      return;
+    }
+    deployment.rolloutState = 'FAILED';
+    deployment.rolloutStateReason = `ECS deployment circuit breaker: ${failure}`;
+    this.#emit(s, deployment, 'SERVICE_DEPLOYMENT_FAILED', 'ERROR', deployment.rolloutStateReason);
+    this.#settle(s, deployment);
+    if (breaker.rollback && previous) {
+      s.taskDefinition = previous;
+      this.#startDeployment(s, previous, undefined, true);
+    }
   }
 
   /**
@@ -588,7 +645,10 @@ export class EcsModel {
     d.updatedAt = this.#cloud.clock.date();
     const step = (status: string, fraction: number) =>
       s.timers.push(
-        this.#cloud.clock.setTimer(startMs * fraction, () => {
+        this.#cloud.clock.setTimer(startMs * fraction, async () => {
+          // A task runs only once its secrets were read (the evaluation may still be under way).
+          const denied = status === 'RUNNING' ? await this.#secretReads.get(d)?.denial : undefined;
+          if (denied) return this.#secretsDenied(s, d, denied);
           const live = tasks.filter((t) => t.desiredStatus === 'RUNNING');
           for (const t of live) {
             t.lastStatus = status;
@@ -853,6 +913,30 @@ export class EcsModel {
     return tasks;
   }
 
+  /** vCPUs of the Fargate tasks not yet stopped (what the Fargate On-Demand vCPU quota counts). */
+  fargateVcpusInUse(): number {
+    let units = 0;
+    for (const t of this.tasks.values()) {
+      if (t.lastStatus !== 'STOPPED' && t.launchType !== 'EC2') units += Number(t.cpu ?? 0);
+    }
+    return units / 1024;
+  }
+
+  /**
+   * Why `count` more tasks of a definition would exceed the Fargate On-Demand vCPU quota
+   * (L-3032A538), in ECS's words, or undefined when they fit. Placement fails rather than the call.
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html (read 2026-12-07);
+   * message as ECS reports it (https://repost.aws/questions/QUmYO0T8YKQgG5zOMJQ7HsMw).
+   */
+  fargateVcpuShortfall(taskDefinition: string, count: number, launchType?: string): string | undefined {
+    if (launchType === 'EC2') return undefined;
+    const td = this.taskDefinition(taskDefinition);
+    const wanted = (Number(td.cpu ?? 0) / 1024) * count;
+    const limit = this.#cloud.quotas.value('fargateOnDemandVcpus');
+    if (this.fargateVcpusInUse() + wanted <= limit) return undefined;
+    return "You've reached the limit on the number of vCPUs you can run concurrently";
+  }
+
   task(clusterRef: string | undefined, ref: string): EcsTask {
     const cluster = this.cluster(clusterRef);
     const id = ref.split('/').pop()!;
@@ -1000,10 +1084,13 @@ export class EcsModel {
               .map((s) => s.serviceArn),
           };
         },
-        RunTask: (input) => ({
-          tasks: this.runTask(input).map((t) => this.#taskView(t, true)),
-          failures: [],
-        }),
+        RunTask: (input) => {
+          this.cluster(input.cluster);
+          const over = this.fargateVcpuShortfall(input.taskDefinition, input.count ?? 1, input.launchType);
+          // Over the Fargate vCPU quota RunTask still answers 200: no task, the reason in failures.
+          if (over) return { tasks: [], failures: [{ reason: over }] };
+          return { tasks: this.runTask(input).map((t) => this.#taskView(t, true)), failures: [] };
+        },
         DescribeTasks: (input) => {
           const cluster = this.cluster(input.cluster);
           const tasks = [];

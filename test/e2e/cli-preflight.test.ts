@@ -70,6 +70,10 @@ describe('plan --live preflight on the local cloud', () => {
     const checks = JSON.parse(result.stdout).preflight as { check: string; ok: boolean }[];
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(checks.map((c) => c.check)).toContain('quota VPCs per Region');
+    expect(checks.find((c) => c.check === 'quota Fargate On-Demand vCPU resource count')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/ of 4000 \(L-3032A538\)$/),
+    });
   }, 60_000);
 
   it('fails a quota the local cloud enforces, with the quota code and the increase to ask for', async () => {

@@ -6,6 +6,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
@@ -36,6 +37,7 @@ export function preflightMocks() {
     ecr: mockClient(ECRClient),
     iam: mockClient(IAMClient),
     sts: mockClient(STSClient),
+    ecs: mockClient(ECSClient),
   };
   const healthy = () => {
     for (const m of Object.values(mocks)) m.reset();
@@ -48,6 +50,7 @@ export function preflightMocks() {
     mocks.secretsManager.on(DescribeSecretCommand).resolves({});
     mocks.ssm.on(GetParameterCommand).resolves({});
     mocks.ssm.on(DescribeParametersCommand).resolves({ Parameters: [] });
+    mocks.ecs.on(ListClustersCommand).resolves({ clusterArns: [] });
     mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
     mocks.iam.on(SimulateCustomPolicyCommand).resolves({
       EvaluationResults: [{ EvalActionName: 'secretsmanager:GetSecretValue', EvalDecision: 'allowed' }],

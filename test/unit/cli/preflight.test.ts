@@ -7,6 +7,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand, ECRClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
+import { DescribeTasksCommand, ECSClient, ListClustersCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
@@ -38,6 +39,7 @@ const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const ecr = mockClient(ECRClient);
 const iam = mockClient(IAMClient);
 const sts = mockClient(STSClient);
+const ecs = mockClient(ECSClient);
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
 const SECRET =
@@ -82,6 +84,7 @@ function healthyAccount() {
   ssm
     .on(DescribeParametersCommand)
     .resolves({ Parameters: [{ Name: '/acme/mail', KeyId: 'alias/aws/ssm' }] });
+  ecs.on(ListClustersCommand).resolves({ clusterArns: [] });
   sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
   iam.on(SimulateCustomPolicyCommand).callsFake((input) => ({
     EvaluationResults: [{ EvalActionName: input.ActionNames[0], EvalDecision: 'allowed' }],
@@ -100,7 +103,7 @@ function healthyAccount() {
 }
 
 beforeEach(() => {
-  for (const m of [rds, acm, sm, ssm, quotas, ec2, elbv2, ecr, iam, sts]) m.reset();
+  for (const m of [rds, acm, sm, ssm, quotas, ec2, elbv2, ecr, iam, sts, ecs]) m.reset();
   healthyAccount();
 });
 
@@ -120,6 +123,7 @@ describe('plan --live preflight', () => {
       'quota Application Load Balancers per Region',
       'quota DB clusters',
       'quota DB instances',
+      'quota Fargate On-Demand vCPU resource count',
       'repository',
     ]);
     expect(rds).toHaveReceivedCommandWith(DescribeOrderableDBInstanceOptionsCommand, {
@@ -240,12 +244,14 @@ describe('plan --live preflight', () => {
     });
   });
 
-  it('counts nothing new for stacks that exist already', async () => {
+  it('counts nothing new for stacks that exist already (the Fargate vCPUs follow the manifest always)', async () => {
     ec2
       .on(DescribeVpcsCommand)
       .resolves({ Vpcs: Array.from({ length: 5 }, (_, i) => ({ VpcId: `vpc-${i}` })) });
     const checks = await byCheck(['network', 'database', 'edge']);
-    expect(Object.keys(checks).filter((k) => k.startsWith('quota'))).toEqual([]);
+    expect(Object.keys(checks).filter((k) => k.startsWith('quota'))).toEqual([
+      'quota Fargate On-Demand vCPU resource count',
+    ]);
   });
 
   it("fails a repository another project owns, or one that is not stackdrop's", async () => {
@@ -371,6 +377,29 @@ describe('plan --live preflight', () => {
     expect((await byCheck()).secrets).toMatchObject({
       ok: false,
       detail: expect.stringContaining('could not be checked (AccessDenied'),
+    });
+  });
+
+  it("fails the Fargate vCPU quota when other clusters' running tasks leave no room for the project's peak", async () => {
+    ecs.on(ListClustersCommand).resolves({
+      clusterArns: [
+        'arn:aws:ecs:eu-west-1:123456789012:cluster/other',
+        'arn:aws:ecs:eu-west-1:123456789012:cluster/stackdrop-acme-production',
+      ],
+    });
+    ecs.on(ListTasksCommand).resolves({ taskArns: ['arn:aws:ecs:eu-west-1:123456789012:task/other/1'] });
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [{ cpu: '4096', launchType: 'FARGATE' }] });
+    const check = (await byCheck())['quota Fargate On-Demand vCPU resource count'];
+    expect(check).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(
+        /^4 vCPU in use \+ [\d.]+ at this project's peak .* of 5 \(L-3032A538\)$/,
+      ),
+      fix: expect.stringContaining('--service-code fargate --quota-code L-3032A538'),
+    });
+    // The project's own cluster is replaced by its peak, not added to it.
+    expect(ecs).not.toHaveReceivedCommandWith(ListTasksCommand, {
+      cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/stackdrop-acme-production',
     });
   });
 });
