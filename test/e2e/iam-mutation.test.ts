@@ -69,7 +69,6 @@ const NOT_OBSERVABLE_ACTIONS =
  * stories never hit a retry, and a denial there is only logged (shared/rollout/batch.ts).
  */
 const NOT_YET_EXERCISED = new Set([
-  'RetrySoon',
   // Added on main with the stage-role fence and the event dead-letter queues: reading and tagging
   // fenced roles is done by CloudFormation's IAM handler (the local provider makes no such call),
   // and the dead-letter writes happen only when an invocation fails for good. Not reached yet.
@@ -96,7 +95,10 @@ async function runStories(w: E2eWorld): Promise<void> {
   ]);
   const ready = await provision(w, project, text);
   expect(ready.phase).toBe('ready');
-  // Deploy on push (deploy-router → queue → roll-service).
+  // Deploy on push (deploy-router → queue → roll-service). ECS throttles registering past the SDK's
+  // and withRetry's attempts (5 × 6, backoff on the virtual clock): roll-service asks for the
+  // message back soon (RetrySoon) and the redelivery deploys.
+  w.sd.cloud.faults.throttle({ service: 'ecs', operation: 'RegisterTaskDefinition', times: 30 });
   const pushed = await pushAndWait(w, project, 'v1');
   expect(pushed.doc.deploys.at(-1)?.outcome).toBe('succeeded');
   // Bastions: an ssh one closed by hand, an ssm one reaped at expiry, listed in between.
@@ -256,7 +258,9 @@ async function runStories(w: E2eWorld): Promise<void> {
 beforeAll(async () => {
   world = await startWorld();
   world.sd.cloud.iam.recording = [];
+  const started = performance.now();
   await runStories(world);
+  console.info(`IAM mutation stories: ${Math.round((performance.now() - started) / 1000)} s`);
   recorded = world.sd.cloud.iam.recording ?? [];
 }, 300_000);
 
