@@ -75,8 +75,6 @@ const NOT_YET_EXERCISED = new Set([
   'ReadAndTagFencedStageRoles',
   'RecordFailedRuns',
   'StackCallbackFunctionRolePolicy1#0',
-  // Added on main (merge of 'defects'/'ops'); no story reaches it yet.
-  'LoadManifestFunctionRolePolicy0#1',
 ]);
 
 let world: E2eWorld;
@@ -224,7 +222,15 @@ async function runStories(w: E2eWorld): Promise<void> {
     (d) => d.phase === 'provisioning' && Boolean(d.executionArn),
   );
   w.sd.stepFunctions.stopExecution(holding.executionArn!);
-  const after = await provision(w, 'mutstop', `${manifestFor('mutstop')}\n# again\n`);
+  // The retry names its secret as `secret:APP_KEY` (load-manifest resolves it with DescribeSecret;
+  // the tasks then read it with the execution role).
+  w.sd.cloud.secretsManager.createSecret({
+    Name: `stackdrop/mutstop/${ENVIRONMENT}/APP_KEY`,
+    SecretString: 'base64:x',
+  });
+  const shortRef = manifestFor('mutstop', [[/APP_KEY: arn:[^\n]+/, 'APP_KEY: secret:APP_KEY']]);
+  expect(shortRef).toContain('APP_KEY: secret:APP_KEY');
+  const after = await provision(w, 'mutstop', `${shortRef}\n# again\n`);
   expect(stoppedVersion).not.toBe(after.manifest?.versionId);
   expect(after.phase).toBe('ready');
   // A failing database stage, recovered by the next drop (ROLLBACK_COMPLETE is deleted and recreated).
