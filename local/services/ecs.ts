@@ -561,8 +561,11 @@ export class EcsModel {
     }
     deployment.pendingCount = 0;
     const previous = this.#secretReads.get(deployment)?.previous;
+    // The breaker's threshold of failed starts is reached a fixed while after the deployment began.
+    const elapsed = this.#cloud.clock.now() - deployment.createdAt.getTime();
+    const wait = Math.max(0, this.#cloud.durations.service.ecsDeploymentFailure - elapsed);
     s.timers.push(
-      this.#cloud.clock.setTimer(this.#cloud.durations.service.ecsDeploymentFailure, () =>
+      this.#cloud.clock.setTimer(wait, () =>
         this.#tripBreaker(s, deployment, reason, previous, 'TaskFailedToStart'),
       ),
     );

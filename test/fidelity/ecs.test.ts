@@ -357,6 +357,13 @@ describe('ECS service tasks read their secrets with the execution role at start'
       await ecs.send(new UpdateServiceCommand({ cluster: 'acme', service: 'secrets', taskDefinition: v2 }));
       const failedDeployment = (await describe()).deployments!.find((d) => d.status === 'PRIMARY')!.id!;
       await env.cloud.clock.advance(env.cloud.durations.service.ecsTaskStart);
+      // The secret read is evaluated off the clock: wait (real time) until the first start failed.
+      const failedStarts = () =>
+        ecs.send(
+          new ListTasksCommand({ cluster: 'acme', startedBy: failedDeployment, desiredStatus: 'STOPPED' }),
+        );
+      for (let i = 0; i < 200 && !(await failedStarts()).taskArns?.length; i++)
+        await new Promise((r) => setTimeout(r, 25));
       const during = await describe();
       // No task of the new deployment ever ran; the old ones keep serving.
       expect(during.deployments!.find((d) => d.id === failedDeployment)!.runningCount).toBe(0);
