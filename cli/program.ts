@@ -357,8 +357,14 @@ Documentation: docs/cli.md`,
         const live = await planLive(m, changeSetDeps(s, bucket));
         const existing = new Set(live.stacks.filter((p) => p.mode === 'update').map((p) => p.stage));
         const preflight = await runPreflight(m, s.clients.preflight, {
-          region: s.target.region ?? 'the default Region',
+          region:
+            s.target.region ??
+            (await s.clients.preflight.sts.config.region().catch(() => 'the default Region')),
           existing,
+          ...(live.outputs.edge?.ExecutionRoleArn
+            ? { executionRoleArn: live.outputs.edge.ExecutionRoleArn }
+            : {}),
+          ...(deps.readTemplate ? { readTemplate: deps.readTemplate } : {}),
         });
         progress?.stop();
         if (opts.json)

@@ -40,6 +40,7 @@ import { EcsModel } from './services/ecs.ts';
 import { EdgeServicesModel } from './services/edge-services.ts';
 import { Elbv2Model } from './services/elbv2.ts';
 import { eventBridgeService } from './services/eventbridge.ts';
+import { iamService } from './services/iam.ts';
 import { LogsModel } from './services/logs.ts';
 import { ServiceQuotasModel } from './services/quotas.ts';
 import { RdsModel } from './services/rds.ts';
@@ -166,11 +167,6 @@ export class LocalCloud {
   readonly wafv2: EdgeServicesModel;
   /** The CloudFormation engine, served under the `cloudformation` signing name. */
   readonly cloudformation: CloudFormationEngine;
-  /**
-   * Principal ARNs by caller: a function name (the SAM runtime marks each function's requests,
-   * local/runtime/caller.ts) or an access key id. Anyone else is the local user (STS's caller).
-   */
-  readonly principals = new Map<string, string>();
   readonly #services = new Map<string, ServiceDefinition>();
   readonly #routes = new Map<string, RestRoute[]>();
 
@@ -224,6 +220,7 @@ export class LocalCloud {
     this.registerService('application-autoscaling', this.autoScaling.definition());
     this.registerService('events', eventBridgeService(this.eventBus));
     this.registerService('sts', stsService(this));
+    this.registerService('iam', iamService(this));
     this.registerService('servicequotas', this.quotas.definition());
     this.registerService('acm', this.acm.definition());
     this.registerService('route53', route53Service(this.route53));
@@ -241,12 +238,13 @@ export class LocalCloud {
     return this.#services.get(signingName);
   }
 
-  /** The principal ARN behind a request's signature (a function's role, or the local user). */
+  /**
+   * The principal ARN behind a request's signature: the role of the role session whose access key
+   * signed it (a function's execution role, a state machine's, one assumed with STS), else the
+   * local user. One mechanism for every caller, as on AWS, where the signature names the caller.
+   */
   principalOf(req: HttpRequest): string {
-    const caller = req.headers['x-localcloud-caller'];
-    const byCaller = typeof caller === 'string' ? this.principals.get(caller) : undefined;
-    const key = accessKeyOf(req);
-    return byCaller ?? (key && this.principals.get(key)) ?? `arn:aws:iam::${this.accountId}:user/local`;
+    return this.iam.sessionOf(req)?.roleArn ?? `arn:aws:iam::${this.accountId}:user/local`;
   }
 
   /** `arn:aws:<service>:<region>:<account>:<resource>` for this cloud. */

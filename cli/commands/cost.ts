@@ -5,8 +5,9 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 
 /** Human lines for a cost estimate: one line per resource group, its items, the total, date and source. */
 export function formatCostEstimate(e: CostEstimate, style: Style): string[] {
+  // No table for the region: say so, and label the figures as another region's, never as an estimate of this one.
   const where = e.approximate
-    ? `${e.region ?? 'no region given'}: no price table, ${e.priceRegion} prices shown (other regions are typically 10–30% higher)`
+    ? `price unknown for ${e.region ?? 'the default Region'}: the figures below are ${e.priceRegion}'s list prices, not its own`
     : e.priceRegion;
   const lines = ['', style.bold(`Monthly cost estimate (USD, ${where})`)];
   const width = Math.max(...e.groups.map((g) => g.group.length));

@@ -52,6 +52,8 @@ export interface LivePlan {
   stacks: StackPlan[];
   /** The database cluster would be replaced (a new, empty cluster; the old one snapshotted). */
   databaseReplacement: boolean;
+  /** Outputs of the stacks that exist (the edge stage's ExecutionRoleArn, ...). */
+  outputs: StageOutputs;
 }
 
 export interface LivePlanDeps {
@@ -169,6 +171,7 @@ export async function planLive(manifest: Manifest, deps: LivePlanDeps): Promise<
   return {
     stacks: plans,
     databaseReplacement: plans.some((p) => p.stage === 'database' && replacesDatabaseCluster(p)),
+    outputs,
   };
 }
 

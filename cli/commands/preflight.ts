@@ -7,10 +7,12 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand, ECRClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import {
   DescribeDBClustersCommand,
   DescribeDBEngineVersionsCommand,
@@ -19,15 +21,18 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { GetHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 import { QUOTAS } from '#shared/aws-rules/quotas.ts';
 import { AURORA_DEFAULT_VERSIONS } from '#shared/aws-rules/rds.ts';
 import type { Manifest } from '#shared/manifest/index.ts';
 import type { Stage } from '#shared/naming.ts';
 import { findHostedZone } from '#shared/provision/hosted-zone.ts';
 import type { Style } from '../ui.ts';
+import { fargateQuotaCheck } from './preflight-fargate.ts';
+import { secretReadChecks } from './preflight-secrets.ts';
 
 /**
  * `plan --live`'s preflight: what the account and Region must offer before a deploy can succeed,
@@ -44,6 +49,9 @@ export interface PreflightClients {
   elbv2: ElasticLoadBalancingV2Client;
   ecr: ECRClient;
   route53: Route53Client;
+  iam: IAMClient;
+  sts: STSClient;
+  ecs: ECSClient;
 }
 
 export interface PreflightCheck {
@@ -67,6 +75,9 @@ export function preflightClients(config: Record<string, unknown>): PreflightClie
     elbv2: new ElasticLoadBalancingV2Client(config),
     ecr: new ECRClient(config),
     route53: new Route53Client(config),
+    iam: new IAMClient(config),
+    sts: new STSClient(config),
+    ecs: new ECSClient(config),
   };
 }
 
@@ -247,34 +258,6 @@ async function hostedZoneCheck(m: Manifest, c: PreflightClients): Promise<Prefli
       ];
 }
 
-async function secretChecks(m: Manifest, c: PreflightClients): Promise<PreflightCheck[]> {
-  const checks: PreflightCheck[] = [];
-  for (const [name, arn] of Object.entries(m.app.secrets)) {
-    try {
-      if (arn.includes(':ssm:')) {
-        const parameter = arn.split(':parameter')[1] ?? '';
-        await c.ssm.send(new GetParameterCommand({ Name: parameter }));
-      } else {
-        const out = await c.secretsManager.send(new DescribeSecretCommand({ SecretId: arn }));
-        if (out.DeletedDate)
-          throw Object.assign(new Error('it is scheduled for deletion'), { name: 'ScheduledForDeletion' });
-      }
-      checks.push({ check: `secret ${name}`, ok: true, detail: 'exists' });
-    } catch (error) {
-      checks.push({
-        check: `secret ${name}`,
-        ok: false,
-        detail: `${arn} cannot be read (${errorName(error)}: ${errorMessage(error)})`,
-        fix:
-          errorName(error) === 'ScheduledForDeletion'
-            ? `restore it: aws secretsmanager restore-secret --secret-id ${arn}`
-            : 'create it (aws secretsmanager create-secret / aws ssm put-parameter) or fix the ARN in app.secrets',
-      });
-    }
-  }
-  return checks;
-}
-
 /** What a new project adds of each quota'd resource, given the stacks that exist already. */
 function needs(m: Manifest, existing: ReadonlySet<Stage>) {
   const newNetwork = !existing.has('network');
@@ -396,6 +379,7 @@ async function quotaChecks(
           }),
     });
   }
+  checks.push(await fargateQuotaCheck(m, c.ecs, (service, code) => quotaValue(c, service, code)));
   return checks;
 }
 
@@ -434,7 +418,13 @@ async function repositoryCheck(m: Manifest, c: PreflightClients): Promise<Prefli
 export async function runPreflight(
   m: Manifest,
   c: PreflightClients,
-  options: { region: string; existing: ReadonlySet<Stage> },
+  options: {
+    region: string;
+    existing: ReadonlySet<Stage>;
+    /** The task execution role, once the edge stack has made it. */
+    executionRoleArn?: string;
+    readTemplate?: (file: string) => Promise<string>;
+  },
 ): Promise<PreflightCheck[]> {
   const guard = async (check: string, fn: () => Promise<PreflightCheck[]>): Promise<PreflightCheck[]> => {
     try {
@@ -454,7 +444,13 @@ export async function runPreflight(
     guard('engine version', () => engineChecks(m, c, options.region)),
     guard('certificate', () => certificateCheck(m, c)),
     guard('hosted zone', () => hostedZoneCheck(m, c)),
-    guard('secrets', () => secretChecks(m, c)),
+    guard('secrets', () =>
+      secretReadChecks(m, c, {
+        region: options.region,
+        ...(options.executionRoleArn ? { executionRoleArn: options.executionRoleArn } : {}),
+        ...(options.readTemplate ? { readTemplate: options.readTemplate } : {}),
+      }),
+    ),
     guard('quotas', () => quotaChecks(m, c, options.existing)),
     guard('repository', () => repositoryCheck(m, c)),
   ]);

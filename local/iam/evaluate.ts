@@ -21,6 +21,11 @@ export interface Evaluation {
   allowedBy: Array<{ policy: string; index: number }>;
   /** Set when the evaluator refused the request itself (unknown action, ARN of the wrong type). */
   error?: string;
+  /**
+   * The identity policies' verdict alone, before resource policies (a KMS key policy) are
+   * applied: what IAM's policy simulator reports when it is given no resource policy.
+   */
+  identityDecision?: Decision;
 }
 
 /**
@@ -82,5 +87,11 @@ export async function evaluatePolicies(
       if (policy && index >= 0) allowedBy.push({ policy: policy.name, index });
     }
   }
-  return { decision, allowedBy };
+  const identity = analyses.map((r) => r.analysis?.identityAnalysis?.result);
+  const identityDecision: Decision = identity.includes('ExplicitlyDenied')
+    ? 'ExplicitlyDenied'
+    : identity.length > 0 && identity.every((d) => d === 'Allowed')
+      ? 'Allowed'
+      : 'ImplicitlyDenied';
+  return { decision, allowedBy, identityDecision };
 }

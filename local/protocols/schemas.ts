@@ -15,6 +15,7 @@ export const sdkPackages: Record<string, string> = {
   ecs: '@aws-sdk/client-ecs',
   elasticloadbalancing: '@aws-sdk/client-elastic-load-balancing-v2',
   events: '@aws-sdk/client-eventbridge',
+  iam: '@aws-sdk/client-iam',
   lambda: '@aws-sdk/client-lambda',
   logs: '@aws-sdk/client-cloudwatch-logs',
   monitoring: '@aws-sdk/client-cloudwatch',

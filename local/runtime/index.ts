@@ -69,8 +69,6 @@ export async function deployStackdrop(
     });
     if (b.policy) cloud.s3.setBucketPolicy(b.name, b.policy);
   }
-  // Each function's AWS calls are its role's (local/runtime/caller.ts).
-  for (const f of plan.functions) if (f.roleArn) cloud.principals.set(f.name, f.roleArn);
   // Dead-letter queues before the queues that redrive to them.
   const redrivesTo = (q: AppPlan['queues'][number]) =>
     q.attributes.RedrivePolicy

@@ -5,7 +5,6 @@ import type { ClockHold } from '../clock.ts';
 import { AwsError } from '../errors.ts';
 import { installRequestIdentity, runAs } from '../iam/index.ts';
 import type { LocalCloud, RequestContext, ServiceDefinition } from '../kernel.ts';
-import { asCaller } from './caller.ts';
 import { installVirtualTime, runInVirtualTime, shieldClock } from './virtual-time.ts';
 
 /** One Lambda function as the runtime serves it (built from an AWS::Serverless::Function). */
@@ -289,9 +288,7 @@ export class LambdaRuntime {
           });
           try {
             return await Promise.race([
-              Promise.resolve().then(() =>
-                asCaller(spec.name, () => handler(structuredClone(event), context)),
-              ),
+              Promise.resolve().then(() => handler(structuredClone(event), context)),
               timeout,
             ]);
           } finally {

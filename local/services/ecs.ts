@@ -147,6 +147,11 @@ export class EcsModel {
   readonly tasks = new Map<string, EcsTask>();
   /** How each deployment was timed (ecs-rollout.ts), by deployment id: what tests and benchmarks read. */
   readonly timings = new Map<string, { rollout?: RolloutTimeline; failure?: CircuitBreakerTiming }>();
+  /** A deployment's secret read at task start (local/iam/ecs.ts) and the task definition to roll back to. */
+  readonly #secretReads = new WeakMap<
+    Deployment,
+    { denial: Promise<string | undefined>; previous?: string }
+  >();
   /** Told when a task starts RUNNING or STOPS (local/services/containers.ts writes its log lines). */
   readonly taskListeners: Array<(task: EcsTask, state: 'RUNNING' | 'STOPPED') => void> = [];
 
@@ -519,40 +524,20 @@ export class EcsModel {
         ? `(service ${s.serviceName}) tasks failed ELB health checks: the target was unhealthy ${timeline.killed.unhealthyMs / 1000} s after the task started, before the ${s.healthCheckGracePeriodSeconds ?? 0} s health check grace period let it recover.`
         : undefined);
     if (failure || !timeline || 'killed' in timeline) {
-      const breaker = s.deploymentConfiguration.deploymentCircuitBreaker;
       const failing = timeCircuitBreaker(timing);
       this.timings.set(deployment.id, { failure: failing });
-      const timer = this.#cloud.clock.setTimer(failing.failedAtMs, () => {
-        deployment.failedTasks = failing.threshold;
-        deployment.pendingCount = 0;
-        for (let n = 0; n < failing.threshold; n++) {
-          this.#stop(this.#serviceTask(s, deployment), 'EssentialContainerExited', failure ?? '', 1);
-        }
-        deployment.updatedAt = this.#cloud.clock.date();
-        s.events.unshift(
-          this.#event(
-            `(service ${s.serviceName}) (deployment ${deployment.id}) deployment failed: ${failure}`,
-          ),
-        );
-        if (!breaker?.enable) {
-          // Without the circuit breaker ECS keeps launching failing tasks: the rollout never ends.
-          return;
-        }
-        deployment.rolloutState = 'FAILED';
-        deployment.rolloutStateReason = `ECS deployment circuit breaker: ${failure}`;
-        this.#emit(s, deployment, 'SERVICE_DEPLOYMENT_FAILED', 'ERROR', deployment.rolloutStateReason);
-        this.#settle(s, deployment);
-        if (breaker.rollback && previous) {
-          s.taskDefinition = previous;
-          this.#startDeployment(s, previous, undefined, true);
-        }
-      });
-      s.timers.push(timer);
+      s.timers.push(
+        this.#cloud.clock.setTimer(failing.failedAtMs, () =>
+          this.#tripBreaker(s, deployment, failure ?? '', previous, 'EssentialContainerExited'),
+        ),
+      );
     } else {
       this.timings.set(deployment.id, { rollout: timeline });
       const ms = Math.max(timeline.totalMs, this.#cloud.durations.service.ecsSteadyState);
       this.#rollOut(s, deployment, timeline, timing.task.startMs);
-      const timer = this.#cloud.clock.setTimer(ms, () => {
+      const timer = this.#cloud.clock.setTimer(ms, async () => {
+        // A deployment whose tasks could not read their secrets never completes.
+        if (await this.#secretReads.get(deployment)?.denial) return;
         if (deployment.rolloutState !== 'IN_PROGRESS') return;
         deployment.rolloutState = 'COMPLETED';
         deployment.rolloutStateReason = 'ECS deployment completed.';
@@ -573,8 +558,88 @@ export class EcsModel {
         this.#settle(s, deployment);
       });
       s.timers.push(timer);
+      if (!isRollback) this.#checkSecretsAtStart(deployment, previous);
     }
     return deployment;
+  }
+
+  /**
+   * The execution role reads the task definition's secrets as each task starts (local/iam/ecs.ts):
+   * when it may not, no task of the deployment ever runs; each stops with ResourceInitializationError
+   * (stop code TaskFailedToStart) and the circuit breaker trips after its threshold of failures.
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html (read 2026-12-07)
+   */
+  #checkSecretsAtStart(deployment: Deployment, previous: string | undefined): void {
+    const denial = taskStartDenial(
+      this.#cloud,
+      this.taskDefinition(deployment.taskDefinition),
+      deployment.id.split('/').pop() ?? deployment.id,
+    );
+    // The instant clock waits for the evaluation, as it waits for any request in flight.
+    this.#cloud.clock.busy();
+    void denial.finally(() => this.#cloud.clock.idle());
+    this.#secretReads.set(deployment, { denial, ...(previous ? { previous } : {}) });
+  }
+
+  /** The deployment's tasks could not read their secrets: none runs, and the breaker trips. */
+  #secretsDenied(s: EcsService, deployment: Deployment, reason: string): void {
+    if (deployment.rolloutState !== 'IN_PROGRESS' || deployment.status !== 'PRIMARY') return;
+    for (const t of s.timers) t.cancel();
+    s.timers = [];
+    for (const t of this.#serviceTasks(s, deployment.id, ['PROVISIONING', 'PENDING', 'ACTIVATING'])) {
+      this.#stop(t, 'TaskFailedToStart', reason);
+    }
+    deployment.pendingCount = 0;
+    const previous = this.#secretReads.get(deployment)?.previous;
+    // The breaker's threshold of failed starts is reached when the circuit breaker's timing says.
+    const elapsed = this.#cloud.clock.now() - deployment.createdAt.getTime();
+    const failing = timeCircuitBreaker(this.#timingInput(s, deployment));
+    this.timings.set(deployment.id, { failure: failing });
+    const wait = Math.max(0, failing.failedAtMs - elapsed);
+    s.timers.push(
+      this.#cloud.clock.setTimer(wait, () =>
+        this.#tripBreaker(s, deployment, reason, previous, 'TaskFailedToStart'),
+      ),
+    );
+  }
+
+  /**
+   * A deployment whose tasks keep failing: the circuit breaker's threshold of tasks stops, and with
+   * the breaker on the rollout FAILS (and rolls back when asked); without it ECS keeps trying.
+   */
+  #tripBreaker(
+    s: EcsService,
+    deployment: Deployment,
+    failure: string,
+    previous: string | undefined,
+    stopCode: 'EssentialContainerExited' | 'TaskFailedToStart',
+  ): void {
+    const breaker = s.deploymentConfiguration.deploymentCircuitBreaker;
+    const threshold = Math.min(200, Math.max(3, Math.ceil(0.5 * Math.max(1, s.desiredCount))));
+    deployment.failedTasks = threshold;
+    deployment.pendingCount = 0;
+    for (let n = 0; n < threshold; n++) {
+      const task = this.#serviceTask(s, deployment);
+      // A task that failed to start has no exit code.
+      this.#stop(task, stopCode, failure, stopCode === 'TaskFailedToStart' ? undefined : 1);
+    }
+    deployment.updatedAt = this.#cloud.clock.date();
+    s.events.unshift(
+      this.#event(`(service ${s.serviceName}) (deployment ${deployment.id}) deployment failed: ${failure}`),
+    );
+    if (!breaker?.enable) {
+      // Without the circuit breaker ECS keeps launching failing tasks: the rollout never ends.
+      return;
+    }
+    deployment.rolloutState = 'FAILED';
+    deployment.rolloutStateReason = `ECS deployment circuit breaker: ${failure}`;
+    this.#emit(s, deployment, 'SERVICE_DEPLOYMENT_FAILED', 'ERROR', deployment.rolloutStateReason);
+    this.#settle(s, deployment);
+    if (breaker.rollback && previous) {
+      s.taskDefinition = previous;
+      this.#startDeployment(s, previous, undefined, true);
+    }
   }
 
   /** What times a deployment: its batches' inputs, the task's timings, the target group, the grace period. */
@@ -600,7 +665,7 @@ export class EcsModel {
    * rollout (a draining task no longer counts as RUNNING).
    */
   #rollOut(s: EcsService, d: Deployment, timeline: RolloutTimeline, startMs: number): void {
-    const at = (offset: number, fn: () => void) => {
+    const at = (offset: number, fn: () => unknown) => {
       if (offset <= 0) fn();
       else s.timers.push(this.#cloud.clock.setTimer(offset, fn));
     };
@@ -609,7 +674,13 @@ export class EcsModel {
         this.#drainOld(s, d, batch.stopBefore);
         this.#launch(s, d, batch.start, startMs);
       });
-      if (batch.stopAfter > 0) at(batch.healthyAtMs, () => this.#drainOld(s, d, batch.stopAfter));
+      // Old tasks drain only once the new ones are healthy: never when they could not start.
+      if (batch.stopAfter > 0)
+        at(batch.healthyAtMs, async () => {
+          if (await this.#secretReads.get(d)?.denial) return;
+          if (d.rolloutState !== 'IN_PROGRESS') return;
+          this.#drainOld(s, d, batch.stopAfter);
+        });
     }
   }
 
@@ -620,7 +691,10 @@ export class EcsModel {
     this.#recount(s);
     const step = (status: string, fraction: number) =>
       s.timers.push(
-        this.#cloud.clock.setTimer(startMs * fraction, () => {
+        this.#cloud.clock.setTimer(startMs * fraction, async () => {
+          // A task runs only once its secrets were read (the evaluation may still be under way).
+          const denied = status === 'RUNNING' ? await this.#secretReads.get(d)?.denial : undefined;
+          if (denied) return this.#secretsDenied(s, d, denied);
           const live = tasks.filter((t) => t.desiredStatus === 'RUNNING');
           for (const t of live) {
             t.lastStatus = status;
@@ -923,6 +997,30 @@ export class EcsModel {
     return tasks;
   }
 
+  /** vCPUs of the Fargate tasks not yet stopped (what the Fargate On-Demand vCPU quota counts). */
+  fargateVcpusInUse(): number {
+    let units = 0;
+    for (const t of this.tasks.values()) {
+      if (t.lastStatus !== 'STOPPED' && t.launchType !== 'EC2') units += Number(t.cpu ?? 0);
+    }
+    return units / 1024;
+  }
+
+  /**
+   * Why `count` more tasks of a definition would exceed the Fargate On-Demand vCPU quota
+   * (L-3032A538), in ECS's words, or undefined when they fit. Placement fails rather than the call.
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html (read 2026-12-07);
+   * message as ECS reports it (https://repost.aws/questions/QUmYO0T8YKQgG5zOMJQ7HsMw).
+   */
+  fargateVcpuShortfall(taskDefinition: string, count: number, launchType?: string): string | undefined {
+    if (launchType === 'EC2') return undefined;
+    const td = this.taskDefinition(taskDefinition);
+    const wanted = (Number(td.cpu ?? 0) / 1024) * count;
+    const limit = this.#cloud.quotas.value('fargateOnDemandVcpus');
+    if (this.fargateVcpusInUse() + wanted <= limit) return undefined;
+    return "You've reached the limit on the number of vCPUs you can run concurrently";
+  }
+
   task(clusterRef: string | undefined, ref: string): EcsTask {
     const cluster = this.cluster(clusterRef);
     const id = ref.split('/').pop()!;
@@ -1070,10 +1168,13 @@ export class EcsModel {
               .map((s) => s.serviceArn),
           };
         },
-        RunTask: (input) => ({
-          tasks: this.runTask(input).map((t) => this.#taskView(t, true)),
-          failures: [],
-        }),
+        RunTask: (input) => {
+          this.cluster(input.cluster);
+          const over = this.fargateVcpuShortfall(input.taskDefinition, input.count ?? 1, input.launchType);
+          // Over the Fargate vCPU quota RunTask still answers 200: no task, the reason in failures.
+          if (over) return { tasks: [], failures: [{ reason: over }] };
+          return { tasks: this.runTask(input).map((t) => this.#taskView(t, true)), failures: [] };
+        },
         DescribeTasks: (input) => {
           const cluster = this.cluster(input.cluster);
           const tasks = [];

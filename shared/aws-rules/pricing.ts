@@ -8,8 +8,11 @@
  * Prices change: refresh this table from the AWS Price List API (`aws pricing get-products`) or
  * the pricing pages, and update PRICES_READ_ON.
  *
- * Only us-east-1 has a table. For any other region the estimate says so and uses these figures
- * as a floor: "other regions are typically 10–30% higher" (cloudburn.io, Fargate pricing, 2026).
+ * Only us-east-1 has a table: no per-region figure for the other regions could be read from a
+ * public price page on 2026-12-07 (AWS's pricing pages render their regional tables in the
+ * browser, and the pages quoting AWS quote us-east-1 only). Rather than guess, the estimate for
+ * any other region says "price unknown for <region>" and labels the figures as us-east-1's.
+ * Add a region here only with figures read from its price pages (or `aws pricing get-products`).
  */
 
 export const PRICES_READ_ON = '2026-12-07';
@@ -29,7 +32,6 @@ export const PRICE_SOURCES = {
   vpcEndpoint:
     'https://help-toolz.com/blog/why-your-aws-bill-is-3x-your-estimate and https://egresscost.com/nat-gateway (AWS PrivateLink pricing, us-east-1)',
   publicIpv4: 'https://cloudburn.io/blog/aws-nat-gateway-pricing (public IPv4 address charge)',
-  regions: 'https://cloudburn.io/blog/aws-fargate-pricing (other regions typically 10–30% higher)',
 } as const;
 
 export interface PriceTable {

@@ -10,6 +10,9 @@
  * - Elastic Load Balancing quotas: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
  * - Amazon RDS / Aurora quotas: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html
  * - AWS PrivateLink quotas (gateway endpoints): https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-limits-endpoints.html
+ * - AWS Fargate quotas (service code fargate): https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html
+ *   and https://docs.aws.amazon.com/general/latest/gr/ecs-service.html; the vCPU-based quota
+ *   replaced task counts in 2022 (https://aws.amazon.com/blogs/containers/migrating-fargate-service-quotas-to-vcpu-based-quotas/).
  */
 
 export const QUOTAS_READ_ON = '2026-12-07';
@@ -32,6 +35,7 @@ const ELB_PAGE =
   'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html';
 const RDS_PAGE = 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html';
 const PRIVATELINK_PAGE = 'https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-limits-endpoints.html';
+const FARGATE_PAGE = 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html';
 const VPC = { serviceCode: 'vpc', serviceName: 'Amazon Virtual Private Cloud (Amazon VPC)' };
 
 export const QUOTAS = {
@@ -155,6 +159,18 @@ export const QUOTAS = {
     adjustable: true,
     scope: 'per Region',
     source: RDS_PAGE,
+  },
+  fargateOnDemandVcpus: {
+    serviceCode: 'fargate',
+    serviceName: 'AWS Fargate',
+    quotaCode: 'L-3032A538',
+    quotaName: 'Fargate On-Demand vCPU resource count',
+    // The Service Quotas AWS default; "new AWS accounts might have initial lower quotas that can
+    // increase over time" (the ECS quotas page): new accounts often start far lower.
+    defaultValue: 4000,
+    adjustable: true,
+    scope: 'per Region; the vCPUs of every Fargate On-Demand task running at once (task cpu / 1024)',
+    source: FARGATE_PAGE,
   },
 } as const satisfies Record<string, QuotaDefinition>;
 

@@ -70,6 +70,10 @@ describe('plan --live preflight on the local cloud', () => {
     const checks = JSON.parse(result.stdout).preflight as { check: string; ok: boolean }[];
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(checks.map((c) => c.check)).toContain('quota VPCs per Region');
+    expect(checks.find((c) => c.check === 'quota Fargate On-Demand vCPU resource count')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/ of 4000 \(L-3032A538\)$/),
+    });
   }, 60_000);
 
   it('fails a quota the local cloud enforces, with the quota code and the increase to ask for', async () => {
@@ -98,5 +102,33 @@ describe('plan --live preflight on the local cloud', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✗ secret APP_KEY: .* cannot be read \(ResourceNotFoundException/);
+  }, 60_000);
+
+  it('fails a secret under a customer-managed KMS key the execution role may not use, then passes once the manifest lists the key', async () => {
+    const key = 'arn:aws:kms:eu-west-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const encrypted = world.sd.cloud.secretsManager.createSecret({
+      Name: 'stackdrop/shop/production/MAIL_PASSWORD',
+      SecretString: 'x',
+      KmsKeyId: key,
+    }).ARN;
+    const h = cli();
+    const text = manifest().replace(/^( {4}APP_KEY: .*)$/m, `$1\n    MAIL_PASSWORD: ${encrypted}`);
+    writeFileSync(join(h.deps.cwd, 'shop.yaml'), text);
+    const refused = await h.run('--local', 'plan', 'shop.yaml', '--live');
+    expect(refused.stderr).toBe('');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(
+      `✗ secret MAIL_PASSWORD: exists, but it is encrypted with the customer-managed key ${key} and the execution role (as it will be written) would be refused kms:Decrypt (implicitDeny)`,
+    );
+    expect(refused.stdout).toContain(`fix: add ${key} to app.secretsKmsKeyArns`);
+
+    writeFileSync(
+      join(h.deps.cwd, 'shop.yaml'),
+      text.replace(/^( {2}secrets:)$/m, `  secretsKmsKeyArns: [${key}]\n$1`),
+    );
+    const granted = await h.run('--local', 'plan', 'shop.yaml', '--live');
+    expect(granted.stdout).toContain(
+      `✓ secret MAIL_PASSWORD: exists, and the execution role (as it will be written) may read it and decrypt it with ${key}`,
+    );
   }, 60_000);
 });

@@ -79,15 +79,12 @@ const NOT_OBSERVABLE_ACTIONS =
  * stories never hit a retry, and a denial there is only logged (shared/rollout/batch.ts).
  */
 const NOT_YET_EXERCISED = new Set([
-  'RetrySoon',
   // Added on main with the stage-role fence and the event dead-letter queues: reading and tagging
   // fenced roles is done by CloudFormation's IAM handler (the local provider makes no such call),
   // and the dead-letter writes happen only when an invocation fails for good. Not reached yet.
   'ReadAndTagFencedStageRoles',
   'RecordFailedRuns',
   'StackCallbackFunctionRolePolicy1#0',
-  // Added on main (merge of 'defects'/'ops'); no story reaches it yet.
-  'LoadManifestFunctionRolePolicy0#1',
   // route53:ListHostedZonesByName: only a domain without certificateArn and hostedZoneId needs it
   // (test/e2e/edge-domain.test.ts); the stories' manifest brings its certificate.
   'LoadManifestFunctionRolePolicy0#2',
@@ -109,7 +106,10 @@ async function runStories(w: E2eWorld): Promise<void> {
   ]);
   const ready = await provision(w, project, text);
   expect(ready.phase).toBe('ready');
-  // Deploy on push (deploy-router → queue → roll-service).
+  // Deploy on push (deploy-router → queue → roll-service). ECS throttles registering past the SDK's
+  // and withRetry's attempts (5 × 6, backoff on the virtual clock): roll-service asks for the
+  // message back soon (RetrySoon) and the redelivery deploys.
+  w.sd.cloud.faults.throttle({ service: 'ecs', operation: 'RegisterTaskDefinition', times: 30 });
   const pushed = await pushAndWait(w, project, 'v1');
   expect(pushed.doc.deploys.at(-1)?.outcome).toBe('succeeded');
   // Bastions: an ssh one closed by hand, an ssm one reaped at expiry, listed in between.
@@ -235,7 +235,15 @@ async function runStories(w: E2eWorld): Promise<void> {
     (d) => d.phase === 'provisioning' && Boolean(d.executionArn),
   );
   w.sd.stepFunctions.stopExecution(holding.executionArn!);
-  const after = await provision(w, 'mutstop', `${manifestFor('mutstop')}\n# again\n`);
+  // The retry names its secret as `secret:APP_KEY` (load-manifest resolves it with DescribeSecret;
+  // the tasks then read it with the execution role).
+  w.sd.cloud.secretsManager.createSecret({
+    Name: `stackdrop/mutstop/${ENVIRONMENT}/APP_KEY`,
+    SecretString: 'base64:x',
+  });
+  const shortRef = manifestFor('mutstop', [[/APP_KEY: arn:[^\n]+/, 'APP_KEY: secret:APP_KEY']]);
+  expect(shortRef).toContain('APP_KEY: secret:APP_KEY');
+  const after = await provision(w, 'mutstop', `${shortRef}\n# again\n`);
   expect(stoppedVersion).not.toBe(after.manifest?.versionId);
   expect(after.phase).toBe('ready');
   // A failing database stage, recovered by the next drop (ROLLBACK_COMPLETE is deleted and recreated).
@@ -269,7 +277,9 @@ async function runStories(w: E2eWorld): Promise<void> {
 beforeAll(async () => {
   world = await startWorld();
   world.sd.cloud.iam.recording = [];
+  const started = performance.now();
   await runStories(world);
+  console.info(`IAM mutation stories: ${Math.round((performance.now() - started) / 1000)} s`);
   recorded = world.sd.cloud.iam.recording ?? [];
 }, 300_000);
 

@@ -298,3 +298,108 @@ describe('ECS rolling deployments', () => {
     expect(statuses).toEqual(['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING']);
   });
 });
+
+describe('ECS service tasks read their secrets with the execution role at start', () => {
+  const INIT_ERROR =
+    'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html';
+  const BREAKER =
+    'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html';
+
+  it(
+    aws(
+      'a deployment whose execution role may not read its secret never runs a task: ResourceInitializationError, TaskFailedToStart, the circuit breaker rolls back',
+      `${INIT_ERROR} ${BREAKER}`,
+    ),
+    async () => {
+      const account = env.cloud.accountId;
+      const secret = (name: string) =>
+        env.cloud.secretsManager.createSecret({ Name: `acme/${name}`, SecretString: 'x' }).ARN;
+      const readable = secret('DB_PASSWORD');
+      const unreadable = secret('MAIL_PASSWORD');
+      const role = `arn:aws:iam::${account}:role/acme-exec`;
+      env.cloud.iam.roles.put({
+        arn: role,
+        name: 'acme-exec',
+        source: 'fidelity test',
+        policies: [
+          {
+            name: 'read-one-secret',
+            document: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: readable }],
+            },
+          },
+        ],
+      });
+      const withSecret = (arn: string) =>
+        fargate('256', '512', {
+          family: 'acme-secrets',
+          executionRoleArn: role,
+          containerDefinitions: [{ ...web, secrets: [{ name: 'PASSWORD', valueFrom: arn }] }],
+        });
+      const v1 = (await withSecret(readable)).taskDefinition!.taskDefinitionArn!;
+      const v2 = (await withSecret(unreadable)).taskDefinition!.taskDefinitionArn!;
+      await ecs.send(
+        new CreateServiceCommand({
+          cluster: 'acme',
+          serviceName: 'secrets',
+          taskDefinition: v1,
+          desiredCount: 2,
+          launchType: 'FARGATE',
+          networkConfiguration: network,
+          deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+        }),
+      );
+      // Well past any rollout the service's settings give (local/services/ecs-timing.ts).
+      await env.cloud.clock.advance(30 * 60_000);
+      const describe = async () =>
+        (await ecs.send(new DescribeServicesCommand({ cluster: 'acme', services: ['secrets'] })))
+          .services![0]!;
+      // The secret read at task start is evaluated off the clock: wait (real time) for its verdict.
+      for (let i = 0; i < 200 && (await describe()).deployments![0]!.rolloutState !== 'COMPLETED'; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      expect((await describe()).deployments![0]!.rolloutState).toBe('COMPLETED');
+
+      await ecs.send(new UpdateServiceCommand({ cluster: 'acme', service: 'secrets', taskDefinition: v2 }));
+      const failedDeployment = (await describe()).deployments!.find((d) => d.status === 'PRIMARY')!.id!;
+      // Past the new tasks' start (ecs-timing.ts: provisioning and the image pull).
+      await env.cloud.clock.advance(2 * 60_000);
+      // The secret read is evaluated off the clock: wait (real time) until the first start failed.
+      const failedStarts = () =>
+        ecs.send(
+          new ListTasksCommand({ cluster: 'acme', startedBy: failedDeployment, desiredStatus: 'STOPPED' }),
+        );
+      for (let i = 0; i < 200 && !(await failedStarts()).taskArns?.length; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      const during = await describe();
+      // No task of the new deployment ever ran.
+      expect(during.deployments!.find((d) => d.id === failedDeployment)?.runningCount ?? 0).toBe(0);
+
+      // Well past the circuit breaker's failure time for two tasks.
+      await env.cloud.clock.advance(30 * 60_000);
+      const stopped = await ecs.send(
+        new ListTasksCommand({ cluster: 'acme', startedBy: failedDeployment, desiredStatus: 'STOPPED' }),
+      );
+      const tasks = (await ecs.send(new DescribeTasksCommand({ cluster: 'acme', tasks: stopped.taskArns })))
+        .tasks!;
+      expect(tasks.length).toBeGreaterThan(0);
+      for (const t of tasks) {
+        expect(t.stopCode).toBe('TaskFailedToStart');
+        expect(t.stoppedReason).toMatch(
+          /^ResourceInitializationError: unable to pull secrets or registry auth: .*AccessDeniedException: .*secretsmanager:GetSecretValue/,
+        );
+        expect(t.containers![0]!.exitCode).toBeUndefined();
+      }
+      const after = await describe();
+      const failed = after.deployments!.find((d) => d.id === failedDeployment);
+      expect(failed?.rolloutState ?? 'FAILED').toBe('FAILED');
+      const primary = after.deployments!.find((d) => d.status === 'PRIMARY')!;
+      expect(primary.taskDefinition).toBe(v1);
+      // After the rollback the service runs its two tasks of the readable definition again.
+      expect(after.runningCount).toBe(2);
+      expect(
+        after.events!.some((e) => e.message!.includes('deployment failed: ResourceInitializationError')),
+      ).toBe(true);
+    },
+  );
+});

@@ -11,6 +11,12 @@ import {
   DeleteNatGatewayCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import {
+  CreateClusterCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+} from '@aws-sdk/client-ecs';
 import { CreateDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
@@ -383,6 +389,81 @@ describe('quotas configured per cloud', () => {
         body: JSON.stringify({ 'L-NOTAQUOTA': 1 }),
       });
       expect(refused.status).toBe(400);
+    },
+  );
+});
+
+describe('the Fargate On-Demand vCPU quota (L-3032A538)', () => {
+  const FARGATE_QUOTAS = 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html';
+  let cloud: FidelityCloud;
+  let ecs: ECSClient;
+
+  beforeAll(async () => {
+    cloud = await startFidelityCloud({ quotas: { 'L-3032A538': 2 } });
+    ecs = new ECSClient(cloud.config);
+    await ecs.send(new CreateClusterCommand({ clusterName: 'acme' }));
+  }, HOOK_TIMEOUT);
+  afterAll(async () => {
+    await cloud.stop();
+  }, HOOK_TIMEOUT);
+
+  fidelity(
+    'Service Quotas serves it under the service code fargate with its AWS default of 4,000 vCPUs',
+    `${SQ_API}/API_GetAWSDefaultServiceQuota.html ${FARGATE_QUOTAS}`,
+    async () => {
+      const [applied, aws] = await cloud.aws(
+        ['service-quotas', 'get-service-quota', '--service-code', 'fargate', '--quota-code', 'L-3032A538'],
+        [
+          'service-quotas',
+          'get-aws-default-service-quota',
+          '--service-code',
+          'fargate',
+          '--quota-code',
+          'L-3032A538',
+        ],
+      );
+      expect(applied!.json.Quota).toMatchObject({
+        QuotaName: 'Fargate On-Demand vCPU resource count',
+        Value: 2,
+      });
+      expect(aws!.json.Quota.Value).toBe(4000);
+    },
+  );
+
+  fidelity(
+    'RunTask past the quota answers 200 with no task and the reason in failures; running tasks count until they stop',
+    FARGATE_QUOTAS,
+    async () => {
+      const td = await ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family: 'acme-job',
+          requiresCompatibilities: ['FARGATE'],
+          networkMode: 'awsvpc',
+          cpu: '1024',
+          memory: '2048',
+          containerDefinitions: [{ name: 'job', image: 'repo@sha256:aaaa', essential: true }],
+        }),
+      );
+      const run = (count: number) =>
+        ecs.send(
+          new RunTaskCommand({
+            cluster: 'acme',
+            taskDefinition: td.taskDefinition!.taskDefinitionArn!,
+            count,
+            launchType: 'FARGATE',
+            networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+          }),
+        );
+      expect((await run(2)).tasks).toHaveLength(2);
+      const refused = await run(1);
+      expect(refused.tasks).toEqual([]);
+      expect(refused.failures).toEqual([
+        { reason: "You've reached the limit on the number of vCPUs you can run concurrently" },
+      ]);
+      // Once the two tasks have run to completion their vCPUs are free again.
+      const { ecsTaskStart, ecsTaskRun } = cloud.cloud.durations.service;
+      await cloud.cloud.clock.advance(ecsTaskStart + ecsTaskRun + 1);
+      expect((await run(1)).tasks).toHaveLength(1);
     },
   );
 });

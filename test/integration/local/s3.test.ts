@@ -21,6 +21,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusEvent } from '#local/events/bus.ts';
 import { errorOf, startTestCloud } from './helpers.ts';
@@ -398,7 +399,26 @@ describe('S3 bucket policies and pinned object URLs', () => {
     // Prepare: only the role "writer" may write under state/.
     await s3.send(new CreateBucketCommand({ Bucket: 'bucket-policy' }));
     const writer = `arn:aws:iam::${env.cloud.accountId}:role/writer`;
-    env.cloud.principals.set('AKIAWRITER0000000000', writer);
+    // The writer signs with a session of its role (STS AssumeRole), as on AWS.
+    env.cloud.iam.roles.put({
+      arn: writer,
+      name: 'writer',
+      source: 'test',
+      policies: [
+        {
+          name: 'write-state',
+          document: {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::bucket-policy/*' },
+            ],
+          },
+        },
+      ],
+    });
+    const session = await new STSClient(env.config).send(
+      new AssumeRoleCommand({ RoleArn: writer, RoleSessionName: 'writer' }),
+    );
     env.cloud.s3.setBucketPolicy('bucket-policy', {
       Version: '2012-10-17',
       Statement: [
@@ -414,7 +434,11 @@ describe('S3 bucket policies and pinned object URLs', () => {
     const asWriter = new S3Client({
       ...env.config,
       forcePathStyle: true,
-      credentials: { accessKeyId: 'AKIAWRITER0000000000', secretAccessKey: 'x' },
+      credentials: {
+        accessKeyId: session.Credentials!.AccessKeyId!,
+        secretAccessKey: session.Credentials!.SecretAccessKey!,
+        sessionToken: session.Credentials!.SessionToken!,
+      },
     });
     const put = (client: S3Client, Key: string) =>
       client.send(new PutObjectCommand({ Bucket: 'bucket-policy', Key, Body: 'x' }));

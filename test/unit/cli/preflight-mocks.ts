@@ -6,10 +6,12 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient, SimulateCustomPolicyCommand } from '@aws-sdk/client-iam';
 import {
   DescribeDBClustersCommand,
   DescribeDBEngineVersionsCommand,
@@ -19,7 +21,8 @@ import {
 import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeParametersCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 
 /** Mocks of the preflight's read-only clients answering as an account with room for a project. */
@@ -34,6 +37,9 @@ export function preflightMocks() {
     elbv2: mockClient(ElasticLoadBalancingV2Client),
     ecr: mockClient(ECRClient),
     route53: mockClient(Route53Client),
+    iam: mockClient(IAMClient),
+    sts: mockClient(STSClient),
+    ecs: mockClient(ECSClient),
   };
   const healthy = () => {
     for (const m of Object.values(mocks)) m.reset();
@@ -45,6 +51,12 @@ export function preflightMocks() {
     mocks.acm.on(DescribeCertificateCommand).resolves({ Certificate: { Status: 'ISSUED', DomainName: '*' } });
     mocks.secretsManager.on(DescribeSecretCommand).resolves({});
     mocks.ssm.on(GetParameterCommand).resolves({});
+    mocks.ssm.on(DescribeParametersCommand).resolves({ Parameters: [] });
+    mocks.ecs.on(ListClustersCommand).resolves({ clusterArns: [] });
+    mocks.sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
+    mocks.iam.on(SimulateCustomPolicyCommand).resolves({
+      EvaluationResults: [{ EvalActionName: 'secretsmanager:GetSecretValue', EvalDecision: 'allowed' }],
+    });
     mocks.quotas.on(GetServiceQuotaCommand).resolves({ Quota: { Value: 100 } });
     mocks.ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
     mocks.ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });

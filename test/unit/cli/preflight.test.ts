@@ -7,10 +7,12 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { DescribeRepositoriesCommand, ECRClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
+import { DescribeTasksCommand, ECSClient, ListClustersCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import {
   DescribeDBClustersCommand,
   DescribeDBEngineVersionsCommand,
@@ -21,7 +23,8 @@ import {
 import { ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeParametersCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { certificateCovers, preflightClients, runPreflight } from '#cli/commands/preflight.ts';
@@ -36,6 +39,9 @@ const ec2 = mockClient(EC2Client);
 const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 const ecr = mockClient(ECRClient);
 const route53 = mockClient(Route53Client);
+const iam = mockClient(IAMClient);
+const sts = mockClient(STSClient);
+const ecs = mockClient(ECSClient);
 
 const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab';
 const SECRET =
@@ -79,6 +85,14 @@ function healthyAccount() {
   });
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET });
   ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/acme/mail' } });
+  ssm
+    .on(DescribeParametersCommand)
+    .resolves({ Parameters: [{ Name: '/acme/mail', KeyId: 'alias/aws/ssm' }] });
+  ecs.on(ListClustersCommand).resolves({ clusterArns: [] });
+  sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
+  iam.on(SimulateCustomPolicyCommand).callsFake((input) => ({
+    EvaluationResults: [{ EvalActionName: input.ActionNames[0], EvalDecision: 'allowed' }],
+  }));
   quotas
     .on(GetServiceQuotaCommand)
     .callsFake((input) => ({ Quota: { QuotaCode: input.QuotaCode, Value: 5 } }));
@@ -93,7 +107,7 @@ function healthyAccount() {
 }
 
 beforeEach(() => {
-  for (const m of [rds, acm, sm, ssm, quotas, ec2, elbv2, ecr]) m.reset();
+  for (const m of [rds, acm, sm, ssm, quotas, ec2, elbv2, ecr, iam, sts, ecs]) m.reset();
   healthyAccount();
 });
 
@@ -114,6 +128,7 @@ describe('plan --live preflight', () => {
       'quota Application Load Balancers per Region',
       'quota DB clusters',
       'quota DB instances',
+      'quota Fargate On-Demand vCPU resource count',
       'repository',
     ]);
     expect(rds).toHaveReceivedCommandWith(DescribeOrderableDBInstanceOptionsCommand, {
@@ -234,12 +249,14 @@ describe('plan --live preflight', () => {
     });
   });
 
-  it('counts nothing new for stacks that exist already', async () => {
+  it('counts nothing new for stacks that exist already (the Fargate vCPUs follow the manifest always)', async () => {
     ec2
       .on(DescribeVpcsCommand)
       .resolves({ Vpcs: Array.from({ length: 5 }, (_, i) => ({ VpcId: `vpc-${i}` })) });
     const checks = await byCheck(['network', 'database', 'edge']);
-    expect(Object.keys(checks).filter((k) => k.startsWith('quota'))).toEqual([]);
+    expect(Object.keys(checks).filter((k) => k.startsWith('quota'))).toEqual([
+      'quota Fargate On-Demand vCPU resource count',
+    ]);
   });
 
   it("fails a repository another project owns, or one that is not stackdrop's", async () => {
@@ -292,6 +309,103 @@ describe('plan --live preflight', () => {
     expect(certificateCovers(['*.example.com'], 'shop.example.com')).toBe(true);
     expect(certificateCovers(['*.example.com'], 'a.shop.example.com')).toBe(false);
     expect(certificateCovers(['*.example.com'], 'example.com')).toBe(false);
+  });
+
+  it("asks IAM's simulator whether the execution role, as the app stage writes it, may read each secret", async () => {
+    const checks = await byCheck();
+    expect(checks['secret APP_KEY']).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('may read it'),
+    });
+    const calls = iam.commandCalls(SimulateCustomPolicyCommand).map((c) => c.args[0].input);
+    const read = calls.find((i) => i.ActionNames?.[0] === 'secretsmanager:GetSecretValue');
+    expect(read?.ResourceArns).toEqual([SECRET]);
+    const policy = JSON.parse(read?.PolicyInputList?.[0] ?? '{}');
+    expect(policy.Statement[0]).toMatchObject({
+      Sid: 'ReadDatabaseAndProjectSecrets',
+      Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameters'],
+      Resource: expect.arrayContaining([
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/*',
+      ]),
+    });
+    // The role's permissions boundary from template.yaml caps it.
+    const boundary = JSON.parse(read?.PermissionsBoundaryPolicyInputList?.[0] ?? '{}');
+    expect(boundary.Statement.map((st: { Sid: string }) => st.Sid)).toContain('ReadSecretsAtTaskStart');
+    expect(calls.find((i) => i.ActionNames?.[0] === 'ssm:GetParameters')?.ResourceArns).toEqual([
+      'arn:aws:ssm:eu-west-1:123456789012:parameter/stackdrop/acme/production/MAIL_PASSWORD',
+    ]);
+  });
+
+  it('simulates the existing execution role with SimulatePrincipalPolicy once the edge stack made it', async () => {
+    const role = 'arn:aws:iam::123456789012:role/stackdrop/stages/exec';
+    iam.on(SimulatePrincipalPolicyCommand).resolves({
+      EvaluationResults: [{ EvalActionName: 'secretsmanager:GetSecretValue', EvalDecision: 'allowed' }],
+    });
+    await runPreflight(manifest, clients, {
+      region: 'eu-west-1',
+      existing: new Set(),
+      executionRoleArn: role,
+    });
+    expect(iam).toHaveReceivedCommandWith(SimulatePrincipalPolicyCommand, {
+      PolicySourceArn: role,
+      ActionNames: ['secretsmanager:GetSecretValue'],
+    });
+    expect(iam).not.toHaveReceivedCommand(SimulateCustomPolicyCommand);
+  });
+
+  it('fails a secret the permissions boundary keeps the role from reading, saying where to put it', async () => {
+    iam.on(SimulateCustomPolicyCommand).resolves({
+      EvaluationResults: [
+        {
+          EvalActionName: 'secretsmanager:GetSecretValue',
+          EvalDecision: 'implicitDeny',
+          PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: false },
+        },
+      ],
+    });
+    const checks = await byCheck();
+    expect(checks['secret APP_KEY']).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining(
+        "would be refused secretsmanager:GetSecretValue on it (implicitDeny: the stage roles' permissions boundary",
+      ),
+      fix: expect.stringContaining('create the secret here'),
+    });
+  });
+
+  it('reports a simulator the caller may not use as a check that could not run', async () => {
+    iam.on(SimulateCustomPolicyCommand).rejects(
+      Object.assign(new Error('not authorized to perform: iam:SimulateCustomPolicy'), {
+        name: 'AccessDenied',
+      }),
+    );
+    expect((await byCheck()).secrets).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('could not be checked (AccessDenied'),
+    });
+  });
+
+  it("fails the Fargate vCPU quota when other clusters' running tasks leave no room for the project's peak", async () => {
+    ecs.on(ListClustersCommand).resolves({
+      clusterArns: [
+        'arn:aws:ecs:eu-west-1:123456789012:cluster/other',
+        'arn:aws:ecs:eu-west-1:123456789012:cluster/stackdrop-acme-production',
+      ],
+    });
+    ecs.on(ListTasksCommand).resolves({ taskArns: ['arn:aws:ecs:eu-west-1:123456789012:task/other/1'] });
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [{ cpu: '4096', launchType: 'FARGATE' }] });
+    const check = (await byCheck())['quota Fargate On-Demand vCPU resource count'];
+    expect(check).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(
+        /^4 vCPU in use \+ [\d.]+ at this project's peak .* of 5 \(L-3032A538\)$/,
+      ),
+      fix: expect.stringContaining('--service-code fargate --quota-code L-3032A538'),
+    });
+    // The project's own cluster is replaced by its peak, not added to it.
+    expect(ecs).not.toHaveReceivedCommandWith(ListTasksCommand, {
+      cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/stackdrop-acme-production',
+    });
   });
 });
 

@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatCostEstimate } from '#cli/commands/cost.ts';
+import { makeStyle } from '#cli/ui.ts';
 import { PRICES_READ_ON } from '#shared/aws-rules/pricing.ts';
 import { estimateMonthlyCost } from '#shared/cost.ts';
 import { parseManifestOrThrow } from '#shared/manifest/index.ts';
@@ -64,6 +66,14 @@ describe('monthly cost estimate', () => {
   it('says when a region has no price table and which prices stand in', () => {
     const e = estimateMonthlyCost(manifest(), 'ap-southeast-2');
     expect(e).toMatchObject({ region: 'ap-southeast-2', priceRegion: 'us-east-1', approximate: true });
+  });
+
+  it('prints "price unknown for <region>" for a region without a table, with no guessed uplift', () => {
+    const lines = formatCostEstimate(estimateMonthlyCost(manifest(), 'eu-west-1'), makeStyle(false));
+    expect(lines[1]).toBe(
+      "Monthly cost estimate (USD, price unknown for eu-west-1: the figures below are us-east-1's list prices, not its own)",
+    );
+    expect(lines.join('\n')).not.toMatch(/higher|typically/);
   });
 
   it('names an instance class the table does not price instead of guessing', () => {
