@@ -75,7 +75,7 @@ export async function nestedStacksMakespan(manifest: Manifest): Promise<number> 
         Properties: {
           TemplateURL: `https://${bucket}.s3.${running.cloud.region}.amazonaws.com/${TEMPLATE_FILES[stack.stage]}`,
           Parameters: parameters,
-          Tags: Object.entries(stack.tags).map(([Key, Value]) => ({ Key, Value })),
+          Tags: stack.tags,
         },
       };
     }

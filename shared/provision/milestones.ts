@@ -1,0 +1,173 @@
+import {
+  type CloudFormationClient,
+  DescribeStackEventsCommand,
+  type Parameter,
+  type StackEvent,
+} from '@aws-sdk/client-cloudformation';
+import { DescribeDBClustersCommand, type RDSClient } from '@aws-sdk/client-rds';
+import type { Stage } from '#shared/naming.ts';
+
+/**
+ * Milestones: the point inside a stack's first creation after which a later stage may start,
+ * because the resources it really needs exist, although the stack itself is still creating
+ * (issue 17). A stack completes only when its slowest resource does; the database needs the
+ * subnets and its security group, not the NAT gateways, and the app needs the cluster's endpoint,
+ * not the Aurora instances. The later stage gets the outputs it takes early, computed from
+ * the resources themselves exactly as the template's Outputs compute them; the stack's own wait
+ * for its final status goes on in parallel, and the project is `ready` only when every stack is
+ * complete.
+ *
+ * Only a create has milestones: on an update the outputs may change, so the later stages wait for
+ * the final status as before. Whenever something cannot be read, the milestone is simply not
+ * reached early, and the stack's final status delivers the full outputs (slower, never wrong).
+ */
+export type MilestoneName = 'core' | 'cluster';
+
+/** The milestone a stage's first creation hands on at, if any. */
+export const STAGE_MILESTONES: Partial<Record<Stage, MilestoneName>> = {
+  network: 'core',
+  database: 'cluster',
+};
+
+export interface MilestoneDeps {
+  cfn: CloudFormationClient;
+  rds?: RDSClient;
+}
+
+const AZ_SLOTS = [1, 2, 3] as const;
+
+/** What a resource looked like when it completed: physical id and its resolved properties. */
+interface Completed {
+  physicalId: string;
+  properties: Record<string, unknown>;
+}
+
+/**
+ * Resources of templates/network.yaml behind the outputs the database, edge and app stages take
+ * (VpcId, the three subnet lists, AvailabilityZones and the three security groups), plus the
+ * internet gateway's attachment and the public default route: AWS refuses an internet-facing load
+ * balancer in a VPC without an internet gateway
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#availability-zones,
+ * read 2026-12-07), so the edge must not start before it.
+ */
+export function networkCoreResources(azCount: number): string[] {
+  const slots = AZ_SLOTS.slice(0, azCount);
+  return [
+    'Vpc',
+    'InternetGatewayAttachment',
+    'PublicDefaultRoute',
+    ...slots.flatMap((n) => [
+      `PublicSubnet${n}`,
+      `PrivateSubnet${n}`,
+      `IsolatedSubnet${n}`,
+      `PublicSubnet${n}Routes`,
+    ]),
+    'AlbSecurityGroup',
+    'AppSecurityGroup',
+    'DatabaseSecurityGroup',
+  ];
+}
+
+/** Resources of templates/database.yaml behind the outputs the app stage takes. */
+export const DATABASE_CLUSTER_RESOURCES = ['Cluster'];
+
+function parameter(parameters: Parameter[] | undefined, key: string): string | undefined {
+  return parameters?.find((p) => p.ParameterKey === key)?.ParameterValue;
+}
+
+/** The CREATE_COMPLETE events of the wanted resources (newest operation of the stack only). */
+async function completedResources(
+  cfn: CloudFormationClient,
+  stackId: string,
+  wanted: string[],
+): Promise<Map<string, Completed> | undefined> {
+  const found = new Map<string, Completed>();
+  const open = new Set(wanted);
+  let nextToken: string | undefined;
+  // Newest first; a stack in its first create has a few hundred events at most.
+  for (let page = 0; page < 10 && open.size > 0; page++) {
+    const out = await cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: nextToken }));
+    for (const event of out.StackEvents ?? []) collect(event, open, found);
+    nextToken = out.NextToken;
+    if (!nextToken) break;
+  }
+  return open.size === 0 ? found : undefined;
+}
+
+function collect(event: StackEvent, open: Set<string>, found: Map<string, Completed>): void {
+  const id = event.LogicalResourceId ?? '';
+  if (!open.has(id) || event.ResourceStatus !== 'CREATE_COMPLETE' || !event.PhysicalResourceId) return;
+  let properties: Record<string, unknown> = {};
+  try {
+    properties = JSON.parse(event.ResourceProperties ?? '{}') as Record<string, unknown>;
+  } catch {
+    // Properties are only read for the subnets' zones; a subnet without them fails the milestone.
+  }
+  found.set(id, { physicalId: event.PhysicalResourceId, properties });
+  open.delete(id);
+}
+
+/**
+ * The outputs the later stages take, once the milestone's resources have been created, or
+ * undefined while they have not (or cannot be read). `parameters` are the stack's own.
+ */
+export async function milestoneOutputs(
+  stage: Stage,
+  stackId: string,
+  parameters: Parameter[] | undefined,
+  deps: MilestoneDeps,
+): Promise<Record<string, string> | undefined> {
+  if (stage === 'network') return networkCoreOutputs(stackId, parameters, deps);
+  if (stage === 'database') return databaseClusterOutputs(stackId, parameters, deps);
+  return undefined;
+}
+
+async function networkCoreOutputs(
+  stackId: string,
+  parameters: Parameter[] | undefined,
+  deps: MilestoneDeps,
+): Promise<Record<string, string> | undefined> {
+  const azCount = Number(parameter(parameters, 'AvailabilityZoneCount') ?? '2') === 3 ? 3 : 2;
+  const done = await completedResources(deps.cfn, stackId, networkCoreResources(azCount));
+  if (!done) return undefined;
+  const slots = AZ_SLOTS.slice(0, azCount);
+  const ids = (kind: string) => slots.map((n) => done.get(`${kind}Subnet${n}`)!.physicalId).join(',');
+  // Output AvailabilityZones is `GetAZs` in subnet order; the isolated subnets were created in them.
+  const zones = slots.map((n) => done.get(`IsolatedSubnet${n}`)!.properties.AvailabilityZone);
+  if (!zones.every((z): z is string => typeof z === 'string' && z !== '')) return undefined;
+  return {
+    VpcId: done.get('Vpc')!.physicalId,
+    PublicSubnetIds: ids('Public'),
+    PrivateSubnetIds: ids('Private'),
+    IsolatedSubnetIds: ids('Isolated'),
+    AvailabilityZones: zones.join(','),
+    AlbSecurityGroupId: done.get('AlbSecurityGroup')!.physicalId,
+    AppSecurityGroupId: done.get('AppSecurityGroup')!.physicalId,
+    DatabaseSecurityGroupId: done.get('DatabaseSecurityGroup')!.physicalId,
+  };
+}
+
+async function databaseClusterOutputs(
+  stackId: string,
+  parameters: Parameter[] | undefined,
+  deps: MilestoneDeps,
+): Promise<Record<string, string> | undefined> {
+  if (!deps.rds) return undefined;
+  const done = await completedResources(deps.cfn, stackId, DATABASE_CLUSTER_RESOURCES);
+  const clusterId = done?.get('Cluster')?.physicalId;
+  if (!clusterId) return undefined;
+  const out = await deps.rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterId }));
+  const cluster = out.DBClusters?.[0];
+  const secretArn = cluster?.MasterUserSecret?.SecretArn;
+  if (!cluster?.Endpoint || !cluster.Port || !secretArn) return undefined;
+  const engine = parameter(parameters, 'Engine') ?? cluster.Engine ?? '';
+  return {
+    ClusterIdentifier: clusterId,
+    WriterEndpoint: cluster.Endpoint,
+    ...(cluster.ReaderEndpoint ? { ReaderEndpoint: cluster.ReaderEndpoint } : {}),
+    Port: String(cluster.Port),
+    SecretArn: secretArn,
+    DatabaseName: parameter(parameters, 'DatabaseName') ?? cluster.DatabaseName ?? '',
+    Engine: engine,
+  };
+}
