@@ -80,8 +80,12 @@ async function stackdropRun(text: string, manifest: Manifest, factor: number): P
       const final = stack.events.find(
         (e) => e.LogicalResourceId === stack.stackName && e.ResourceStatus === 'CREATE_COMPLETE',
       )!;
-      const exited = execution.history.find(
-        (h) => h.type === 'TaskStateExited' && h.details.name === `Deploy ${stage} stack`,
+      // The task that waited for the stack's final status: a stage with a milestone hands on
+      // early from `Deploy <stage> stack` and finishes in `Wait for the <stage> stack to finish`.
+      const exited = execution.history.findLast(
+        (h) =>
+          h.type === 'TaskStateExited' &&
+          (h.details.name === `Deploy ${stage} stack` || h.details.name === `Wait for the ${stage} stack to finish`),
       );
       detectionMs[stage] = exited!.timestamp.getTime() - final.Timestamp.getTime();
     }

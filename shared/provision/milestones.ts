@@ -43,29 +43,15 @@ interface Completed {
 }
 
 /**
- * Resources of templates/network.yaml behind the outputs the database, edge and app stages take
- * (VpcId, the three subnet lists, AvailabilityZones and the three security groups), plus the
- * internet gateway's attachment and the public default route: AWS refuses an internet-facing load
- * balancer in a VPC without an internet gateway
- * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#availability-zones,
- * read 2026-12-07), so the edge must not start before it.
+ * Resources of templates/network.yaml behind the outputs the database stage takes
+ * (IsolatedSubnetIds, AvailabilityZones, DatabaseSecurityGroupId). Only the database starts at this
+ * milestone: until its instances exist (after the cluster, minutes later) it has no network
+ * interface in these subnets, so a network that fails meanwhile (a NAT gateway over quota) still
+ * rolls back. The load balancer's interfaces would block that rollback at once, so the edge waits
+ * for the complete network stack.
  */
 export function networkCoreResources(azCount: number): string[] {
-  const slots = AZ_SLOTS.slice(0, azCount);
-  return [
-    'Vpc',
-    'InternetGatewayAttachment',
-    'PublicDefaultRoute',
-    ...slots.flatMap((n) => [
-      `PublicSubnet${n}`,
-      `PrivateSubnet${n}`,
-      `IsolatedSubnet${n}`,
-      `PublicSubnet${n}Routes`,
-    ]),
-    'AlbSecurityGroup',
-    'AppSecurityGroup',
-    'DatabaseSecurityGroup',
-  ];
+  return [...AZ_SLOTS.slice(0, azCount).map((n) => `IsolatedSubnet${n}`), 'DatabaseSecurityGroup'];
 }
 
 /** Resources of templates/database.yaml behind the outputs the app stage takes. */
@@ -131,18 +117,12 @@ async function networkCoreOutputs(
   const done = await completedResources(deps.cfn, stackId, networkCoreResources(azCount));
   if (!done) return undefined;
   const slots = AZ_SLOTS.slice(0, azCount);
-  const ids = (kind: string) => slots.map((n) => done.get(`${kind}Subnet${n}`)!.physicalId).join(',');
   // Output AvailabilityZones is `GetAZs` in subnet order; the isolated subnets were created in them.
   const zones = slots.map((n) => done.get(`IsolatedSubnet${n}`)!.properties.AvailabilityZone);
   if (!zones.every((z): z is string => typeof z === 'string' && z !== '')) return undefined;
   return {
-    VpcId: done.get('Vpc')!.physicalId,
-    PublicSubnetIds: ids('Public'),
-    PrivateSubnetIds: ids('Private'),
-    IsolatedSubnetIds: ids('Isolated'),
+    IsolatedSubnetIds: slots.map((n) => done.get(`IsolatedSubnet${n}`)!.physicalId).join(','),
     AvailabilityZones: zones.join(','),
-    AlbSecurityGroupId: done.get('AlbSecurityGroup')!.physicalId,
-    AppSecurityGroupId: done.get('AppSecurityGroup')!.physicalId,
     DatabaseSecurityGroupId: done.get('DatabaseSecurityGroup')!.physicalId,
   };
 }
