@@ -85,7 +85,8 @@ async function stackdropRun(text: string, manifest: Manifest, factor: number): P
       const exited = execution.history.findLast(
         (h) =>
           h.type === 'TaskStateExited' &&
-          (h.details.name === `Deploy ${stage} stack` || h.details.name === `Wait for the ${stage} stack to finish`),
+          (h.details.name === `Deploy ${stage} stack` ||
+            h.details.name === `Wait for the ${stage} stack to finish`),
       );
       detectionMs[stage] = exited!.timestamp.getTime() - final.Timestamp.getTime();
     }
