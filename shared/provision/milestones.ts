@@ -57,6 +57,21 @@ export function networkCoreResources(azCount: number): string[] {
 /** Resources of templates/database.yaml behind the outputs the app stage takes. */
 export const DATABASE_CLUSTER_RESOURCES = ['Cluster'];
 
+/**
+ * The stage that starts at each stage's milestone (the provision state machine's graph), and the
+ * milestone's resources given the stage's parameters; every other dependency waits for the whole
+ * stack. Read by the estimate of `stackdrop rehearse`.
+ */
+export const MILESTONE_HAND_ONS: Partial<
+  Record<Stage, { to: Stage; resources: (p: Record<string, string>) => string[] }>
+> = {
+  network: {
+    to: 'database',
+    resources: (p) => networkCoreResources(Number(p.AvailabilityZoneCount ?? '2') === 3 ? 3 : 2),
+  },
+  database: { to: 'app', resources: () => DATABASE_CLUSTER_RESOURCES },
+};
+
 function parameter(parameters: Parameter[] | undefined, key: string): string | undefined {
   return parameters?.find((p) => p.ParameterKey === key)?.ParameterValue;
 }
