@@ -76,36 +76,52 @@ function parameter(parameters: Parameter[] | undefined, key: string): string | u
   return parameters?.find((p) => p.ParameterKey === key)?.ParameterValue;
 }
 
-/** The CREATE_COMPLETE events of the wanted resources (newest operation of the stack only). */
+/**
+ * The wanted resources once every one of them is CREATE_COMPLETE, with its physical id and the
+ * properties CloudFormation created it with: `ResourceProperties` of its events, "BLOB of the
+ * properties used to create the resource", resolved values
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackEvent.html, read
+ * 2026-12-07), taken from whichever of its create events carries them.
+ */
 async function completedResources(
   cfn: CloudFormationClient,
   stackId: string,
   wanted: string[],
 ): Promise<Map<string, Completed> | undefined> {
-  const found = new Map<string, Completed>();
-  const open = new Set(wanted);
+  const want = new Set(wanted);
+  const physical = new Map<string, string>();
+  const properties = new Map<string, Record<string, unknown>>();
   let nextToken: string | undefined;
   // Newest first; a stack in its first create has a few hundred events at most.
-  for (let page = 0; page < 10 && open.size > 0; page++) {
+  for (let page = 0; page < 10; page++) {
     const out = await cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: nextToken }));
-    for (const event of out.StackEvents ?? []) collect(event, open, found);
+    for (const event of out.StackEvents ?? []) collect(event, want, physical, properties);
     nextToken = out.NextToken;
     if (!nextToken) break;
   }
-  return open.size === 0 ? found : undefined;
+  if (physical.size < want.size) return undefined;
+  return new Map(
+    wanted.map((id) => [id, { physicalId: physical.get(id)!, properties: properties.get(id) ?? {} }]),
+  );
 }
 
-function collect(event: StackEvent, open: Set<string>, found: Map<string, Completed>): void {
+function collect(
+  event: StackEvent,
+  want: Set<string>,
+  physical: Map<string, string>,
+  properties: Map<string, Record<string, unknown>>,
+): void {
   const id = event.LogicalResourceId ?? '';
-  if (!open.has(id) || event.ResourceStatus !== 'CREATE_COMPLETE' || !event.PhysicalResourceId) return;
-  let properties: Record<string, unknown> = {};
-  try {
-    properties = JSON.parse(event.ResourceProperties ?? '{}') as Record<string, unknown>;
-  } catch {
-    // Properties are only read for the subnets' zones; a subnet without them fails the milestone.
+  if (!want.has(id) || !event.ResourceStatus?.startsWith('CREATE_')) return;
+  if (event.ResourceStatus === 'CREATE_COMPLETE' && event.PhysicalResourceId && !physical.has(id))
+    physical.set(id, event.PhysicalResourceId);
+  if (event.ResourceProperties && !properties.has(id)) {
+    try {
+      properties.set(id, JSON.parse(event.ResourceProperties) as Record<string, unknown>);
+    } catch {
+      // Only the subnets' zones are read; a subnet without them leaves the milestone unreached.
+    }
   }
-  found.set(id, { physicalId: event.PhysicalResourceId, properties });
-  open.delete(id);
 }
 
 /**
