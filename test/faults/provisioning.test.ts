@@ -184,15 +184,24 @@ describe('fault drills: provisioning on the local cloud', () => {
   });
 
   it('recovers from a lost Stack Status Change event through the sweep', async () => {
-    // Prepare: the network stack's two status events (in progress, complete) never arrive.
-    world.sd.cloud.faults.dropEvent({
-      source: 'aws.cloudformation',
-      detailType: 'CloudFormation Stack Status Change',
-      times: 2,
-    });
+    // Prepare: the network stack's completion event never arrives. The database starts at the
+    // network's milestone (its CreateStack is the second), so the next Stack Status Change event
+    // after it is the network's CREATE_COMPLETE; the edge waits for exactly that.
+    const log = recordRequests(world.sd.cloud);
+    let creates = 0;
+    log.onCall = (call) => {
+      if (call.operation === 'CreateStack' && call.statusCode === 200 && ++creates === 2) {
+        world.sd.cloud.faults.dropEvent({
+          source: 'aws.cloudformation',
+          detailType: 'CloudFormation Stack Status Change',
+          times: 1,
+        });
+      }
+    };
 
     // Act
     const doc = await provision(world, 'lostevent');
+    log.restore();
 
     // Assess
     expect(world.sd.cloud.faults.list()).toHaveLength(0);
