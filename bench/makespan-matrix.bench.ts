@@ -5,6 +5,7 @@
 // completion detection latency and state transitions at 1× and 10× durations.
 // Writes bench/results/makespan-matrix.md.
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import type { CloudFormationEngine } from '#local/cloudformation/engine.ts';
 import { resourceDurations, serviceDurations } from '#local/durations.ts';
@@ -14,12 +15,13 @@ import { parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import { type Manifest, parseManifestOrThrow } from '#shared/manifest/index.ts';
 import { parsePendingOutput, renderStacks, TEMPLATE_FILES } from '#shared/render.ts';
 import { median, provenance, spread, writeResults } from './lib.ts';
-import { nestedStacksMakespan, provisionThroughStackdrop } from './provisioning.ts';
+import { nestedStacksMakespan, provisionThroughStackdrop, teardownThroughStackdrop } from './provisioning.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const EXAMPLE = 'examples/laravel/stackdrop.yaml';
 const example = readFileSync(resolve(REPOSITORY_ROOT, EXAMPLE), 'utf8');
 const STAGES = ['network', 'database', 'edge', 'app'] as const;
+const STAGES_DOWN = ['app', 'edge', 'database', 'network'] as const;
 
 const VARIANTS = [
   { name: '2 AZ, no reader', azs: 2, readers: 0 },
@@ -59,6 +61,8 @@ interface StackdropRun {
   criticalPathMs: number;
   /** Resources created across the four stacks. */
   resources: number;
+  /** Teardown of the same project right after (destroy --confirm → destroyed). */
+  teardown: { makespanMs: number; transitions: number; stackMs: Record<string, number> };
 }
 
 /** One provisioning through stackdrop: upload → execution succeeded, on the virtual clock. */
@@ -80,24 +84,48 @@ async function stackdropRun(text: string, manifest: Manifest, factor: number): P
       const final = stack.events.find(
         (e) => e.LogicalResourceId === stack.stackName && e.ResourceStatus === 'CREATE_COMPLETE',
       )!;
-      const exited = execution.history.find(
-        (h) => h.type === 'TaskStateExited' && h.details.name === `Deploy ${stage} stack`,
+      // The task that waited for the stack's final status: a stage with a milestone hands on
+      // early from `Deploy <stage> stack` and finishes in `Wait for the <stage> stack to finish`.
+      const exited = execution.history.findLast(
+        (h) =>
+          h.type === 'TaskStateExited' &&
+          (h.details.name === `Deploy ${stage} stack` ||
+            h.details.name === `Wait for the ${stage} stack to finish`),
       );
       detectionMs[stage] = exited!.timestamp.getTime() - final.Timestamp.getTime();
+    }
+    const criticalPathMs = criticalPath(engine, manifest);
+    const resources = STAGES.reduce(
+      (n, stage) =>
+        n +
+        ([...engine.stacks.values()].find(
+          (x) => x.stackName === `stackdrop-${manifest.project}-${manifest.environment}-${stage}`,
+        )?.resources.size ?? 0),
+      0,
+    );
+    const down = await teardownThroughStackdrop(sd, session, manifest);
+    const stackMs: Record<string, number> = {};
+    for (const stage of STAGES) {
+      const stack = [...engine.stacks.values()].find(
+        (s) => s.stackName === `stackdrop-${manifest.project}-${manifest.environment}-${stage}`,
+      )!;
+      const at = (status: string) =>
+        stack.events
+          .find((e) => e.LogicalResourceId === stack.stackName && e.ResourceStatus === status)!
+          .Timestamp.getTime();
+      stackMs[stage] = at('DELETE_COMPLETE') - at('DELETE_IN_PROGRESS');
     }
     return {
       makespanMs: execution.stopDate!.getTime() - start,
       detectionMs,
       transitions: execution.transitions,
-      criticalPathMs: criticalPath(engine, manifest),
-      resources: STAGES.reduce(
-        (n, stage) =>
-          n +
-          ([...engine.stacks.values()].find(
-            (x) => x.stackName === `stackdrop-${manifest.project}-${manifest.environment}-${stage}`,
-          )?.resources.size ?? 0),
-        0,
-      ),
+      criticalPathMs,
+      resources,
+      teardown: {
+        makespanMs: down.execution.stopDate!.getTime() - down.start,
+        transitions: down.execution.transitions,
+        stackMs,
+      },
     };
   } finally {
     session.destroy();
@@ -215,32 +243,51 @@ const wallS = (performance.now() - wall) / 1000;
 
 const ratios = (r: VariantResult) => r.one.map((x, i) => x.makespanMs / r.nested[i]!);
 const worstRatio = Math.max(...results.flatMap(ratios));
+const pathRatios = (r: VariantResult) => r.one.map((x) => x.makespanMs / x.criticalPathMs);
+const worstPathRatio = Math.max(...results.flatMap(pathRatios));
 const detections = (runs: StackdropRun[]) => runs.flatMap((r) => Object.values(r.detectionMs));
 const worstDetection = Math.max(...results.flatMap((r) => [...detections(r.one), ...detections(r.ten)]));
 const transitions = (runs: StackdropRun[]) => runs.map((r) => r.transitions);
 const worstTransitions = Math.max(...results.flatMap((r) => [...transitions(r.one), ...transitions(r.ten)]));
 const flat = results.every((r) => median(transitions(r.one)) === median(transitions(r.ten)));
+const downTransitions = (runs: StackdropRun[]) => runs.map((r) => r.teardown.transitions);
+const downFlat = results.every((r) => median(downTransitions(r.one)) === median(downTransitions(r.ten)));
+const worstDownTransitions = Math.max(
+  ...results.flatMap((r) => [...downTransitions(r.one), ...downTransitions(r.ten)]),
+);
+/** The stack-level chain teardown must follow: app then edge, alongside the database; then network. */
+const chain = (x: StackdropRun) =>
+  Math.max(x.teardown.stackMs.app! + x.teardown.stackMs.edge!, x.teardown.stackMs.database!) +
+  x.teardown.stackMs.network!;
+const RATIO_TARGET = 0.8;
+const PATH_TARGET = 1.05;
 
 const lines = [
-  '# Provisioning makespan by manifest shape (virtual clock)',
+  '# Provisioning and teardown makespan by manifest shape (virtual clock)',
   '',
   ...provenance('makespan-matrix'),
+  `- Load average at the end (1, 5, 15 min): ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')} — virtual times do not depend on it.`,
   `- Scenario: ${EXAMPLE} with \`network.availabilityZones\` and \`database.readers\` varied; ${RUNS} runs of each`,
   '  variant, each run measuring stackdrop and the nested-stack baseline side by side (fresh local cloud each, instant clock,',
   '  published AWS durations from local/durations.ts).',
-  '  - stackdrop: the real template.yaml, state machine and functions on the local cloud runtime, S3 upload → execution succeeded.',
+  '  - stackdrop: the real template.yaml, state machine and functions on the local cloud runtime, S3 upload → execution',
+  "    succeeded (status `ready`, every stack complete). The database starts at the network's milestone (isolated subnets",
+  "    and database security group created), the app at the database's (Aurora cluster created); see docs/architecture.md.",
   '  - nested stacks: the same four templates and parameters as `AWS::CloudFormation::Stack` resources of one parent',
   '    (dependencies through `Outputs.*` GetAtt), created by the CloudFormation engine alone.',
   '  - critical path: the longest chain of resources, each taking the simulated time it took in the stackdrop run and',
   '    waiting only for what it references (within its stack, and across stacks through the output it takes as a',
-  '    parameter) — a bound no orchestration of these templates can beat. Reported, no target.',
-  '  - detection latency: stack CREATE_COMPLETE → the waiting task resumed, per stage (4 per run).',
+  '    parameter) — a bound no orchestration of these templates can beat.',
+  "  - detection latency: stack CREATE_COMPLETE → the task waiting for the stack's final status resumed, per stage.",
   '  - 10×: every resource and service duration multiplied by 10 (same runtime, same clock).',
+  '  - teardown: right after, `destroy --confirm` of the same project → status `destroyed`.',
   `- Wall time of the whole benchmark: ${wallS.toFixed(0)} s.`,
   '',
-  '## Makespan (median, min – max)',
+  '## Provisioning makespan (median, min – max)',
   '',
-  '| manifest | resources | stackdrop | nested stacks | ratio (target ≤ 1.01) | critical path | stackdrop / critical path |',
+  `| manifest | resources | stackdrop | nested stacks | stackdrop / nested (target ≤ ${RATIO_TARGET}) | critical path | stackdrop / critical path (target ≤ ${PATH_TARGET}) |`,
   '|---|---|---|---|---|---|---|',
   ...results.map(
     (r) =>
@@ -250,10 +297,7 @@ const lines = [
       )} | ${spread(r.nested, mins)} | ${spread(ratios(r), ratio)} | ${spread(
         r.one.map((x) => x.criticalPathMs),
         mins,
-      )} | ${spread(
-        r.one.map((x) => x.makespanMs / x.criticalPathMs),
-        ratio,
-      )} |`,
+      )} | ${spread(pathRatios(r), ratio)} |`,
   ),
   '',
   '## Detection latency and state transitions (median, min – max)',
@@ -271,21 +315,55 @@ const lines = [
       )} |`,
   ),
   '',
+  '## Teardown (median, min – max)',
+  '',
+  '| manifest | teardown makespan | app stack | edge stack | database stack | network stack | makespan / stack chain | transitions, 1× | transitions, 10× |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...results.map(
+    (r) =>
+      `| ${r.name} | ${spread(
+        r.one.map((x) => x.teardown.makespanMs),
+        mins,
+      )} | ${STAGES_DOWN.map((stage) =>
+        spread(
+          r.one.map((x) => x.teardown.stackMs[stage]!),
+          mins,
+        ),
+      ).join(' | ')} | ${spread(
+        r.one.map((x) => x.teardown.makespanMs / chain(x)),
+        ratio,
+      )} | ${spread(downTransitions(r.one), String)} | ${spread(downTransitions(r.ten), String)} |`,
+  ),
+  '',
   '## Reading',
   '',
-  `- Worst ratio stackdrop / nested stacks over every run: ${worstRatio.toFixed(4)} (target ≤ 1.01: ${worstRatio <= 1.01 ? 'met' : `missed by ${((worstRatio - 1.01) * 100).toFixed(2)} points`}).`,
+  `- Worst ratio stackdrop / critical path over every run: ${worstPathRatio.toFixed(4)} (target ≤ ${PATH_TARGET}: ${worstPathRatio <= PATH_TARGET ? 'met' : `missed by ${((worstPathRatio - PATH_TARGET) * 100).toFixed(2)} points`}).`,
+  `- Worst ratio stackdrop / nested stacks over every run: ${worstRatio.toFixed(4)} (target ≤ ${RATIO_TARGET}: ${worstRatio <= RATIO_TARGET ? 'met' : `missed by ${((worstRatio - RATIO_TARGET) * 100).toFixed(2)} points`}).`,
   `- Worst detection latency: ${secs(worstDetection)} (target ≤ 2 s: ${worstDetection <= 2000 ? 'met' : 'missed'}). Detection is event-driven`,
-  '  (Stack Status Change → EventBridge → stack-callback → SendTaskSuccess); locally deliveries and invocations take no',
-  '  virtual time, on AWS EventBridge adds typically < 0.5 s.',
-  `- Most transitions in a run: ${worstTransitions} (target ≤ 60: ${worstTransitions <= 60 ? 'met' : 'missed'}); flat from 1× to 10×: ${flat ? 'yes' : 'no'} — each stack`,
-  '  is one task waiting on its token however long CloudFormation takes.',
-  "- The shapes barely move the makespan: the third AZ's subnets, routes and NAT gateway and the readers are created in",
-  '  parallel with their siblings, so the chain (network → Aurora cluster → writer instance, ~11 min → app services) is the same.',
-  '- The gap between either orchestration and the critical path is what stack granularity costs: a stack completes',
-  '  only when its slowest resource does, so e.g. the app stack cannot start its services until the whole database',
-  '  stack (writer and readers) is complete, although a service needs only the cluster endpoint.',
+  '  (Stack and Resource Status Change → EventBridge → stack-callback → SendTaskSuccess); locally deliveries and invocations',
+  '  take no virtual time, on AWS EventBridge adds typically < 0.5 s per hand-on (a few seconds in all).',
+  `- Most transitions in a provisioning: ${worstTransitions} (target ≤ 60: ${worstTransitions <= 60 ? 'met' : 'missed'}); flat from 1× to 10×: ${flat ? 'yes' : 'no'} — each`,
+  '  stack wait, milestone or final, is one task waiting on its token however long CloudFormation takes.',
+  `- Teardown: most transitions ${worstDownTransitions}, flat from 1× to 10×: ${downFlat ? 'yes' : 'no'}. Its makespan is the stack chain`,
+  '  (app → edge) ∥ database, then network, plus orchestration (ratio ≈ 1); it was 16.5 min while the database waited',
+  '  for the app (2.1 min), which no resource requires: the final snapshot is taken when the cluster goes, after its',
+  '  instances, so it holds every committed write. The remaining waits are dependencies — the ECS cluster (edge) cannot',
+  '  go while the services run, and the subnets and security groups (network) only once no interface of the database,',
+  "  load balancer or tasks is left in them. The database's instances (≈ 9 min) then its cluster (≈ 4 min) are the bulk.",
+  '- What is left between provisioning and the critical path is the orchestration itself (task hand-ons, CreateStack',
+  '  calls) and the database stack waiting for the whole network milestone (both isolated subnets and the security group).',
+  "- The nested-stack baseline waits for whole stacks: the database for the network's NAT gateways, the app for the",
+  '  Aurora instances. stackdrop waits only for the resources a stage really needs, and still reports `ready` only once',
+  '  every stack is complete.',
   '',
 ];
 writeResults('makespan-matrix', lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);
-process.exit(worstRatio <= 1.01 && worstDetection <= 2000 && worstTransitions <= 60 ? 0 : 1);
+process.exit(
+  worstRatio <= RATIO_TARGET &&
+    worstPathRatio <= PATH_TARGET &&
+    worstDetection <= 2000 &&
+    worstTransitions <= 60
+    ? 0
+    : 1,
+);

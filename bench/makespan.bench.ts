@@ -47,8 +47,12 @@ async function stackdropRun(
       const final = events.StackEvents?.find(
         (e) => e.LogicalResourceId === e.StackName && e.ResourceStatus === 'CREATE_COMPLETE',
       );
-      const exited = execution.history.find(
-        (h) => h.type === 'TaskStateExited' && h.details.name === `Deploy ${stage} stack`,
+      // The task that waited for the stack's final status (a stage with a milestone hands on early).
+      const exited = execution.history.findLast(
+        (h) =>
+          h.type === 'TaskStateExited' &&
+          (h.details.name === `Deploy ${stage} stack` ||
+            h.details.name === `Wait for the ${stage} stack to finish`),
       );
       detectionMs[stage] = exited!.timestamp.getTime() - final!.Timestamp!.getTime();
     }
@@ -103,7 +107,7 @@ const lines = [
   '| measure | median | min – max |',
   '|---|---|---|',
   ...rows.map(([name, v]) => `| ${name} | ${minutes(median(v))} | ${range(v, minutes)} |`),
-  `| ratio stackdrop / nested stacks (target ≤ 1.01) | ${median(ratios).toFixed(4)} | ${range(ratios, (x) => x.toFixed(4))} |`,
+  `| ratio stackdrop / nested stacks (target ≤ 0.80) | ${median(ratios).toFixed(4)} | ${range(ratios, (x) => x.toFixed(4))} |`,
   ...STAGES.map((stage) => {
     const v = sd.map((r) => r.detectionMs[stage]!);
     return `| detection latency, ${stage} (stack CREATE_COMPLETE → task resumed) | ${(median(v) / 1000).toFixed(1)} s | ${range(v, (x) => `${(x / 1000).toFixed(1)} s`)} |`;
@@ -119,11 +123,12 @@ const lines = [
   'takes no virtual time; the 5-minute sweep only matters when an event is lost (`node local/rehearse.ts <manifest> "stack event lost"`).',
   "Virtual times are deterministic up to the instant clock's ordering of simultaneous timers, hence the (absent) spread.",
   'What this does not count: locally a Lambda invocation, a state transition and an EventBridge delivery take no virtual',
-  'time. On AWS each adds milliseconds to about a second (EventBridge delivery is typically under 0.5 s); with 13',
-  'transitions and about 20 invocations per provisioning that is seconds on a 19-minute makespan, well inside the 1 % target.',
+  'time. On AWS each adds milliseconds to about a second (EventBridge delivery is typically under 0.5 s); with 16',
+  'transitions and a few dozen invocations per provisioning that is seconds on a 14-minute makespan, well inside the',
+  'margin of both targets (≤ 0.80 × nested stacks; ≤ 1.05 × the critical path, bench/results/makespan-matrix.md).',
   '',
 ];
 writeResults('makespan', lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);
-const ok = median(ratios) <= 1.01;
+const ok = median(ratios) <= 0.8;
 process.exit(ok ? 0 : 1);

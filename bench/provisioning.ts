@@ -8,6 +8,8 @@ import {
   CreateStackCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { startTeardown } from '#cli/commands/destroy.ts';
 import { installCloudFormation } from '#local/cloudformation/index.ts';
 import { startLocalCloud } from '#local/kernel.ts';
 import { REPOSITORY_ROOT, type startStackdrop } from '#local/runtime/index.ts';
@@ -43,6 +45,45 @@ export async function provisionThroughStackdrop(
   return { start, execution };
 }
 
+/**
+ * Starts the teardown (what `stackdrop destroy <project> --confirm <project>` does) of a provisioned
+ * project and waits for `destroyed`; returns the virtual time of the start and the execution.
+ */
+export async function teardownThroughStackdrop(
+  sd: Stackdrop,
+  session: LocalSession,
+  manifest: Manifest,
+): Promise<{ start: number; execution: Execution }> {
+  const sfn = new SFNClient({
+    endpoint: sd.endpoint,
+    region: sd.cloud.region,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    const before = new Set(sd.stepFunctions.executions.keys());
+    const start = session.now();
+    await session.act(() =>
+      startTeardown(manifest.project, manifest.environment, manifest.project, {
+        sfn,
+        stateMachineArn: sd.outputs.TeardownStateMachineArn!,
+        now: () => sd.cloud.clock.date(),
+      }),
+    );
+    await session.waitForStatus(
+      manifest.project,
+      manifest.environment,
+      (d) => d.phase === 'destroyed' || d.phase === 'failed',
+      { timeoutMs: 120_000 },
+    );
+    const execution = [...sd.stepFunctions.executions.entries()].find(([arn]) => !before.has(arn))![1];
+    await execution.done;
+    if (execution.status !== 'SUCCEEDED') throw new Error(`teardown ${execution.status}: ${execution.cause}`);
+    return { start, execution };
+  } finally {
+    sfn.destroy();
+  }
+}
+
 /** Logical id of a stage's nested stack in the parent (`network` → `NetworkStack`). */
 const logical = (stage: string) => `${stage[0]!.toUpperCase()}${stage.slice(1)}Stack`;
 
@@ -75,7 +116,7 @@ export async function nestedStacksMakespan(manifest: Manifest): Promise<number> 
         Properties: {
           TemplateURL: `https://${bucket}.s3.${running.cloud.region}.amazonaws.com/${TEMPLATE_FILES[stack.stage]}`,
           Parameters: parameters,
-          Tags: Object.entries(stack.tags).map(([Key, Value]) => ({ Key, Value })),
+          Tags: stack.tags,
         },
       };
     }

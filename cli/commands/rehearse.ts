@@ -4,6 +4,7 @@ import { Durations } from '#local/durations.ts';
 import type { RehearsalReport } from '#local/rehearse.ts';
 import { type CfnTemplate, parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import type { Stage } from '#shared/naming.ts';
+import { MILESTONE_HAND_ONS } from '#shared/provision/milestones.ts';
 import { OperationFailedError } from '../errors.ts';
 import { resourceLabel } from '../labels.ts';
 import { type PlannedStack, REPO_ROOT } from '../stacks.ts';
@@ -106,7 +107,10 @@ export function templateCriticalPath(
   template: CfnTemplate,
   parameters: Record<string, string>,
   durations: Durations,
-): Omit<StageEstimate, 'stage' | 'stackName' | 'dependsOn' | 'startMs' | 'finishMs'> {
+  milestone: string[] = [],
+): Omit<StageEstimate, 'stage' | 'stackName' | 'dependsOn' | 'startMs' | 'finishMs'> & {
+  milestoneMs?: number;
+} {
   const unresolved = new Set<string>();
   const included = Object.entries(template.Resources).filter(([, r]) => {
     if (!r.Condition) return true;
@@ -159,17 +163,24 @@ export function templateCriticalPath(
       durationMs: durations.resource(type, 'create'),
     });
   }
+  // A milestone whose resources the template (as rendered) does not hold is not one: the stack's end counts.
+  const milestoneMs =
+    milestone.length > 0 && milestone.every((id) => ids.has(id))
+      ? Math.max(...milestone.map(finishOf))
+      : undefined;
   return {
     resources: ids.size,
     durationMs: total,
     criticalResources: chain,
     unresolvedConditions: [...unresolved],
+    ...(milestoneMs !== undefined ? { milestoneMs } : {}),
   };
 }
 
 /**
  * Estimates a first provisioning: each stage's resource critical path (durations from the local
- * cloud's table), stages started as soon as the stages they need are done.
+ * cloud's table), stages started as soon as the stages they need are done, or have passed the
+ * milestone the stage starts at (shared/provision/milestones.ts).
  */
 export async function estimateProvisioning(
   stacks: PlannedStack[],
@@ -177,6 +188,12 @@ export async function estimateProvisioning(
   readTemplate: (file: string) => Promise<string> = (file) => readFile(resolve(REPO_ROOT, file), 'utf8'),
 ): Promise<Estimate> {
   const byStage = new Map<Stage, StageEstimate>();
+  /** When a stage's milestone is passed, for the one stage that starts at it. */
+  const handOns = new Map<Stage, number>();
+  const readyFor = (producer: Stage, consumer: Stage): number =>
+    (MILESTONE_HAND_ONS[producer]?.to === consumer ? handOns.get(producer) : undefined) ??
+    byStage.get(producer)?.finishMs ??
+    0;
   const pending = [...stacks];
   while (pending.length) {
     const index = pending.findIndex((s) =>
@@ -190,8 +207,14 @@ export async function estimateProvisioning(
     } catch {
       throw new OperationFailedError(`Cannot read ${stack.templateFile} for the ${stack.stage} stage.`);
     }
-    const path = templateCriticalPath(parseCfnTemplate(text), stack.parameters, durations);
-    const startMs = Math.max(0, ...stack.dependsOn.map((d) => byStage.get(d)?.finishMs ?? 0));
+    const handOn = MILESTONE_HAND_ONS[stack.stage];
+    const { milestoneMs, ...path } = templateCriticalPath(
+      parseCfnTemplate(text),
+      stack.parameters,
+      durations,
+      handOn?.resources(stack.parameters),
+    );
+    const startMs = Math.max(0, ...stack.dependsOn.map((d) => readyFor(d, stack.stage)));
     byStage.set(stack.stage, {
       stage: stack.stage,
       stackName: stack.stackName,
@@ -200,6 +223,7 @@ export async function estimateProvisioning(
       finishMs: startMs + path.durationMs,
       ...path,
     });
+    if (milestoneMs !== undefined) handOns.set(stack.stage, startMs + milestoneMs);
   }
   const stages = stacks.map((s) => byStage.get(s.stage)!);
   let tail = stages.reduce<StageEstimate | undefined>(
@@ -210,7 +234,8 @@ export async function estimateProvisioning(
   while (tail) {
     criticalPath.unshift(tail.stage);
     const start = tail.startMs;
-    tail = tail.dependsOn.map((d) => byStage.get(d)).find((d) => d && d.finishMs === start);
+    const consumer = tail.stage;
+    tail = tail.dependsOn.map((d) => byStage.get(d)).find((d) => d && readyFor(d.stage, consumer) === start);
   }
   return { stages, totalMs: Math.max(0, ...stages.map((s) => s.finishMs)), criticalPath };
 }

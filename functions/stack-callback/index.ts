@@ -9,10 +9,16 @@ import { wakeWaitersOfEndedHolders } from '#shared/provision/turn.ts';
 const bucket = requiredEnv('STATE_BUCKET');
 const roleArn = requiredEnv('CFN_ROLE_ARN');
 
-/** The CloudFormation Stack Status Change event (the fields stackdrop reads). */
+/**
+ * The CloudFormation Stack Status Change event (the fields stackdrop reads); a Resource Status
+ * Change event carries the same fields plus the resource's, and only moves on a task waiting for
+ * a milestone (shared/provision/milestones.ts).
+ */
 export interface StackStatusChangeEvent {
   id?: string;
+  'detail-type'?: string;
   detail: {
+    'logical-resource-id'?: string;
     'stack-id': string;
     'client-request-token'?: string;
     'status-details': { status: string; 'status-reason'?: string };
@@ -53,7 +59,16 @@ async function onStatusChange(event: StackStatusChangeEvent) {
     environment: parsed.environment,
     stage: parsed.stage,
   });
-  logger.info('Stack status changed', { stackName: name, status: event.detail['status-details'].status });
-  const outcome = await onStackFinalStatus(name, event.detail['client-request-token'], deps());
+  const resource = event.detail['logical-resource-id'];
+  const ofResource =
+    event['detail-type'] === 'CloudFormation Resource Status Change' || resource !== undefined;
+  logger.info(ofResource ? 'Resource status changed' : 'Stack status changed', {
+    stackName: name,
+    ...(ofResource ? { resource } : {}),
+    status: event.detail['status-details'].status,
+  });
+  const outcome = await onStackFinalStatus(name, event.detail['client-request-token'], deps(), {
+    milestonesOnly: ofResource,
+  });
   return { handled: outcome !== undefined, outcome: outcome?.kind ?? 'none' };
 }

@@ -22,6 +22,10 @@ export interface StackTaskInput {
   action: 'deploy' | 'delete';
   /** 'check' is the fallback after a wait timed out. */
   mode?: 'start' | 'check';
+  /** deploy: hand on at the stage's milestone (milestones.ts) instead of the final status. */
+  until?: 'milestone' | 'final';
+  /** deploy: only wait for the final status of the operation this execution started. */
+  finishOnly?: boolean;
   stage: Stage;
   project: string;
   environment: string;
@@ -71,6 +75,9 @@ export async function runStackTask(input: StackTaskInput, deps: DriverDeps): Pro
   let request: StackRequest;
   if (input.action === 'delete') {
     request = { action: 'delete', liftTerminationProtection: isConfirmed(input) };
+  } else if (input.finishOnly) {
+    // Adopts the running operation's record; nothing is rendered or started.
+    request = { action: 'deploy' };
   } else {
     // Validated by load-manifest in the same execution; not parsed again, which keeps the YAML
     // parser out of this function's bundle.
@@ -97,6 +104,8 @@ export async function runStackTask(input: StackTaskInput, deps: DriverDeps): Pro
       taskToken: input.taskToken,
       request,
       mode: input.mode ?? 'start',
+      ...(input.until ? { until: input.until } : {}),
+      ...(input.finishOnly ? { finishOnly: true } : {}),
     },
     deps,
   );

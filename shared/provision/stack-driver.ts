@@ -27,6 +27,7 @@ import {
 } from './cfn.ts';
 import { clusterOf, setClusterProtection } from './cluster-protection.ts';
 import { ConcurrentWriteError, deleteJson, getJson, putJsonIf, type Stored } from './json-store.ts';
+import { type MilestoneName, milestoneOutputs, STAGE_MILESTONES } from './milestones.ts';
 
 /**
  * Drives one stack to the state a waiting Step Functions task asked for, without polling: the
@@ -87,6 +88,12 @@ export interface CallbackRecord {
   unprotectedCluster?: string;
   /** ContinueUpdateRollback calls this wait made (at most MAX_ROLLBACK_CONTINUATIONS). */
   rollbackContinuations?: number;
+  /**
+   * The task token waits for this milestone of a create (milestones.ts), not for the final
+   * status. Cleared once delivered; the token is then spent (empty) until a task waiting for the
+   * final status adopts the record.
+   */
+  milestone?: MilestoneName;
 }
 
 /** What the waiting task receives on success. */
@@ -97,6 +104,8 @@ export interface StackResult {
   status: string;
   operation: 'create' | 'update' | 'delete' | 'none';
   outputs: Record<string, string>;
+  /** Set when the stack is still creating: the outputs are those its milestone hands on. */
+  milestone?: MilestoneName;
 }
 
 /** The Cause (JSON) of a failed stack task. */
@@ -211,6 +220,42 @@ export function decide(record: CallbackRecord, stack: StackView | undefined): De
   };
 }
 
+/**
+ * The milestone's result when the record waits for one and the stack, in the create the record
+ * started, has passed it; undefined otherwise (including whenever it cannot be read).
+ */
+async function reachedMilestone(
+  deps: DriverDeps,
+  record: CallbackRecord,
+  stack: StackView,
+): Promise<StackResult | undefined> {
+  const milestone = record.milestone;
+  if (!milestone || record.phase !== 'applying' || !record.issued || record.operation !== 'create')
+    return undefined;
+  if (stack.status !== 'CREATE_IN_PROGRESS') return undefined;
+  try {
+    const outputs = await milestoneOutputs(record.stage, stack.stackId, record.request.parameters, deps);
+    if (!outputs) return undefined;
+    return {
+      stage: record.stage,
+      stackName: record.stackName,
+      stackId: stack.stackId,
+      status: stack.status,
+      operation: 'create',
+      outputs,
+      milestone,
+    };
+  } catch (error) {
+    // Reading the milestone is an optimisation: the final status still delivers every output.
+    deps.logger.warn('Could not read the milestone; waiting for the final status', {
+      stackName: record.stackName,
+      milestone,
+      error: error as Error,
+    });
+    return undefined;
+  }
+}
+
 function newClientRequestToken(record: CallbackRecord, operation: string): string {
   // [a-zA-Z0-9-], at most 128 characters; shared by every event of the operation.
   return `stackdrop-${record.stage}-${operation}-${randomUUID()}`;
@@ -247,6 +292,8 @@ export async function advance(
         etag = await persist(deps, record, etag);
         await recordStackProgress(deps, record, stack?.status ?? 'PENDING');
       }
+      const reached = stack ? await reachedMilestone(deps, record, stack) : undefined;
+      if (reached) return { outcome: { kind: 'succeeded', result: reached }, etag };
       return { outcome: { kind: 'waiting' }, etag };
     }
     case 'succeed': {
@@ -497,6 +544,8 @@ export async function complete(
   outcome: Exclude<Outcome, { kind: 'waiting' }>,
   deps: DriverDeps,
 ): Promise<boolean> {
+  if (outcome.kind === 'succeeded' && outcome.result.milestone)
+    return handOnMilestone(record, etag, outcome.result, deps);
   if (outcome.kind === 'succeeded') {
     await recordStackProgress(deps, record, outcome.result.status, {});
   } else {
@@ -504,6 +553,11 @@ export async function complete(
       reason: outcome.failure.reason,
       ...(outcome.failure.failedResource ? { failedResource: outcome.failure.failedResource } : {}),
     });
+  }
+  if (!record.taskToken) {
+    // The milestone spent the token; the task waiting for the final status adopts the record.
+    deps.logger.info('Final status kept for the task that waits for it', { stackName: record.stackName });
+    return false;
   }
   try {
     if (outcome.kind === 'succeeded') {
@@ -534,6 +588,34 @@ export async function complete(
   return true;
 }
 
+/**
+ * Hands a milestone's outputs to the waiting task and keeps the record, its token spent, for the
+ * task that waits for the final status. Sent before the record is written: a retry that finds the
+ * milestone still pending sends again, and Step Functions refuses the spent token (closed).
+ */
+async function handOnMilestone(
+  record: CallbackRecord,
+  etag: string | undefined,
+  result: StackResult,
+  deps: DriverDeps,
+): Promise<boolean> {
+  try {
+    await deps.sfn.send(
+      new SendTaskSuccessCommand({ taskToken: record.taskToken, output: JSON.stringify(result) }),
+    );
+  } catch (error) {
+    if (!isClosedToken(error)) throw error;
+    deps.logger.warn('The task waiting for the milestone is gone', {
+      stackName: record.stackName,
+      error: (error as Error).name,
+    });
+  }
+  const { milestone: _delivered, ...rest } = record;
+  await persist(deps, { ...rest, taskToken: '' }, etag);
+  deps.logger.info('Milestone handed on', { stackName: record.stackName, milestone: result.milestone });
+  return true;
+}
+
 export interface WaitRequest {
   stage: Stage;
   stackName: string;
@@ -544,6 +626,13 @@ export interface WaitRequest {
   request: StackRequest;
   /** 'check' is the fallback after the wait timed out: it counts rounds. */
   mode: 'start' | 'check';
+  /** Whether the task waits for the stage's milestone (milestones.ts) rather than the final status. */
+  until?: 'milestone' | 'final';
+  /**
+   * Waits for the final status of the operation this execution already started (its milestone
+   * was handed on), never starting one: with no record left, the stack as it is now is the answer.
+   */
+  finishOnly?: boolean;
 }
 
 /**
@@ -563,7 +652,8 @@ export async function startWait(input: WaitRequest, deps: DriverDeps): Promise<O
         `${input.stackName} did not reach a final status after ${MAX_CHECK_ROUNDS} fallback checks`,
       );
     }
-    const record: CallbackRecord = adopt
+    const milestone = input.until === 'milestone' ? STAGE_MILESTONES[input.stage] : undefined;
+    const adopted: CallbackRecord | undefined = adopt
       ? {
           ...existing.value,
           taskToken: input.taskToken,
@@ -571,19 +661,28 @@ export async function startWait(input: WaitRequest, deps: DriverDeps): Promise<O
           // An earlier attempt stopped between storing and confirming its call: decide afresh.
           ...(existing.value.issued ? {} : { phase: 'new' as const }),
         }
-      : {
-          stackName: input.stackName,
-          stage: input.stage,
-          project: input.project,
-          environment: input.environment,
-          executionId: input.executionId,
-          taskToken: input.taskToken,
-          phase: 'new',
-          issued: false,
-          rounds,
-          request: input.request,
-          startedAt: now().toISOString(),
-        };
+      : undefined;
+    const record: CallbackRecord = adopted
+      ? withMilestone(adopted, milestone)
+      : withMilestone(
+          {
+            stackName: input.stackName,
+            stage: input.stage,
+            project: input.project,
+            environment: input.environment,
+            executionId: input.executionId,
+            taskToken: input.taskToken,
+            // Nothing of ours left to adopt: the operation ended and was handed on already, so
+            // the stack's present status is the answer (decided as if just applied).
+            ...(input.finishOnly
+              ? { phase: 'applying' as const, issued: true }
+              : { phase: 'new' as const, issued: false }),
+            rounds,
+            request: input.request,
+            startedAt: now().toISOString(),
+          },
+          milestone,
+        );
     try {
       const etag = await persist(deps, record, existing?.etag);
       const { outcome, etag: latest } = await advance({ value: record, etag }, deps);
@@ -594,4 +693,9 @@ export async function startWait(input: WaitRequest, deps: DriverDeps): Promise<O
       throw error;
     }
   }
+}
+
+function withMilestone(record: CallbackRecord, milestone: MilestoneName | undefined): CallbackRecord {
+  const { milestone: _previous, ...rest } = record;
+  return milestone ? { ...rest, milestone } : rest;
 }

@@ -39,6 +39,7 @@ export async function onStackFinalStatus(
   stackName: string,
   clientRequestToken: string | undefined,
   deps: DriverDeps,
+  options: { milestonesOnly?: boolean } = {},
 ): Promise<Outcome | undefined> {
   // An execution seen RUNNING in this call; a retry after a lost write need not ask again.
   let running: string | undefined;
@@ -49,6 +50,8 @@ export async function onStackFinalStatus(
       return undefined;
     }
     const record = stored.value;
+    // A resource's completion matters only to a task waiting for a milestone.
+    if (options.milestonesOnly && !record.milestone) return { kind: 'waiting' };
     // An event of an older operation (e.g. the one we waited for) says nothing about ours.
     if (
       record.phase === 'applying' &&

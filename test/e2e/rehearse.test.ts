@@ -19,8 +19,9 @@ describe('rehearse', () => {
       ['app', 'CREATE_COMPLETE'],
     ]);
     expect(report.stages.find((s) => s.stage === 'database')?.resourceTypes['AWS::RDS::DBCluster']).toBe(1);
-    expect(report.criticalPath).toEqual(['network', 'database', 'app']);
-    expect(report.expectedDurationMs).toBeGreaterThan(15 * 60_000);
+    expect(report.criticalPath).toEqual(['network', 'database']);
+    expect(report.expectedDurationMs).toBeGreaterThan(14 * 60_000);
+    expect(report.expectedDurationMs).toBeLessThan(15 * 60_000);
     expect(report.deploy?.outcome).toBe('failed');
     expect(report.errors.join('\n')).toContain('circuit breaker');
     expect(formatRehearsal(report)).toContain('Expected AWS duration');

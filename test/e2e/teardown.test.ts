@@ -51,6 +51,17 @@ describe('teardown on the local cloud', () => {
 
     // Assess
     expect(destroyed.phase).toBe('destroyed');
+    // The database goes alongside the app (nothing of the app depends on it); the edge after it.
+    const at = (stage: string, status: string) => {
+      const name = `stackdrop-gone-${ENVIRONMENT}-${stage}`;
+      const stack = [...world.sd.cloudFormation.stacks.values()].find((s) => s.stackName === name)!;
+      return stack.events
+        .find((e) => e.LogicalResourceId === name && e.ResourceStatus === status)!
+        .Timestamp.getTime();
+    };
+    expect(at('database', 'DELETE_IN_PROGRESS')).toBeLessThan(at('app', 'DELETE_COMPLETE'));
+    expect(at('edge', 'DELETE_IN_PROGRESS')).toBeGreaterThanOrEqual(at('app', 'DELETE_COMPLETE'));
+    expect(at('network', 'DELETE_IN_PROGRESS')).toBeGreaterThanOrEqual(at('database', 'DELETE_COMPLETE'));
     const snapshots = await rds.send(
       new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: clusterId }),
     );

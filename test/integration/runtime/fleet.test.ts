@@ -33,8 +33,11 @@ describe('six projects provisioned at once', () => {
     const conflicts = fleet.calls.filter((c) => c.service === 's3' && [409, 412].includes(c.statusCode));
     expect(fleet.lambda.errors).toEqual({});
     expect(fleet.taskFailures).toEqual({});
-    // Conflicts only ever happen on documents two writers share within one project.
-    expect(new Set(conflicts.map((c) => c.prefix))).toEqual(new Set(conflicts.length ? ['status/'] : []));
+    // Conflicts only ever happen on documents two writers share within one project: the status
+    // document, and a stack's callback record at a milestone (several resource events at once, and
+    // the finish-only wait adopting it; docs/provisioning.md, Milestones).
+    for (const prefix of new Set(conflicts.map((c) => c.prefix)))
+      expect(['status/', 'callbacks/']).toContain(prefix);
   });
 
   it('provisions each project in the time one takes alone: the makespans differ by under 1 %', () => {

@@ -33,6 +33,9 @@ Resources:
   Eip: { Type: AWS::EC2::EIP, Condition: HasNat }
   Nat: { Type: AWS::EC2::NatGateway, Condition: HasNat, Properties: { SubnetId: !Ref Subnet, AllocationId: !GetAtt Eip.AllocationId } }
   Route: { Type: AWS::EC2::Route, Condition: HasNat, Properties: { NatGatewayId: !Ref Nat } }
+  IsolatedSubnet1: { Type: AWS::EC2::Subnet, Properties: { VpcId: !Ref Vpc } }
+  IsolatedSubnet2: { Type: AWS::EC2::Subnet, Properties: { VpcId: !Ref Vpc } }
+  DatabaseSecurityGroup: { Type: AWS::EC2::SecurityGroup, Properties: { VpcId: !Ref Vpc } }
 `;
 const DATABASE = `
 Resources:
@@ -56,12 +59,12 @@ describe('templateCriticalPath', () => {
     const path = templateCriticalPath(parseCfnTemplate(NETWORK), { NatGateways: 'per-az' }, durations);
     expect(path.criticalResources.map((r) => r.logicalId)).toEqual(['Vpc', 'Subnet', 'Nat', 'Route']);
     expect(path.durationMs).toBe(5_000 + 16_000 + 110_000 + 5_000);
-    expect(path.resources).toBe(5);
+    expect(path.resources).toBe(8);
   });
 
   it('leaves out resources whose condition is false for these parameters', () => {
     const path = templateCriticalPath(parseCfnTemplate(NETWORK), { NatGateways: 'none' }, durations);
-    expect(path.resources).toBe(2);
+    expect(path.resources).toBe(5);
     expect(path.durationMs).toBe(21_000);
   });
 
@@ -79,26 +82,29 @@ Resources:
 });
 
 describe('estimateProvisioning', () => {
-  it('runs database and edge in parallel after the network and the app after both', async () => {
+  it("starts the database at the network's milestone, the edge after the network and the app at the cluster's milestone after the edge", async () => {
     const stacks = planStacks(parseManifestOrThrow(VALID_MANIFEST, 'acme.yaml'));
     const estimate = await estimateProvisioning(stacks, durations, readTemplate);
     const byStage = Object.fromEntries(estimate.stages.map((s) => [s.stage, s]));
     const network = 136_000;
+    // VPC 5 s → isolated subnets 16 s: the database's subnets exist 21 s in; the NAT chain goes on.
+    const core = 21_000;
     expect(byStage.network).toMatchObject({ startMs: 0, durationMs: network });
-    expect(byStage.database).toMatchObject({ startMs: network, durationMs: 14 * min });
+    expect(byStage.database).toMatchObject({ startMs: core, durationMs: 14 * min });
     expect(byStage.edge).toMatchObject({ startMs: network, durationMs: 150_000 });
-    expect(byStage.app).toMatchObject({ startMs: network + 14 * min, durationMs: 152_000 });
-    expect(estimate.totalMs).toBe(network + 14 * min + 152_000);
-    expect(estimate.criticalPath).toEqual(['network', 'database', 'app']);
+    // The cluster exists at core + 3 min, before the edge is done: the app waits for the edge.
+    expect(byStage.app).toMatchObject({ startMs: network + 150_000, durationMs: 152_000 });
+    expect(estimate.totalMs).toBe(core + 14 * min);
+    expect(estimate.criticalPath).toEqual(['network', 'database']);
     expect(formatEstimate('acme', 'production', estimate, style).join('\n')).toMatchInlineSnapshot(`
       "Rehearsal of acme/production: manifest valid, 4 stacks rendered
 
-        network   starts      0s  takes  2m 16s  5 resources  (NAT gateway 1m 50s)
-        database  starts  2m 16s  takes 14m 00s  3 resources  (Aurora cluster 3m 00s → Aurora instance 11m 00s)
+        network   starts      0s  takes  2m 16s  8 resources  (NAT gateway 1m 50s)
+        database  starts     21s  takes 14m 00s  3 resources  (Aurora cluster 3m 00s → Aurora instance 11m 00s)
         edge      starts  2m 16s  takes  2m 30s  1 resource  (load balancer 2m 30s)
-        app       starts 16m 16s  takes  2m 32s  2 resources  (ECS service 2m 30s)
+        app       starts  4m 46s  takes  2m 32s  2 resources  (ECS service 2m 30s)
 
-      Estimated first provisioning on AWS: 18m 48s; critical path network → database → app
+      Estimated first provisioning on AWS: 14m 21s; critical path network → database
       Estimated from the rendered templates and published AWS durations (local/durations.ts), not a run:
       drop --estimate to rehearse it on the local cloud (state machines, functions, fault scenarios)."
     `);
@@ -119,7 +125,7 @@ describe('stackdrop rehearse --estimate', () => {
     const body = JSON.parse(result.stdout);
     expect(Object.keys(body)).toEqual(['project', 'environment', 'stacks', 'estimate', 'simulated']);
     expect(body.simulated).toBe(false);
-    expect(body.estimate.criticalPath).toEqual(['network', 'database', 'app']);
+    expect(body.estimate.criticalPath).toEqual(['network', 'database']);
   });
 
   it('says plainly that it is an estimate and how to run the rehearsal', async () => {

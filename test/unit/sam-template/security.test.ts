@@ -489,6 +489,7 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   ContinueUpdateRollbackCommand: ['cloudformation:ContinueUpdateRollback'],
   UpdateTerminationProtectionCommand: ['cloudformation:UpdateTerminationProtection'],
   ModifyDBClusterCommand: ['rds:ModifyDBCluster'],
+  DescribeDBClustersCommand: ['rds:DescribeDBClusters'],
   DescribeImagesCommand: ['ecr:DescribeImages'],
   ListTagsForResourceCommand: ['ecr:ListTagsForResource'],
   RegisterTaskDefinitionCommand: ['ecs:RegisterTaskDefinition'],

@@ -23,7 +23,7 @@ beforeEach(async () => {
 afterEach(() => world.dispose());
 
 describe('teardown state machine (executed)', () => {
-  it('deletes app, then edge and database, then network, lifting protection only when confirmed', async () => {
+  it('deletes app then edge, and the database alongside, then network, lifting protection only when confirmed', async () => {
     // Act
     const execution = await world.teardown.start({
       project: 'acme',
@@ -35,12 +35,14 @@ describe('teardown state machine (executed)', () => {
     expect(execution.error).toBeUndefined();
     expect(execution.status).toBe('SUCCEEDED');
     const calls = world.cfn.calls;
-    expect(calls[0]).toBe('DeleteStack stackdrop-acme-production-app');
-    expect(calls.slice(1, 4).sort()).toEqual([
+    // The database does not wait for the app (no resource of the app depends on it); the edge
+    // does (its ECS cluster cannot go while the services run).
+    expect(calls.slice(0, 3).sort()).toEqual([
+      'DeleteStack stackdrop-acme-production-app',
       'DeleteStack stackdrop-acme-production-database',
-      'DeleteStack stackdrop-acme-production-edge',
       'UpdateTerminationProtection stackdrop-acme-production-database',
     ]);
+    expect(calls[3]).toBe('DeleteStack stackdrop-acme-production-edge');
     expect(calls.at(-1)).toBe('DeleteStack stackdrop-acme-production-network');
     expect(rdsMock).toHaveReceivedCommandWith(ModifyDBClusterCommand, { DeletionProtection: false });
     expect(world.status()?.phase).toBe('destroyed');
