@@ -60,6 +60,8 @@ export interface KeyProblem {
 }
 
 const MAGIC = Buffer.from('LKMS1');
+/** The empty answer of operations that return nothing. */
+const none = (_done: void): Record<string, never> => ({});
 
 /** A blob as the protocol layer hands it over (base64 text on awsJson) or as a model caller gives it. */
 function bytes(value: Uint8Array | string | undefined): Buffer {
@@ -551,10 +553,10 @@ export class KmsModel {
           this.putKeyPolicy({ ...input, principalArn: principal(ctx) });
           return {};
         },
-        EnableKey: (input) => (this.enableKey(input), {}),
-        DisableKey: (input) => (this.disableKey(input), {}),
-        EnableKeyRotation: (input) => (this.enableKeyRotation(input), {}),
-        DisableKeyRotation: (input) => (this.disableKeyRotation(input), {}),
+        EnableKey: (input) => none(this.enableKey(input)),
+        DisableKey: (input) => none(this.disableKey(input)),
+        EnableKeyRotation: (input) => none(this.enableKeyRotation(input)),
+        DisableKeyRotation: (input) => none(this.disableKeyRotation(input)),
         GetKeyRotationStatus: (input) => {
           const key = this.resolve(input.KeyId);
           return {
@@ -573,8 +575,8 @@ export class KmsModel {
           };
         },
         CancelKeyDeletion: (input) => ({ KeyId: this.cancelKeyDeletion(input).Arn }),
-        CreateAlias: (input) => (this.createAlias(input), {}),
-        DeleteAlias: (input) => (this.deleteAlias(input), {}),
+        CreateAlias: (input) => none(this.createAlias(input)),
+        DeleteAlias: (input) => none(this.deleteAlias(input)),
         ListAliases: (input) => ({
           Aliases: [...this.aliases]
             .filter(([, id]) => !input.KeyId || id === this.resolve(input.KeyId).KeyId)
@@ -585,8 +587,8 @@ export class KmsModel {
             })),
           Truncated: false,
         }),
-        TagResource: (input) => (this.tagResource(input), {}),
-        UntagResource: (input) => (this.untagResource(input), {}),
+        TagResource: (input) => none(this.tagResource(input)),
+        UntagResource: (input) => none(this.untagResource(input)),
         ListResourceTags: (input) => ({ Tags: this.resolve(input.KeyId).tags, Truncated: false }),
         Encrypt: (input) => ({ ...this.encrypt(input), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' }),
         Decrypt: (input) => ({ ...this.decrypt(input), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' }),
