@@ -61,7 +61,7 @@ export interface KeyProblem {
 
 const MAGIC = Buffer.from('LKMS1');
 /** The empty answer of operations that return nothing. */
-const none = (_done: void): Record<string, never> => ({});
+const none = (_done: unknown): Record<string, never> => ({});
 
 /** A blob as the protocol layer hands it over (base64 text on awsJson) or as a model caller gives it. */
 function bytes(value: Uint8Array | string | undefined): Buffer {
