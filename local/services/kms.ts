@@ -404,6 +404,31 @@ export class KmsModel {
     key.tags = key.tags.filter((t) => !(input.TagKeys ?? []).includes(t.TagKey));
   }
 
+  /**
+   * DescribeKey. `viaService` names the AWS service calling on its caller's behalf (e.g. `rds`),
+   * which IAM sees as kms:ViaService; CloudFormation providers call it so the stack's role is
+   * authorized for what the consumer service does with the key.
+   */
+  describeKey(input: { KeyId: string; viaService?: string }) {
+    return this.metadata(this.resolve(input.KeyId));
+  }
+
+  /**
+   * CreateGrant: services that keep using a key (RDS, ECR) make a grant for themselves as their
+   * caller; the key must be usable (key-state table). Grants are not otherwise modelled.
+   */
+  createGrant(input: {
+    KeyId: string;
+    GranteePrincipal: string;
+    Operations?: string[];
+    viaService?: string;
+  }): {
+    GrantId: string;
+  } {
+    this.#usable(input.KeyId);
+    return { GrantId: randomBytes(32).toString('hex') };
+  }
+
   /** Why a consumer cannot use a key now, or undefined when it can (key-state table). */
   problem(ref: string): KeyProblem | undefined {
     let key: KmsKey;
@@ -445,6 +470,7 @@ export class KmsModel {
   }
 
   decrypt(input: {
+    viaService?: string;
     CiphertextBlob: Uint8Array | string;
     KeyId?: string;
     EncryptionContext?: Record<string, string>;
@@ -483,6 +509,7 @@ export class KmsModel {
     KeySpec?: string;
     NumberOfBytes?: number;
     EncryptionContext?: Record<string, string>;
+    viaService?: string;
   }): { Plaintext: Buffer; CiphertextBlob: Buffer; KeyId: string } {
     if (input.KeySpec !== undefined && input.NumberOfBytes !== undefined)
       throw new AwsError('ValidationException', 'Please specify either number of bytes or key spec.');
