@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { cacheParameters, knownKmsKeyArn, networkKmsKey } from './app-wiring.ts';
 import { RESERVED_ENVIRONMENT } from './manifest/limits.ts';
 import type { Manifest } from './manifest/schema.ts';
 import { isProjectSecret, secretGrant } from './manifest/secrets.ts';
@@ -70,8 +71,13 @@ export const OUTPUT_PARAMETERS = {
     IsolatedSubnetIds: { stage: 'network', output: 'IsolatedSubnetIds' },
     AvailabilityZones: { stage: 'network', output: 'AvailabilityZones' },
     DatabaseSecurityGroupId: { stage: 'network', output: 'DatabaseSecurityGroupId' },
+    VpcId: { stage: 'network', output: 'VpcId' },
+    AppSecurityGroupId: { stage: 'network', output: 'AppSecurityGroupId' },
+    // Only with security.kmsKey: create; otherwise `overrides` sets it from the manifest.
+    KmsKeyArn: { stage: 'network', output: 'KmsKeyArn' },
   },
   edge: {
+    KmsKeyArn: { stage: 'network', output: 'KmsKeyArn' },
     VpcId: { stage: 'network', output: 'VpcId' },
     PublicSubnetIds: { stage: 'network', output: 'PublicSubnetIds' },
     AlbSecurityGroupId: { stage: 'network', output: 'AlbSecurityGroupId' },
@@ -178,6 +184,8 @@ export function renderStacks(manifest: Manifest, options: RenderOptions = {}): R
 
 /** Parameters the manifest sets itself although they normally come from an earlier stage's outputs. */
 function overrides(manifest: Manifest, stage: Stage): Record<string, string> {
+  const key = knownKmsKeyArn(manifest);
+  if ((stage === 'database' || stage === 'edge') && key !== undefined) return { KmsKeyArn: key };
   const appUrl = manifest.app.environment.APP_URL;
   // APP_URL is the only use of the app stage's Url parameter.
   return stage === 'app' && appUrl !== undefined ? { Url: appUrl } : {};
@@ -288,6 +296,7 @@ function networkParameters(manifest: Manifest): Record<string, string> {
     ContainerPort: String(manifest.app.web.port),
     DatabasePort: manifest.database.engine === 'aurora-postgresql' ? '5432' : '3306',
     FlowLogRetentionDays: String(manifest.app.logRetentionDays),
+    KmsKey: networkKmsKey(manifest),
   };
 }
 
@@ -305,6 +314,7 @@ function databaseParameters(manifest: Manifest): Record<string, string> {
     ReaderCount: String(db.readers),
     DatabaseName: db.databaseName,
     BackupRetentionDays: String(db.backupRetentionDays),
+    ...cacheParameters(manifest),
   };
 }
 

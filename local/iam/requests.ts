@@ -258,6 +258,10 @@ const DERIVATIONS: Record<string, Derivation> = {
     if (!key) return [check(action, '*')];
     // Calls a service makes for its caller carry kms:ViaService (e.g. rds.<region>.amazonaws.com).
     const context: ContextValues = {
+      ...tagContext(
+        'aws:ResourceTag',
+        key.tags.map((t) => ({ Key: t.TagKey, Value: t.TagValue })),
+      ),
       ...(input.viaService ? { 'kms:ViaService': `${input.viaService}.${cloud.region}.amazonaws.com` } : {}),
       ...Object.fromEntries(
         Object.entries((input.EncryptionContext ?? {}) as Record<string, string>).map(([k, v]) => [

@@ -47,6 +47,9 @@ const key: ResourceProvider = {
       Tags: kmsTags(request),
       principalArn: creator(request),
     });
+    // Tags given to CreateKey are authorized as kms:TagResource too.
+    const tags = kmsTags(request);
+    if (tags.length > 0) kms.tagResource({ KeyId: created.KeyId, Tags: tags });
     if (p.EnableKeyRotation === true)
       kms.enableKeyRotation({
         KeyId: created.KeyId,
