@@ -1,4 +1,7 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTeardown } from '#cli/commands/destroy.ts';
+import { LOCAL_CREDENTIALS } from '#local/runtime/session.ts';
 import { appWiring } from '#shared/app-wiring.ts';
 import { validateManifestObject } from '#shared/manifest/index.ts';
 import { type E2eWorld, ENVIRONMENT, manifestFor, provision, pushAndWait, startWorld } from './helpers.ts';
@@ -122,5 +125,27 @@ describe('a project with a customer-managed KMS key and a cache', () => {
     // Tasks start: the execution role may decrypt the database secret through Secrets Manager.
     const { digest, doc: deployed } = await pushAndWait(world, project, 'v1');
     expect(deployed.deploys.find((d) => d.digest === digest)?.outcome).toBe('succeeded');
+
+    // Teardown: the cache goes with the database stage (its interfaces no longer hold the
+    // subnets); the key stays (DeletionPolicy Retain: the final snapshot is encrypted with it).
+    const sfn = new SFNClient({
+      endpoint: world.sd.endpoint,
+      region: cloud.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    await world.session.act(() =>
+      startTeardown(project, ENVIRONMENT, project, {
+        sfn,
+        stateMachineArn: world.sd.outputs.TeardownStateMachineArn!,
+        now: () => cloud.clock.date(),
+      }),
+    );
+    const gone = await world.session.waitForStatus(project, ENVIRONMENT, (d) =>
+      ['destroyed', 'failed'].includes(d.phase),
+    );
+    expect(gone.error).toBeUndefined();
+    expect(gone.phase).toBe('destroyed');
+    expect(cloud.elastiCache.caches.has(`${project}-${ENVIRONMENT}`)).toBe(false);
+    expect(cloud.kms.resolve(keyArn).KeyState).toBe('Enabled');
   }, 300_000);
 });
