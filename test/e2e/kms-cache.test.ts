@@ -1,6 +1,8 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTeardown } from '#cli/commands/destroy.ts';
+import { setSecret } from '#cli/commands/secrets.ts';
 import { LOCAL_CREDENTIALS } from '#local/runtime/session.ts';
 import { appWiring } from '#shared/app-wiring.ts';
 import { validateManifestObject } from '#shared/manifest/index.ts';
@@ -58,6 +60,16 @@ describe('a project with a customer-managed KMS key and a cache', () => {
       { Service: 'logs.eu-west-1.amazonaws.com' },
     ]);
     expect(statements.filter((s) => JSON.stringify(s.Action).includes('kms:*'))).toHaveLength(1);
+
+    // Secrets the project creates (`stackdrop secrets set`) are encrypted with it too.
+    const sm = new SecretsManagerClient({
+      endpoint: world.sd.endpoint,
+      region: cloud.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const set = await setSecret(sm, doc, 'MAIL_PASSWORD', 's3cret');
+    expect(cloud.secretsManager.find(set.arn).KmsKeyId).toBe(keyArn);
+    sm.destroy();
 
     // Every consumer uses it.
     const cluster = [...cloud.rds.clusters.values()].find((c) => c.DBClusterIdentifier.includes(project))!;
