@@ -73,11 +73,8 @@ export const OUTPUT_PARAMETERS = {
     DatabaseSecurityGroupId: { stage: 'network', output: 'DatabaseSecurityGroupId' },
     VpcId: { stage: 'network', output: 'VpcId' },
     AppSecurityGroupId: { stage: 'network', output: 'AppSecurityGroupId' },
-    // Only with security.kmsKey: create; otherwise `overrides` sets it from the manifest.
-    KmsKeyArn: { stage: 'network', output: 'KmsKeyArn' },
   },
   edge: {
-    KmsKeyArn: { stage: 'network', output: 'KmsKeyArn' },
     VpcId: { stage: 'network', output: 'VpcId' },
     PublicSubnetIds: { stage: 'network', output: 'PublicSubnetIds' },
     AlbSecurityGroupId: { stage: 'network', output: 'AlbSecurityGroupId' },
@@ -175,17 +172,32 @@ export function renderStacks(manifest: Manifest, options: RenderOptions = {}): R
       stage,
       stackName: stackName(manifest.project, manifest.environment, stage),
       templateFile: TEMPLATE_FILES[stage],
-      parameters: { ...own[stage], ...fromOutputs, ...overrides(manifest, stage) },
+      parameters: {
+        ...own[stage],
+        ...fromOutputs,
+        ...keyParameter(manifest, stage, outputs),
+        ...overrides(manifest, stage),
+      },
       tags: stackdropTags(manifest.project, manifest.environment),
       dependsOn: [...STAGE_DEPENDENCIES[stage]],
     };
   });
 }
 
+/**
+ * The database and edge stages' KmsKeyArn: from the manifest when it is known there (AWS managed
+ * keys: empty, or a given key ARN), else (security.kmsKey: create) the network stage's KmsKeyArn
+ * output, which exists only then, so it is not in OUTPUT_PARAMETERS.
+ */
+function keyParameter(manifest: Manifest, stage: Stage, outputs: StageOutputs): Record<string, string> {
+  if (stage !== 'database' && stage !== 'edge') return {};
+  const known = knownKmsKeyArn(manifest);
+  if (known !== undefined) return { KmsKeyArn: known };
+  return { KmsKeyArn: outputs.network?.KmsKeyArn ?? pendingOutput('network', 'KmsKeyArn') };
+}
+
 /** Parameters the manifest sets itself although they normally come from an earlier stage's outputs. */
 function overrides(manifest: Manifest, stage: Stage): Record<string, string> {
-  const key = knownKmsKeyArn(manifest);
-  if ((stage === 'database' || stage === 'edge') && key !== undefined) return { KmsKeyArn: key };
   const appUrl = manifest.app.environment.APP_URL;
   // APP_URL is the only use of the app stage's Url parameter.
   return stage === 'app' && appUrl !== undefined ? { Url: appUrl } : {};
