@@ -49,6 +49,10 @@ export const resourceDurations: Record<string, ResourceDurations> = {
   'AWS::SQS::Queue': { create: 2 * s, update: 2 * s, delete: 60 * s },
   'AWS::IAM::Role': { create: 10 * s, update: 5 * s, delete: 5 * s },
   'AWS::IAM::Policy': { create: 10 * s, update: 5 * s, delete: 5 * s },
+  // "Create a cache in under a minute" (ElastiCache Serverless launch, shared/aws-rules/elasticache.ts);
+  // delete is not published: taken as the same.
+  'AWS::ElastiCache::ServerlessCache': { create: 60 * s, update: 10 * s, delete: 60 * s },
+  'AWS::KMS::Key': { create: 2 * s, update: 2 * s, delete: 2 * s },
   'AWS::Logs::LogGroup': { create: 2 * s, update: 2 * s, delete: 2 * s },
   'AWS::SecretsManager::Secret': { create: 2 * s, update: 2 * s, delete: 2 * s },
   'AWS::ApplicationAutoScaling::ScalableTarget': { create: 5 * s, update: 5 * s, delete: 5 * s },

@@ -38,9 +38,11 @@ import { Ec2Model } from './services/ec2.ts';
 import { EcrModel } from './services/ecr.ts';
 import { EcsModel } from './services/ecs.ts';
 import { EdgeServicesModel } from './services/edge-services.ts';
+import { ElastiCacheModel } from './services/elasticache.ts';
 import { Elbv2Model } from './services/elbv2.ts';
 import { eventBridgeService } from './services/eventbridge.ts';
 import { iamService } from './services/iam.ts';
+import { KmsModel } from './services/kms.ts';
 import { LogsModel } from './services/logs.ts';
 import { ServiceQuotasModel } from './services/quotas.ts';
 import { RdsModel } from './services/rds.ts';
@@ -165,6 +167,10 @@ export class LocalCloud {
    */
   readonly cloudfront: EdgeServicesModel;
   readonly wafv2: EdgeServicesModel;
+  /** KMS keys, key states and the cryptographic operations consumers need (local/services/kms.ts). */
+  readonly kms: KmsModel;
+  /** ElastiCache Serverless caches (local/services/elasticache.ts). */
+  readonly elastiCache: ElastiCacheModel;
   /** The CloudFormation engine, served under the `cloudformation` signing name. */
   readonly cloudformation: CloudFormationEngine;
   readonly #services = new Map<string, ServiceDefinition>();
@@ -191,6 +197,8 @@ export class LocalCloud {
     this.cloudfront = new EdgeServicesModel(this);
     this.wafv2 = this.cloudfront;
     this.acm = new AcmModel(this);
+    this.kms = new KmsModel(this);
+    this.elastiCache = new ElastiCacheModel(this);
     this.s3 = new S3Model(this);
     this.sqs = new SqsModel(this);
     this.ec2 = new Ec2Model(this);
@@ -224,6 +232,8 @@ export class LocalCloud {
     this.registerService('servicequotas', this.quotas.definition());
     this.registerService('acm', this.acm.definition());
     this.registerService('route53', route53Service(this.route53));
+    this.registerService('kms', this.kms.definition());
+    this.registerService('elasticache', this.elastiCache.definition());
     this.cloudformation = installCloudFormation(this);
   }
 

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { cacheParameters, knownKmsKeyArn, networkKmsKey } from './app-wiring.ts';
 import { RESERVED_ENVIRONMENT } from './manifest/limits.ts';
 import type { Manifest } from './manifest/schema.ts';
 import { isProjectSecret, secretGrant } from './manifest/secrets.ts';
@@ -70,6 +71,8 @@ export const OUTPUT_PARAMETERS = {
     IsolatedSubnetIds: { stage: 'network', output: 'IsolatedSubnetIds' },
     AvailabilityZones: { stage: 'network', output: 'AvailabilityZones' },
     DatabaseSecurityGroupId: { stage: 'network', output: 'DatabaseSecurityGroupId' },
+    VpcId: { stage: 'network', output: 'VpcId' },
+    AppSecurityGroupId: { stage: 'network', output: 'AppSecurityGroupId' },
   },
   edge: {
     VpcId: { stage: 'network', output: 'VpcId' },
@@ -169,11 +172,28 @@ export function renderStacks(manifest: Manifest, options: RenderOptions = {}): R
       stage,
       stackName: stackName(manifest.project, manifest.environment, stage),
       templateFile: TEMPLATE_FILES[stage],
-      parameters: { ...own[stage], ...fromOutputs, ...overrides(manifest, stage) },
+      parameters: {
+        ...own[stage],
+        ...fromOutputs,
+        ...keyParameter(manifest, stage, outputs),
+        ...overrides(manifest, stage),
+      },
       tags: stackdropTags(manifest.project, manifest.environment),
       dependsOn: [...STAGE_DEPENDENCIES[stage]],
     };
   });
+}
+
+/**
+ * The database and edge stages' KmsKeyArn: from the manifest when it is known there (AWS managed
+ * keys: empty, or a given key ARN), else (security.kmsKey: create) the network stage's KmsKeyArn
+ * output, which exists only then, so it is not in OUTPUT_PARAMETERS.
+ */
+function keyParameter(manifest: Manifest, stage: Stage, outputs: StageOutputs): Record<string, string> {
+  if (stage !== 'database' && stage !== 'edge') return {};
+  const known = knownKmsKeyArn(manifest);
+  if (known !== undefined) return { KmsKeyArn: known };
+  return { KmsKeyArn: outputs.network?.KmsKeyArn ?? pendingOutput('network', 'KmsKeyArn') };
 }
 
 /** Parameters the manifest sets itself although they normally come from an earlier stage's outputs. */
@@ -288,6 +308,7 @@ function networkParameters(manifest: Manifest): Record<string, string> {
     ContainerPort: String(manifest.app.web.port),
     DatabasePort: manifest.database.engine === 'aurora-postgresql' ? '5432' : '3306',
     FlowLogRetentionDays: String(manifest.app.logRetentionDays),
+    KmsKey: networkKmsKey(manifest),
   };
 }
 
@@ -305,6 +326,7 @@ function databaseParameters(manifest: Manifest): Record<string, string> {
     ReaderCount: String(db.readers),
     DatabaseName: db.databaseName,
     BackupRetentionDays: String(db.backupRetentionDays),
+    ...cacheParameters(manifest),
   };
 }
 

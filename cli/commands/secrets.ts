@@ -68,7 +68,7 @@ export async function listSecrets(sm: SecretsManagerClient, prefix: string): Pro
 /** Creates the secret, or puts a new version when it exists; returns its ARN and the new version. */
 export async function setSecret(
   sm: SecretsManagerClient,
-  doc: Pick<StatusDocument, 'project' | 'environment'>,
+  doc: Pick<StatusDocument, 'project' | 'environment'> & { outputs?: Record<string, string> },
   name: string,
   value: string,
 ): Promise<{ arn: string; versionId?: string; created: boolean }> {
@@ -79,6 +79,9 @@ export async function setSecret(
         Name: secretName,
         SecretString: value,
         Description: `stackdrop ${doc.project}/${doc.environment}: ${name}`,
+        // The project's customer-managed key (security.kmsKey), which the execution role may use
+        // through Secrets Manager; without one, the AWS managed aws/secretsmanager key.
+        ...(doc.outputs?.KmsKeyArn ? { KmsKeyId: doc.outputs.KmsKeyArn } : {}),
         Tags: [
           { Key: 'stackdrop:project', Value: doc.project },
           { Key: 'stackdrop:environment', Value: doc.environment },

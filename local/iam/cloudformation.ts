@@ -40,6 +40,8 @@ const MODEL_PREFIX: Record<string, string> = {
   route53: 'route53',
   cloudfront: 'cloudfront',
   wafv2: 'wafv2',
+  kms: 'kms',
+  elastiCache: 'elasticache',
 };
 
 /** IAM actions by service, lower-cased, loaded once from the Service Authorization Reference. */

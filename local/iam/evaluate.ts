@@ -11,6 +11,12 @@ export interface AuthorizationCheck {
   /** The resource ARN, or `*` for actions the Service Authorization Reference lists without resource types. */
   resource: string;
   context: ContextValues;
+  /**
+   * The resource's own policy where AWS evaluates one with the identity's (a KMS key policy: a
+   * key is usable only when its key policy allows it, directly or through the account root
+   * statement that delegates to IAM policies).
+   */
+  resourcePolicy?: unknown;
 }
 
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
@@ -62,6 +68,7 @@ export async function evaluatePolicies(
       identityPolicies: policies.map((p) => ({ name: p.name, policy: p.document as never })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
+      ...(check.resourcePolicy ? { resourcePolicy: check.resourcePolicy } : {}),
       request: {
         action: check.action,
         principal: principalArn,

@@ -95,6 +95,11 @@ type Derivation = (
   input: Input,
 ) => AuthorizationCheck[] | undefined;
 
+/** A key policy as the evaluator takes it (a malformed one never reaches a key: CreateKey refuses it). */
+function keyPolicy(policy: string): unknown {
+  return safe(() => JSON.parse(policy));
+}
+
 function safe<T>(fn: () => T): T | undefined {
   try {
     return fn();
@@ -190,12 +195,25 @@ const DERIVATIONS: Record<string, Derivation> = {
     if (names.length === 0) return [check(action, '*')];
     return names.map((n) => check(action, ssmParameterArn(cloud, n)));
   },
-  secretsmanager(cloud, action, _operation, input) {
+  secretsmanager(cloud, action, operation, input) {
     const id: string | undefined = input.SecretId;
-    if (!id) return [check(action, '*')];
+    if (!id) {
+      if (operation !== 'CreateSecret' || !input.Name) return [check(action, '*')];
+      // The new secret's ARN ends in a suffix not chosen yet: `<name>-??????` matches it.
+      const arn = cloud.arn('secretsmanager', `secret:${input.Name}-??????`);
+      const checks = [check(action, arn, input.Tags ? tagContext('aws:RequestTag', input.Tags) : {})];
+      if (input.SecretString !== undefined || input.SecretBinary !== undefined)
+        checks.push(...secretKeyChecks(cloud, input.KmsKeyId, arn, 'kms:GenerateDataKey'));
+      return checks;
+    }
     const secret = safe(() => cloud.secretsManager.secret(id));
     const arn = secret?.ARN ?? (id.startsWith('arn:') ? id : cloud.arn('secretsmanager', `secret:${id}`));
-    return [check(action, arn, tagContext('aws:ResourceTag', secret?.Tags))];
+    const checks = [check(action, arn, tagContext('aws:ResourceTag', secret?.Tags))];
+    if (operation === 'GetSecretValue')
+      checks.push(...secretKeyChecks(cloud, secret?.KmsKeyId, arn, 'kms:Decrypt'));
+    if (operation === 'PutSecretValue')
+      checks.push(...secretKeyChecks(cloud, secret?.KmsKeyId, arn, 'kms:GenerateDataKey'));
+    return checks;
   },
   ecr(cloud, action, _operation, input) {
     const arn: string | undefined =
@@ -218,6 +236,52 @@ const DERIVATIONS: Record<string, Derivation> = {
     if (!input.Bucket) return [check(action, '*')];
     return [check(action, `arn:aws:s3:::${input.Bucket}${input.Key ? `/${input.Key}` : ''}`)];
   },
+  kms(cloud, action, _operation, input) {
+    if (action === 'kms:CreateKey' || action === 'kms:ListKeys' || action === 'kms:ListAliases')
+      return [
+        check(
+          action,
+          '*',
+          input.Tags
+            ? tagContext(
+                'aws:RequestTag',
+                (input.Tags as Array<{ TagKey: string; TagValue: string }>).map((t) => ({
+                  Key: t.TagKey,
+                  Value: t.TagValue,
+                })),
+              )
+            : {},
+        ),
+      ];
+    const ref: string | undefined = input.KeyId ?? input.TargetKeyId;
+    const key = ref ? safe(() => cloud.kms.resolve(ref)) : undefined;
+    if (!key) return [check(action, '*')];
+    // Calls a service makes for its caller carry kms:ViaService (e.g. rds.<region>.amazonaws.com).
+    const context: ContextValues = {
+      ...tagContext(
+        'aws:ResourceTag',
+        key.tags.map((t) => ({ Key: t.TagKey, Value: t.TagValue })),
+      ),
+      ...(input.viaService ? { 'kms:ViaService': `${input.viaService}.${cloud.region}.amazonaws.com` } : {}),
+      ...Object.fromEntries(
+        Object.entries((input.EncryptionContext ?? {}) as Record<string, string>).map(([k, v]) => [
+          `kms:EncryptionContext:${k}`,
+          v,
+        ]),
+      ),
+    };
+    return [{ ...check(action, key.Arn, context), resourcePolicy: keyPolicy(key.Policy) }];
+  },
+  elasticache(cloud, action, operation, input) {
+    const name: string | undefined = input.ServerlessCacheName;
+    if (!name) return undefined;
+    const arn = cloud.arn('elasticache', `serverlesscache:${name}`);
+    const checks = [check(action, arn, input.Tags ? tagContext('aws:RequestTag', input.Tags) : {})];
+    // Tags on create are authorized as AddTagsToResource too (Service Authorization Reference).
+    if (operation === 'CreateServerlessCache' && (input.Tags ?? []).length > 0)
+      checks.push(check('elasticache:AddTagsToResource', arn, tagContext('aws:RequestTag', input.Tags)));
+    return checks;
+  },
   ecs: ecsChecks,
   ec2: ec2Checks,
   sts(_cloud, action, _operation, input) {
@@ -225,6 +289,35 @@ const DERIVATIONS: Record<string, Derivation> = {
     return undefined;
   },
 };
+
+/**
+ * The KMS permission Secrets Manager uses on its caller's behalf for a secret under a
+ * customer-managed key: kms:Decrypt to read it, kms:GenerateDataKey to write it, with
+ * kms:ViaService and the SecretARN encryption context. An AWS managed key (aws/secretsmanager)
+ * needs no permission of the caller. A key of another account is not evaluated (its key policy is
+ * not modelled).
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html (read 2026-12-07)
+ */
+export function secretKeyChecks(
+  cloud: LocalCloud,
+  kmsKeyId: string | undefined,
+  secretArn: string,
+  action: 'kms:Decrypt' | 'kms:GenerateDataKey',
+): AuthorizationCheck[] {
+  if (!kmsKeyId) return [];
+  const key = safe(() => cloud.kms.resolve(kmsKeyId));
+  if (!key || key.KeyManager !== 'CUSTOMER') return [];
+  return [
+    {
+      ...check(action, key.Arn, {
+        'kms:ViaService': `secretsmanager.${cloud.region}.amazonaws.com`,
+        'kms:EncryptionContext:SecretARN': secretArn,
+        'kms:CallerAccount': cloud.accountId,
+      }),
+      resourcePolicy: keyPolicy(key.Policy),
+    },
+  ];
+}
 
 /** `arn:aws:ssm:<region>:<account>:parameter/<name>`; AWS's public parameters have no account. */
 export function ssmParameterArn(cloud: LocalCloud, name: string): string {

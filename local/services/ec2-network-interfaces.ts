@@ -63,6 +63,7 @@ export class NetworkInterfaces {
       ...this.#loadBalancers(),
       ...this.#tasks(),
       ...this.#databases(),
+      ...this.#caches(),
       ...this.#created.values(),
     ];
   }
@@ -255,6 +256,28 @@ export class NetworkInterfaces {
         cluster?.VpcSecurityGroupIds ?? [],
       );
     });
+  }
+
+  /**
+   * An ElastiCache Serverless cache's interface in each of its subnets (it is reached through a VPC
+   * endpoint there: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/serverless-vpc.html).
+   */
+  #caches(): NetworkInterface[] {
+    return [...this.#cloud.elastiCache.caches.values()].flatMap((c) =>
+      c.SubnetIds.flatMap((id) =>
+        this.#derived(
+          `elasticache:${c.ServerlessCacheName}:${id}`,
+          this.#ec2.subnets.get(id),
+          {
+            Description: `ElastiCache Serverless ${c.ServerlessCacheName}`,
+            InterfaceType: 'vpc_endpoint',
+            ownerId: c.ARN,
+            RequesterId: 'amazon-elasticache',
+          },
+          c.SecurityGroupIds,
+        ),
+      ),
+    );
   }
 
   /** CreateNetworkInterface: an unattached interface in a subnet. */

@@ -72,6 +72,12 @@ export class EcrModel {
         `The repository with name '${name}' already exists in the registry with id '${registry}'`,
       );
     }
+    const kmsKey = input.encryptionConfiguration?.kmsKey;
+    if (input.encryptionConfiguration?.encryptionType === 'KMS' && kmsKey) {
+      // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html (KmsException), read 2026-12-07.
+      const problem = this.#cloud.kms.problem(kmsKey);
+      if (problem) throw new AwsError('KmsException', `KMS error: ${problem.code}: ${problem.message}`);
+    }
     const repo: EcrRepository = {
       repositoryName: name,
       repositoryArn: this.#cloud.arn('ecr', `repository/${name}`),

@@ -62,6 +62,8 @@ export interface LogGroup {
   retentionInDays?: number;
   streams: Map<string, LogStream>;
   tags: Record<string, string>;
+  /** The customer-managed key that encrypts the group's data (a key ARN). */
+  kmsKeyId?: string;
 }
 
 /** Something that writes lines lazily up to "now" before a read (the simulated containers). */
@@ -152,7 +154,11 @@ export class LogsModel {
     return g;
   }
 
-  createLogGroup(input: { logGroupName: string; tags?: Record<string, string> }): LogGroup {
+  createLogGroup(input: {
+    logGroupName: string;
+    tags?: Record<string, string>;
+    kmsKeyId?: string;
+  }): LogGroup {
     const name = input.logGroupName;
     if (typeof name !== 'string' || !LOGS_RULES.groupName.test(name)) {
       throw invalid(
@@ -161,14 +167,42 @@ export class LogsModel {
     }
     if (this.groups.has(name))
       throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
+    if (input.kmsKeyId !== undefined) this.#checkKey(name, input.kmsKeyId);
     const g: LogGroup = {
       logGroupName: name,
       creationTime: this.#cloud.clock.now(),
       streams: new Map(),
       tags: { ...(input.tags ?? {}) },
+      ...(input.kmsKeyId !== undefined ? { kmsKeyId: input.kmsKeyId } : {}),
     };
     this.groups.set(name, g);
     return g;
+  }
+
+  /**
+   * CloudWatch Logs uses the key as its own service principal: the key must exist, be enabled,
+   * be named by its key ARN, and its key policy must allow `logs.<region>.amazonaws.com`; else
+   * AccessDeniedException "The specified KMS key does not exist or is not allowed to be used with
+   * Arn ..." (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html,
+   * read 2026-12-07).
+   */
+  #checkKey(name: string, keyArn: string): void {
+    const groupArn = this.#cloud.arn('logs', `log-group:${name}`);
+    const refuse = () =>
+      new AwsError(
+        'AccessDeniedException',
+        `The specified KMS key does not exist or is not allowed to be used with Arn '${groupArn}'`,
+      );
+    if (!/^arn:aws[a-z-]*:kms:/.test(keyArn)) throw refuse();
+    const kms = this.#cloud.kms;
+    if (kms.problem(keyArn)) throw refuse();
+    const key = kms.resolve(keyArn);
+    const service = `logs.${this.#cloud.region}.amazonaws.com`;
+    if (
+      !kms.keyPolicyAllowsService(key, service, 'kms:GenerateDataKey') ||
+      !kms.keyPolicyAllowsService(key, service, 'kms:Decrypt')
+    )
+      throw refuse();
   }
 
   deleteLogGroup(name: string): void {
@@ -427,6 +461,7 @@ export class LogsModel {
       logGroupArn: arn,
       storedBytes: [...g.streams.values()].reduce((n, s) => n + s.storedBytes, 0),
       logGroupClass: 'STANDARD',
+      ...(g.kmsKeyId ? { kmsKeyId: g.kmsKeyId } : {}),
     };
   }
 

@@ -273,6 +273,19 @@ export class RdsModel {
     for (const sg of input.VpcSecurityGroupIds ?? []) this.#cloud.ec2.securityGroup(sg);
     const port = input.Port ?? (input.Engine === 'aurora-postgresql' ? 5432 : 3306);
     const host = `${this.#cloud.region}.rds.amazonaws.com`;
+    // A customer key that is missing, disabled or pending deletion: KMSKeyNotAccessibleFault
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html, read 2026-12-07).
+    for (const keyRef of [
+      input.StorageEncrypted ? input.KmsKeyId : undefined,
+      input.MasterUserSecretKmsKeyId,
+    ]) {
+      const problem = keyRef ? this.#cloud.kms.problem(keyRef) : undefined;
+      if (problem)
+        throw new AwsError(
+          'KMSKeyNotAccessibleFault',
+          `The specified KMS key ${keyRef} is not accessible: ${problem.message}`,
+        );
+    }
     const cluster: DbCluster = {
       DBClusterIdentifier: id,
       DBClusterArn: this.#cloud.arn('rds', `cluster:${id}`),

@@ -110,6 +110,12 @@ export class SecretsManagerModel {
         'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
       );
     }
+    const problem = this.keyProblem(input.KmsKeyId);
+    if (problem && (input.SecretString !== undefined || input.SecretBinary !== undefined))
+      throw new AwsError(
+        'EncryptionFailure',
+        `Secrets Manager can't encrypt the protected secret text using the provided KMS key. ${problem.message}`,
+      );
     const existing = this.secrets.get(input.Name);
     if (existing?.DeletedDate) {
       throw new AwsError(
@@ -201,6 +207,12 @@ export class SecretsManagerModel {
     options: { VersionId?: string; VersionStage?: string } = {},
   ): SecretVersion & { secret: Secret } {
     const s = this.secret(id);
+    const problem = this.keyProblem(s.KmsKeyId);
+    if (problem)
+      throw new AwsError(
+        'DecryptionFailure',
+        `Secrets Manager can't decrypt the protected secret text using the provided KMS key. ${problem.message}`,
+      );
     const v = options.VersionId
       ? s.versions.find((x) => x.VersionId === options.VersionId)
       : s.versions.find((x) => x.stages.includes(options.VersionStage ?? 'AWSCURRENT'));
@@ -211,6 +223,17 @@ export class SecretsManagerModel {
       );
     }
     return { ...v, secret: s };
+  }
+
+  /**
+   * Why the secret's KMS key cannot encrypt or decrypt now (a customer key disabled, pending
+   * deletion or gone), or undefined. Secrets Manager uses the key on every read and write:
+   * EncryptionFailure / DecryptionFailure
+   * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html, read 2026-12-07).
+   */
+  keyProblem(kmsKeyId: string | undefined): { code: string; message: string } | undefined {
+    if (!kmsKeyId || kmsKeyId === 'alias/aws/secretsmanager') return undefined;
+    return this.#cloud.kms.problem(kmsKeyId);
   }
 
   /** Deletes a secret (immediately when forced, else scheduled after the recovery window). */

@@ -131,7 +131,17 @@ export class SqsModel {
       if (!fifo) throw invalidParameter('The name of a FIFO queue must end with the .fifo suffix.');
     }
     checkQueueAttributes(attributes, fifo);
-    const wanted = { ...DEFAULT_ATTRIBUTES, ...attributes };
+    // One server-side encryption per queue: with a KMS key, SSE-SQS is off and the data key reuse
+    // period (default 300 s) appears (API_SetQueueAttributes, read 2026-12-07).
+    const kms: Record<string, string> = attributes.KmsMasterKeyId
+      ? {
+          SqsManagedSseEnabled: 'false',
+          KmsDataKeyReusePeriodSeconds: String(
+            SQS_INTEGER_ATTRIBUTES.KmsDataKeyReusePeriodSeconds?.default ?? 300,
+          ),
+        }
+      : {};
+    const wanted = { ...DEFAULT_ATTRIBUTES, ...kms, ...attributes };
     if (fifo) wanted.ContentBasedDeduplication ??= 'false';
     const existing = this.queues.get(name);
     if (existing) {

@@ -148,6 +148,7 @@ export function checkAwsRules(value: unknown, ctx: Ctx): void {
 export function deploymentRegionProblems(
   manifest: {
     app: { certificateArn?: string | undefined; cdn?: unknown; firewall?: unknown };
+    security?: { kmsKey?: string | undefined };
   },
   region: string | undefined,
   file: string,
@@ -172,6 +173,18 @@ export function deploymentRegionProblems(
       path: 'app.firewall',
       message: `with app.cdn the firewall protects CloudFront, whose web ACL AWS WAF creates in ${CLOUDFRONT_WEB_ACL_REGION} only, but this deployment is in ${region}`,
       hint: `deploy in ${CLOUDFRONT_WEB_ACL_REGION}, or turn app.cdn off to put the firewall on the load balancer (stackdrop does not yet manage a ${CLOUDFRONT_WEB_ACL_REGION} stack). Source: ${WEB_ACL_SCOPE_SOURCE}`,
+    });
+  }
+  // KMS keys are regional: every consumer (Aurora, S3, Logs, SQS, ECR, ElastiCache) takes a key
+  // of its own Region only (https://docs.aws.amazon.com/kms/latest/developerguide/overview.html#kms-regions).
+  const kmsKey = manifest.security?.kmsKey;
+  const keyRegion = kmsKey?.startsWith('arn:') ? arnRegion(kmsKey) : undefined;
+  if (region && keyRegion && keyRegion !== region) {
+    problems.push({
+      file,
+      path: 'security.kmsKey',
+      message: `the KMS key is in ${keyRegion}, but this deployment is in ${region}`,
+      hint: `KMS keys work only in their own Region: use a key in ${region} (a multi-Region replica of it, or a new key), or security.kmsKey: create`,
     });
   }
   return problems;

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { CACHE_ENVIRONMENT } from '../app-wiring.ts';
 import { STAGES, stackName } from '../naming.ts';
 import { COMMAND_DELIMITER } from '../render.ts';
 import { checkAwsRules } from './aws-checks.ts';
@@ -643,8 +644,23 @@ export function checkManifestRules(value: ObjectOutput, ctx: Ctx): void {
   checkNames(raw, ctx);
   checkSecretScope(raw, ctx);
   checkJsonSize(raw, ctx);
+  checkCacheEnvironment(raw, ctx);
   // AWS's own rules (aws-checks.ts, issue 14): kept in their own file to ease merging.
   checkAwsRules(raw, ctx);
+}
+
+/** With a cache, stackdrop sets Laravel's REDIS_HOST, REDIS_PORT and REDIS_SCHEME itself. */
+function checkCacheEnvironment(raw: Obj, ctx: Ctx): void {
+  if (!isObj(raw.cache) || !isObj(raw.app) || !isObj(raw.app.environment)) return;
+  for (const name of CACHE_ENVIRONMENT) {
+    if (!(name in raw.app.environment)) continue;
+    report(
+      ctx,
+      ['app', 'environment', name],
+      `${name} is set by stackdrop when the manifest has a cache`,
+      'remove it from app.environment: the app gets the cache endpoint as REDIS_HOST, REDIS_PORT and REDIS_SCHEME=tls',
+    );
+  }
 }
 
 function clamp(value: number, min: number, max: number): number {

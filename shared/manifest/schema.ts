@@ -439,6 +439,37 @@ export const BastionSchema = z
   .strict()
   .describe('On-demand bastion to reach the database (stackdrop bastion open)');
 
+/** `security.kmsKey`: who holds the key that encrypts the project's data at rest. */
+const kmsKey = z
+  .string()
+  .refine((v) => v === 'aws-managed' || v === 'create' || ARN_KMS_KEY.test(v), {
+    message:
+      'aws-managed, create, or a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/<key-id> (a key ARN, not an alias: IAM policies and CloudWatch Logs need the key ARN)',
+  })
+  .default('aws-managed')
+  .describe(
+    'Key that encrypts the project’s data at rest (Aurora, its master secret, the app bucket, log groups, SQS queues, the ECR repository, the cache): aws-managed (AWS managed keys, the default), create (a customer-managed key stackdrop makes in the network stage, rotation on), or the ARN of your own key in the deployment Region (its key policy must allow the account root, and logs.<region>.amazonaws.com for log groups). Changing it later replaces the ECR repository and the Aurora cluster: choose before the first deploy',
+  );
+
+export const SecuritySchema = z
+  .object({ kmsKey })
+  .strict()
+  .describe('Encryption at rest: which KMS key protects the project’s data');
+
+export const CacheSchema = z
+  .object({
+    engine: z
+      .enum(['valkey', 'redis'])
+      .default('valkey')
+      .describe(
+        'valkey (the default, cheaper) or redis (Redis OSS); ElastiCache Serverless, TLS always on. The app gets REDIS_HOST, REDIS_PORT and REDIS_SCHEME=tls',
+      ),
+  })
+  .strict()
+  .describe(
+    'An ElastiCache Serverless cache in the isolated subnets, reachable only from the app (ports 6379 and 6380). Omit for no cache',
+  );
+
 export const ManifestObjectSchema = z
   .object({
     $schema: z
@@ -470,6 +501,8 @@ export const ManifestObjectSchema = z
     database: DatabaseSchema.prefault({}),
     app: AppSchema.prefault({}),
     bastion: BastionSchema.prefault({}),
+    security: SecuritySchema.prefault({}),
+    cache: CacheSchema.optional(),
   })
   .strict()
   .describe('stackdrop manifest v1: one project environment on AWS');

@@ -42,7 +42,6 @@ const CFN_ROLE_NOT_CALLED_BY_LOCAL_PROVIDERS = new Set([
   'InterfaceEndpointPrivateDns',
   'FlowLogDelivery',
   'DatabaseManagedSecret',
-  'KeysOnlyThroughRdsAndSecretsManager',
   'Certificates',
   'EmptyOnlyStackdropRepositoriesOnDelete',
   'ScalingWithoutResourceLevelPermissions',
@@ -100,10 +99,11 @@ function matches(pattern: string, action: string): boolean {
 
 async function runStories(w: E2eWorld): Promise<void> {
   const project = 'mut';
-  // Provision (network → database ∥ edge → app), with ssh bastions allowed from one range.
-  const text = manifestFor(project, [
+  // Provision (network → database ∥ edge → app), with ssh bastions allowed from one range, a
+  // customer-managed KMS key and a cache (their statements are needed only then).
+  const text = `${manifestFor(project, [
     [/bastion:\n {2}access: ssm[^\n]*/, 'bastion:\n  access: ssh\n  allowedCidrs: [203.0.113.0/24]'],
-  ]);
+  ])}\nsecurity:\n  kmsKey: create\ncache:\n  engine: valkey\n`;
   const ready = await provision(w, project, text);
   expect(ready.phase).toBe('ready');
   // Deploy on push (deploy-router → queue → roll-service). ECS throttles registering past the SDK's
@@ -281,7 +281,7 @@ beforeAll(async () => {
   await runStories(world);
   console.info(`IAM mutation stories: ${Math.round((performance.now() - started) / 1000)} s`);
   recorded = world.sd.cloud.iam.recording ?? [];
-}, 300_000);
+}, 420_000);
 
 afterAll(async () => {
   await world?.stop();

@@ -61,6 +61,7 @@ const DOC = {
   resourceTag: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html',
   ecsSecrets:
     'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html',
+  secretsKms: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html',
 };
 
 let env: Awaited<ReturnType<typeof startTestCloud>>;
@@ -522,6 +523,71 @@ describe('IAM fidelity: the ECS task execution role', () => {
     expect(refused.stoppedReason).toMatch(
       /^ResourceInitializationError: unable to pull secrets or registry auth: .*AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role\/fidelity-exec-blind\/\w+ is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:/,
     );
+  });
+});
+
+describe('IAM fidelity: secrets under a customer-managed KMS key', () => {
+  const runWith = async (family: string, executionRoleArn: string, secretArn: string) => {
+    const ecs = new ECSClient(env.config);
+    if (!env.cloud.ecs.clusters.has('fidelity-kms'))
+      env.cloud.ecs.createCluster({ clusterName: 'fidelity-kms' });
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family,
+        executionRoleArn,
+        containerDefinitions: [
+          {
+            name: 'app',
+            image: 'app:1',
+            essential: true,
+            memory: 512,
+            secrets: [{ name: 'APP_KEY', valueFrom: secretArn }],
+          },
+        ],
+      }),
+    );
+    const run = await ecs.send(new RunTaskCommand({ cluster: 'fidelity-kms', taskDefinition: family }));
+    const describe = async () =>
+      (
+        await ecs.send(
+          new DescribeTasksCommand({ cluster: 'fidelity-kms', tasks: [run.tasks![0]!.taskArn!] }),
+        )
+      ).tasks![0]!;
+    await env.cloud.clock.advance(40_000);
+    for (let i = 0; i < 100 && (await describe()).lastStatus === 'PROVISIONING'; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    return describe();
+  };
+
+  it(`reading a secret encrypted with a customer-managed key needs kms:Decrypt on that key, through Secrets Manager (${DOC.secretsKms})`, async () => {
+    const key = env.cloud.kms.createKey({ Description: 'app secrets' });
+    const secret = env.cloud.secretsManager.createSecret({
+      Name: 'app/kms-key',
+      SecretString: 's3cret',
+      KmsKeyId: key.Arn,
+    });
+    const noKms = defineRole('fidelity-exec-nokms', [
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.ARN },
+    ]);
+    const withKms = defineRole('fidelity-exec-kms', [
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secret.ARN },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: key.Arn,
+        Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+      },
+    ]);
+    const refused = await runWith('kms-refused', noKms, secret.ARN);
+    expect(refused.lastStatus).toBe('STOPPED');
+    expect(refused.stoppedReason).toMatch(/not authorized to perform: kms:Decrypt on resource: arn:aws:kms:/);
+    expect((await runWith('kms-granted', withKms, secret.ARN)).lastStatus).toBe('RUNNING');
+
+    // A disabled key cannot decrypt, whatever the role may do (DecryptionFailure).
+    env.cloud.kms.disableKey({ KeyId: key.KeyId });
+    const disabled = await runWith('kms-disabled', withKms, secret.ARN);
+    expect(disabled.lastStatus).toBe('STOPPED');
+    expect(disabled.stoppedReason).toMatch(/DecryptionFailure: .*is disabled/);
   });
 });
 

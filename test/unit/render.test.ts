@@ -184,6 +184,8 @@ describe('renderStacks', () => {
       { parameter: 'IsolatedSubnetIds', stage: 'network', output: 'IsolatedSubnetIds' },
       { parameter: 'AvailabilityZones', stage: 'network', output: 'AvailabilityZones' },
       { parameter: 'DatabaseSecurityGroupId', stage: 'network', output: 'DatabaseSecurityGroupId' },
+      { parameter: 'VpcId', stage: 'network', output: 'VpcId' },
+      { parameter: 'AppSecurityGroupId', stage: 'network', output: 'AppSecurityGroupId' },
     ]);
     expect(
       unresolvedParameters(byStage(stacks, 'app'))

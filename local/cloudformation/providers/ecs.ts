@@ -193,6 +193,17 @@ const repository: ResourceProvider = {
         | { encryptionType?: string; kmsKey?: string }
         | undefined,
     });
+    // ECR checks the key and makes a grant as its caller: kms:DescribeKey and kms:CreateGrant
+    // (https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html, read 2026-12-07).
+    const kmsKey = repo.encryptionConfiguration.kmsKey;
+    if (repo.encryptionConfiguration.encryptionType === 'KMS' && kmsKey) {
+      request.cloud.kms.describeKey({ KeyId: kmsKey, viaService: 'ecr' });
+      request.cloud.kms.createGrant({
+        KeyId: kmsKey,
+        GranteePrincipal: 'ecr.amazonaws.com',
+        viaService: 'ecr',
+      });
+    }
     return {
       physicalId: repo.repositoryName,
       attributes: { Arn: repo.repositoryArn, RepositoryUri: repo.repositoryUri },

@@ -6,6 +6,7 @@ import { ec2Providers } from './ec2.ts';
 import { ecsProviders } from './ecs.ts';
 import { elbv2Providers } from './elbv2.ts';
 import { genericProvider } from './generic.ts';
+import { kmsProviders } from './kms.ts';
 import { logsProviders } from './logs.ts';
 import { nestedStackProvider } from './nested-stack.ts';
 import { rdsProviders } from './rds.ts';
@@ -24,6 +25,7 @@ const modelProviders: Record<string, ResourceProvider> = {
   ...autoScalingProviders,
   ...dnsProviders,
   ...cdnProviders,
+  ...kmsProviders,
 };
 
 const nested = new WeakMap<CloudFormationEngine, ResourceProvider>();

@@ -16,7 +16,8 @@ const logGroup: ResourceProvider = {
   create(request) {
     const name = genericPhysicalId(request);
     const { logs } = request.cloud;
-    logs.createLogGroup({ logGroupName: name, tags: tagMap(request) });
+    const kmsKeyId = request.properties.KmsKeyId as string | undefined;
+    logs.createLogGroup({ logGroupName: name, tags: tagMap(request), ...(kmsKeyId ? { kmsKeyId } : {}) });
     const days = request.properties.RetentionInDays;
     if (days !== undefined) logs.putRetentionPolicy(name, Number(days));
     return { physicalId: name, attributes: genericAttributes(request, name) };

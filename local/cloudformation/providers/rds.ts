@@ -120,6 +120,31 @@ const cluster: ResourceProvider = {
       Tags: rdsTags(request),
       readyAfterMs: request.cloud.durations.resource(request.type, 'create'),
     });
+    // What RDS does with a customer key as its caller: describe it and make a grant for storage
+    // encryption; encrypt the managed master secret through Secrets Manager
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Overview.Encryption.Keys.html,
+    // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html, read 2026-12-07).
+    const { kms } = request.cloud;
+    const storageKey = c.StorageEncrypted ? str(p.KmsKeyId) : undefined;
+    if (storageKey) {
+      kms.describeKey({ KeyId: storageKey, viaService: 'rds' });
+      kms.createGrant({ KeyId: storageKey, GranteePrincipal: 'rds.amazonaws.com', viaService: 'rds' });
+    }
+    if (secret?.KmsKeyId && c.MasterUserSecret) {
+      const context = { SecretARN: c.MasterUserSecret.SecretArn };
+      const dataKey = kms.generateDataKey({
+        KeyId: secret.KmsKeyId,
+        KeySpec: 'AES_256',
+        EncryptionContext: context,
+        viaService: 'secretsmanager',
+      });
+      kms.decrypt({
+        KeyId: secret.KmsKeyId,
+        CiphertextBlob: dataKey.CiphertextBlob,
+        EncryptionContext: context,
+        viaService: 'secretsmanager',
+      });
+    }
     return {
       physicalId: c.DBClusterIdentifier,
       attributes: clusterAttributes(request, c.DBClusterIdentifier),

@@ -41,6 +41,7 @@ describe('valid manifests', () => {
           logRetentionDays: 30,
         },
         bastion: { access: 'ssm', allowedCidrs: [], maxTtlMinutes: 480 },
+        security: { kmsKey: 'aws-managed' },
       },
     });
   });

@@ -53,6 +53,8 @@ export const RESOURCELESS_ACTIONS: Record<string, string> = {
   'logs:DescribeResourcePolicies':
     'CloudWatch Logs resource policies are account-wide; the action has no resource type.',
   'logs:DescribeLogGroups': 'Listing log groups is authorised on the account, not on a log group.',
+  'kms:CreateKey':
+    'A key being created has no ARN yet: CreateKey has no resource type (Service Authorization Reference).',
   'ec2:DescribeInstances': 'EC2 Describe calls support no resource-level permissions.',
   'ec2:DescribeSecurityGroups': 'EC2 Describe calls support no resource-level permissions.',
   'ec2:DescribeSecurityGroupRules': 'EC2 Describe calls support no resource-level permissions.',
@@ -259,7 +261,11 @@ export function identityStatements(
             addDocument(id, `${base}.Policies[${i}].PolicyDocument`, policy.PolicyDocument, 'inline');
         });
         asList(props.ManagedPolicyArns).forEach((arn, i) => {
-          addManaged(id, `${base}.ManagedPolicyArns[${i}]`, arn);
+          // A managed policy of this template counts as the role's own statements.
+          const local = refName(arn) === undefined ? undefined : template.Resources[refName(arn) as string];
+          if (local?.Type === 'AWS::IAM::ManagedPolicy')
+            addDocument(id, `${base}.ManagedPolicyArns[${i}]`, local.Properties?.PolicyDocument, 'inline');
+          else addManaged(id, `${base}.ManagedPolicyArns[${i}]`, arn);
         });
         break;
       case 'AWS::IAM::ManagedPolicy':

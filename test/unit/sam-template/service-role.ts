@@ -8,6 +8,26 @@ import { actionMatches, conditionValues, type SourcedStatement } from './audit.t
  * here fails the coverage test, so a new resource type cannot ship without its permissions.
  */
 export const SERVICE_ROLE_NEEDS: Record<string, string[]> = {
+  // CloudFormation's create/update/delete of a customer-managed key (stack tags become key tags).
+  'AWS::KMS::Key': [
+    'kms:CreateKey',
+    'kms:DescribeKey',
+    'kms:PutKeyPolicy',
+    'kms:GetKeyPolicy',
+    'kms:EnableKeyRotation',
+    'kms:GetKeyRotationStatus',
+    'kms:TagResource',
+    'kms:ListResourceTags',
+    'kms:ScheduleKeyDeletion',
+  ],
+  'AWS::ElastiCache::ServerlessCache': [
+    'elasticache:CreateServerlessCache',
+    'elasticache:DescribeServerlessCaches',
+    'elasticache:ModifyServerlessCache',
+    'elasticache:DeleteServerlessCache',
+    'elasticache:AddTagsToResource',
+    'elasticache:ListTagsForResource',
+  ],
   'AWS::EC2::VPC': [
     'ec2:CreateVpc',
     'ec2:DeleteVpc',
@@ -366,6 +386,8 @@ export const SERVICE_LINKED_ROLE_NEEDS: Record<string, string> = {
   'AWS::RDS::DBCluster': 'rds.amazonaws.com',
   'AWS::ElasticLoadBalancingV2::LoadBalancer': 'elasticloadbalancing.amazonaws.com',
   'AWS::ApplicationAutoScaling::ScalableTarget': 'ecs.application-autoscaling.amazonaws.com',
+  // ElastiCache makes its service-linked role on the first cache of an account.
+  'AWS::ElastiCache::ServerlessCache': 'elasticache.amazonaws.com',
 };
 
 /** Resource types declared by a set of templates, sorted. */

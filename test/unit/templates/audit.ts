@@ -191,8 +191,11 @@ function auditEncryption(template: CfnTemplate, findings: Finding[]): void {
         }
         break;
       case 'AWS::ECR::Repository': {
-        const type = (props.EncryptionConfiguration as Json | undefined)?.EncryptionType;
-        if (type !== 'AES256' && type !== 'KMS') {
+        // Either branch of an Fn::If (AES256 or the project's KMS key) must declare it.
+        const config = props.EncryptionConfiguration as Json | undefined;
+        const branches = (config?.['Fn::If'] as Json[] | undefined)?.slice(1) ?? [config];
+        const types = branches.map((b) => (b as Json | undefined)?.EncryptionType);
+        if (!types.every((type) => type === 'AES256' || type === 'KMS')) {
           findings.push({ rule: 'encryption', path, message: 'repository must declare its encryption' });
         }
         break;

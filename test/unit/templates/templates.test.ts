@@ -24,6 +24,7 @@ const ARCHITECTURE_OUTPUTS = {
     'AppSecurityGroupId',
     'DatabaseSecurityGroupId',
     'BastionSecurityGroupId',
+    'KmsKeyArn',
   ],
   database: [
     'ClusterIdentifier',
@@ -33,6 +34,9 @@ const ARCHITECTURE_OUTPUTS = {
     'SecretArn',
     'DatabaseName',
     'Engine',
+    'CacheAddress',
+    'CachePort',
+    'CacheReaderPort',
   ],
   edge: [
     'ClusterName',
