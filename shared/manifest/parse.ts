@@ -13,6 +13,7 @@ import {
   Parser,
   type YAMLError,
 } from 'yaml';
+import { appTemplateLimitProblems } from '../synth/app/limits.ts';
 import {
   countProblems,
   formatPath,
@@ -748,7 +749,13 @@ function parseText(text: string, file: string): ManifestResult {
   }
 
   const result = ManifestSchema.safeParse(value);
-  if (result.success) return { ok: true, manifest: result.data };
+  const position = (p: PathProblem) => lineCounter.linePos(locate(doc, p.at, p.key === true));
+  if (result.success) {
+    // AWS's limits on what the manifest synthesises (template size, task definition size, ...).
+    const limits = appTemplateLimitProblems(result.data);
+    if (limits.length === 0) return { ok: true, manifest: result.data };
+    return { ok: false, problems: toProblems(limits, file, position) };
+  }
   return {
     ok: false,
     problems: toProblems(
@@ -838,6 +845,10 @@ export function parseManifestOrThrow(input: string | Uint8Array, file: string): 
 /** Validates an already-parsed value (no source positions); problems carry paths only. */
 export function checkManifestValue(value: unknown, file = 'manifest'): ManifestResult {
   const result = ManifestSchema.safeParse(value);
-  if (result.success) return { ok: true, manifest: result.data };
+  if (result.success) {
+    const limits = appTemplateLimitProblems(result.data);
+    if (limits.length === 0) return { ok: true, manifest: result.data };
+    return { ok: false, problems: toProblems(limits, file, () => ({})) };
+  }
   return { ok: false, problems: toProblems(issuesToProblems(result.error.issues, value), file, () => ({})) };
 }

@@ -24,12 +24,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type Manifest, validateManifestObject } from '#shared/manifest/index.ts';
 import type { Stage } from '#shared/naming.ts';
+import { stackTemplateText } from '#shared/provision/templates.ts';
 import {
   OUTPUT_PARAMETERS,
   type OutputSource,
+  type RenderedStack,
   renderStacks,
   type StageOutputs,
-  templatePath,
 } from '#shared/render.ts';
 import { type CfnHarness, eventTrail, settle, startCfnHarness } from './helpers.ts';
 
@@ -59,8 +60,9 @@ function operationTime(stackId: string): number {
 }
 
 /** A template as the product sends it: inline up to CloudFormation's 51,200 bytes, else from S3. */
-function templateSource(stage: Stage): { TemplateBody: string } | { TemplateURL: string } {
-  const body = readFileSync(templatePath(stage), 'utf8');
+function templateSource(stack: RenderedStack): { TemplateBody: string } | { TemplateURL: string } {
+  const { stage } = stack;
+  const body = stackTemplateText(stack);
   if (Buffer.byteLength(body) <= 51_200) return { TemplateBody: body };
   const s3 = h.running.cloud.s3;
   if (!s3.buckets.has('rendered-templates')) s3.createBucket('rendered-templates');
@@ -72,7 +74,7 @@ function rendered(manifest: Manifest, stage: Stage) {
   const stack = renderStacks(manifest, { outputs }).find((s) => s.stage === stage)!;
   return {
     StackName: stack.stackName,
-    ...templateSource(stage),
+    ...templateSource(stack),
     Parameters: Object.entries(stack.parameters).map(([ParameterKey, ParameterValue]) => ({
       ParameterKey,
       ParameterValue,
@@ -333,11 +335,7 @@ describe('the stackdrop templates as nested stacks of one parent', () => {
       manifestWith((m) => (m.project = 'nested')),
       {},
     )) {
-      s3.putObject(
-        'stackdrop-templates',
-        `${stack.stage}.yaml`,
-        readFileSync(templatePath(stack.stage), 'utf8'),
-      );
+      s3.putObject('stackdrop-templates', `${stack.stage}.yaml`, stackTemplateText(stack));
       const sources = OUTPUT_PARAMETERS[stack.stage] as Record<string, OutputSource>;
       const parameters = Object.fromEntries(
         Object.entries(stack.parameters).map(([key, value]) => {
