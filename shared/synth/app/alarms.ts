@@ -47,7 +47,13 @@ function alarm(model: AppModel, spec: AlarmSpec): Resource {
   };
 }
 
-function serviceAlarms(model: AppModel, prefix: string, serviceId: string, label: string): Resources {
+/**
+ * Alarms name a service by its literal name (the template sets ServiceName; the cluster is the
+ * project's own), not by GetAtt: CloudFormation cannot evaluate a GetAtt of a service it is about to
+ * modify, so every alarm reading one would show in a change set as a dynamic Modify whenever the
+ * service's task definition changes.
+ */
+function serviceAlarms(model: AppModel, prefix: string, serviceName: string, label: string): Resources {
   const usage = (metric: string, what: string) =>
     alarm(model, {
       description: `${label}: average ${what} above 85% for 15 minutes`,
@@ -55,7 +61,7 @@ function serviceAlarms(model: AppModel, prefix: string, serviceId: string, label
       metric,
       dimensions: [
         { Name: 'ClusterName', Value: ref('ClusterName') },
-        { Name: 'ServiceName', Value: getAtt(serviceId, 'Name') },
+        { Name: 'ServiceName', Value: serviceName },
       ],
       statistic: 'Average',
       period: 300,
@@ -115,11 +121,11 @@ export function alarmResources(model: AppModel): Resources {
       evaluationPeriods: 3,
       threshold: 0,
     }),
-    ...serviceAlarms(model, 'Web', 'WebService', `${name} web`),
+    ...serviceAlarms(model, 'Web', 'web', `${name} web`),
   };
   for (const w of model.workers) {
     const ids = workerIds(w.logicalId);
-    Object.assign(r, serviceAlarms(model, ids.alarms, ids.service, `${name} worker-${w.name}`));
+    Object.assign(r, serviceAlarms(model, ids.alarms, `worker-${w.name}`, `${name} worker-${w.name}`));
   }
   r.QueueAgeAlarm = alarm(model, {
     description: `${name}: oldest queued job waited over 10 minutes`,

@@ -1,7 +1,6 @@
 import { type ProjectMetric, projectMetrics } from '../../metrics.ts';
 import { type Json, type Resources, ref, sub } from './cfn.ts';
 import { type AppModel, STAGE_ROLE_PATH } from './model.ts';
-import { workerIds } from './tasks.ts';
 
 /**
  * IAM and day-2 resources of the app stage: the execution role's secrets policy, ECS Exec's
@@ -143,13 +142,11 @@ function dashboardBody(model: AppModel): Json {
     loadBalancer: '${LoadBalancerFullName}',
     targetGroup: '${TargetGroupFullName}',
     cluster: '${ClusterName}',
+    // Literal service names, as the alarms use (alarms.ts): no dynamic change on a service update.
     services: [
-      { label: 'web', name: '${WebService.Name}' },
-      ...model.workers.map((w) => ({
-        label: `worker ${w.name}`,
-        name: `\${${workerIds(w.logicalId).service}.Name}`,
-      })),
-      ...(model.scheduler ? [{ label: 'scheduler', name: '${SchedulerService.Name}' }] : []),
+      { label: 'web', name: 'web' },
+      ...model.workers.map((w) => ({ label: `worker ${w.name}`, name: `worker-${w.name}` })),
+      ...(model.scheduler ? [{ label: 'scheduler', name: 'scheduler' }] : []),
     ],
     queue: '${QueueName}',
     deadLetterQueue: '${QueueName}-dlq',

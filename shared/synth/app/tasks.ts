@@ -228,10 +228,13 @@ function autoscaling(model: AppModel): Resources {
     WebScalableTarget: {
       Type: 'AWS::ApplicationAutoScaling::ScalableTarget',
       Condition: 'HasDeployedImage',
+      // The service's literal name (not GetAtt, which a change set cannot evaluate while the
+      // service is modified), so the service must exist first.
+      DependsOn: ['WebService'],
       Properties: {
         ServiceNamespace: 'ecs',
         ScalableDimension: 'ecs:service:DesiredCount',
-        ResourceId: { 'Fn::Join': ['/', ['service', ref('ClusterName'), getAtt('WebService', 'Name')]] },
+        ResourceId: { 'Fn::Join': ['/', ['service', ref('ClusterName'), 'web']] },
         MinCapacity: scaling.min,
         MaxCapacity: scaling.max,
       },

@@ -104,9 +104,9 @@ describe('estimateProvisioning', () => {
         network   starts      0s  takes  2m 16s  5 resources  (NAT gateway 1m 50s)
         database  starts  2m 16s  takes 14m 00s  3 resources  (Aurora cluster 3m 00s → Aurora instance 11m 00s)
         edge      starts  2m 16s  takes  2m 30s  1 resource  (load balancer 2m 30s)
-        app       starts 16m 16s  takes  2m 42s  14 resources  (ECS service 2m 30s)
+        app       starts 16m 16s  takes  2m 40s  14 resources  (ECS service 2m 30s)
 
-      Estimated first provisioning on AWS: 18m 58s; critical path network → database → app
+      Estimated first provisioning on AWS: 18m 56s; critical path network → database → app
       Estimated from the rendered templates and published AWS durations (local/durations.ts), not a run:
       drop --estimate to rehearse it on the local cloud (state machines, functions, fault scenarios)."
     `);

@@ -20,8 +20,11 @@ import {
   ModifyDBClusterCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { formatLivePlan, planLive } from '#cli/commands/plan.ts';
+import { makeStyle } from '#cli/ui.ts';
 import { type Manifest, validateManifestObject } from '#shared/manifest/index.ts';
 import type { Stage } from '#shared/naming.ts';
 import { stackTemplateText } from '#shared/provision/templates.ts';
@@ -47,6 +50,7 @@ function manifestWith(change: (m: Record<string, unknown>) => void = () => {}): 
   return validateManifestObject(copy);
 }
 
+const plainStyle = makeStyle(false);
 let h: CfnHarness;
 const outputs: StageOutputs = {};
 const stackIds: Partial<Record<Stage, string>> = {};
@@ -161,6 +165,82 @@ describe('the stackdrop templates on the local cloud', () => {
     ).rejects.toMatchObject({
       name: 'ValidationError',
       message: 'No updates are to be performed.',
+    });
+  });
+
+  describe('change sets for the synthesised app stack (what `stackdrop plan --live` shows)', () => {
+    /** `stackdrop plan --live` for the app stage only, against this local cloud. */
+    async function planApp(manifest: Manifest) {
+      const s3 = new S3Client({ ...h.clientConfig, forcePathStyle: true });
+      if (!h.running.cloud.s3.buckets.has('plan-bucket')) h.running.cloud.s3.createBucket('plan-bucket');
+      try {
+        const live = await planLive(manifest, {
+          cfn: h.cfn,
+          s3,
+          bucket: 'plan-bucket',
+          endpoint: h.running.endpoint,
+          region: h.running.cloud.region,
+          sleep: async () => {},
+          pollMs: 0,
+          only: ['app'],
+        });
+        const app = live.stacks.find((p) => p.stage === 'app')!;
+        const changes = app.changes
+          .map((c) => `${c.action} ${c.logicalId}${c.replacement === 'True' ? ' (replace)' : ''}`)
+          .sort();
+        return { app, changes, text: formatLivePlan(live, plainStyle).join('\n') };
+      } finally {
+        s3.destroy();
+      }
+    }
+
+    it('changes one environment variable: only the task definitions (new revisions) and their services', async () => {
+      // Act
+      const { app, changes, text } = await planApp(
+        manifestWith(
+          (m) => ((m.app as { environment: Record<string, string> }).environment.APP_DEBUG = 'true'),
+        ),
+      );
+
+      // Assess: every container holds every variable, so each task definition gets a new revision
+      // (ECS task definitions are immutable) and each service moves to it; nothing else changes.
+      expect(app.mode).toBe('update');
+      expect(changes).toEqual([
+        'Modify ReleaseTaskDefinition (replace)',
+        'Modify SchedulerService',
+        'Modify SchedulerTaskDefinition (replace)',
+        'Modify WebService',
+        'Modify WebTaskDefinition (replace)',
+        'Modify WorkerDefaultService',
+        'Modify WorkerDefaultTaskDefinition (replace)',
+      ]);
+      expect(text).toContain('0 to add, 7 to change, 0 to remove, 4 replaced');
+      expect(text).toMatch(/± WebTaskDefinition {2}task definition REPLACE/);
+      expect(text).toMatch(/~ WebService {2}ECS service\n/);
+      expect(text).not.toMatch(/Alarm|Dashboard|Policy/);
+    });
+
+    it('adds a worker: its task definition, service and two alarms, plus its series on the dashboard', async () => {
+      // Act
+      const { changes, text } = await planApp(
+        manifestWith((m) =>
+          (m.app as { workers: unknown[] }).workers.push({
+            name: 'reports',
+            command: ['php', 'artisan', 'queue:work', '--queue=reports'],
+          }),
+        ),
+      );
+
+      // Assess: no other service or task definition is touched.
+      expect(changes).toEqual([
+        'Add WorkerReportsCpuAlarm',
+        'Add WorkerReportsMemoryAlarm',
+        'Add WorkerReportsService',
+        'Add WorkerReportsTaskDefinition',
+        'Modify Dashboard',
+      ]);
+      expect(text).toContain('4 to add, 1 to change, 0 to remove, 0 replaced');
+      expect(text).toMatch(/\+ WorkerReportsService {2}ECS service/);
     });
   });
 
