@@ -1,12 +1,4 @@
-import {
-  getAtt,
-  loadBalancerFullName,
-  type Resource,
-  type Resources,
-  ref,
-  sub,
-  targetGroupFullName,
-} from './cfn.ts';
+import { loadBalancerFullName, type Resource, type Resources, ref, sub, targetGroupFullName } from './cfn.ts';
 import type { AppModel } from './model.ts';
 import { workerIds } from './tasks.ts';
 

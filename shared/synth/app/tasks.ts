@@ -1,5 +1,4 @@
 import {
-  getAtt,
   ifThen,
   type Json,
   loadBalancerFullName,
