@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkDeployableValue, parseDeployableManifest } from '#shared/manifest/deployable.ts';
 import {
   checkManifestValue,
   type ManifestProblem,
@@ -649,8 +650,8 @@ describe('cross-field rules', () => {
     const input = validManifest();
     change(input);
 
-    // Act
-    const problems = problemsOf(checkManifestValue(input, 'm.yaml'));
+    // Act: with the deploy checks (AWS's limits on the synthesised template), as validate runs them
+    const problems = problemsOf(checkDeployableValue(input, 'm.yaml'));
 
     // Assess
     expect(problems).toEqual([
@@ -696,7 +697,7 @@ describe('cross-field rules', () => {
     const text = `version: 1\nproject: acme\napp:\n  release: [php, ${args}]\n  allowPlainHttp: true\n  environment:\n${env}\n`;
 
     // Act
-    const problems = problemsOf(parseManifest(text, 'm.yaml'));
+    const problems = problemsOf(parseDeployableManifest(text, 'm.yaml'));
 
     // Assess
     expect(problems).toEqual([
