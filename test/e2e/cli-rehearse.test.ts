@@ -88,9 +88,9 @@ describe('stackdrop rehearse', () => {
     expect(failure?.code).toBe(2);
     expect(failure?.stderr).toBe('');
     expect(failure?.stdout).not.toContain('\u001b');
-    // 19m 05s from the published durations, give or take a second of simulated time.
+    // 19m 03s from the published durations, give or take a second of simulated time.
     expect(failure?.stdout).toMatch(
-      /Expected first provisioning on AWS: 19m 0[4-6]s; critical path network → database → app/,
+      /Expected first provisioning on AWS: 19m 0[2-4]s; critical path network → database → app/,
     );
     expect(stable(failure!.stdout)).toMatchInlineSnapshot(`
       "Rehearsal of examples/laravel/stackdrop.yaml (acme/production, fault: "deploy crashes")
