@@ -1,4 +1,11 @@
 import {
+  CIRCUIT_BREAKER,
+  HEALTH_CHECK_GRACE_PERIOD_SECONDS,
+  ROLLING_DEPLOYMENT,
+  SINGLETON_DEPLOYMENT,
+  WORKER_STOP_TIMEOUT_SECONDS,
+} from '../../service-defaults.ts';
+import {
   ifThen,
   type Json,
   loadBalancerFullName,
@@ -61,7 +68,7 @@ function taskDefinition(model: AppModel, spec: TaskSpec): Resource {
   if (spec.command) container.Command = spec.command;
   if (spec.web) container.PortMappings = [{ ContainerPort: model.port, Protocol: 'tcp' }];
   // Fargate allows at most 120 s between SIGTERM and SIGKILL: let workers finish their job.
-  if (!spec.web) container.StopTimeout = 120;
+  if (!spec.web) container.StopTimeout = WORKER_STOP_TIMEOUT_SECONDS;
   container.Environment = containerEnvironment(model);
   container.Secrets = containerSecrets(model);
   container.LogConfiguration = {
@@ -113,10 +120,10 @@ function service(model: AppModel, spec: ServiceSpec): Resource {
         SecurityGroups: [ref('AppSecurityGroupId')],
       },
     },
+    // Tuned values and why they are safe: shared/service-defaults.ts.
     DeploymentConfiguration: {
-      MinimumHealthyPercent: spec.singleton ? 0 : 100,
-      MaximumPercent: spec.singleton ? 100 : 200,
-      DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      ...(spec.singleton ? SINGLETON_DEPLOYMENT : ROLLING_DEPLOYMENT),
+      DeploymentCircuitBreaker: { ...CIRCUIT_BREAKER },
     },
     EnableExecuteCommand: model.exec,
     PropagateTags: 'SERVICE',
@@ -131,7 +138,7 @@ function service(model: AppModel, spec: ServiceSpec): Resource {
     properties.LoadBalancers = [
       { ContainerName: 'app', ContainerPort: model.port, TargetGroupArn: ref('TargetGroupArn') },
     ];
-    properties.HealthCheckGracePeriodSeconds = 60;
+    properties.HealthCheckGracePeriodSeconds = HEALTH_CHECK_GRACE_PERIOD_SECONDS;
   }
   return {
     Type: 'AWS::ECS::Service',
