@@ -12,16 +12,17 @@ if (process.argv[2] === '--child') {
   const started = performance.now();
   const { checkTemplateAgainstSpec, loadCfnSpec } = await import('#shared/cfn-spec.ts');
   const { parseCfnTemplate } = await import('#shared/cfn-yaml.ts');
-  const { templatePath } = await import('#shared/render.ts');
+  const { renderStacks } = await import('#shared/render.ts');
+  const { stackTemplateText } = await import('#shared/provision/templates.ts');
+  const { validateManifestObject } = await import('#shared/manifest/index.ts');
+  const { parse } = await import('yaml');
+  const example = validateManifestObject(parse(readFileSync('examples/laravel/stackdrop.yaml', 'utf8')));
   const imported = performance.now();
   const spec = loadCfnSpec();
   const loaded = performance.now();
   let problems = 0;
-  for (const stage of ['network', 'database', 'edge', 'app'] as const) {
-    problems += checkTemplateAgainstSpec(
-      parseCfnTemplate(readFileSync(templatePath(stage), 'utf8')),
-      spec,
-    ).length;
+  for (const stack of renderStacks(example)) {
+    problems += checkTemplateAgainstSpec(parseCfnTemplate(stackTemplateText(stack)), spec).length;
   }
   const checked = performance.now();
   console.log(

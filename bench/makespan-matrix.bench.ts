@@ -13,7 +13,8 @@ import { REPOSITORY_ROOT, startStackdrop } from '#local/runtime/index.ts';
 import { LocalSession } from '#local/runtime/session.ts';
 import { parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import { type Manifest, parseManifestOrThrow } from '#shared/manifest/index.ts';
-import { parsePendingOutput, renderStacks, TEMPLATE_FILES } from '#shared/render.ts';
+import { stackTemplateText } from '#shared/provision/templates.ts';
+import { parsePendingOutput, renderStacks } from '#shared/render.ts';
 import { median, provenance, spread, writeResults } from './lib.ts';
 import { nestedStacksMakespan, provisionThroughStackdrop, teardownThroughStackdrop } from './provisioning.ts';
 
@@ -37,10 +38,10 @@ function manifestText(azs: number, readers: number): string {
 }
 
 /** Every resource and service duration multiplied (types not in the table included). */
-function scaledDurations(factor: number) {
+function scaledDurations(factor: number, manifest: Manifest) {
   const types = new Set(Object.keys(resourceDurations));
-  for (const file of Object.values(TEMPLATE_FILES)) {
-    const template = parseCfnTemplate(readFileSync(resolve(REPOSITORY_ROOT, file), 'utf8'));
+  for (const stack of renderStacks(manifest)) {
+    const template = parseCfnTemplate(stackTemplateText(stack));
     for (const r of Object.values(template.Resources ?? {})) types.add((r as { Type: string }).Type);
   }
   const resources: Record<string, { create: number; update: number; delete: number }> = {};
@@ -70,7 +71,7 @@ async function stackdropRun(text: string, manifest: Manifest, factor: number): P
   const sd = await startStackdrop({
     speed: 'instant',
     environmentOverrides: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
-    ...(factor !== 1 ? { durations: scaledDurations(factor) } : {}),
+    ...(factor !== 1 ? { durations: scaledDurations(factor, manifest) } : {}),
   });
   const session = new LocalSession(sd);
   try {
@@ -165,9 +166,7 @@ function criticalPath(engine: CloudFormationEngine, manifest: Manifest): number 
   const duration = new Map<string, number>(); // `${stage}/${logicalId}`
   const deps = new Map<string, string[]>();
   for (const r of rendered) {
-    const template = parseCfnTemplate(
-      readFileSync(resolve(REPOSITORY_ROOT, TEMPLATE_FILES[r.stage]), 'utf8'),
-    );
+    const template = parseCfnTemplate(stackTemplateText(r));
     for (const [name, output] of Object.entries(template.Outputs ?? {}))
       outputRefs.set(`${r.stage}.${name}`, references((output as { Value: unknown }).Value));
   }

@@ -1,8 +1,3 @@
-// The two provisionings the makespan benchmarks compare: stackdrop on the local cloud runtime, and
-// the baseline, the four stage templates as nested stacks of one parent created by the local
-// CloudFormation engine alone (the fastest CloudFormation itself can go).
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -12,9 +7,10 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { startTeardown } from '#cli/commands/destroy.ts';
 import { installCloudFormation } from '#local/cloudformation/index.ts';
 import { startLocalCloud } from '#local/kernel.ts';
-import { REPOSITORY_ROOT, type startStackdrop } from '#local/runtime/index.ts';
+import type { startStackdrop } from '#local/runtime/index.ts';
 import { LOCAL_CREDENTIALS, type LocalSession } from '#local/runtime/session.ts';
 import type { Manifest } from '#shared/manifest/index.ts';
+import { stackTemplateText } from '#shared/provision/templates.ts';
 import { parsePendingOutput, renderStacks, TEMPLATE_FILES } from '#shared/render.ts';
 
 type Stackdrop = Awaited<ReturnType<typeof startStackdrop>>;
@@ -101,11 +97,7 @@ export async function nestedStacksMakespan(manifest: Manifest): Promise<number> 
     running.cloud.s3.createBucket(bucket);
     const resources: Record<string, unknown> = {};
     for (const stack of renderStacks(manifest)) {
-      running.cloud.s3.putObject(
-        bucket,
-        TEMPLATE_FILES[stack.stage],
-        Buffer.from(readFileSync(resolve(REPOSITORY_ROOT, TEMPLATE_FILES[stack.stage]), 'utf8')),
-      );
+      running.cloud.s3.putObject(bucket, TEMPLATE_FILES[stack.stage], Buffer.from(stackTemplateText(stack)));
       const parameters: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(stack.parameters)) {
         const pending = parsePendingOutput(v);

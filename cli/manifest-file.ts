@@ -1,12 +1,8 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
-import {
-  MAX_MANIFEST_BYTES,
-  type Manifest,
-  type ManifestProblem,
-  parseManifest,
-} from '#shared/manifest/index.ts';
+import { parseDeployableManifest } from '#shared/manifest/deployable.ts';
+import { MAX_MANIFEST_BYTES, type Manifest, type ManifestProblem } from '#shared/manifest/index.ts';
 import { UserError } from './errors.ts';
 
 export { formatProblem, type ManifestProblem, problemsHeader } from '#shared/manifest/index.ts';
@@ -27,7 +23,7 @@ export function manifestFormat(file: string): 'yaml' | 'json' {
 export function checkManifestText(input: string | Uint8Array, file: string): ManifestResult {
   const format = manifestFormat(file);
   // The parser sees the raw bytes, so a file that is not UTF-8 is reported rather than mangled.
-  const result = parseManifest(input, file);
+  const result = parseDeployableManifest(input, file);
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
   return result.ok
     ? { ok: true, manifest: result.manifest, text, format, file }

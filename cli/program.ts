@@ -71,7 +71,7 @@ import { type CliDeps, type Clients, type GlobalOptions, resolveTarget, type Tar
 import { EXIT, explainAwsError, OperationFailedError, UserError } from './errors.ts';
 import { formatProblem, type ManifestResult, problemsHeader, readManifestFile } from './manifest-file.ts';
 import { findStackdrop, requireOutput, type Stackdrop } from './stackdrop-stack.ts';
-import { planStacks } from './stacks.ts';
+import { planStacks, stacksForJson } from './stacks.ts';
 import { formatDuration, parseMinutes } from './ui.ts';
 import { explainFailure, type FollowDeps, followStatus, formatFailure } from './watch.ts';
 
@@ -346,7 +346,14 @@ Documentation: docs/cli.md`,
       const s = session(cmd);
       const cost = estimateMonthlyCost(m, s.target.region);
       if (!opts.live) {
-        if (opts.json) ui.json({ project: m.project, environment: m.environment, notices, stacks, cost });
+        if (opts.json)
+          ui.json({
+            project: m.project,
+            environment: m.environment,
+            notices,
+            stacks: stacksForJson(stacks),
+            cost,
+          });
         else
           ui.out([...formatOfflinePlan(stacks, ui.style), ...formatCostEstimate(cost, ui.style)].join('\n'));
         return setExit(EXIT.ok);
@@ -368,7 +375,15 @@ Documentation: docs/cli.md`,
         });
         progress?.stop();
         if (opts.json)
-          ui.json({ project: m.project, environment: m.environment, notices, stacks, live, cost, preflight });
+          ui.json({
+            project: m.project,
+            environment: m.environment,
+            notices,
+            stacks: stacksForJson(stacks),
+            live,
+            cost,
+            preflight,
+          });
         else
           ui.out(
             [
@@ -910,7 +925,13 @@ Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manif
           const stacks = planStacks(m);
           const estimate = await estimateProvisioning(stacks, undefined, deps.readTemplate);
           if (opts.json)
-            ui.json({ project: m.project, environment: m.environment, stacks, estimate, simulated: false });
+            ui.json({
+              project: m.project,
+              environment: m.environment,
+              stacks: stacksForJson(stacks),
+              estimate,
+              simulated: false,
+            });
           else ui.out(formatEstimate(m.project, m.environment, estimate, ui.style).join('\n'));
           return setExit(EXIT.ok);
         }

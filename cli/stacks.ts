@@ -10,6 +10,8 @@ export interface PlannedStack {
   stage: Stage;
   stackName: string;
   templateFile: string;
+  /** The synthesised template text (app stage); static stages are read from templateFile. */
+  templateBody?: string;
   parameters: Record<string, string>;
   tags: Record<string, string>;
   dependsOn: Stage[];
@@ -34,6 +36,7 @@ export function planStacks(
       stage: r.stage,
       stackName: r.stackName,
       templateFile: r.templateFile,
+      ...(r.templateBody !== undefined ? { templateBody: r.templateBody } : {}),
       parameters: r.parameters,
       tags: Object.fromEntries(r.tags.map((t) => [t.Key, t.Value])),
       dependsOn: r.dependsOn,
@@ -42,4 +45,9 @@ export function planStacks(
     if (error instanceof RenderError) throw new UserError(error.message);
     throw error;
   }
+}
+
+/** Stacks as `--json` shows them: the synthesised template text stays out (it can be 100s of KB). */
+export function stacksForJson(stacks: PlannedStack[]): Omit<PlannedStack, 'templateBody'>[] {
+  return stacks.map(({ templateBody: _body, ...rest }) => rest);
 }

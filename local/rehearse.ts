@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { formatProblem, parseManifest } from '#shared/manifest/index.ts';
+import { parseDeployableManifest } from '#shared/manifest/deployable.ts';
+import { formatProblem } from '#shared/manifest/index.ts';
 import type { StatusDocument } from '#shared/status.ts';
 import type { LocalCloud } from './kernel.ts';
 import { startStackdrop } from './runtime/index.ts';
@@ -194,7 +195,7 @@ export async function rehearse(
   const wallStart = performance.now();
   const scenarios = faultScenarios(options.faults ?? []);
   const text = readFileSync(manifestPath, 'utf8');
-  const parsed = parseManifest(text, basename(manifestPath));
+  const parsed = parseDeployableManifest(text, basename(manifestPath));
   const project = parsed.ok ? parsed.manifest.project : (/^project:\s*(\S+)/m.exec(text)?.[1] ?? 'unknown');
   const environment = parsed.ok
     ? parsed.manifest.environment

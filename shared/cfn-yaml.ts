@@ -124,6 +124,8 @@ export function parseCfnTemplate(text: string): CfnTemplate {
 
 /** Short-form tags in the text that are no CloudFormation function (`!Foo`), as YAML warns of them. */
 export function unknownCfnTags(text: string): string[] {
+  // Every YAML tag starts with `!`: a text without one (a JSON template, say) has none to check.
+  if (!text.includes('!')) return [];
   const doc = parseDocument(text, { customTags, uniqueKeys: true });
   return doc.warnings
     .filter((w) => w.code === 'TAG_RESOLVE_FAILED')

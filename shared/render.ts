@@ -1,53 +1,42 @@
 import { fileURLToPath } from 'node:url';
 import { cacheParameters, knownKmsKeyArn, networkKmsKey } from './app-wiring.ts';
+import type { CfnTemplate } from './cfn-yaml.ts';
 import { RESERVED_ENVIRONMENT } from './manifest/limits.ts';
 import type { Manifest } from './manifest/schema.ts';
-import { isProjectSecret, secretGrant } from './manifest/secrets.ts';
 import { STAGES, type Stage, stackdropTags, stackName } from './naming.ts';
+import { synthAppTemplate, templateText } from './synth/app/index.ts';
+import { manifestEnvironment, OVERRIDABLE_ENVIRONMENT, workerLogicalId } from './synth/app/model.ts';
 
 /**
  * Turns a manifest (plus the outputs of the stages deployed so far) into the four stacks stackdrop
  * deploys: name, template, parameters, tags and dependencies. Pure: no I/O, no clock.
  */
 
-/** Worker slots in templates/app.yaml (CloudFormation cannot loop, so the template has fixed slots). */
-export const MAX_WORKERS = 10;
-/** Slots for the manifest's `app.environment` entries. */
-export const MAX_ENVIRONMENT_VARIABLES = 25;
-/** Slots for the manifest's `app.secrets` entries. */
-export const MAX_SECRETS = 20;
-/**
- * Joins the arguments of a command into one parameter (`Fn::Split` takes them apart again):
- * ␟ (U+241F, SYMBOL FOR UNIT SEPARATOR). Printable and legal in XML 1.0, which CloudFormation's
- * API answers in (the ASCII unit separator U+001F is not), and absent from real commands; the
- * manifest rules refuse an argument containing it.
- */
-export const COMMAND_DELIMITER = '\u241f';
 /** What the scheduler service runs when the manifest says `scheduler: true`. */
-export const DEFAULT_SCHEDULER_COMMAND = ['php', 'artisan', 'schedule:work'];
+export { DEFAULT_SCHEDULER_COMMAND, OVERRIDABLE_ENVIRONMENT } from './synth/app/model.ts';
 /** Pinned Aurora engine versions; templates/database.yaml Mappings.EngineDefaults holds the same. */
 export const DEFAULT_ENGINE_VERSIONS = {
   'aurora-mysql': '8.0.mysql_aurora.3.10.3',
   'aurora-postgresql': '17.7',
 } as const;
 
-/**
- * Laravel variables the app template sets itself but a manifest may override through
- * `app.environment`: APP_ENV (default: the environment name) and APP_URL (default: the edge stage's
- * Url). Every other wired variable is in {@link RESERVED_ENVIRONMENT} and cannot be set.
- */
-export const OVERRIDABLE_ENVIRONMENT = ['APP_ENV', 'APP_URL'] as const;
+/** The stages whose template is a file shipped with stackdrop; the app stage's is synthesised. */
+export type StaticStage = Exclude<Stage, 'app'>;
 
-/** Where each stage's template lives, relative to the repository root. */
+/**
+ * Where each stage's template comes from. Network, database and edge are files relative to the
+ * repository root; the app stage's template is synthesised from the manifest (shared/synth/app),
+ * and `synthesized/app.json` only names it (in plans, and as the S3 object's file name).
+ */
 export const TEMPLATE_FILES: Record<Stage, string> = {
   network: 'templates/network.yaml',
   database: 'templates/database.yaml',
   edge: 'templates/edge.yaml',
-  app: 'templates/app.yaml',
+  app: 'synthesized/app.json',
 };
 
-/** Absolute path of a stage's template in this checkout. */
-export function templatePath(stage: Stage): string {
+/** Absolute path of a static stage's template in this checkout. */
+export function templatePath(stage: StaticStage): string {
   return fileURLToPath(new URL(`../${TEMPLATE_FILES[stage]}`, import.meta.url));
 }
 
@@ -86,7 +75,6 @@ export const OUTPUT_PARAMETERS = {
     Port: { stage: 'database', output: 'Port' },
     SecretArn: { stage: 'database', output: 'SecretArn' },
     DatabaseName: { stage: 'database', output: 'DatabaseName' },
-    Engine: { stage: 'database', output: 'Engine' },
     ClusterName: { stage: 'edge', output: 'ClusterName' },
     RepositoryUri: { stage: 'edge', output: 'RepositoryUri' },
     LoadBalancerArn: { stage: 'edge', output: 'LoadBalancerArn' },
@@ -106,8 +94,10 @@ export type StageOutputs = Partial<Record<Stage, Record<string, string>>>;
 export interface RenderedStack {
   stage: Stage;
   stackName: string;
-  /** Relative to the repository root; see {@link templatePath}. */
+  /** Relative to the repository root (see {@link templatePath}); for the app stage, a name only. */
   templateFile: string;
+  /** The synthesised template text (the app stage); absent for a stage whose template is a file. */
+  templateBody?: string;
   /** Every value is a string; an output not known yet is a {@link pendingOutput} marker. */
   parameters: Record<string, string>;
   tags: { Key: string; Value: string }[];
@@ -156,12 +146,14 @@ export function renderStacks(manifest: Manifest, options: RenderOptions = {}): R
   const problems = checkRenderable(manifest);
   if (problems.length > 0) throw new RenderError(problems);
   const outputs = options.outputs ?? {};
+  const appTemplate = synthAppTemplate(manifest);
   const own: Record<Stage, Record<string, string>> = {
     network: networkParameters(manifest),
     database: databaseParameters(manifest),
     edge: edgeParameters(manifest),
-    app: appParameters(manifest, options.imageUri ?? ''),
+    app: appParameters(appTemplate, options.imageUri ?? ''),
   };
+  const appBody = templateText(appTemplate);
   return STAGES.map((stage) => {
     const fromOutputs: Record<string, string> = {};
     for (const [parameter, source] of Object.entries(OUTPUT_PARAMETERS[stage]) as [string, OutputSource][]) {
@@ -172,10 +164,12 @@ export function renderStacks(manifest: Manifest, options: RenderOptions = {}): R
       stage,
       stackName: stackName(manifest.project, manifest.environment, stage),
       templateFile: TEMPLATE_FILES[stage],
+      ...(stage === 'app' ? { templateBody: appBody } : {}),
       parameters: {
         ...own[stage],
         ...fromOutputs,
         ...keyParameter(manifest, stage, outputs),
+        ...wiredParameters(manifest, stage, outputs),
         ...overrides(manifest, stage),
       },
       tags: stackdropTags(manifest.project, manifest.environment),
@@ -194,6 +188,24 @@ function keyParameter(manifest: Manifest, stage: Stage, outputs: StageOutputs): 
   const known = knownKmsKeyArn(manifest);
   if (known !== undefined) return { KmsKeyArn: known };
   return { KmsKeyArn: outputs.network?.KmsKeyArn ?? pendingOutput('network', 'KmsKeyArn') };
+}
+
+/**
+ * The app stage's parameters fed by outputs that exist only when the manifest asks for them: the
+ * cache's endpoint (database stage) and the CDN's asset URL (edge stage). Not in OUTPUT_PARAMETERS,
+ * which every manifest has; the synthesised template declares them under the same condition.
+ */
+function wiredParameters(manifest: Manifest, stage: Stage, outputs: StageOutputs): Record<string, string> {
+  if (stage !== 'app') return {};
+  const from = (source: Stage, output: string) => outputs[source]?.[output] ?? pendingOutput(source, output);
+  return {
+    ...(manifest.cache
+      ? { CacheAddress: from('database', 'CacheAddress'), CachePort: from('database', 'CachePort') }
+      : {}),
+    ...(manifest.app.cdn !== false && manifest.app.environment.ASSET_URL === undefined
+      ? { AssetUrl: from('edge', 'AssetUrl') }
+      : {}),
+  };
 }
 
 /** Parameters the manifest sets itself although they normally come from an earlier stage's outputs. */
@@ -256,23 +268,26 @@ function checkRenderable(manifest: Manifest): string[] {
   if (database.serverless && database.serverless.maxCapacity < database.serverless.minCapacity) {
     problems.push('database.serverless.maxCapacity must be at least minCapacity');
   }
-  if (app.workers.length > MAX_WORKERS) problems.push(`app.workers: at most ${MAX_WORKERS} workers`);
   const workerNames = app.workers.map((w) => w.name);
   for (const name of new Set(workerNames.filter((n, i) => workerNames.indexOf(n) !== i))) {
     problems.push(`app.workers: the name ${name} is used twice`);
   }
-  const env = slotEnvironment(manifest).map(([name]) => name);
-  if (env.length > MAX_ENVIRONMENT_VARIABLES) {
-    problems.push(
-      `app.environment: at most ${MAX_ENVIRONMENT_VARIABLES} variables besides ${OVERRIDABLE_ENVIRONMENT.join(' and ')}`,
-    );
+  // Logical ids drop the hyphens (queue-high → WorkerQueueHigh): two names may not meet on one.
+  const ids = new Map<string, string>();
+  for (const name of new Set(workerNames)) {
+    const other = ids.get(workerLogicalId(name));
+    if (other !== undefined)
+      problems.push(
+        `app.workers: the names ${other} and ${name} would share the CloudFormation logical id Worker${workerLogicalId(name)}; rename one`,
+      );
+    ids.set(workerLogicalId(name), name);
   }
+  const env = manifestEnvironment(manifest).map(([name]) => name);
   const appEnv = app.environment.APP_ENV;
   if (appEnv !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(appEnv)) {
     problems.push('app.environment.APP_ENV must be 1-64 letters, digits, dots, hyphens or underscores');
   }
   const secrets = Object.keys(app.secrets);
-  if (secrets.length > MAX_SECRETS) problems.push(`app.secrets: at most ${MAX_SECRETS} secrets`);
   const reserved = new Set<string>([...RESERVED_ENVIRONMENT, ...OVERRIDABLE_ENVIRONMENT]);
   for (const name of env) {
     if (reserved.has(name))
@@ -282,16 +297,6 @@ function checkRenderable(manifest: Manifest): string[] {
     if (reserved.has(name))
       problems.push(`${name} is set by stackdrop (Laravel wiring) and cannot be a secret`);
     if (name in app.environment) problems.push(`${name} is in both app.environment and app.secrets`);
-  }
-  const commands: [string, string[] | undefined][] = [
-    ['app.release', app.release],
-    ['app.scheduler.command', typeof app.scheduler === 'object' ? app.scheduler.command : undefined],
-    ...app.workers.map((w, i): [string, string[]] => [`app.workers[${i}].command`, w.command]),
-  ];
-  for (const [path, command] of commands) {
-    if (command?.some((arg) => arg.includes(COMMAND_DELIMITER))) {
-      problems.push(`${path} contains ${COMMAND_DELIMITER} (U+241F), which separates command arguments`);
-    }
   }
   return problems;
 }
@@ -359,87 +364,14 @@ export function repositoryName(manifest: Manifest): string {
   return manifest.app.repository ?? `${manifest.project}-${manifest.environment}`;
 }
 
-function joinCommand(command: readonly string[] | undefined): string {
-  return command ? command.join(COMMAND_DELIMITER) : '';
-}
-
-function schedulerSettings(
-  manifest: Manifest,
-): { command: string[]; cpu: number; memory: number } | undefined {
-  const scheduler = manifest.app.scheduler;
-  if (scheduler === false) return undefined;
-  if (scheduler === true) return { command: DEFAULT_SCHEDULER_COMMAND, cpu: 256, memory: 512 };
-  // `schedule:run` once a minute is what `schedule:work` does in a long-running process.
-  const isScheduleRun = scheduler.command.join(' ') === 'php artisan schedule:run';
+/**
+ * The app stack's parameters: the image and the earlier stages' outputs (filled in by
+ * renderStacks). Every manifest value is literal in the synthesised template instead.
+ */
+function appParameters(template: CfnTemplate, imageUri: string): Record<string, string> {
+  const declared = template.Parameters ?? {};
   return {
-    command: isScheduleRun ? DEFAULT_SCHEDULER_COMMAND : scheduler.command,
-    cpu: scheduler.cpu,
-    memory: scheduler.memory,
-  };
-}
-
-/** The manifest's environment variables that go into slots, sorted by name so slots are stable. */
-function slotEnvironment(manifest: Manifest): [string, string][] {
-  const overridable = new Set<string>(OVERRIDABLE_ENVIRONMENT);
-  return Object.entries(manifest.app.environment)
-    .filter(([name]) => !overridable.has(name))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-function appParameters(manifest: Manifest, imageUri: string): Record<string, string> {
-  const app = manifest.app;
-  const web = app.web;
-  const scheduler = schedulerSettings(manifest);
-  const parameters: Record<string, string> = {
-    Project: manifest.project,
-    Environment: manifest.environment,
     ImageUri: imageUri,
-    ImageDeployed: String(imageUri !== ''),
-    AppEnv: app.environment.APP_ENV ?? manifest.environment,
-    ContainerPort: String(web.port),
-    WebCpu: String(web.cpu),
-    WebMemory: String(web.memory),
-    WebDesiredCount: String(web.desiredCount),
-    WebAutoscaling: String(web.autoscaling !== undefined),
-    EnableExec: String(app.exec === true),
-    WebMinCapacity: String(web.autoscaling?.min ?? web.desiredCount),
-    WebMaxCapacity: String(web.autoscaling?.max ?? web.desiredCount),
-    WebCpuTarget: String(web.autoscaling?.cpuTarget ?? 60),
-    WebRequestsPerTarget: String(web.autoscaling?.requestsPerTarget ?? 0),
-    ReleaseCommand: joinCommand(app.release),
-    SchedulerCommand: joinCommand(scheduler?.command),
-    SchedulerCpu: String(scheduler?.cpu ?? 256),
-    SchedulerMemory: String(scheduler?.memory ?? 512),
-    AlarmTopicArn: app.alarmTopicArn ?? '',
-    SecretsKmsKeyArns: app.secretsKmsKeyArns.join(','),
+    ...('ImageDeployed' in declared ? { ImageDeployed: String(imageUri !== '') } : {}),
   };
-  for (let slot = 1; slot <= MAX_WORKERS; slot++) {
-    const worker = app.workers[slot - 1];
-    parameters[`Worker${slot}Name`] = worker?.name ?? '';
-    parameters[`Worker${slot}Command`] = joinCommand(worker?.command);
-    parameters[`Worker${slot}Cpu`] = String(worker?.cpu ?? 256);
-    parameters[`Worker${slot}Memory`] = String(worker?.memory ?? 512);
-    parameters[`Worker${slot}DesiredCount`] = String(worker?.desiredCount ?? 0);
-  }
-  const env = slotEnvironment(manifest);
-  for (let slot = 1; slot <= MAX_ENVIRONMENT_VARIABLES; slot++) {
-    parameters[`Env${slot}Name`] = env[slot - 1]?.[0] ?? '';
-    parameters[`Env${slot}Value`] = env[slot - 1]?.[1] ?? '';
-  }
-  // References outside the project's prefix (only with app.externalSecrets: true) are granted one by one.
-  parameters.ExternalSecretGrants = [
-    ...new Set(
-      Object.values(app.secrets)
-        .filter((arn) => !isProjectSecret(arn, manifest.project, manifest.environment))
-        .map(secretGrant),
-    ),
-  ]
-    .sort()
-    .join(',');
-  const secrets = Object.entries(app.secrets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (let slot = 1; slot <= MAX_SECRETS; slot++) {
-    parameters[`Secret${slot}Name`] = secrets[slot - 1]?.[0] ?? '';
-    parameters[`Secret${slot}ValueFrom`] = secrets[slot - 1]?.[1] ?? '';
-  }
-  return parameters;
 }

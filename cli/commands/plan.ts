@@ -176,7 +176,7 @@ export async function planLive(manifest: Manifest, deps: LivePlanDeps): Promise<
 }
 
 async function pendingPlan(stage: PlannedStack, missing: Stage[], deps: LivePlanDeps): Promise<StackPlan> {
-  const template = await loadTemplate(stage.templateFile, deps);
+  const template = await loadTemplate(stage, deps);
   const resources = Object.entries(parseCfnTemplate(template).Resources ?? {});
   const changes = resources.map(([logicalId, r]) => ({
     action: 'Add',
@@ -213,9 +213,11 @@ async function recreatePlan(
   };
 }
 
-async function loadTemplate(templateFile: string, deps: LivePlanDeps): Promise<string> {
-  if (deps.readTemplate) return deps.readTemplate(templateFile);
-  return readFile(resolve(REPO_ROOT, templateFile), 'utf8');
+/** The synthesised text (app stage), or the stage's template file. */
+async function loadTemplate(stage: PlannedStack, deps: LivePlanDeps): Promise<string> {
+  if (stage.templateBody !== undefined) return stage.templateBody;
+  if (deps.readTemplate) return deps.readTemplate(stage.templateFile);
+  return readFile(resolve(REPO_ROOT, stage.templateFile), 'utf8');
 }
 
 async function changeSetPlan(
@@ -226,7 +228,7 @@ async function changeSetPlan(
 ): Promise<StackPlan> {
   const nonce = randomBytes(4).toString('hex');
   const changeSetName = `stackdrop-plan-${nonce}`;
-  const body = await loadTemplate(stage.templateFile, deps);
+  const body = await loadTemplate(stage, deps);
   let uploadedKey: string | undefined;
   const template: { TemplateBody?: string; TemplateURL?: string } = {};
   if (Buffer.byteLength(body) > TEMPLATE_BODY_LIMIT) {
@@ -369,24 +371,27 @@ export function formatNotices(notices: SecurityNotice[], style: Style): string[]
   return notices.map((n) => style.yellow(`! ${n.path}: ${n.message}`));
 }
 
+/** One line on a synthesised template: its resources by kind and its size. */
+export function synthesisSummary(body: string): string {
+  const template = JSON.parse(body) as { Resources: Record<string, { Type: string }> };
+  const resources = Object.values(template.Resources);
+  const count = (type: string) => resources.filter((r) => r.Type === type).length;
+  return `synthesised from the manifest: ${resources.length} resources (${count('AWS::ECS::TaskDefinition')} task definitions, ${count('AWS::ECS::Service')} services, ${count('AWS::CloudWatch::Alarm')} alarms), ${Buffer.byteLength(body)} bytes`;
+}
+
 /** Human lines for the offline plan: each stage's stack, inputs and parameters. */
 export function formatOfflinePlan(stacks: PlannedStack[], style: Style): string[] {
   const lines: string[] = [];
   for (const s of stacks) {
     const needs = s.dependsOn.length ? `needs ${s.dependsOn.join(', ')}` : 'first';
     lines.push(`${style.bold(s.stage)}  ${s.stackName}  (${s.templateFile}; ${needs})`);
-    // Unused slots (environment, secret and worker parameters the manifest leaves empty) are
-    // counted, not listed: a plan shows what the manifest sets.
-    const unusedWorker = (k: string) => {
-      const slot = /^Worker(\d+)/.exec(k)?.[1];
-      return slot !== undefined && !s.parameters[`Worker${slot}Name`];
-    };
-    const keys = Object.keys(s.parameters).filter((k) => s.parameters[k] !== '' && !unusedWorker(k));
+    // Empty parameters (no image yet) are counted, not listed: a plan shows what is set.
+    const keys = Object.keys(s.parameters).filter((k) => s.parameters[k] !== '');
     const empty = Object.keys(s.parameters).length - keys.length;
     const width = Math.max(0, ...keys.map((k) => k.length));
     for (const k of keys) lines.push(`  ${k.padEnd(width)}  ${s.parameters[k]}`);
-    if (empty > 0)
-      lines.push(style.dim(`  (${empty} unused slot parameter${empty === 1 ? '' : 's'} not shown)`));
+    if (empty > 0) lines.push(style.dim(`  (${empty} empty parameter${empty === 1 ? '' : 's'} not shown)`));
+    if (s.templateBody !== undefined) lines.push(style.dim(`  ${synthesisSummary(s.templateBody)}`));
   }
   return lines;
 }

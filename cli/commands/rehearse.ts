@@ -203,7 +203,7 @@ export async function estimateProvisioning(
     const stack = pending.splice(index, 1)[0]!;
     let text: string;
     try {
-      text = await readTemplate(stack.templateFile);
+      text = stack.templateBody ?? (await readTemplate(stack.templateFile));
     } catch {
       throw new OperationFailedError(`Cannot read ${stack.templateFile} for the ${stack.stage} stage.`);
     }

@@ -1,6 +1,6 @@
 import { route53, s3, secrets } from '#shared/aws.ts';
 import { logger } from '#shared/logger.ts';
-import { parseManifest } from '#shared/manifest/index.ts';
+import { parseDeployableManifest } from '#shared/manifest/deployable.ts';
 import {
   type LoadedManifest,
   loadManifest,
@@ -16,7 +16,7 @@ export const handler = async (event: ObjectCreatedEvent): Promise<LoadedManifest
     secrets,
     route53,
     logger,
-    parse: parseManifest,
+    parse: parseDeployableManifest,
     region: process.env.AWS_REGION,
   });
 };

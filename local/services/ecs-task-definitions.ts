@@ -12,12 +12,18 @@
  * - quotas (10 containers per task definition, 64 KiB per task definition):
  *   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html
  */
-import { isValidFargateSize, parseTaskCpu, parseTaskMemory } from '#shared/aws-rules/fargate.ts';
+import { ECS_LIMITS } from '#shared/aws-rules/ecs.ts';
+import {
+  fargateRuntimePlatformProblem,
+  isValidFargateSize,
+  parseTaskCpu,
+  parseTaskMemory,
+} from '#shared/aws-rules/fargate.ts';
 import { AwsError } from '../errors.ts';
 
 const client = (message: string) => new AwsError('ClientException', message);
-const MAX_CONTAINERS = 10;
-const MAX_TASK_DEFINITION_BYTES = 65_536;
+const MAX_CONTAINERS = ECS_LIMITS.containersPerTaskDefinition;
+const MAX_TASK_DEFINITION_BYTES = ECS_LIMITS.taskDefinitionBytes;
 
 type Container = Record<string, unknown> & { name?: string; image?: string };
 
@@ -67,6 +73,14 @@ export function checkTaskDefinition(input: Record<string, unknown>): { cpu?: str
     for (const c of containers) {
       if (c.privileged) throw client('Privileged containers are not supported on Fargate.');
     }
+    const platform = input.runtimePlatform as
+      | { operatingSystemFamily?: string; cpuArchitecture?: string }
+      | undefined;
+    const platformProblem = fargateRuntimePlatformProblem(
+      platform?.operatingSystemFamily,
+      platform?.cpuArchitecture,
+    );
+    if (platformProblem) throw client(platformProblem);
   }
   for (const c of containers) {
     if (networkMode === 'awsvpc') {

@@ -73,3 +73,43 @@ export function parseTaskMemory(value: unknown): number | undefined {
   const gb = /^(\d+(?:\.\d+)?)\s*gb$/i.exec(text);
   return gb ? Math.round(Number(gb[1]) * 1024) : undefined;
 }
+
+/**
+ * The platforms Fargate runs (read 2026-12-07): `cpuArchitecture` X86_64 or ARM64, where ARM64
+ * is "available for tasks that run on Linux Amazon EC2 instance ... or Linux containers on
+ * Fargate", so Windows tasks run on X86_64 only.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RuntimePlatform.html
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-arm64.html
+ * Both fields are optional; a task without them runs as LINUX on X86_64.
+ */
+export const RUNTIME_PLATFORM_SOURCE =
+  'https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RuntimePlatform.html';
+export const CPU_ARCHITECTURES = ['X86_64', 'ARM64'] as const;
+export const OPERATING_SYSTEM_FAMILIES = [
+  'LINUX',
+  'WINDOWS_SERVER_2019_FULL',
+  'WINDOWS_SERVER_2019_CORE',
+  'WINDOWS_SERVER_2016_FULL',
+  'WINDOWS_SERVER_2004_CORE',
+  'WINDOWS_SERVER_2022_CORE',
+  'WINDOWS_SERVER_2022_FULL',
+  'WINDOWS_SERVER_2025_CORE',
+  'WINDOWS_SERVER_2025_FULL',
+  'WINDOWS_SERVER_20H2_CORE',
+] as const;
+
+/** Why Fargate refuses a runtime platform, or undefined when it runs it. */
+export function fargateRuntimePlatformProblem(
+  operatingSystemFamily: string | undefined,
+  cpuArchitecture: string | undefined,
+): string | undefined {
+  const os = operatingSystemFamily ?? 'LINUX';
+  const arch = cpuArchitecture ?? 'X86_64';
+  if (!(OPERATING_SYSTEM_FAMILIES as readonly string[]).includes(os))
+    return `Invalid operatingSystemFamily '${os}'. Valid values: ${OPERATING_SYSTEM_FAMILIES.join(', ')}.`;
+  if (!(CPU_ARCHITECTURES as readonly string[]).includes(arch))
+    return `Invalid cpuArchitecture '${arch}'. Valid values: ${CPU_ARCHITECTURES.join(', ')}.`;
+  if (arch === 'ARM64' && os !== 'LINUX')
+    return `Fargate runs ARM64 tasks on Linux only; ${os} needs cpuArchitecture X86_64.`;
+  return undefined;
+}

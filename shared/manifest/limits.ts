@@ -100,14 +100,7 @@ export function looksLikeSecretValue(value: string): boolean {
   );
 }
 
-/**
- * `app.environment` entries (besides APP_ENV and APP_URL) and `app.secrets` entries the app template
- * has slots for: CloudFormation cannot loop, so templates/app.yaml carries fixed slots
- * (shared/render.ts MAX_ENVIRONMENT_VARIABLES and MAX_SECRETS; a unit test keeps them equal).
- */
-export const ENVIRONMENT_SLOTS = 25;
-export const SECRET_SLOTS = 20;
-/** Variables stackdrop sets by default that a manifest may override; they take no slot. */
+/** Variables stackdrop sets by default that a manifest may override. */
 export const OVERRIDABLE_ENVIRONMENT = ['APP_ENV', 'APP_URL'];
 
 /** Size budget for `app.environment` (names plus values): the ECS task definition is capped at 64 KiB. */
@@ -120,16 +113,6 @@ export const ENVIRONMENT_MAX_BYTES = 32 * 1024;
  * far more (commands of 64 × 1024 characters for the release, the scheduler and 10 workers).
  */
 export const MANIFEST_JSON_MAX_BYTES = 64 * 1024;
-
-/**
- * Longest command, its arguments joined by the delimiter (shared/render.ts COMMAND_DELIMITER), that
- * the app template's command parameters (ReleaseCommand, SchedulerCommand, Worker<n>Command) take:
- * their `MaxLength`, which scripts/generate-app-template.ts reads from here. CloudFormation refuses
- * a longer value at CreateStack/UpdateStack; MaxLength counts characters
- * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html,
- * read 2026-12-07).
- */
-export const COMMAND_PARAMETER_MAX_LENGTH = 4096;
 
 /**
  * Pushes reach the rollout through an SQS FIFO queue whose MessageGroupId is the repository name;

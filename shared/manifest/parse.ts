@@ -25,6 +25,13 @@ import {
 } from './problems.ts';
 import { type Manifest, ManifestSchema } from './schema.ts';
 
+/**
+ * A check that needs a valid manifest, run after the schema (e.g. AWS's limits on the synthesised
+ * template, shared/manifest/deployable.ts). Passed in, so a function that only reads a manifest
+ * does not bundle what the check imports.
+ */
+export type ManifestCheck = (manifest: Manifest) => PathProblem[];
+
 /** Manifests larger than this are refused before parsing (a real one is a few KiB). */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** Deeper nesting than this is refused: a manifest is five levels deep. */
@@ -604,7 +611,7 @@ function byPosition(a: ManifestProblem, b: ManifestProblem): number {
   );
 }
 
-function parseText(text: string, file: string): ManifestResult {
+function parseText(text: string, file: string, checks: readonly ManifestCheck[]): ManifestResult {
   const fail = (problems: ManifestProblem[]): ManifestResult => ({
     ok: false,
     problems: capped(problems, file),
@@ -748,7 +755,12 @@ function parseText(text: string, file: string): ManifestResult {
   }
 
   const result = ManifestSchema.safeParse(value);
-  if (result.success) return { ok: true, manifest: result.data };
+  const position = (p: PathProblem) => lineCounter.linePos(locate(doc, p.at, p.key === true));
+  if (result.success) {
+    const limits = checks.flatMap((check) => check(result.data));
+    if (limits.length === 0) return { ok: true, manifest: result.data };
+    return { ok: false, problems: toProblems(limits, file, position) };
+  }
   return {
     ok: false,
     problems: toProblems(
@@ -807,11 +819,15 @@ function toProblems(
  * Parses and validates a manifest (YAML, or JSON by `.json` extension or content). Never throws:
  * every problem comes back at once, each with its `file:line:col`, path, message and hint.
  */
-export function parseManifest(input: string | Uint8Array, file: string): ManifestResult {
+export function parseManifest(
+  input: string | Uint8Array,
+  file: string,
+  checks: readonly ManifestCheck[] = [],
+): ManifestResult {
   try {
     const decoded = decode(input, file);
     if ('problems' in decoded) return { ok: false, problems: decoded.problems };
-    return parseText(decoded.text, file);
+    return parseText(decoded.text, file, checks);
   } catch (error) {
     // Guarantee for callers (a Lambda, the CLI): a bad file is a result, never a crash.
     return {
@@ -836,8 +852,16 @@ export function parseManifestOrThrow(input: string | Uint8Array, file: string): 
 }
 
 /** Validates an already-parsed value (no source positions); problems carry paths only. */
-export function checkManifestValue(value: unknown, file = 'manifest'): ManifestResult {
+export function checkManifestValue(
+  value: unknown,
+  file = 'manifest',
+  checks: readonly ManifestCheck[] = [],
+): ManifestResult {
   const result = ManifestSchema.safeParse(value);
-  if (result.success) return { ok: true, manifest: result.data };
+  if (result.success) {
+    const limits = checks.flatMap((check) => check(result.data));
+    if (limits.length === 0) return { ok: true, manifest: result.data };
+    return { ok: false, problems: toProblems(limits, file, () => ({})) };
+  }
   return { ok: false, problems: toProblems(issuesToProblems(result.error.issues, value), file, () => ({})) };
 }

@@ -1,15 +1,12 @@
 import type * as z from 'zod';
 import { CACHE_ENVIRONMENT } from '../app-wiring.ts';
 import { STAGES, stackName } from '../naming.ts';
-import { COMMAND_DELIMITER } from '../render.ts';
 import { checkAwsRules } from './aws-checks.ts';
 import {
   AWS_CREDENTIAL_VARIABLES,
   BASTION_WIDEST_PREFIX,
-  COMMAND_PARAMETER_MAX_LENGTH,
   describeFargateMemory,
   ENVIRONMENT_MAX_BYTES,
-  ENVIRONMENT_SLOTS,
   FARGATE_SIZES,
   isRuntimeVariable,
   isValidFargateSize,
@@ -17,10 +14,8 @@ import {
   looksLikeSecretValue,
   MANIFEST_JSON_MAX_BYTES,
   MESSAGE_GROUP_ID_MAX,
-  OVERRIDABLE_ENVIRONMENT,
   REPOSITORY_NAME_MAX,
   RESERVED_ENVIRONMENT,
-  SECRET_SLOTS,
   STACK_NAME_MAX,
   SUBNET_EXTRA_BITS,
   SUPPORTED_ENGINE_VERSIONS,
@@ -249,23 +244,6 @@ function checkEnvironment(app: Obj, ctx: Ctx): void {
       'ECS task definitions are limited to 64 KiB: move large values to a file in the image or to SSM parameters',
     );
   }
-  const slotted = Object.keys(environment).filter((name) => !OVERRIDABLE_ENVIRONMENT.includes(name));
-  if (slotted.length > ENVIRONMENT_SLOTS) {
-    report(
-      ctx,
-      ['app', 'environment'],
-      `${slotted.length} environment variables, more than ${ENVIRONMENT_SLOTS}`,
-      `the app template has ${ENVIRONMENT_SLOTS} slots besides APP_ENV and APP_URL: group settings (e.g. one JSON value) or bake defaults into the image's .env`,
-    );
-  }
-  if (Object.keys(secrets).length > SECRET_SLOTS) {
-    report(
-      ctx,
-      ['app', 'secrets'],
-      `${Object.keys(secrets).length} secrets, more than ${SECRET_SLOTS}`,
-      `the app template has ${SECRET_SLOTS} secret slots: keep related values in one Secrets Manager secret`,
-    );
-  }
   for (const name of Object.keys(secrets)) {
     if (reserved.has(name)) {
       report(
@@ -470,7 +448,6 @@ function checkApp(app: unknown, ctx: Ctx): void {
     }
   }
   checkEnvironment(app, ctx);
-  checkCommands(app, ctx);
   checkSecretsKeys(app, ctx);
 }
 
@@ -497,42 +474,6 @@ function checkSecretsKeys(app: Obj, ctx: Ctx): void {
       'list the key that encrypts the secrets: KMS keys work in one region, and a secret uses a key of the same region',
     );
   });
-}
-
-/** Refuses arguments holding the delimiter the app template splits command parameters on. */
-function checkCommand(command: unknown, path: Path, ctx: Ctx): void {
-  if (!Array.isArray(command)) return;
-  // The app template receives the arguments joined into one parameter, capped at its MaxLength.
-  if (command.every(isStr)) {
-    const length = [...command.join(COMMAND_DELIMITER)].length;
-    if (length > COMMAND_PARAMETER_MAX_LENGTH) {
-      report(
-        ctx,
-        path,
-        `the command is ${length} characters once its arguments are joined; the app stack takes at most ${COMMAND_PARAMETER_MAX_LENGTH}`,
-        'shorten the command, e.g. move the long part into a script in the image and run that script',
-      );
-    }
-  }
-  command.forEach((arg, index) => {
-    if (!isStr(arg) || !arg.includes(COMMAND_DELIMITER)) return;
-    report(
-      ctx,
-      [...path, index],
-      `argument ${index} contains ${COMMAND_DELIMITER} (U+241F), which stackdrop uses to separate command arguments`,
-      `remove ${COMMAND_DELIMITER} from the argument; to print it, produce it at run time (e.g. printf '\\u241f')`,
-    );
-  });
-}
-
-function checkCommands(app: Obj, ctx: Ctx): void {
-  checkCommand(app.release, ['app', 'release'], ctx);
-  if (isObj(app.scheduler)) checkCommand(app.scheduler.command, ['app', 'scheduler', 'command'], ctx);
-  if (Array.isArray(app.workers)) {
-    app.workers.forEach((worker, index) => {
-      if (isObj(worker)) checkCommand(worker.command, ['app', 'workers', index, 'command'], ctx);
-    });
-  }
 }
 
 function checkBastion(bastion: unknown, ctx: Ctx): void {

@@ -92,7 +92,7 @@ export async function runStackTask(input: StackTaskInput, deps: DriverDeps): Pro
       imageUri = lastDeployedImage(status?.doc.deploys ?? [], outputs.edge?.RepositoryUri);
     }
     const plan = planStack(manifest, input.stage, outputs, imageUri);
-    request = { ...plan.request, ...(await templateSource(plan.rendered.templateFile, deps)) };
+    request = { ...plan.request, ...(await templateSource(plan.rendered, deps)) };
   }
   return startWait(
     {

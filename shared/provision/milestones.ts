@@ -135,7 +135,13 @@ export async function milestoneOutputs(
   deps: MilestoneDeps,
 ): Promise<Record<string, string> | undefined> {
   if (stage === 'network') return networkCoreOutputs(stackId, parameters, deps);
-  if (stage === 'database') return databaseClusterOutputs(stackId, parameters, deps);
+  // With a cache the app also needs the cache's endpoint, known only once the whole database stack
+  // is complete: no early hand-on then.
+  if (stage === 'database') {
+    const cache = parameters?.find((p) => p.ParameterKey === 'CacheEngine')?.ParameterValue;
+    if (cache) return undefined;
+    return databaseClusterOutputs(stackId, parameters, deps);
+  }
   return undefined;
 }
 

@@ -43,6 +43,11 @@ export function readTemplate(templateFile: string): string {
   return readFileSync(found, 'utf8');
 }
 
+/** A rendered stack's template text: the synthesised body (app stage), or its file's text. */
+export function stackTemplateText(stack: { templateFile: string; templateBody?: string }): string {
+  return stack.templateBody ?? readTemplate(stack.templateFile);
+}
+
 /** HTTPS URL CloudFormation reads an object of the bucket from (path-style on a custom endpoint). */
 export function objectUrl(bucket: string, key: string): string {
   const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
@@ -51,17 +56,26 @@ export function objectUrl(bucket: string, key: string): string {
   return `https://${bucket}.s3.${region}.amazonaws.com/${key}`;
 }
 
-/** TemplateBody for a small template; otherwise uploads it and returns its TemplateURL. */
+/**
+ * TemplateBody for a small template; otherwise uploads it and returns its TemplateURL. A
+ * synthesised template (the app stage) brings its text; a static one is read from its file.
+ */
 export async function templateSource(
-  templateFile: string,
+  stack: { templateFile: string; templateBody?: string },
   deps: { s3: S3Client; bucket: string },
 ): Promise<{ templateBody: string } | { templateUrl: string }> {
-  const body = readTemplate(templateFile);
+  const { templateFile } = stack;
+  const body = stackTemplateText(stack);
   if (Buffer.byteLength(body, 'utf8') <= TEMPLATE_BODY_LIMIT) return { templateBody: body };
   const digest = createHash('sha256').update(body).digest('hex').slice(0, 32);
   const key = `templates/${digest}/${basename(templateFile)}`;
   const put = await deps.s3.send(
-    new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentType: 'application/x-yaml' }),
+    new PutObjectCommand({
+      Bucket: deps.bucket,
+      Key: key,
+      Body: body,
+      ContentType: templateFile.endsWith('.json') ? 'application/json' : 'application/x-yaml',
+    }),
   );
   // Pinned to the version just written: an object swapped under the same key afterwards is never
   // what CloudFormation reads. The bucket is versioned (template.yaml), so S3 always returns one.

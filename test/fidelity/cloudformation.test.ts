@@ -5,6 +5,8 @@ import {
   ValidateTemplateCommand,
 } from '@aws-sdk/client-cloudformation';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { appTemplateBody } from '#shared/synth/app/index.ts';
+import { synthesisCorpus } from '#test/helpers/synth-corpus.ts';
 import { type CliResult, type FidelityCloud, fidelityCases, startFidelityCloud } from './harness.ts';
 
 // CloudFormation template checks: what ValidateTemplate, CreateStack, UpdateStack and
@@ -93,6 +95,11 @@ function stackTrail(events: { LogicalResourceId?: string; ResourceStatus?: strin
   return events.filter((e) => e.LogicalResourceId === name).map((e) => e.ResourceStatus);
 }
 
+/** The app stage's template synthesised for a large manifest (20 workers, 80 variables, 40 secrets). */
+function largeAppTemplate(): string {
+  return appTemplateBody(synthesisCorpus(1)[0]!.manifest);
+}
+
 describe('CloudFormation template checks (AWS CLI and SDK)', () => {
   fidelityCases([
     // ---- quotas ----------------------------------------------------------------------------
@@ -100,7 +107,7 @@ describe('CloudFormation template checks (AWS CLI and SDK)', () => {
       aws: 'refuses an inline TemplateBody over 51,200 bytes (the app template itself) at validate-template',
       source: QUOTAS,
       run: async () => {
-        const app = readFileSync('templates/app.yaml', 'utf8');
+        const app = largeAppTemplate();
         expect(Buffer.byteLength(app)).toBeGreaterThan(51_200);
         expectRefused(
           await validate(app),
@@ -132,7 +139,7 @@ describe('CloudFormation template checks (AWS CLI and SDK)', () => {
       run: async () => {
         const s3 = f.running.cloud.s3;
         s3.createBucket('fidelity-templates');
-        s3.putObject('fidelity-templates', 'app.yaml', readFileSync('templates/app.yaml', 'utf8'));
+        s3.putObject('fidelity-templates', 'app.yaml', largeAppTemplate());
         const result = await f.cli.run(
           'cloudformation',
           'validate-template',

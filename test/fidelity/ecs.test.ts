@@ -15,6 +15,7 @@ import { errorOf, startTestCloud } from '../integration/local/helpers.ts';
 import { aws, type CliResult, cliError, runCli } from './services-harness.ts';
 
 const SIZES = 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html';
+const RUNTIME_PLATFORM = 'https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RuntimePlatform.html';
 const PARAMS = 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html';
 const FARGATE = 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html';
 const ROLLING = 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html';
@@ -94,6 +95,31 @@ describe('ECS task definitions on Fargate', () => {
           'No Fargate configuration exists for given values: 256 CPU, 8192 memory. See the Amazon ECS documentation for the valid values.',
       });
       expect(cli.ok!.json.taskDefinition).toMatchObject({ cpu: '1024', memory: '2048' });
+    },
+  );
+
+  it(
+    aws(
+      'runs Linux tasks on ARM64 or X86_64 and refuses ARM64 with a Windows family (ARM64 is for Linux containers on Fargate)',
+      RUNTIME_PLATFORM,
+    ),
+    async () => {
+      const arm = await fargate('1024', '2048', {
+        runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'ARM64' },
+      });
+      expect(arm.taskDefinition?.runtimePlatform).toEqual({
+        operatingSystemFamily: 'LINUX',
+        cpuArchitecture: 'ARM64',
+      });
+      expect(
+        (await fargate('1024', '2048', { runtimePlatform: { cpuArchitecture: 'X86_64' } })).taskDefinition,
+      ).toBeDefined();
+      const windowsArm = await errorOf(
+        fargate('1024', '2048', {
+          runtimePlatform: { operatingSystemFamily: 'WINDOWS_SERVER_2022_CORE', cpuArchitecture: 'ARM64' },
+        }),
+      );
+      expect(windowsArm.name).toBe('ClientException');
     },
   );
 

@@ -108,3 +108,86 @@ describe('cache', () => {
     if (!result.ok) expect(result.problems.map((p) => p.path)).toContain('app.environment.REDIS_HOST');
   });
 });
+
+describe('the synthesised app template wires the cache and the CDN into every container', () => {
+  const app = (m: Manifest, outputs = {}) => renderStacks(m, { outputs }).find((s) => s.stage === 'app')!;
+  const environments = (body: string) =>
+    Object.values(
+      (
+        JSON.parse(body) as {
+          Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+        }
+      ).Resources,
+    )
+      .filter((r) => r.Type === 'AWS::ECS::TaskDefinition')
+      .map(
+        (r) =>
+          (
+            r.Properties.ContainerDefinitions as Array<{
+              Environment: Array<{ Name: string; Value: unknown }>;
+            }>
+          )[0]!.Environment,
+      );
+
+  it('a cache: REDIS_HOST/REDIS_PORT from the database stage outputs, REDIS_SCHEME tls', () => {
+    const m = manifest({ cache: { engine: 'valkey' } });
+    const pending = app(m);
+    expect(pending.parameters.CacheAddress).toBe('<database.CacheAddress>');
+    expect(pending.parameters.CachePort).toBe('<database.CachePort>');
+    const ready = app(m, {
+      database: {
+        CacheAddress: 'acme-production-abc.serverless.euw1.cache.amazonaws.com',
+        CachePort: '6379',
+      },
+    });
+    expect(ready.parameters.CacheAddress).toBe('acme-production-abc.serverless.euw1.cache.amazonaws.com');
+    const envs = environments(ready.templateBody!);
+    expect(envs.length).toBeGreaterThan(1);
+    for (const env of envs) {
+      expect(env).toEqual(
+        expect.arrayContaining([
+          { Name: 'REDIS_HOST', Value: { Ref: 'CacheAddress' } },
+          { Name: 'REDIS_PORT', Value: { Ref: 'CachePort' } },
+          { Name: 'REDIS_SCHEME', Value: 'tls' },
+        ]),
+      );
+    }
+  });
+
+  it('the CDN: ASSET_URL from the edge stage AssetUrl output, unless app.environment sets it', () => {
+    const cdn = manifest({
+      app: {
+        allowPlainHttp: false,
+        domain: 'app.example.com',
+        hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        cdn: true,
+      },
+    });
+    const wired = app(cdn);
+    expect(wired.parameters.AssetUrl).toBe('<edge.AssetUrl>');
+    for (const env of environments(wired.templateBody!))
+      expect(env).toContainEqual({ Name: 'ASSET_URL', Value: { Ref: 'AssetUrl' } });
+    const own = manifest({
+      app: {
+        allowPlainHttp: false,
+        domain: 'app.example.com',
+        hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        cdn: true,
+        environment: { ASSET_URL: 'https://cdn.example.com' },
+      },
+    });
+    const mine = app(own);
+    expect(mine.parameters.AssetUrl).toBeUndefined();
+    for (const env of environments(mine.templateBody!))
+      expect(env.filter((e) => e.Name === 'ASSET_URL')).toEqual([
+        { Name: 'ASSET_URL', Value: 'https://cdn.example.com' },
+      ]);
+  });
+
+  it('neither: no cache or CDN parameter, no REDIS_* or ASSET_URL', () => {
+    const plain = app(manifest());
+    expect(Object.keys(plain.parameters)).not.toEqual(expect.arrayContaining(['CacheAddress']));
+    expect(plain.parameters.AssetUrl).toBeUndefined();
+    expect(plain.templateBody).not.toMatch(/REDIS_HOST|ASSET_URL/);
+  });
+});

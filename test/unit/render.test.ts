@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { CfnTemplate } from '#shared/cfn-yaml.ts';
 import { type Manifest, type ManifestInput, validateManifestObject } from '#shared/manifest/index.ts';
 import { STAGES, type Stage } from '#shared/naming.ts';
 import {
-  COMMAND_DELIMITER,
-  MAX_ENVIRONMENT_VARIABLES,
-  MAX_WORKERS,
   OUTPUT_PARAMETERS,
   type OutputSource,
   parsePendingOutput,
@@ -21,6 +19,34 @@ import { loadTemplates } from './templates/load.ts';
 import { checkParameterValues } from './templates/references.ts';
 
 const templates = loadTemplates();
+
+/** The template a rendered stack deploys: its synthesised body, or the static file. */
+function templateOf(stack: RenderedStack): CfnTemplate {
+  return stack.templateBody ? (JSON.parse(stack.templateBody) as CfnTemplate) : templates[stack.stage];
+}
+
+type Container = {
+  Command?: string[];
+  Environment: { Name: unknown; Value: unknown }[];
+  Secrets: { Name: unknown; ValueFrom: unknown }[];
+};
+
+/** The app container of each task definition, by logical id. */
+function containers(stack: RenderedStack): Record<string, Container> {
+  return Object.fromEntries(
+    Object.entries(templateOf(stack).Resources)
+      .filter(([, r]) => r.Type === 'AWS::ECS::TaskDefinition')
+      .map(([id, r]) => [id, (r.Properties!.ContainerDefinitions as Container[])[0]!]),
+  );
+}
+
+/** The IAM statements of the execution role's secrets policy. */
+function secretStatements(stack: RenderedStack): Record<string, unknown>[] {
+  const policy = templateOf(stack).Resources.ExecutionSecretsPolicy!.Properties!.PolicyDocument as {
+    Statement: Record<string, unknown>[];
+  };
+  return policy.Statement;
+}
 
 const SECRET =
   'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stackdrop/acme/production/APP_KEY-AbCdEf';
@@ -155,7 +181,7 @@ describe('renderStacks', () => {
       ['network', 'stackdrop-acme-production-network', 'templates/network.yaml', []],
       ['database', 'stackdrop-acme-production-database', 'templates/database.yaml', ['network']],
       ['edge', 'stackdrop-acme-production-edge', 'templates/edge.yaml', ['network']],
-      ['app', 'stackdrop-acme-production-app', 'templates/app.yaml', ['network', 'database', 'edge']],
+      ['app', 'stackdrop-acme-production-app', 'synthesized/app.json', ['network', 'database', 'edge']],
     ]);
   });
 
@@ -243,7 +269,7 @@ describe('renderStacks', () => {
         const stack = byStage(renderStacks(parsed, { outputs: fakeOutputs(zones), imageUri: IMAGE }), stage);
 
         // Assess
-        expect(checkParameterValues(templates[stage], stack.parameters)).toEqual([]);
+        expect(checkParameterValues(templateOf(stack), stack.parameters)).toEqual([]);
       },
     );
 
@@ -253,7 +279,7 @@ describe('renderStacks', () => {
 
       // Assess
       expect(app.parameters.ImageUri).toBe('');
-      expect(checkParameterValues(templates.app, app.parameters)).toEqual([]);
+      expect(checkParameterValues(templateOf(app), app.parameters)).toEqual([]);
     });
   });
 
@@ -363,7 +389,7 @@ describe('renderStacks', () => {
     expect(byStage(stacks, 'network').parameters.DatabasePort).toBe('5432');
   });
 
-  it('fills worker slots in manifest order, joining each command with the unit separator', () => {
+  it('synthesises one task definition and service per worker, in manifest order, commands as lists', () => {
     // Act
     const app = byStage(
       renderStacks(
@@ -372,63 +398,68 @@ describe('renderStacks', () => {
             '3 AZs, serverless, 2 readers, HTTPS with www redirect, 3 workers, release, env and external secrets'
           ],
         ),
+        { outputs: fakeOutputs(3) },
       ),
       'app',
     );
+    const template = templateOf(app);
 
-    // Assess
-    expect(app.parameters).toMatchObject({
-      Worker1Name: 'default',
-      Worker1Command: ['php', 'artisan', 'queue:work', '--queue=high,default'].join(COMMAND_DELIMITER),
-      Worker2Name: 'mail',
-      Worker2DesiredCount: '0',
-      Worker3Cpu: '512',
-      Worker4Name: '',
-      Worker4Command: '',
-      [`Worker${MAX_WORKERS}Name`]: '',
-      ReleaseCommand: `php${COMMAND_DELIMITER}artisan${COMMAND_DELIMITER}migrate${COMMAND_DELIMITER}--force`,
+    // Assess: arguments stay separate, so commas inside one survive.
+    expect(containers(app).WorkerDefaultTaskDefinition!.Command).toEqual([
+      'php',
+      'artisan',
+      'queue:work',
+      '--queue=high,default',
+    ]);
+    expect(containers(app).ReleaseTaskDefinition!.Command).toEqual(['php', 'artisan', 'migrate', '--force']);
+    const services = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::ECS::Service');
+    expect(services.map(([id]) => id)).toEqual([
+      'WebService',
+      'WorkerDefaultService',
+      'WorkerMailService',
+      'WorkerReportsService',
+      'SchedulerService',
+    ]);
+    const mail = template.Resources.WorkerMailService!.Properties!;
+    expect(mail.ServiceName).toBe('worker-mail');
+    expect(mail.Tags).toContainEqual({ Key: 'stackdrop:desired-count', Value: '0' });
+    expect(template.Outputs?.WorkerServiceNames?.Value).toEqual({
+      'Fn::Join': [
+        ',',
+        ['Default', 'Mail', 'Reports'].map((w) => ({ 'Fn::GetAtt': [`Worker${w}Service`, 'Name'] })),
+      ],
     });
-    // The template splits on the same delimiter, so commas inside an argument survive.
-    const [container] = templates.app.Resources.Worker1TaskDefinition!.Properties!.ContainerDefinitions as {
-      Command: unknown;
-    }[];
-    expect(container!.Command).toEqual({ 'Fn::Split': [COMMAND_DELIMITER, { Ref: 'Worker1Command' }] });
-  });
-
-  it('joins command arguments with a printable delimiter that XML 1.0 can carry', () => {
-    // Act
-    const app = byStage(
-      renderStacks(manifest({ app: { release: ['php', 'artisan', 'migrate', '--force'] } })),
-      'app',
+    expect(template.Resources.WorkerReportsTaskDefinition!.Properties).toMatchObject({ Cpu: '512' });
+    // No slots: the app stack takes only the image and the earlier stages' outputs.
+    expect(Object.keys(app.parameters).sort()).toEqual(
+      ['ImageUri', 'ImageDeployed', ...Object.keys(OUTPUT_PARAMETERS.app)].sort(),
     );
-
-    // Assess: CloudFormation answers in XML, and XML 1.0 forbids C0 controls even as &#x1F;.
-    const release = app.parameters.ReleaseCommand!;
-    expect(release).toBe('php␟artisan␟migrate␟--force');
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters XML 1.0 forbids.
-    expect(release).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/);
-    expect(COMMAND_DELIMITER).toMatch(/^\P{C}+$/u);
+    // ImageDeployed only switches web autoscaling on: a manifest without autoscaling has no use for it.
+    const fixed = byStage(renderStacks(manifest({ app: { web: { desiredCount: 2 } } })), 'app');
+    expect(fixed.parameters).not.toHaveProperty('ImageDeployed');
+    expect(templateOf(fixed).Parameters).not.toHaveProperty('ImageDeployed');
   });
 
   it('runs schedule:work for the scheduler, and no scheduler when the manifest turns it off', () => {
     // Act
     const command = (scheduler: ManifestInput['app']) =>
-      byStage(renderStacks(manifest({ app: scheduler })), 'app').parameters.SchedulerCommand;
+      containers(byStage(renderStacks(manifest({ app: scheduler })), 'app')).SchedulerTaskDefinition?.Command;
 
     // Assess
-    expect(command({ scheduler: true })).toBe(
-      `php${COMMAND_DELIMITER}artisan${COMMAND_DELIMITER}schedule:work`,
-    );
-    expect(command({ scheduler: { command: ['php', 'artisan', 'schedule:run'] } })).toBe(
-      `php${COMMAND_DELIMITER}artisan${COMMAND_DELIMITER}schedule:work`,
-    );
-    expect(command({ scheduler: { command: ['supercronic', '/app/crontab'] } })).toBe(
-      `supercronic${COMMAND_DELIMITER}/app/crontab`,
-    );
-    expect(command({ scheduler: false })).toBe('');
+    expect(command({ scheduler: true })).toEqual(['php', 'artisan', 'schedule:work']);
+    expect(command({ scheduler: { command: ['php', 'artisan', 'schedule:run'] } })).toEqual([
+      'php',
+      'artisan',
+      'schedule:work',
+    ]);
+    expect(command({ scheduler: { command: ['supercronic', '/app/crontab'] } })).toEqual([
+      'supercronic',
+      '/app/crontab',
+    ]);
+    expect(command({ scheduler: false })).toBeUndefined();
   });
 
-  it('puts environment variables and secrets into slots sorted by name, APP_ENV and APP_URL into their own parameters', () => {
+  it('writes environment variables and secrets once per container, sorted by name, APP_ENV and APP_URL in place', () => {
     // Prepare
     const input: ManifestInput = {
       version: 1,
@@ -448,21 +479,22 @@ describe('renderStacks', () => {
     const app = byStage(renderStacks(manifest(input), { outputs: fakeOutputs() }), 'app');
 
     // Assess
-    expect(app.parameters).toMatchObject({
-      AppEnv: 'prod',
-      Url: 'https://acme.example/shop',
-      Env1Name: 'APP_NAME',
-      Env1Value: 'Acme',
-      Env2Name: 'MAIL_MAILER',
-      Env3Name: '',
-      Secret1Name: 'APP_KEY',
-      Secret1ValueFrom: SECRET,
-      Secret2Name: 'MAIL_PASSWORD',
-      Secret2ValueFrom: PARAMETER,
-      Secret3Name: '',
-      // Both sit under stackdrop/acme/production/, which the execution role's policy covers already.
-      ExternalSecretGrants: '',
-    });
+    expect(app.parameters.Url).toBe('https://acme.example/shop');
+    for (const container of Object.values(containers(app))) {
+      const env = container.Environment;
+      expect(env.find((e) => e.Name === 'APP_ENV')?.Value).toBe('prod');
+      expect(env.filter((e) => e.Name === 'APP_URL')).toEqual([{ Name: 'APP_URL', Value: { Ref: 'Url' } }]);
+      expect(env.slice(-2)).toEqual([
+        { Name: 'APP_NAME', Value: 'Acme' },
+        { Name: 'MAIL_MAILER', Value: 'ses' },
+      ]);
+      expect(container.Secrets.slice(2)).toEqual([
+        { Name: 'APP_KEY', ValueFrom: SECRET },
+        { Name: 'MAIL_PASSWORD', ValueFrom: PARAMETER },
+      ]);
+    }
+    // Both sit under stackdrop/acme/production/, which the execution role's policy covers already.
+    expect(secretStatements(app).map((s) => s.Sid)).toEqual(['ReadDatabaseAndProjectSecrets']);
   });
 
   it('grants opted-in external references one by one, a suffix-less secret ARN as <arn>-??????', () => {
@@ -483,11 +515,16 @@ describe('renderStacks', () => {
     const app = byStage(renderStacks(manifest(input), { outputs: fakeOutputs() }), 'app');
 
     // Assess
-    expect(app.parameters.ExternalSecretGrants).toBe(`${shared}-??????,${full}`);
-    expect(checkParameterValues(templates.app, app.parameters)).toEqual([]);
+    expect(secretStatements(app).find((s) => s.Sid === 'ReadOptedInExternalSecrets')).toEqual({
+      Sid: 'ReadOptedInExternalSecrets',
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue', 'ssm:GetParameters'],
+      Resource: [`${shared}-??????`, full],
+    });
+    expect(checkParameterValues(templateOf(app), app.parameters)).toEqual([]);
   });
 
-  it('passes the customer-managed KMS keys of the secrets to the app stack, none by default', () => {
+  it('lets the execution role decrypt with the customer-managed KMS keys of the secrets, none by default', () => {
     // Prepare
     const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     const MRK = 'arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab';
@@ -498,8 +535,10 @@ describe('renderStacks', () => {
     const plain = byStage(renderStacks(manifest(), { outputs: fakeOutputs() }), 'app');
 
     // Assess
-    expect(app.parameters.SecretsKmsKeyArns).toBe(`${KEY},${MRK}`);
-    expect(plain.parameters.SecretsKmsKeyArns).toBe('');
+    const decrypt = (stack: RenderedStack) =>
+      secretStatements(stack).filter((s) => s.Action === 'kms:Decrypt');
+    expect(decrypt(app).map((s) => s.Resource)).toEqual([[KEY, MRK]]);
+    expect(decrypt(plain)).toEqual([]);
   });
 
   it('defaults APP_ENV to the environment name and leaves the image empty until one is pushed', () => {
@@ -507,9 +546,33 @@ describe('renderStacks', () => {
     const app = byStage(renderStacks(manifest({ environment: 'staging' })), 'app');
 
     // Assess
-    expect(app.parameters.AppEnv).toBe('staging');
+    expect(containers(app).WebTaskDefinition!.Environment).toContainEqual({
+      Name: 'APP_ENV',
+      Value: 'staging',
+    });
     expect(app.parameters.ImageUri).toBe('');
     expect(byStage(renderStacks(manifest(), { imageUri: IMAGE }), 'app').parameters.ImageUri).toBe(IMAGE);
+  });
+
+  it('runs every task definition on the manifest architecture, x86_64 by default', () => {
+    // Act
+    const platforms = (architecture?: 'arm64' | 'x86_64') =>
+      Object.values(
+        templateOf(
+          byStage(
+            renderStacks(manifest({ app: { ...(architecture ? { architecture } : {}), release: ['true'] } })),
+            'app',
+          ),
+        ).Resources,
+      )
+        .filter((r) => r.Type === 'AWS::ECS::TaskDefinition')
+        .map((r) => r.Properties!.RuntimePlatform);
+
+    // Assess: web, release and scheduler
+    expect(platforms()).toEqual(Array(3).fill({ OperatingSystemFamily: 'LINUX', CpuArchitecture: 'X86_64' }));
+    expect(platforms('arm64')).toEqual(
+      Array(3).fill({ OperatingSystemFamily: 'LINUX', CpuArchitecture: 'ARM64' }),
+    );
   });
 
   it('turns HTTPS and the www redirect on only when the manifest has a certificate and a domain', () => {
@@ -542,29 +605,26 @@ describe('renderStacks', () => {
   });
 
   it('refuses, listing every problem, a manifest the templates cannot hold', () => {
-    // Prepare: rules the manifest schema may not check itself (slot counts), plus ones it does.
+    // Prepare: rules the manifest schema may not check itself, plus ones it does.
     const valid = manifest();
     const broken: Manifest = {
       ...valid,
       database: { ...valid.database, readers: 2 },
       app: {
         ...valid.app,
-        environment: {
-          APP_ENV: 'prod uction',
-          ...Object.fromEntries(
-            Array.from({ length: MAX_ENVIRONMENT_VARIABLES + 1 }, (_, i) => [`VAR_${i}`, 'x']),
-          ),
-        },
+        environment: { APP_ENV: 'prod uction' },
         secrets: { DB_PASSWORD: SECRET },
         workers: [
           {
             name: 'a',
-            command: ['php', `bad${COMMAND_DELIMITER}arg`],
+            command: ['php'],
             cpu: 256,
             memory: 512,
             desiredCount: 1,
           },
           { name: 'a', command: ['php'], cpu: 256, memory: 512, desiredCount: 1 },
+          { name: 'b-1', command: ['php'], cpu: 256, memory: 512, desiredCount: 1 },
+          { name: 'b1', command: ['php'], cpu: 256, memory: 512, desiredCount: 1 },
         ],
       },
     };
@@ -582,10 +642,9 @@ describe('renderStacks', () => {
     expect((thrown as RenderError).problems).toEqual([
       'database.readers 2 needs 3 availability zones (each reader in another zone than the writer); network.availabilityZones is 2',
       'app.workers: the name a is used twice',
-      `app.environment: at most ${MAX_ENVIRONMENT_VARIABLES} variables besides APP_ENV and APP_URL`,
+      'app.workers: the names b-1 and b1 would share the CloudFormation logical id WorkerB1; rename one',
       'app.environment.APP_ENV must be 1-64 letters, digits, dots, hyphens or underscores',
       'DB_PASSWORD is set by stackdrop (Laravel wiring) and cannot be a secret',
-      'app.workers[0].command contains ␟ (U+241F), which separates command arguments',
     ]);
   });
 });
@@ -602,8 +661,8 @@ describe('pending outputs', () => {
 });
 
 describe('templatePath', () => {
-  it('points at each stage template in this checkout', () => {
-    for (const stage of STAGES) {
+  it('points at each static stage template in this checkout', () => {
+    for (const stage of ['network', 'database', 'edge'] as const) {
       expect(templatePath(stage)).toMatch(new RegExp(`/templates/${stage}\\.yaml$`));
       expect(existsSync(templatePath(stage))).toBe(true);
     }

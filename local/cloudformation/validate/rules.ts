@@ -3,32 +3,11 @@
  * The template checks (`validate/*.ts`), the engine and docs/local-cloud.md all read these.
  */
 
-/** https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html */
-export const QUOTAS_SOURCE =
-  'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html';
-
-export const LIMITS = {
-  /** "Template body size in a request": CreateStack, UpdateStack, ValidateTemplate, CreateChangeSet. */
-  templateBodyBytes: 51_200,
-  /**
-   * "Template body size in an Amazon S3 object": 1 MB. Read as 1,048,576 bytes: the other two
-   * template sizes AWS ever published are binary multiples (51,200 = 50 KiB; the former S3 limit
-   * 460,800 = 450 KiB).
-   */
-  templateUrlBytes: 1_048_576,
-  parameters: 200,
-  resources: 500,
-  outputs: 200,
-  mappings: 200,
-  /** "Mapping attributes": per mapping. */
-  mappingAttributes: 200,
-  /** "Parameter value": maximum size of each parameter value. */
-  parameterValueBytes: 4_096,
-  /** Parameter, resource, output and mapping names. */
-  nameCharacters: 255,
-  /** "Template description". */
-  descriptionBytes: 1_024,
-} as const;
+/** The template quotas live with the other AWS rules (shared/aws-rules/cloudformation.ts). */
+export {
+  CLOUDFORMATION_LIMITS as LIMITS,
+  CLOUDFORMATION_QUOTAS_SOURCE as QUOTAS_SOURCE,
+} from '#shared/aws-rules/cloudformation.ts';
 
 /** https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html */
 export const INTRINSICS_SOURCE =

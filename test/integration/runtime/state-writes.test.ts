@@ -56,17 +56,25 @@ describe('the stackdrop bucket on the local cloud', () => {
       return written;
     };
 
-    // Act
+    // Act: 30 variables of 1 KB (within the 32 KiB environment budget) make the synthesised app
+    // template larger than TemplateBody takes.
+    const variables = Array.from({ length: 30 }, (_, i) => `    SETTING_${i}: "${'v'.repeat(1000)}"`).join(
+      '\n',
+    );
+    const manifest = manifestFor('pinned').replace(/^ {2}environment:\n/m, `  environment:\n${variables}\n`);
+    expect(manifest).toContain('SETTING_29');
     let ready: Awaited<ReturnType<typeof provision>>;
     try {
-      ready = await provision(world, 'pinned', manifestFor('pinned'));
+      ready = await provision(world, 'pinned', manifest);
     } finally {
       s3.putObject = original;
     }
 
     // Assess
-    expect(ready.phase).toBe('ready');
-    expect(swapped.some((key) => key.endsWith('/app.yaml'))).toBe(true);
+    expect(ready.phase, JSON.stringify((ready as { error?: unknown }).error ?? ready).slice(0, 1500)).toBe(
+      'ready',
+    );
+    expect(swapped.some((key) => key.endsWith('/app.json'))).toBe(true);
     const deployed = await world.session.cfn.send(
       new GetTemplateCommand({ StackName: `stackdrop-pinned-${ENVIRONMENT}-app` }),
     );

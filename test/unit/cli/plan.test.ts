@@ -15,6 +15,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { formatLivePlan, planLive, summariseChanges } from '#cli/commands/plan.ts';
 import { createUi } from '#cli/ui.ts';
 import { parseManifestOrThrow } from '#shared/manifest/index.ts';
+import { synthAppTemplate } from '#shared/synth/app/index.ts';
 import { harness, objectBody, stackdropStack, stackMissing, statusDoc, VALID_MANIFEST } from './helpers.ts';
 import { preflightMocks } from './preflight-mocks.ts';
 
@@ -180,14 +181,25 @@ describe('plan (offline)', () => {
     expect(result.stderr).toBe('');
   });
 
-  it('lists only the parameters the manifest sets and counts the unused slots', async () => {
+  it('shows the synthesised app template by what it holds, with no slot parameters', async () => {
     const h = harness();
     writeFileSync(join(h.deps.cwd, 'acme.yaml'), VALID_MANIFEST);
     const result = await h.run('plan', 'acme.yaml');
     expect(result.stdout).not.toContain('(empty)');
-    expect(result.stdout).toMatch(/\(\d+ unused slot parameters not shown\)/);
-    expect(result.stdout).not.toContain('Worker10Cpu');
+    expect(result.stdout).not.toMatch(/Worker\d+(Name|Cpu)|Env\d+Name|Secret\d+Name|slot/);
+    expect(result.stdout).toMatch(
+      /synthesised from the manifest: \d+ resources \(\d+ task definitions, \d+ services, \d+ alarms\), \d+ bytes/,
+    );
     expect(result.stdout.split('\n').length).toBeLessThan(100);
+  });
+
+  it('keeps the template text out of plan --json', async () => {
+    const h = harness();
+    writeFileSync(join(h.deps.cwd, 'acme.yaml'), VALID_MANIFEST);
+    const result = await h.run('plan', 'acme.yaml', '--json');
+    const stacks = (JSON.parse(result.stdout) as { stacks: Record<string, unknown>[] }).stacks;
+    expect(stacks.map((s) => s.stage)).toEqual(['network', 'database', 'edge', 'app']);
+    for (const stack of stacks) expect(stack).not.toHaveProperty('templateBody');
   });
 
   it('refuses an invalid manifest, exit 1', async () => {
@@ -261,7 +273,7 @@ describe('planLive', () => {
       ['network', 'create', 2],
       ['database', 'pending', 2],
       ['edge', 'pending', 1],
-      ['app', 'pending', 1],
+      ['app', 'pending', Object.keys(synthAppTemplate(manifest).Resources).length],
     ]);
     expect(plan.stacks[3]!.note).toMatch(/created after network and database and edge/);
     expect(plan.databaseReplacement).toBe(false);

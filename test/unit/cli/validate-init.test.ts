@@ -55,6 +55,27 @@ describe('stackdrop validate', () => {
     `);
   });
 
+  it("reports AWS's limits on the synthesised app template at the manifest location, before any AWS call", async () => {
+    // Prepare: 130 workers (4 resources each) exceed CloudFormation's 500 resources per template.
+    const h = harness();
+    const workers = Array.from({ length: 130 }, (_, i) => `    - { name: w${i}, command: [php] }`).join('\n');
+    writeFileSync(
+      join(h.deps.cwd, 'many.yaml'),
+      `version: 1\nproject: acme\napp:\n  allowPlainHttp: true\n  workers:\n${workers}\n`,
+    );
+
+    // Act
+    const result = await h.run('validate', 'many.yaml');
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /many\.yaml:6:5: app\.workers: the app stage's template would have 5\d\d resources, more than CloudFormation's 500\n {2}hint: each worker adds 4 resources/,
+    );
+    expect(cfn.calls()).toHaveLength(0);
+    expect(s3.calls()).toHaveLength(0);
+  });
+
   it('prints the problems as JSON with --json', async () => {
     const h = harness();
     writeFileSync(join(h.deps.cwd, 'bad.yaml'), BAD_MANIFEST);

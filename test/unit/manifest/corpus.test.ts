@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifest } from '#shared/manifest/index.ts';
+import { parseDeployableManifest as parseManifest } from '#shared/manifest/deployable.ts';
 import { buildCorpus } from './corpus.ts';
 
 const corpus = buildCorpus();

@@ -408,8 +408,8 @@ export function buildCorpus(): CorpusCase[] {
     ['sequence of maps as app', 'version: 1\nproject: acme\napp: [ { web: {} } ]\n'],
     ['workers as a map', 'version: 1\nproject: acme\napp: { workers: { default: { command: [php] } } }\n'],
     [
-      'too many workers',
-      `version: 1\nproject: acme\napp:\n  workers:\n${Array.from({ length: 11 }, (_, i) => `    - { name: w${i}, command: [php] }`).join('\n')}\n`,
+      'more workers than a template holds (500 resources)',
+      `version: 1\nproject: acme\napp:\n  allowPlainHttp: true\n  workers:\n${Array.from({ length: 130 }, (_, i) => `    - { name: w${i}, command: [php] }`).join('\n')}\n`,
     ],
     [
       'too many bastion ranges',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifestFile } from '#cli/manifest-file.ts';
-import { parseManifest } from '#shared/manifest/index.ts';
+import { parseDeployableManifest as parseManifest } from '#shared/manifest/deployable.ts';
 import { buildHostileCorpus, type HostileCase } from './hostile-corpus.ts';
 
 const corpus = buildHostileCorpus();

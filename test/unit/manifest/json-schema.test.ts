@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MANIFEST_JSON_SCHEMA_FILE, renderManifestJsonSchema } from '#shared/manifest/json-schema.ts';
-import { ENVIRONMENT_SLOTS, SECRET_SLOTS, SUPPORTED_ENGINE_VERSIONS } from '#shared/manifest/limits.ts';
-import { DEFAULT_ENGINE_VERSIONS, MAX_ENVIRONMENT_VARIABLES, MAX_SECRETS } from '#shared/render.ts';
+import { SUPPORTED_ENGINE_VERSIONS } from '#shared/manifest/limits.ts';
+import { DEFAULT_ENGINE_VERSIONS } from '#shared/render.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
@@ -52,9 +52,11 @@ describe('editor JSON Schema', () => {
     expect(schema.additionalProperties).toBe(false);
   });
 
-  it('matches the slot counts of the app template', () => {
-    expect(ENVIRONMENT_SLOTS).toBe(MAX_ENVIRONMENT_VARIABLES);
-    expect(SECRET_SLOTS).toBe(MAX_SECRETS);
+  it('offers app.architecture x86_64 or arm64, x86_64 by default, and caps workers only by AWS limits', () => {
+    const app = (schema.properties as Record<string, { properties: Record<string, Record<string, unknown>> }>)
+      .app!.properties;
+    expect(app.architecture).toMatchObject({ enum: ['x86_64', 'arm64'], default: 'x86_64' });
+    expect(app.workers).not.toHaveProperty('maxItems');
   });
 
   it('accepts the engine versions stackdrop pins as explicit engineVersion values', () => {

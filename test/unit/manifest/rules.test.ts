@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkDeployableValue, parseDeployableManifest } from '#shared/manifest/deployable.ts';
 import {
   checkManifestValue,
   type ManifestProblem,
@@ -395,33 +396,6 @@ const cases: Case[] = [
     hint: /unique name/,
   },
   {
-    rule: 'worker command arguments never hold the command delimiter',
-    change: (m) => {
-      m.app.workers[0].command = ['php', 'artisan', 'queue:work', '--name=a\u241fb'];
-    },
-    path: 'app.workers[0].command[3]',
-    message: /argument 3 contains ␟ \(U\+241F\), which stackdrop uses to separate command arguments/,
-    hint: /remove ␟ from the argument/,
-  },
-  {
-    rule: 'release arguments never hold the command delimiter',
-    change: (m) => {
-      m.app.release = ['php␟artisan', 'migrate'];
-    },
-    path: 'app.release[0]',
-    message: /argument 0 contains ␟/,
-    hint: /printf/,
-  },
-  {
-    rule: 'scheduler arguments never hold the command delimiter',
-    change: (m) => {
-      m.app.scheduler = { command: ['supercronic', '/app/cron␟tab'] };
-    },
-    path: 'app.scheduler.command[1]',
-    message: /argument 1 contains ␟/,
-    hint: /remove ␟/,
-  },
-  {
     rule: 'autoscaling min ≤ max',
     change: (m) => {
       m.app.web.autoscaling = { min: 5, max: 3 };
@@ -573,22 +547,34 @@ const cases: Case[] = [
     hint: /shorten commands or environment values \(the largest part, app\.environment is 30 KiB\)/,
   },
   {
-    rule: 'environment fits the template slots',
+    rule: "each task definition fits ECS's 64 KiB",
     change: (m) => {
-      for (let i = 0; i < 26; i++) m.app.environment[`V_${i}`] = 'x';
-    },
-    path: 'app.environment',
-    message: /26 environment variables, more than 25/,
-    hint: /25 slots besides APP_ENV and APP_URL/,
-  },
-  {
-    rule: 'secrets fit the template slots',
-    change: (m) => {
+      for (let i = 0; i < 30; i++) m.app.environment[`V_${i}`] = 'x'.repeat(1000);
+      m.app.workers[0].command = Array.from({ length: 31 }, () => 'y'.repeat(1000));
       for (let i = 0; i < 20; i++) m.app.secrets[`S_${i}`] = SECRET_ARN;
     },
-    path: 'app.secrets',
-    message: /21 secrets, more than 20/,
-    hint: /one Secrets Manager secret/,
+    path: 'app.workers[0].command',
+    message: /the worker-default task definition would be up to \d+ bytes, more than ECS's 65536 \(64 KiB\)/,
+    hint: /SSM parameters or a file in the image/,
+  },
+  {
+    rule: "the app template fits CloudFormation's 500 resources",
+    change: (m) => {
+      m.app.workers = Array.from({ length: 125 }, (_, i) => ({ name: `w${i}`, command: ['php'] }));
+    },
+    path: 'app.workers',
+    message: /would have 5\d\d resources, more than CloudFormation's 500/,
+    hint: /each worker adds 4 resources/,
+  },
+  {
+    rule: "the app template fits CloudFormation's 1 MB through S3",
+    change: (m) => {
+      for (let i = 0; i < 30; i++) m.app.environment[`V_${i}`] = 'x'.repeat(1000);
+      m.app.workers = Array.from({ length: 40 }, (_, i) => ({ name: `w${i}`, command: ['php'] }));
+    },
+    path: 'app',
+    message: /the app stage's template would be \d+ bytes, more than CloudFormation's 1048576 \(1 MB\)/,
+    hint: /every variable and secret is written into each task definition \(40 workers, 31 environment variables/,
   },
   // bastion
   {
@@ -617,33 +603,6 @@ const cases: Case[] = [
     path: 'bastion.allowedCidrs[0]',
     message: /host bits/,
     hint: /write 203\.0\.113\.0\/24, or 203\.0\.113\.9\/32/,
-  },
-  {
-    rule: 'release command joined longer than the app template parameter allows',
-    change: (m) => {
-      m.app.release = ['php', ...Array.from({ length: 5 }, () => 'x'.repeat(1000))];
-    },
-    path: 'app.release',
-    message: /5008 characters.*at most 4096/,
-    hint: /shorten the command.*script in the image/,
-  },
-  {
-    rule: 'worker command joined longer than the app template parameter allows',
-    change: (m) => {
-      m.app.workers[0].command = Array.from({ length: 9 }, () => 'y'.repeat(500));
-    },
-    path: 'app.workers[0].command',
-    message: /4508 characters.*at most 4096/,
-    hint: /shorten the command/,
-  },
-  {
-    rule: 'scheduler command joined longer than the app template parameter allows',
-    change: (m) => {
-      m.app.scheduler = { command: Array.from({ length: 5 }, () => 'z'.repeat(1000)) };
-    },
-    path: 'app.scheduler.command',
-    message: /5004 characters.*at most 4096/,
-    hint: /shorten the command/,
   },
   {
     rule: 'repository name longer than an SQS FIFO message group id',
@@ -691,8 +650,8 @@ describe('cross-field rules', () => {
     const input = validManifest();
     change(input);
 
-    // Act
-    const problems = problemsOf(checkManifestValue(input, 'm.yaml'));
+    // Act: with the deploy checks (AWS's limits on the synthesised template), as validate runs them
+    const problems = problemsOf(checkDeployableValue(input, 'm.yaml'));
 
     // Assess
     expect(problems).toEqual([
@@ -731,13 +690,14 @@ describe('cross-field rules', () => {
     expect(checkManifestValue(input).ok).toBe(true);
   });
 
-  it('locates a command too long for the app stack at file:line:col', () => {
+  it("locates a release task definition over ECS's 64 KiB at file:line:col", () => {
     // Prepare
-    const args = Array.from({ length: 5 }, () => `"${'a'.repeat(1000)}"`).join(', ');
-    const text = `version: 1\nproject: acme\napp:\n  release: [php, ${args}]\n  allowPlainHttp: true\n`;
+    const args = Array.from({ length: 31 }, () => `"${'a'.repeat(1000)}"`).join(', ');
+    const env = Array.from({ length: 30 }, (_, i) => `    V_${i}: "${'v'.repeat(1000)}"`).join('\n');
+    const text = `version: 1\nproject: acme\napp:\n  release: [php, ${args}]\n  allowPlainHttp: true\n  environment:\n${env}\n`;
 
     // Act
-    const problems = problemsOf(parseManifest(text, 'm.yaml'));
+    const problems = problemsOf(parseDeployableManifest(text, 'm.yaml'));
 
     // Assess
     expect(problems).toEqual([
@@ -746,7 +706,9 @@ describe('cross-field rules', () => {
         line: 4,
         col: 12,
         path: 'app.release',
-        message: expect.stringMatching(/5008 characters.*at most 4096/),
+        message: expect.stringMatching(
+          /the release task definition would be up to \d+ bytes, more than ECS's 65536/,
+        ),
       }),
     ]);
   });

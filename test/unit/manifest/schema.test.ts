@@ -30,6 +30,7 @@ describe('valid manifests', () => {
           cdn: false,
           allowPlainHttp: true,
           healthCheckPath: '/up',
+          architecture: 'x86_64',
           web: { cpu: 512, memory: 1024, desiredCount: 2, port: 8080 },
           workers: [],
           scheduler: true,

@@ -239,15 +239,34 @@ describe('deploy-stack', () => {
     });
   });
 
-  it('hands CloudFormation a template over the TemplateBody limit by URL from the bucket', async () => {
+  it('sends a small synthesised app template inline, as TemplateBody', async () => {
     // Act
     await deploy('app');
+
+    // Assess
+    const input = cfnMock.commandCalls(CreateStackCommand)[0]!.args[0].input;
+    expect(input.TemplateURL).toBeUndefined();
+    expect(JSON.parse(input.TemplateBody!).Resources).toHaveProperty('WebService');
+    expect(
+      s3Mock.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.Key!.startsWith('templates/')),
+    ).toEqual([]);
+  });
+
+  it('hands CloudFormation a template over the TemplateBody limit by URL from the bucket', async () => {
+    // Prepare: 40 variables of 1 KB make the synthesised template larger than 51,200 bytes.
+    const environment = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [`SETTING_${i}`, 'v'.repeat(1000)]),
+    );
+    const large = { ...manifest, app: { ...manifest.app, environment } };
+
+    // Act
+    await deploy('app', { manifest: large });
 
     // Assess
     const upload = s3Mock
       .commandCalls(PutObjectCommand)
       .find((c) => c.args[0].input.Key!.startsWith('templates/'));
-    expect(upload?.args[0].input.Key).toMatch(/^templates\/[0-9a-f]{32}\/app\.yaml$/);
+    expect(upload?.args[0].input.Key).toMatch(/^templates\/[0-9a-f]{32}\/app\.json$/);
     expect(cfnMock).toHaveReceivedCommandWith(CreateStackCommand, {
       StackName: stackName('acme', 'production', 'app'),
       // Pinned to the version the upload created (v1 in this mock).

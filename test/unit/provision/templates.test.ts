@@ -11,6 +11,8 @@ import {
   TemplateNotFoundError,
   templateSource,
 } from '#shared/provision/templates.ts';
+import { renderStacks } from '#shared/render.ts';
+import { synthesisCorpus } from '#test/helpers/synth-corpus.ts';
 
 const s3Mock = mockClient(s3);
 const deps = { s3, bucket: 'stackdrop-bucket' };
@@ -26,7 +28,7 @@ afterEach(() => {
 describe('stage templates', () => {
   it('sends a template within the TemplateBody limit inline, without uploading it', async () => {
     // Act
-    const source = await templateSource('templates/network.yaml', deps);
+    const source = await templateSource({ templateFile: 'templates/network.yaml' }, deps);
 
     // Assess
     expect(source).toEqual({ templateBody: readTemplate('templates/network.yaml') });
@@ -40,46 +42,48 @@ describe('stage templates', () => {
     process.env.TEMPLATES_DIR = dir;
 
     // Act
-    const source = await templateSource('templates/network.yaml', deps);
+    const source = await templateSource({ templateFile: 'templates/network.yaml' }, deps);
 
     // Assess
     expect(source).toEqual({ templateBody: 'Resources: {}\n' });
   });
 
   it('uploads a template over the limit once under a content address and returns its URL', async () => {
-    // Prepare
-    const dir = mkdtempSync(join(tmpdir(), 'templates-'));
-    const big = `Resources: {}\n#${'x'.repeat(TEMPLATE_BODY_LIMIT)}\n`;
-    writeFileSync(join(dir, 'app.yaml'), big);
-    process.env.TEMPLATES_DIR = dir;
+    // Prepare: the app stage's template, synthesised for a large manifest
+    const app = renderStacks(synthesisCorpus(1)[0]!.manifest).find((s) => s.stage === 'app')!;
+    const big = app.templateBody!;
+    expect(Buffer.byteLength(big)).toBeGreaterThan(TEMPLATE_BODY_LIMIT);
 
     // Act
-    const first = await templateSource('templates/app.yaml', deps);
-    const again = await templateSource('templates/app.yaml', deps);
+    const first = await templateSource(app, deps);
+    const again = await templateSource(app, deps);
 
     // Assess
     expect(first).toEqual(again);
     expect(first).toEqual({
       templateUrl: expect.stringMatching(
-        /^https:\/\/stackdrop-bucket\.s3\.eu-west-1\.amazonaws\.com\/templates\/[0-9a-f]{32}\/app\.yaml$/,
+        /^https:\/\/stackdrop-bucket\.s3\.eu-west-1\.amazonaws\.com\/templates\/[0-9a-f]{32}\/app\.json$/,
       ),
     });
-    expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: 'stackdrop-bucket', Body: big });
+    expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, {
+      Bucket: 'stackdrop-bucket',
+      Body: big,
+      ContentType: 'application/json',
+    });
+    expect(s3Mock).toHaveReceivedCommandTimes(PutObjectCommand, 2);
   });
 
   it('pins the TemplateURL to the version the upload created, so a later overwrite is never deployed', async () => {
     // Prepare
-    const dir = mkdtempSync(join(tmpdir(), 'templates-'));
-    writeFileSync(join(dir, 'app.yaml'), `Resources: {}\n#${'x'.repeat(TEMPLATE_BODY_LIMIT)}\n`);
-    process.env.TEMPLATES_DIR = dir;
+    const body = `{"Resources":{}, "Padding": "${'x'.repeat(TEMPLATE_BODY_LIMIT)}"}`;
     s3Mock.on(PutObjectCommand).resolves({ ETag: '"e"', VersionId: 'v1.a+b' });
 
     // Act
-    const source = await templateSource('templates/app.yaml', deps);
+    const source = await templateSource({ templateFile: 'synthesized/app.json', templateBody: body }, deps);
 
     // Assess
     expect(source).toEqual({
-      templateUrl: expect.stringMatching(/\/templates\/[0-9a-f]{32}\/app\.yaml\?versionId=v1\.a%2Bb$/),
+      templateUrl: expect.stringMatching(/\/templates\/[0-9a-f]{32}\/app\.json\?versionId=v1\.a%2Bb$/),
     });
   });
 

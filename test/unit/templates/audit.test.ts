@@ -80,7 +80,7 @@ Resources:
 `;
 
 describe('auditTemplate', () => {
-  it.each(STAGES)('finds nothing wrong in templates/%s.yaml', (stage) => {
+  it.each(STAGES)('finds nothing wrong in the %s template', (stage) => {
     expect(auditTemplate(templates[stage])).toEqual([]);
   });
 
@@ -154,7 +154,7 @@ describe('auditTemplate', () => {
   it('catches a service in the real app template that would give tasks public IPs', () => {
     // Prepare
     const app: CfnTemplate = structuredClone(templates.app);
-    const network = app.Resources.Worker3Service!.Properties!.NetworkConfiguration as {
+    const network = app.Resources.WorkerQueue3Service!.Properties!.NetworkConfiguration as {
       AwsvpcConfiguration: Record<string, unknown>;
     };
     network.AwsvpcConfiguration.AssignPublicIp = 'ENABLED';
@@ -164,7 +164,7 @@ describe('auditTemplate', () => {
 
     // Assess
     expect(findings).toEqual([
-      expect.objectContaining({ rule: 'public-ip', path: 'Resources.Worker3Service' }),
+      expect.objectContaining({ rule: 'public-ip', path: 'Resources.WorkerQueue3Service' }),
     ]);
   });
 

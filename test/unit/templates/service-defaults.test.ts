@@ -1,5 +1,5 @@
-// The tuned deploy settings live in shared/service-defaults.ts; edge.yaml is static YAML, app.yaml
-// is generated, and the example image sets its own request timeouts. These keep all of them equal.
+// The tuned deploy settings live in shared/service-defaults.ts; edge.yaml is static YAML, the app
+// template is synthesised (shared/synth/app), and the example image sets its own request timeouts. These keep all of them equal.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,8 +58,7 @@ describe('service defaults', () => {
         DeploymentCircuitBreaker: CIRCUIT_BREAKER,
       });
     }
-    const parameters = templates.app.Parameters as Record<string, { Default?: unknown }>;
-    expect(parameters.HealthCheckGracePeriodSeconds?.Default).toBe(HEALTH_CHECK_GRACE_PERIOD_SECONDS);
+    expect(app.WebService!.Properties.HealthCheckGracePeriodSeconds).toBe(HEALTH_CHECK_GRACE_PERIOD_SECONDS);
   });
 
   it('no web request of the example outlives the draining of a deploy', () => {

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkTemplateAgainstSpec, loadCfnSpec } from '#shared/cfn-spec.ts';
-import { parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import { STAGES } from '#shared/naming.ts';
 import { DEFAULT_ENGINE_VERSIONS, templatePath } from '#shared/render.ts';
-import { renderAppTemplate } from '../../../scripts/generate-app-template.ts';
-import { loadTemplates } from './load.ts';
+import { loadTemplates, referenceAppManifest } from './load.ts';
 import { checkParameterDocumentation, checkReferences } from './references.ts';
 
 const templates = loadTemplates();
@@ -71,15 +69,15 @@ const ARCHITECTURE_OUTPUTS = {
   ],
 };
 
-describe.each(STAGES)('templates/%s.yaml', (stage) => {
+describe.each(STAGES)('the %s template', (stage) => {
   const template = templates[stage];
 
   it('parses with CloudFormation short-form tags into a template with resources', () => {
     // Prepare / Act
-    const text = readFileSync(templatePath(stage), 'utf8');
+    const text = stage === 'app' ? '' : readFileSync(templatePath(stage), 'utf8');
 
     // Assess
-    expect(text).toMatch(/!(Ref|Sub|GetAtt|If) /);
+    if (stage !== 'app') expect(text).toMatch(/!(Ref|Sub|GetAtt|If) /);
     expect(Object.keys(template.Resources).length).toBeGreaterThan(3);
     expect(template.AWSTemplateFormatVersion).toBe('2010-09-09');
   });
@@ -111,10 +109,6 @@ describe.each(STAGES)('templates/%s.yaml', (stage) => {
 });
 
 describe('templates', () => {
-  it('keeps templates/app.yaml identical to what scripts/generate-app-template.ts writes', () => {
-    expect(readFileSync(templatePath('app'), 'utf8')).toBe(renderAppTemplate());
-  });
-
   it('stays within the CloudFormation limits of 200 parameters and 500 resources per template', () => {
     for (const template of Object.values(templates)) {
       expect(Object.keys(template.Parameters ?? {}).length).toBeLessThanOrEqual(200);
@@ -259,33 +253,30 @@ describe('templates', () => {
       Statement: unknown[];
     };
 
+    const keys = referenceAppManifest().app.secretsKmsKeyArns;
+
     // Act
-    const conditional = policy.Statement.find((s) => JSON.stringify(s).includes('kms:Decrypt')) as {
-      'Fn::If': [string, Record<string, unknown>, unknown];
-    };
+    const decrypt = policy.Statement.filter((s) => JSON.stringify(s).includes('kms:Decrypt'));
 
     // Assess: https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
     // (kms:Decrypt with kms:ViaService secretsmanager.<region>.amazonaws.com), read 2026-12-07.
-    expect(conditional['Fn::If'][0]).toBe('HasSecretsKmsKeys');
-    expect(conditional['Fn::If'][2]).toEqual({ Ref: 'AWS::NoValue' });
-    expect(conditional['Fn::If'][1]).toEqual({
-      Sid: 'DecryptAppSecretsWithCustomerKeys',
-      Effect: 'Allow',
-      Action: 'kms:Decrypt',
-      Resource: { Ref: 'SecretsKmsKeyArns' },
-      Condition: {
-        StringEquals: {
-          'kms:ViaService': [
-            { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' },
-            { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' },
-          ],
+    expect(keys.length).toBeGreaterThan(0);
+    expect(decrypt).toEqual([
+      {
+        Sid: 'DecryptAppSecretsWithCustomerKeys',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keys,
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': [
+              { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' },
+              { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' },
+            ],
+          },
         },
       },
-    });
-    expect(templates.app.Parameters?.SecretsKmsKeyArns).toMatchObject({
-      Type: 'CommaDelimitedList',
-      Default: '',
-    });
+    ]);
   });
 
   it('turns on the MySQL slow query log it exports to CloudWatch Logs', () => {
@@ -310,8 +301,8 @@ describe('templates', () => {
       ([, r]) => r.Type === 'AWS::ECS::Service',
     );
 
-    // Assess
-    expect(services.length).toBe(12);
+    // Assess: web, 20 workers and the scheduler
+    expect(services.length).toBe(22);
     for (const [, service] of services) {
       const desired = service.Properties?.DesiredCount as { 'Fn::If': unknown[] };
       expect(desired['Fn::If'][0]).toBe('HasImage');
@@ -343,31 +334,18 @@ describe('templates', () => {
       (r) => r.Type === 'AWS::ECS::TaskDefinition',
     );
 
-    // Assess
-    expect(taskDefinitions).toHaveLength(13);
+    // Assess: web, release, scheduler and 20 workers
+    expect(taskDefinitions).toHaveLength(23);
     for (const definition of taskDefinitions) {
       const [container] = definition.Properties!.ContainerDefinitions as {
         Environment: { Name?: string }[];
         Secrets: { Name?: string; ValueFrom?: unknown }[];
       }[];
-      expect(container!.Environment.map((e) => e.Name).filter(Boolean)).toEqual(expected);
+      expect(container!.Environment.map((e) => e.Name).slice(0, expected.length)).toEqual(expected);
       expect(container!.Secrets.slice(0, 2)).toEqual([
         { Name: 'DB_USERNAME', ValueFrom: { 'Fn::Sub': '${SecretArn}:username::' } },
         { Name: 'DB_PASSWORD', ValueFrom: { 'Fn::Sub': '${SecretArn}:password::' } },
       ]);
     }
-  });
-});
-
-describe('parseCfnTemplate on the generated app template', () => {
-  it('round-trips: parsing the generated text gives the generator object back', async () => {
-    // Prepare
-    const { buildAppTemplate } = await import('../../../scripts/generate-app-template.ts');
-
-    // Act
-    const parsed = parseCfnTemplate(renderAppTemplate());
-
-    // Assess
-    expect(parsed).toEqual(JSON.parse(JSON.stringify(buildAppTemplate())));
   });
 });

@@ -20,16 +20,20 @@ import {
   ModifyDBClusterCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { formatLivePlan, planLive } from '#cli/commands/plan.ts';
+import { makeStyle } from '#cli/ui.ts';
 import { type Manifest, validateManifestObject } from '#shared/manifest/index.ts';
 import type { Stage } from '#shared/naming.ts';
+import { stackTemplateText } from '#shared/provision/templates.ts';
 import {
   OUTPUT_PARAMETERS,
   type OutputSource,
+  type RenderedStack,
   renderStacks,
   type StageOutputs,
-  templatePath,
 } from '#shared/render.ts';
 import { type CfnHarness, eventTrail, settle, startCfnHarness } from './helpers.ts';
 
@@ -46,6 +50,7 @@ function manifestWith(change: (m: Record<string, unknown>) => void = () => {}): 
   return validateManifestObject(copy);
 }
 
+const plainStyle = makeStyle(false);
 let h: CfnHarness;
 const outputs: StageOutputs = {};
 const stackIds: Partial<Record<Stage, string>> = {};
@@ -59,8 +64,9 @@ function operationTime(stackId: string): number {
 }
 
 /** A template as the product sends it: inline up to CloudFormation's 51,200 bytes, else from S3. */
-function templateSource(stage: Stage): { TemplateBody: string } | { TemplateURL: string } {
-  const body = readFileSync(templatePath(stage), 'utf8');
+function templateSource(stack: RenderedStack): { TemplateBody: string } | { TemplateURL: string } {
+  const { stage } = stack;
+  const body = stackTemplateText(stack);
   if (Buffer.byteLength(body) <= 51_200) return { TemplateBody: body };
   const s3 = h.running.cloud.s3;
   if (!s3.buckets.has('rendered-templates')) s3.createBucket('rendered-templates');
@@ -72,7 +78,7 @@ function rendered(manifest: Manifest, stage: Stage) {
   const stack = renderStacks(manifest, { outputs }).find((s) => s.stage === stage)!;
   return {
     StackName: stack.stackName,
-    ...templateSource(stage),
+    ...templateSource(stack),
     Parameters: Object.entries(stack.parameters).map(([ParameterKey, ParameterValue]) => ({
       ParameterKey,
       ParameterValue,
@@ -159,6 +165,82 @@ describe('the stackdrop templates on the local cloud', () => {
     ).rejects.toMatchObject({
       name: 'ValidationError',
       message: 'No updates are to be performed.',
+    });
+  });
+
+  describe('change sets for the synthesised app stack (what `stackdrop plan --live` shows)', () => {
+    /** `stackdrop plan --live` for the app stage only, against this local cloud. */
+    async function planApp(manifest: Manifest) {
+      const s3 = new S3Client({ ...h.clientConfig, forcePathStyle: true });
+      if (!h.running.cloud.s3.buckets.has('plan-bucket')) h.running.cloud.s3.createBucket('plan-bucket');
+      try {
+        const live = await planLive(manifest, {
+          cfn: h.cfn,
+          s3,
+          bucket: 'plan-bucket',
+          endpoint: h.running.endpoint,
+          region: h.running.cloud.region,
+          sleep: async () => {},
+          pollMs: 0,
+          only: ['app'],
+        });
+        const app = live.stacks.find((p) => p.stage === 'app')!;
+        const changes = app.changes
+          .map((c) => `${c.action} ${c.logicalId}${c.replacement === 'True' ? ' (replace)' : ''}`)
+          .sort();
+        return { app, changes, text: formatLivePlan(live, plainStyle).join('\n') };
+      } finally {
+        s3.destroy();
+      }
+    }
+
+    it('changes one environment variable: only the task definitions (new revisions) and their services', async () => {
+      // Act
+      const { app, changes, text } = await planApp(
+        manifestWith(
+          (m) => ((m.app as { environment: Record<string, string> }).environment.APP_DEBUG = 'true'),
+        ),
+      );
+
+      // Assess: every container holds every variable, so each task definition gets a new revision
+      // (ECS task definitions are immutable) and each service moves to it; nothing else changes.
+      expect(app.mode).toBe('update');
+      expect(changes).toEqual([
+        'Modify ReleaseTaskDefinition (replace)',
+        'Modify SchedulerService',
+        'Modify SchedulerTaskDefinition (replace)',
+        'Modify WebService',
+        'Modify WebTaskDefinition (replace)',
+        'Modify WorkerDefaultService',
+        'Modify WorkerDefaultTaskDefinition (replace)',
+      ]);
+      expect(text).toContain('0 to add, 7 to change, 0 to remove, 4 replaced');
+      expect(text).toMatch(/± WebTaskDefinition {2}task definition REPLACE/);
+      expect(text).toMatch(/~ WebService {2}ECS service\n/);
+      expect(text).not.toMatch(/Alarm|Dashboard|Policy/);
+    });
+
+    it('adds a worker: its task definition, service and two alarms, plus its series on the dashboard', async () => {
+      // Act
+      const { changes, text } = await planApp(
+        manifestWith((m) =>
+          (m.app as { workers: unknown[] }).workers.push({
+            name: 'reports',
+            command: ['php', 'artisan', 'queue:work', '--queue=reports'],
+          }),
+        ),
+      );
+
+      // Assess: no other service or task definition is touched.
+      expect(changes).toEqual([
+        'Add WorkerReportsCpuAlarm',
+        'Add WorkerReportsMemoryAlarm',
+        'Add WorkerReportsService',
+        'Add WorkerReportsTaskDefinition',
+        'Modify Dashboard',
+      ]);
+      expect(text).toContain('4 to add, 1 to change, 0 to remove, 0 replaced');
+      expect(text).toMatch(/\+ WorkerReportsService {2}ECS service/);
     });
   });
 
@@ -333,11 +415,7 @@ describe('the stackdrop templates as nested stacks of one parent', () => {
       manifestWith((m) => (m.project = 'nested')),
       {},
     )) {
-      s3.putObject(
-        'stackdrop-templates',
-        `${stack.stage}.yaml`,
-        readFileSync(templatePath(stack.stage), 'utf8'),
-      );
+      s3.putObject('stackdrop-templates', `${stack.stage}.yaml`, stackTemplateText(stack));
       const sources = OUTPUT_PARAMETERS[stack.stage] as Record<string, OutputSource>;
       const parameters = Object.fromEntries(
         Object.entries(stack.parameters).map(([key, value]) => {
