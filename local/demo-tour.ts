@@ -18,7 +18,13 @@ export async function operateTour(
   const stackdrop = async (...args: string[]) => {
     let out = '';
     let err = '';
-    const sink = (append: (s: string) => void) => ({ write: (s: string) => (append(s), true), isTTY: false });
+    const sink = (append: (s: string) => void) => ({
+      write: (s: string) => {
+        append(s);
+        return true;
+      },
+      isTTY: false,
+    });
     const stdout = sink((s) => {
       out += s;
     });

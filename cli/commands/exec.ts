@@ -109,7 +109,7 @@ installed; otherwise prints the exact command. Sessions are logged to the app's 
         let taskArn: string | undefined;
         if (opts.task) {
           const task = (await ecs.send(new DescribeTasksCommand({ cluster, tasks: [opts.task] }))).tasks?.[0];
-          if (!task || task.lastStatus !== 'RUNNING' || task.group !== `service:${service}`)
+          if (task?.lastStatus !== 'RUNNING' || task.group !== `service:${service}`)
             throw new UserError(
               `Task ${opts.task} is not a running task of ${opts.service}: leave out --task to pick one, or see \`stackdrop logs ${project} --service ${opts.service}\` for task ids.`,
             );

@@ -306,7 +306,7 @@ export function secretKeyChecks(
 ): AuthorizationCheck[] {
   if (!kmsKeyId) return [];
   const key = safe(() => cloud.kms.resolve(kmsKeyId));
-  if (!key || key.KeyManager !== 'CUSTOMER') return [];
+  if (key?.KeyManager !== 'CUSTOMER') return [];
   return [
     {
       ...check(action, key.Arn, {
