@@ -44,7 +44,7 @@ export interface SecretPreflightOptions {
   region: string;
   /** The execution role's ARN when the edge stack exists (its `ExecutionRoleArn` output). */
   executionRoleArn?: string;
-  /** Reads a repository file (templates/app.yaml, template.yaml); default: this checkout. */
+  /** Reads a repository file (template.yaml); default: this checkout. */
   readTemplate?: (file: string) => Promise<string>;
 }
 
@@ -112,10 +112,11 @@ async function policiesAsWritten(
   };
   const identity = resolvedPolicyDocument('ExecutionSecretsPolicy', {
     ...scope,
-    template: parseCfnTemplate(await read(app.templateFile)),
+    // The app stage's template is synthesised from the manifest (shared/synth/app).
+    template: parseCfnTemplate(app.templateBody ?? (await read(app.templateFile))),
     parameters: app.parameters,
   });
-  if (!identity) throw new Error('templates/app.yaml has no ExecutionSecretsPolicy');
+  if (!identity) throw new Error('the app template has no ExecutionSecretsPolicy');
   const boundary = resolvedPolicyDocument('StageRoleBoundary', {
     ...scope,
     template: parseCfnTemplate(await read('template.yaml')),

@@ -51,7 +51,13 @@ interface Completed {
  * for the complete network stack.
  */
 export function networkCoreResources(azCount: number): string[] {
-  return [...AZ_SLOTS.slice(0, azCount).map((n) => `IsolatedSubnet${n}`), 'DatabaseSecurityGroup'];
+  // Vpc and AppSecurityGroup: the database stage's cache security group needs both (issue 15).
+  return [
+    'Vpc',
+    ...AZ_SLOTS.slice(0, azCount).map((n) => `IsolatedSubnet${n}`),
+    'DatabaseSecurityGroup',
+    'AppSecurityGroup',
+  ];
 }
 
 /** Resources of templates/database.yaml behind the outputs the app stage takes. */
@@ -161,6 +167,8 @@ async function networkCoreOutputs(
     IsolatedSubnetIds: slots.map((n) => done.get(`IsolatedSubnet${n}`)!.physicalId).join(','),
     AvailabilityZones: zones.join(','),
     DatabaseSecurityGroupId: done.get('DatabaseSecurityGroup')!.physicalId,
+    VpcId: done.get('Vpc')!.physicalId,
+    AppSecurityGroupId: done.get('AppSecurityGroup')!.physicalId,
   };
 }
 

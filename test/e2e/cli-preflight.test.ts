@@ -105,7 +105,8 @@ describe('plan --live preflight on the local cloud', () => {
   }, 60_000);
 
   it('fails a secret under a customer-managed KMS key the execution role may not use, then passes once the manifest lists the key', async () => {
-    const key = 'arn:aws:kms:eu-west-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    // A customer-managed key that exists (the local KMS refuses a secret under an unknown key).
+    const key = world.sd.cloud.kms.createKey({ Description: 'mail secrets' }).Arn;
     const encrypted = world.sd.cloud.secretsManager.createSecret({
       Name: 'stackdrop/shop/production/MAIL_PASSWORD',
       SecretString: 'x',
