@@ -157,7 +157,10 @@ async function networkCoreOutputs(
   deps: MilestoneDeps,
 ): Promise<Record<string, string> | undefined> {
   const azCount = Number(parameter(parameters, 'AvailabilityZoneCount') ?? '2') === 3 ? 3 : 2;
-  const done = await completedResources(deps.cfn, stackId, networkCoreResources(azCount));
+  // security.kmsKey: create — the database encrypts with the key the network stage makes.
+  const createsKey = parameter(parameters, 'KmsKey') === 'create';
+  const needed = [...networkCoreResources(azCount), ...(createsKey ? ['Key'] : [])];
+  const done = await completedResources(deps.cfn, stackId, needed);
   if (!done) return undefined;
   const slots = AZ_SLOTS.slice(0, azCount);
   // Output AvailabilityZones is `GetAZs` in subnet order; the isolated subnets were created in them.
@@ -169,7 +172,15 @@ async function networkCoreOutputs(
     DatabaseSecurityGroupId: done.get('DatabaseSecurityGroup')!.physicalId,
     VpcId: done.get('Vpc')!.physicalId,
     AppSecurityGroupId: done.get('AppSecurityGroup')!.physicalId,
+    // Output KmsKeyArn is `GetAtt Key.Arn`: the key's ARN in the stack's partition, Region and account.
+    ...(createsKey ? { KmsKeyArn: keyArn(stackId, done.get('Key')!.physicalId) } : {}),
   };
+}
+
+/** `arn:<partition>:kms:<region>:<account>:key/<id>` for a key made in the stack `stackId`. */
+function keyArn(stackId: string, keyId: string): string {
+  const [, partition, , region, account] = stackId.split(':');
+  return `arn:${partition}:kms:${region}:${account}:key/${keyId}`;
 }
 
 async function databaseClusterOutputs(
