@@ -36,6 +36,7 @@ Resources:
   IsolatedSubnet1: { Type: AWS::EC2::Subnet, Properties: { VpcId: !Ref Vpc } }
   IsolatedSubnet2: { Type: AWS::EC2::Subnet, Properties: { VpcId: !Ref Vpc } }
   DatabaseSecurityGroup: { Type: AWS::EC2::SecurityGroup, Properties: { VpcId: !Ref Vpc } }
+  AppSecurityGroup: { Type: AWS::EC2::SecurityGroup, Properties: { VpcId: !Ref Vpc } }
 `;
 const DATABASE = `
 Resources:
@@ -59,12 +60,12 @@ describe('templateCriticalPath', () => {
     const path = templateCriticalPath(parseCfnTemplate(NETWORK), { NatGateways: 'per-az' }, durations);
     expect(path.criticalResources.map((r) => r.logicalId)).toEqual(['Vpc', 'Subnet', 'Nat', 'Route']);
     expect(path.durationMs).toBe(5_000 + 16_000 + 110_000 + 5_000);
-    expect(path.resources).toBe(8);
+    expect(path.resources).toBe(9);
   });
 
   it('leaves out resources whose condition is false for these parameters', () => {
     const path = templateCriticalPath(parseCfnTemplate(NETWORK), { NatGateways: 'none' }, durations);
-    expect(path.resources).toBe(5);
+    expect(path.resources).toBe(6);
     expect(path.durationMs).toBe(21_000);
   });
 
@@ -107,7 +108,7 @@ describe('estimateProvisioning', () => {
     expect(formatEstimate('acme', 'production', estimate, style).join('\n')).toMatchInlineSnapshot(`
       "Rehearsal of acme/production: manifest valid, 4 stacks rendered
 
-        network   starts      0s  takes  2m 16s  8 resources  (NAT gateway 1m 50s)
+        network   starts      0s  takes  2m 16s  9 resources  (NAT gateway 1m 50s)
         database  starts     21s  takes 14m 00s  3 resources  (Aurora cluster 3m 00s → Aurora instance 11m 00s)
         edge      starts  2m 16s  takes  2m 30s  1 resource  (load balancer 2m 30s)
         app       starts  4m 46s  takes  2m 40s  14 resources  (ECS service 2m 30s)
