@@ -941,7 +941,13 @@ Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manif
         let report: RehearsalReport;
         try {
           report = {
-            ...(await rehearse(resolve(deps.cwd, file), { faults, push: Boolean(opts.push) })),
+            ...(await rehearse(resolve(deps.cwd, file), {
+              faults,
+              push: Boolean(opts.push),
+              ...((deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION)
+                ? { region: (deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION)! }
+                : {}),
+            })),
             manifest: file,
           };
         } finally {

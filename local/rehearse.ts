@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { parseDeployableManifest } from '#shared/manifest/deployable.ts';
 import { formatProblem } from '#shared/manifest/index.ts';
+import { projectSecretName, secretShortName } from '#shared/manifest/secret-refs.ts';
 import type { StatusDocument } from '#shared/status.ts';
 import type { LocalCloud } from './kernel.ts';
 import { startStackdrop } from './runtime/index.ts';
@@ -161,6 +162,8 @@ export interface RehearseOptions {
   timeoutMs?: number;
   /** Compressed size of the pushed image: each Fargate task pulls it (default REHEARSAL_IMAGE_BYTES). */
   imageBytes?: number;
+  /** The Region the project deploys to (the CLI's AWS_REGION): some rules differ by Region. */
+  region?: string;
 }
 
 /**
@@ -217,6 +220,7 @@ export async function rehearse(
   const sd = await startStackdrop({
     speed: 'instant',
     environmentOverrides: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    ...(options.region ? { region: options.region } : {}),
   });
   const session = new LocalSession(sd);
   try {
@@ -235,6 +239,21 @@ export async function rehearse(
         `Route 53 public hosted zone ${zoneName} (${zone.Id}) exists in the account and holds ${domain}`,
       ];
     }
+    // `secret:NAME` references name secrets the real account holds (stackdrop secrets set): the
+    // rehearsal stands in for them with placeholder values, so provisioning can resolve them.
+    const shortNames = parsed.ok
+      ? Object.values(parsed.manifest.app.secrets).flatMap((v) => secretShortName(v) ?? [])
+      : [];
+    for (const name of shortNames)
+      sd.cloud.secretsManager.createSecret({
+        Name: projectSecretName(project, environment, name),
+        SecretString: 'rehearsal placeholder',
+      });
+    if (shortNames.length > 0)
+      report.assumptions = [
+        ...(report.assumptions ?? []),
+        `the secrets ${shortNames.join(', ')} exist under ${projectSecretName(project, environment, '')}`,
+      ];
     for (const s of scenarios.filter((x) => x.when === 'before')) s.arm(sd.cloud, ctx);
     const dropAt = session.now();
     const extension = manifestPath.endsWith('.json') ? 'json' : 'yaml';
