@@ -944,9 +944,7 @@ Exit 0 when the run ends ready (and the deploy succeeds), 1 for an invalid manif
             ...(await rehearse(resolve(deps.cwd, file), {
               faults,
               push: Boolean(opts.push),
-              ...((deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION)
-                ? { region: (deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION)! }
-                : {}),
+              ...regionOption(deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION),
             })),
             manifest: file,
           };
@@ -1046,4 +1044,9 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     deps.ui.err(`${deps.ui.style.red('✗')} ${explained.message}`);
     return explained.exitCode;
   }
+}
+
+/** `{ region }` when the environment names one (rehearse runs its local cloud there). */
+function regionOption(region: string | undefined): { region?: string } {
+  return region ? { region } : {};
 }

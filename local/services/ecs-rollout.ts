@@ -140,6 +140,17 @@ export interface RolloutTimeline {
   healthyAfterRunningMs: number;
 }
 
+/** What times a deployment: its batches' inputs, the task's timings, the target group, the grace period. */
+export interface RolloutTimingInput {
+  desired: number;
+  oldRunning: number;
+  minimumHealthyPercent?: number;
+  maximumPercent?: number;
+  task: TaskTimings;
+  targetGroup?: TargetGroupTimings;
+  gracePeriodMs: number;
+}
+
 /**
  * The rolling deployment over time: batches from `planRollout`; each launches its new tasks
  * (start + time to healthy) while the old tasks it stops drain; the next batch starts once those
@@ -149,15 +160,9 @@ export interface RolloutTimeline {
  * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Deployment.html
  * Returns `killed` instead when the grace period ends before the app can become healthy.
  */
-export function timeRollout(input: {
-  desired: number;
-  oldRunning: number;
-  minimumHealthyPercent?: number;
-  maximumPercent?: number;
-  task: TaskTimings;
-  targetGroup?: TargetGroupTimings;
-  gracePeriodMs: number;
-}): RolloutTimeline | { killed: { killedMs: number; unhealthyMs: number } } {
+export function timeRollout(
+  input: RolloutTimingInput,
+): RolloutTimeline | { killed: { killedMs: number; unhealthyMs: number } } {
   const health = timeToHealthy(input.task, input.targetGroup, input.gracePeriodMs);
   if ('killedMs' in health) return { killed: health };
   const stop = timeToStop(input.task, input.targetGroup);
@@ -206,15 +211,7 @@ export interface CircuitBreakerTiming {
  * Not modelled: ECS's back-off between launches of tasks that keep failing (service throttling),
  * which only lengthens the failure further.
  */
-export function timeCircuitBreaker(input: {
-  desired: number;
-  oldRunning: number;
-  minimumHealthyPercent?: number;
-  maximumPercent?: number;
-  task: TaskTimings;
-  targetGroup?: TargetGroupTimings;
-  gracePeriodMs: number;
-}): CircuitBreakerTiming {
+export function timeCircuitBreaker(input: RolloutTimingInput): CircuitBreakerTiming {
   const threshold = circuitBreakerThreshold(input.desired);
   const perRound = Math.max(1, planRollout({ ...input, desired: Math.max(1, input.desired) })[0]?.start ?? 1);
   const judged = input.targetGroup

@@ -4,7 +4,9 @@ import { taskStartDenial } from '../iam/ecs.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
 import {
   type CircuitBreakerTiming,
+  circuitBreakerThreshold,
   type RolloutTimeline,
+  type RolloutTimingInput,
   timeCircuitBreaker,
   timeRollout,
 } from './ecs-rollout.ts';
@@ -616,7 +618,7 @@ export class EcsModel {
     stopCode: 'EssentialContainerExited' | 'TaskFailedToStart',
   ): void {
     const breaker = s.deploymentConfiguration.deploymentCircuitBreaker;
-    const threshold = Math.min(200, Math.max(3, Math.ceil(0.5 * Math.max(1, s.desiredCount))));
+    const threshold = circuitBreakerThreshold(s.desiredCount);
     deployment.failedTasks = threshold;
     deployment.pendingCount = 0;
     for (let n = 0; n < threshold; n++) {
@@ -643,7 +645,7 @@ export class EcsModel {
   }
 
   /** What times a deployment: its batches' inputs, the task's timings, the target group, the grace period. */
-  #timingInput(s: EcsService, d: Deployment) {
+  #timingInput(s: EcsService, d: Deployment): RolloutTimingInput {
     const oldRunning = s.deployments
       .filter((x) => x !== d)
       .reduce((n, x) => n + this.#serviceTasks(s, x.id, ['RUNNING']).length, 0);
