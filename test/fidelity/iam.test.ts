@@ -52,6 +52,8 @@ const DOC = {
   dryRun: 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/CommonParameters.html',
   passRole: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html',
   cfnServiceRole: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html',
+  cfnHandlers:
+    'https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/resource-type-schema.html#schema-properties-handlers',
   cfnErrors: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/CommonErrors.html',
   ecsErrors: 'https://docs.aws.amazon.com/AmazonECS/latest/APIReference/CommonErrors.html',
   schedulerErrors: 'https://docs.aws.amazon.com/scheduler/latest/APIReference/CommonErrors.html',
@@ -473,6 +475,61 @@ describe('IAM fidelity: iam:PassRole and CloudFormation service roles', () => {
     );
     const stack = await cfn.send(new DescribeStacksCommand({ StackName: 'weak-role' }));
     expect(stack.Stacks?.[0]?.StackStatus).toBe('ROLLBACK_COMPLETE');
+  });
+
+  it(`the service role needs the handler's read-back permissions too: a VPC without ec2:DescribeVpcs fails (${DOC.cfnHandlers})`, async () => {
+    // AWS::EC2::VPC's create handler lists ec2:CreateVpc, ec2:DescribeVpcs, ec2:ModifyVpcAttribute
+    // and ec2:CreateTags (local/iam/handler-permissions.json); DescribeVpcs is evaluated on "*".
+    const writeOnly = defineRole('fidelity-cfn-vpc-write', [
+      {
+        Effect: 'Allow',
+        Action: ['ec2:CreateVpc', 'ec2:ModifyVpcAttribute', 'ec2:CreateTags', 'ec2:DeleteVpc'],
+        Resource: '*',
+      },
+    ]);
+    const full = defineRole('fidelity-cfn-vpc-full', [
+      {
+        Effect: 'Allow',
+        Action: [
+          'ec2:CreateVpc',
+          'ec2:ModifyVpcAttribute',
+          'ec2:CreateTags',
+          'ec2:DeleteVpc',
+          'ec2:DescribeVpcs',
+        ],
+        Resource: '*',
+      },
+    ]);
+    const cfn = new CloudFormationClient(env.config);
+    const template = JSON.stringify({
+      Resources: { Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.42.0.0/16' } } },
+    });
+    for (const [name, role] of [
+      ['vpc-write-only', writeOnly],
+      ['vpc-full', full],
+    ] as const)
+      await cfn.send(new CreateStackCommand({ StackName: name, RoleARN: role, TemplateBody: template }));
+    // The handler's calls are authorized asynchronously: let the clock and the evaluations run.
+    const settled = () =>
+      ['vpc-write-only', 'vpc-full'].every(
+        (n) => !env.cloud.cloudformation.findStack(n)!.status.endsWith('_IN_PROGRESS'),
+      );
+    for (let i = 0; i < 200 && !settled(); i++) {
+      await env.cloud.clock.advance(60_000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const failed = env.cloud.cloudformation
+      .findStack('vpc-write-only')!
+      .events.find((e) => e.ResourceStatus === 'CREATE_FAILED' && e.LogicalResourceId === 'Vpc');
+    expect(failed?.ResourceStatusReason).toContain(
+      `User: arn:aws:sts::${account}:assumed-role/fidelity-cfn-vpc-write/AWSCloudFormation is not authorized to perform: ec2:DescribeVpcs`,
+    );
+    const statuses = await Promise.all(
+      ['vpc-write-only', 'vpc-full'].map(
+        async (n) => (await cfn.send(new DescribeStacksCommand({ StackName: n }))).Stacks?.[0]?.StackStatus,
+      ),
+    );
+    expect(statuses).toEqual(['ROLLBACK_COMPLETE', 'CREATE_COMPLETE']);
   });
 });
 
