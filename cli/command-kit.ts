@@ -10,7 +10,7 @@ import type { CliDeps, Clients, Target } from './context.ts';
 import { UserError } from './errors.ts';
 import type { Stackdrop } from './stackdrop-stack.ts';
 
-/** What a day-2 command needs from the program's per-invocation session (program.ts's Session). */
+/** What a day-2 command needs from the program's per-invocation session (session.ts's Session). */
 export interface CommandSession {
   readonly target: Target;
   readonly deps: CliDeps;
