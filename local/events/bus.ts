@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TimerHandle } from '../clock.ts';
 import { AwsError } from '../errors.ts';
 import type { LocalCloud } from '../kernel.ts';
+import { queuePolicyAllowsService } from '../services/sqs-policy.ts';
 import { type EventPattern, InvalidEventPatternError, matchesPattern, parseEventPattern } from './pattern.ts';
 import { nextFire, parseSchedule } from './schedule.ts';
 
@@ -85,6 +86,13 @@ export class EventBus {
   readonly log: BusEvent[] = [];
   /** The most recent deliveries to targets (newest last, at most 1,000). */
   readonly deliveries: DeliveryRecord[] = [];
+  /** Events whose DLQ refused EventBridge (its policy does not allow the rule): lost, as on AWS. */
+  readonly failedToDeadLetter: Array<{
+    eventId: string;
+    ruleArn: string;
+    targetArn: string;
+    queueArn: string;
+  }> = [];
 
   constructor(cloud: LocalCloud) {
     this.#cloud = cloud;
@@ -472,7 +480,7 @@ export class EventBus {
             if (!final && !exhausted) {
               this.#cloud.clock.setTimer(delay, () => attempt(retries + 1));
             } else {
-              this.#deadLetter(event, rule, target, e, retries, final ? undefined : exhausted);
+              await this.#deadLetter(event, rule, target, e, retries, final ? undefined : exhausted);
             }
             throw e;
           }
@@ -482,19 +490,45 @@ export class EventBus {
     attempt(0);
   }
 
-  /** Sends an undeliverable event to the target's DLQ (dropped when it has none, as on AWS). */
-  #deadLetter(
+  /**
+   * Sends an undeliverable event to the target's DLQ. Dropped, as on AWS, when the target has none
+   * or when the queue's policy does not let EventBridge send from this rule (eb-rule-dlq.html:
+   * InvocationsFailedToBeSentToDlq; kept in `failedToDeadLetter`).
+   */
+  async #deadLetter(
     event: BusEvent,
     rule: Rule,
     target: RuleTarget,
     error: Error,
     retries: number,
     exhausted: string | undefined,
-  ): void {
+  ): Promise<void> {
     const dlq = (target.DeadLetterConfig as { Arn?: string } | undefined)?.Arn;
     if (!dlq) return;
     const text = (value: string) => ({ DataType: 'String', StringValue: value });
     const queue = this.#cloud.sqs.queue(dlq);
+    this.#cloud.clock.busy();
+    let allowed: boolean;
+    try {
+      allowed = await queuePolicyAllowsService(queue.attributes.Policy, {
+        service: 'events.amazonaws.com',
+        action: 'sqs:SendMessage',
+        queueArn: dlq,
+        sourceArn: rule.Arn,
+        accountId: this.#cloud.accountId,
+      });
+    } finally {
+      this.#cloud.clock.idle();
+    }
+    if (!allowed) {
+      this.failedToDeadLetter.push({
+        eventId: event.id,
+        ruleArn: rule.Arn,
+        targetArn: target.Arn,
+        queueArn: dlq,
+      });
+      return;
+    }
     this.#cloud.sqs.sendMessage(queue.name, {
       MessageBody: JSON.stringify(event),
       MessageAttributes: {

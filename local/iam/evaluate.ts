@@ -17,6 +17,11 @@ export interface AuthorizationCheck {
    * statement that delegates to IAM policies).
    */
   resourcePolicy?: unknown;
+  /**
+   * The error AWS answers a denial of this check with, where it is not the service's usual
+   * access-denied error (CloudFormation reports an unreadable TemplateURL as a ValidationError).
+   */
+  deniedAs?: () => Error;
 }
 
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';

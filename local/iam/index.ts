@@ -127,6 +127,7 @@ export class Iam {
             `local IAM could not evaluate ${check.action} on ${check.resource}: ${evaluation.error}`,
           );
         }
+        if (check.deniedAs) throw check.deniedAs();
         throw accessDenied(
           options.service,
           options.protocol,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AwsError } from '../errors.ts';
 import type { HttpRequest, LocalCloud } from '../kernel.ts';
 import type { AuthorizationCheck } from './evaluate.ts';
 import type { ContextValues } from './policies.ts';
@@ -155,6 +156,8 @@ const DERIVATIONS: Record<string, Derivation> = {
     const checks = [check(action, arn, context)];
     if (input.RoleARN && PASSED_TO[action])
       checks.push(...passRole(cloud, input.RoleARN, PASSED_TO[action]!));
+    const read = templateUrlRead(input.TemplateURL);
+    if (read) checks.push(read);
     void operation;
     return checks;
   },
@@ -569,6 +572,41 @@ const EC2_KINDS: Record<string, string> = {
 
 function ec2Kind(id: string): string {
   return EC2_KINDS[id.slice(0, id.indexOf('-'))] ?? 'instance';
+}
+
+/**
+ * CloudFormation reads a TemplateURL with the caller's own permissions, as an S3 GetObject: the
+ * caller needs s3:GetObject on the object, or s3:GetObjectVersion when the URL pins `?versionId=`
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html: "If you include a versionId
+ * ... you must have the s3:GetObjectVersion permission ... The s3:GetObject permission is not
+ * required in this scenario"). A caller who may not read it gets a ValidationError, not
+ * AccessDenied (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html,
+ * TemplateURL: "The location of a file containing the template body ... located in an Amazon S3
+ * bucket"; the message is AWS's). Read 2026-12-07.
+ */
+function templateUrlRead(url: unknown): AuthorizationCheck | undefined {
+  if (typeof url !== 'string') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const hosted = /^(.+)\.s3[.-]/.exec(parsed.hostname);
+  const path = decodeURIComponent(parsed.pathname.slice(1));
+  const object = hosted ? `${hosted[1]}/${path}` : path;
+  if (!object.includes('/')) return undefined;
+  return {
+    ...check(
+      parsed.searchParams.has('versionId') ? 's3:GetObjectVersion' : 's3:GetObject',
+      `arn:aws:s3:::${object}`,
+    ),
+    deniedAs: () =>
+      new AwsError(
+        'ValidationError',
+        'TemplateURL must reference a valid S3 object to which you have access.',
+      ),
+  };
 }
 
 // ---- S3 (restXml: the operation is read from the HTTP request) -------------------------------

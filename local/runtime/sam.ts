@@ -286,6 +286,29 @@ export function planFromTemplate(options: PlanOptions): AppPlan {
     });
   }
 
+  // SAM generates an AWS::Events::Rule `<Resource><Event>` for each EventBridgeRule, CloudWatchEvent
+  // and Schedule event on the default bus; the template may reference it (a DLQ policy naming the
+  // rules that may send to it). Its name is the one planEvent gives the rule.
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::Serverless::Function' && r.Type !== 'AWS::Serverless::StateMachine') continue;
+    const events = ((r.Properties as Record<string, Json> | undefined)?.Events ?? {}) as Record<
+      string,
+      { Type?: string; Properties?: Record<string, Json> }
+    >;
+    for (const [eventId, ev] of Object.entries(events)) {
+      const props = ev.Properties ?? {};
+      if (!['EventBridgeRule', 'CloudWatchEvent', 'Schedule'].includes(String(ev.Type))) continue;
+      if (props.EventBusName !== undefined || props.RuleName !== undefined || props.Name !== undefined)
+        continue;
+      const name = generatedName(stackName, `${id}${eventId}`, 64);
+      physical.set(`${id}${eventId}`, {
+        type: 'AWS::Events::Rule',
+        ref: name,
+        attrs: { Arn: arn('events', `rule/${name}`) },
+      });
+    }
+  }
+
   const plan: AppPlan = {
     stackName,
     region,
@@ -401,6 +424,21 @@ export function planFromTemplate(options: PlanOptions): AppPlan {
     if (!bucket)
       throw new SamTemplateError(`Bucket policy ${id} names a bucket this template does not create`);
     bucket.policy = resolveValue(props.PolicyDocument) as BucketPlan['policy'];
+  }
+
+  // Queue policies become the queues' Policy attribute, as AWS::SQS::QueuePolicy sets it
+  // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sqs-queuepolicy.html):
+  // EventBridge may put undeliverable events only into a queue whose policy lets it.
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::SQS::QueuePolicy') continue;
+    const props = (r.Properties ?? {}) as Record<string, Json>;
+    for (const ref of (props.Queues as Json[] | undefined) ?? []) {
+      const url = str(ref);
+      const queue = plan.queues.find((q) => url === q.name || url.endsWith(`/${q.name}`));
+      if (!queue)
+        throw new SamTemplateError(`Queue policy ${id} names a queue this template does not create`);
+      queue.attributes.Policy = JSON.stringify(resolveValue(props.PolicyDocument));
+    }
   }
 
   for (const [name, output] of Object.entries(template.Outputs ?? {})) plan.outputs[name] = str(output.Value);

@@ -21,6 +21,11 @@ export class TemplateNotFoundError extends Error {
   override name = 'TemplateNotFoundError';
 }
 
+/** A template uploaded to a bucket that returned no version id (versioning suspended). */
+export class UnpinnedTemplateError extends Error {
+  override name = 'UnpinnedTemplateError';
+}
+
 const CHECKOUT_TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 
 /** Directory holding the stage templates: the layer in Lambda, templates/ in a checkout. */
@@ -78,7 +83,11 @@ export async function templateSource(
     }),
   );
   // Pinned to the version just written: an object swapped under the same key afterwards is never
-  // what CloudFormation reads. The bucket is versioned (template.yaml), so S3 always returns one.
-  const url = objectUrl(deps.bucket, key);
-  return { templateUrl: put.VersionId ? `${url}?versionId=${encodeURIComponent(put.VersionId)}` : url };
+  // what CloudFormation reads. The bucket is versioned (template.yaml); should versioning ever be
+  // suspended, S3 returns no version id and an unpinned URL would be the swap the pin prevents.
+  if (!put.VersionId)
+    throw new UnpinnedTemplateError(
+      `s3://${deps.bucket}/${key} was stored without a version id, so it cannot be pinned: turn versioning back on for the stackdrop bucket (aws s3api put-bucket-versioning --bucket ${deps.bucket} --versioning-configuration Status=Enabled) and deploy again`,
+    );
+  return { templateUrl: `${objectUrl(deps.bucket, key)}?versionId=${encodeURIComponent(put.VersionId)}` };
 }

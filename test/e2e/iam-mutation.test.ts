@@ -104,9 +104,15 @@ function matches(pattern: string, action: string): boolean {
 async function runStories(w: E2eWorld): Promise<void> {
   const project = 'mut';
   // Provision (network → database ∥ edge → app), with ssh bastions allowed from one range, a
-  // customer-managed KMS key and a cache (their statements are needed only then).
+  // customer-managed KMS key and a cache (their statements are needed only then), and 30 variables
+  // of 1 KB: the app template outgrows TemplateBody and travels as a TemplateURL pinned to its
+  // version (deploy-stack's s3:GetObjectVersion).
+  const variables = Array.from({ length: 30 }, (_, i) => `    SETTING_${i}: "${'v'.repeat(1000)}"`).join(
+    '\n',
+  );
   const text = `${manifestFor(project, [
     [/bastion:\n {2}access: ssm[^\n]*/, 'bastion:\n  access: ssh\n  allowedCidrs: [203.0.113.0/24]'],
+    [/^ {2}environment:\n/m, `  environment:\n${variables}\n`],
   ])}\nsecurity:\n  kmsKey: create\ncache:\n  engine: valkey\n`;
   const ready = await provision(w, project, text);
   expect(ready.phase).toBe('ready');

@@ -2,6 +2,7 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor, readLocalClock } from '#cli/context.ts';
 import { LOCAL_CREDENTIALS } from '#local/runtime/session.ts';
+import { queuePolicyAllowsService } from '#local/services/sqs-policy.ts';
 import { harness } from '#test/unit/cli/helpers.ts';
 import { type E2eWorld, ENVIRONMENT, manifestFor, provision, startWorld } from './helpers.ts';
 
@@ -76,6 +77,34 @@ describe('fault drill: a dropped manifest upload reaches the operator', () => {
     expect(all.stdout).toContain('! event DLQ holds 1 message');
     expect(json.deadLetters).toEqual([expect.objectContaining({ queue: 'event DLQ', messages: 1 })]);
   }, 120_000);
+
+  it('lets every rule that dead-letters put its events into its DLQ (the queue policies as deployed)', async () => {
+    // Prepare: every rule target of template.yaml that names a DLQ, as the local cloud runs them.
+    const { cloud } = world.sd;
+    const pairs = cloud.eventBus.listRules().flatMap((rule) =>
+      [...rule.targets.values()]
+        .map((t) => (t.DeadLetterConfig as { Arn?: string } | undefined)?.Arn)
+        .filter((dlq): dlq is string => dlq !== undefined)
+        .map((dlq) => ({ rule: rule.Arn, dlq })),
+    );
+    expect(pairs.length).toBeGreaterThanOrEqual(6);
+
+    // Act: EventBridge's permission to send, as AWS judges it (the queue's policy alone).
+    const refused: string[] = [];
+    for (const { rule, dlq } of pairs) {
+      const allowed = await queuePolicyAllowsService(cloud.sqs.queue(dlq).attributes.Policy, {
+        service: 'events.amazonaws.com',
+        action: 'sqs:SendMessage',
+        queueArn: dlq,
+        sourceArn: rule,
+        accountId: cloud.accountId,
+      });
+      if (!allowed) refused.push(`${rule} → ${dlq}`);
+    }
+
+    // Assess
+    expect(refused).toEqual([]);
+  });
 
   it('retries a transient failure and delivers without dead-lettering', async () => {
     // Prepare: two throttled calls, then the target answers.

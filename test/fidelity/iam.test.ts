@@ -64,6 +64,7 @@ const DOC = {
   ecsSecrets:
     'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html',
   secretsKms: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html',
+  templateUrl: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html',
 };
 
 let env: Awaited<ReturnType<typeof startTestCloud>>;
@@ -530,6 +531,48 @@ describe('IAM fidelity: iam:PassRole and CloudFormation service roles', () => {
       ),
     );
     expect(statuses).toEqual(['ROLLBACK_COMPLETE', 'CREATE_COMPLETE']);
+  });
+});
+
+describe('IAM fidelity: a TemplateURL is read with the caller’s permissions', () => {
+  it(`a pinned TemplateURL needs s3:GetObjectVersion, an unpinned one s3:GetObject; otherwise ValidationError (${DOC.templateUrl}, ${DOC.getObject})`, async () => {
+    // Prepare: a versioned bucket holding a template; a caller allowed only s3:GetObject on it.
+    env.cloud.s3.createBucket('fidelity-templates', { versioning: true, eventBridge: false, tags: {} });
+    const body = JSON.stringify({
+      Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'url-queue' } } },
+    });
+    const { versionId } = env.cloud.s3.putObject('fidelity-templates', 't/app.json', Buffer.from(body));
+    const url = `${env.endpoint}/fidelity-templates/t/app.json`;
+    const getObjectOnly = defineRole('fidelity-url-reader', [
+      { Effect: 'Allow', Action: 'cloudformation:CreateStack', Resource: '*' },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::fidelity-templates/t/*' },
+    ]);
+    const cfn = new CloudFormationClient(as(await assume(getObjectOnly, 'deployer')));
+
+    // Act & Assess: the current version reads; the pinned one is refused as AWS refuses it.
+    await expect(
+      cfn.send(new CreateStackCommand({ StackName: 'url-current', TemplateURL: url })),
+    ).resolves.toMatchObject({ StackId: expect.any(String) });
+    await expect(
+      cfn.send(
+        new CreateStackCommand({ StackName: 'url-pinned', TemplateURL: `${url}?versionId=${versionId}` }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'TemplateURL must reference a valid S3 object to which you have access.',
+    });
+    expect(env.cloud.cloudformation.findStack('url-pinned')).toBeUndefined();
+
+    const versionReader = defineRole('fidelity-url-version-reader', [
+      { Effect: 'Allow', Action: 'cloudformation:CreateStack', Resource: '*' },
+      { Effect: 'Allow', Action: 's3:GetObjectVersion', Resource: 'arn:aws:s3:::fidelity-templates/t/*' },
+    ]);
+    const pinned = new CloudFormationClient(as(await assume(versionReader, 'deployer')));
+    await expect(
+      pinned.send(
+        new CreateStackCommand({ StackName: 'url-pinned', TemplateURL: `${url}?versionId=${versionId}` }),
+      ),
+    ).resolves.toMatchObject({ StackId: expect.any(String) });
   });
 });
 

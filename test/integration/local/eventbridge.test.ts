@@ -178,6 +178,66 @@ describe('EventBridge over awsJson 1.1', () => {
     expect(got.Messages?.map((m) => JSON.parse(m.Body!).detail.n)).toEqual([2]);
   });
 
+  it('dead-letters an undeliverable event only into a queue whose policy lets EventBridge send from that rule (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html)', async () => {
+    // Prepare: two rules whose target refuses them; one DLQ names only the first rule.
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'rule-dlq',
+        Attributes: {
+          Policy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 'events.amazonaws.com' },
+                Action: 'sqs:SendMessage',
+                Resource: 'arn:aws:sqs:eu-west-1:000000000000:rule-dlq',
+                Condition: {
+                  ArnEquals: { 'aws:SourceArn': 'arn:aws:events:eu-west-1:000000000000:rule/r-named' },
+                },
+              },
+            ],
+          }),
+        },
+      }),
+    );
+    const target = 'arn:aws:lambda:eu-west-1:000000000000:function:refuses';
+    for (const name of ['r-named', 'r-unnamed']) {
+      await events.send(new PutRuleCommand({ Name: name, EventPattern: `{"source":["${name}"]}` }));
+      await events.send(
+        new PutTargetsCommand({
+          Rule: name,
+          Targets: [
+            {
+              Id: 'fn',
+              Arn: target,
+              DeadLetterConfig: { Arn: 'arn:aws:sqs:eu-west-1:000000000000:rule-dlq' },
+            },
+          ],
+        }),
+      );
+    }
+    env.cloud.faults.failTarget({ targetArn: target, code: 'AccessDeniedException', times: 2 });
+
+    // Act
+    for (const source of ['r-named', 'r-unnamed'])
+      await events.send(
+        new PutEventsCommand({ Entries: [{ Source: source, DetailType: 'T', Detail: '{}' }] }),
+      );
+    await env.cloud.eventBus.drain();
+    const got = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+    );
+
+    // Assess: the named rule's event is kept; the other one is lost, as AWS loses it.
+    expect(got.Messages?.map((m) => m.MessageAttributes?.RULE_ARN?.StringValue)).toEqual([
+      'arn:aws:events:eu-west-1:000000000000:rule/r-named',
+    ]);
+    expect(env.cloud.eventBus.failedToDeadLetter).toEqual([
+      expect.objectContaining({ ruleArn: 'arn:aws:events:eu-west-1:000000000000:rule/r-unnamed' }),
+    ]);
+  });
+
   it('fires schedule rules on the virtual clock', async () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'ticks' }));
     await events.send(new PutRuleCommand({ Name: 'r-tick', ScheduleExpression: 'rate(5 minutes)' }));

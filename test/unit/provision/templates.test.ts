@@ -10,6 +10,7 @@ import {
   TEMPLATE_BODY_LIMIT,
   TemplateNotFoundError,
   templateSource,
+  UnpinnedTemplateError,
 } from '#shared/provision/templates.ts';
 import { renderStacks } from '#shared/render.ts';
 import { synthesisCorpus } from '#test/helpers/synth-corpus.ts';
@@ -19,7 +20,7 @@ const deps = { s3, bucket: 'stackdrop-bucket' };
 
 beforeEach(() => {
   s3Mock.reset();
-  s3Mock.on(PutObjectCommand).resolves({ ETag: '"e"' });
+  s3Mock.on(PutObjectCommand).resolves({ ETag: '"e"', VersionId: 'v1' });
 });
 afterEach(() => {
   delete process.env.TEMPLATES_DIR;
@@ -62,7 +63,7 @@ describe('stage templates', () => {
     expect(first).toEqual(again);
     expect(first).toEqual({
       templateUrl: expect.stringMatching(
-        /^https:\/\/stackdrop-bucket\.s3\.eu-west-1\.amazonaws\.com\/templates\/[0-9a-f]{32}\/app\.json$/,
+        /^https:\/\/stackdrop-bucket\.s3\.eu-west-1\.amazonaws\.com\/templates\/[0-9a-f]{32}\/app\.json\?versionId=v1$/,
       ),
     });
     expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, {
@@ -85,6 +86,19 @@ describe('stage templates', () => {
     expect(source).toEqual({
       templateUrl: expect.stringMatching(/\/templates\/[0-9a-f]{32}\/app\.json\?versionId=v1\.a%2Bb$/),
     });
+  });
+
+  it('refuses to pass an unpinned TemplateURL when the bucket returns no version id (versioning suspended)', async () => {
+    // Prepare
+    const body = `{"Resources":{}, "Padding": "${'x'.repeat(TEMPLATE_BODY_LIMIT)}"}`;
+    s3Mock.on(PutObjectCommand).resolves({ ETag: '"e"' });
+
+    // Act
+    const source = templateSource({ templateFile: 'synthesized/app.json', templateBody: body }, deps);
+
+    // Assess
+    await expect(source).rejects.toThrow(UnpinnedTemplateError);
+    await expect(source).rejects.toThrow(/put-bucket-versioning --bucket stackdrop-bucket/);
   });
 
   it('names a template that is nowhere to be found', () => {
