@@ -119,7 +119,43 @@ describe('the edge stage with a domain, the CDN and the firewall', () => {
     );
     expect(alias?.HostedZoneId).toBe(lb?.CanonicalHostedZoneId);
     expect(byName('www.shop.example.com.', 'A')).toBeDefined();
+    // HTTPS by default (issue #13): 80 only answers 301 to HTTPS, 443 speaks TLS 1.3/1.2 only.
+    const listeners = [...h.running.cloud.elbv2.listeners.values()].filter(
+      (l) => l.LoadBalancerArn === lb?.LoadBalancerArn,
+    );
+    expect(listeners.find((l) => l.Port === 80)?.DefaultActions).toEqual([
+      expect.objectContaining({
+        Type: 'redirect',
+        RedirectConfig: expect.objectContaining({ Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' }),
+      }),
+    ]);
+    expect(listeners.find((l) => l.Port === 443)).toMatchObject({
+      Protocol: 'HTTPS',
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      Certificates: [{ CertificateArn: edge.outputs.CertificateArn }],
+    });
     acm.destroy();
+  }, 120_000);
+
+  it('serves plain HTTP only when the manifest says allowPlainHttp: the app on 80, nothing on 443', async () => {
+    // Arrange
+    const manifest = manifestWith({ allowPlainHttp: true, domain: undefined }, 'plain');
+
+    // Act
+    const edge = await provisionEdge(manifest);
+
+    // Assess
+    expect(edge.status, edge.reason).toBe('CREATE_COMPLETE');
+    expect(edge.outputs.Url, JSON.stringify(edge.outputs)).toMatch(/^http:\/\//);
+    const lb = [...h.running.cloud.elbv2.loadBalancers.values()].find((l) =>
+      edge.outputs.Url!.toLowerCase().includes(l.DNSName.toLowerCase()),
+    );
+    const listeners = [...h.running.cloud.elbv2.listeners.values()].filter(
+      (l) => l.LoadBalancerArn === lb?.LoadBalancerArn,
+    );
+    expect(listeners.map((l) => [l.Port, l.Protocol, l.DefaultActions[0]?.Type])).toEqual([
+      [80, 'HTTP', 'forward'],
+    ]);
   }, 120_000);
 
   it('refuses a CNAME at the zone apex and a second record of the same name and type', async () => {
