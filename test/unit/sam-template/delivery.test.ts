@@ -54,6 +54,28 @@ describe('template.yaml drops nothing silently', () => {
     ]);
   });
 
+  it('catches an SQS event source without MaximumConcurrency', () => {
+    // Prepare
+    const template: CfnTemplate = {
+      Resources: {
+        Fn: {
+          Type: 'AWS::Serverless::Function',
+          Properties: {
+            Events: {
+              Bounded: { Type: 'SQS', Properties: { Queue: 'q', ScalingConfig: { MaximumConcurrency: 10 } } },
+              Unbounded: { Type: 'SQS', Properties: { Queue: 'q' } },
+            },
+          },
+        },
+      },
+    };
+
+    // Act & Assess
+    expect(auditDelivery(template).map((f) => `${f.rule} ${f.path}`)).toEqual([
+      'sqs-source-without-maximum-concurrency Resources.Fn.Properties.Events.Unbounded',
+    ]);
+  });
+
   it('catches a DLQ whose policy does not let the rule send, and a destination the function may not write', () => {
     // Prepare: the queue policy names another rule; the function's role has no sqs:SendMessage.
     const dlq = { 'Fn::GetAtt': ['Dlq', 'Arn'] };

@@ -118,6 +118,18 @@ export function auditDelivery(template: CfnTemplate): Finding[] {
         if (resource.Type === 'AWS::Serverless::Function') asyncFunctions.add(id);
       }
     }
+    if (resource.Type === 'AWS::Serverless::Function') {
+      // A burst of messages must not take the account's whole Lambda concurrency (issue #13, 6).
+      for (const [name, event] of Object.entries((props.Events as Record<string, Json> | undefined) ?? {})) {
+        const scaling = isObject(event.Properties) ? event.Properties.ScalingConfig : undefined;
+        if (event.Type === 'SQS' && !(isObject(scaling) && typeof scaling.MaximumConcurrency === 'number'))
+          findings.push({
+            rule: 'sqs-source-without-maximum-concurrency',
+            path: `Resources.${id}.Properties.Events.${name}`,
+            message: 'an SQS event source without ScalingConfig.MaximumConcurrency',
+          });
+      }
+    }
     if (resource.Type === 'AWS::SQS::Queue' && isObject(props.RedrivePolicy)) {
       const dlq = target(props.RedrivePolicy.deadLetterTargetArn);
       if (dlq) deadLetterQueues.add(dlq);
