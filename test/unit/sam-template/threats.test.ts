@@ -66,6 +66,20 @@ describe('the threat table of docs/security.md', () => {
     expect(missing).toEqual([]);
   });
 
+  it('names, for every actor, test files that exist and prove its row', () => {
+    const start = DOC.indexOf('Proven by (');
+    const list = DOC.slice(start, DOC.indexOf('\n## ', start));
+    const files = [...list.matchAll(/`(test\/[\w./-]+\.test\.ts)`/g)].map((m) => m[1]!);
+    expect(files.filter((f) => !existsSync(f))).toEqual([]);
+    for (const actor of ['Manifest author', 'Bucket writer', 'CI role', 'App container', 'Bastion user'])
+      expect(
+        list
+          .split('\n')
+          .some((line) => line.toLowerCase().includes(actor.toLowerCase()) && /`test\//.test(line)),
+        actor,
+      ).toBe(true);
+  });
+
   it('notices a control that is gone', () => {
     expect(exists('template.yaml#StageRoleBoundary')).toBe(true);
     expect(exists('template.yaml#NoSuchControl')).toBe(false);
