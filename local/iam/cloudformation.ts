@@ -179,7 +179,21 @@ function typeChecks(
       context,
     }));
     const own = verb === 'Update' ? [] : [{ action: `iam:${verb}Role`, resource: role, context }];
-    return [...own, ...inline.slice(0, 1)];
+    // A created role's managed policies are attached with iam:AttachRolePolicy, whose request
+    // carries the policy as iam:PolicyARN
+    // (https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachRolePolicy.html, read 2026-12-07).
+    // Updates are not checked: the request holds only the new list, not what changed.
+    const attached =
+      verb === 'Create'
+        ? ((request.properties.ManagedPolicyArns ?? []) as unknown[])
+            .filter((a): a is string => typeof a === 'string')
+            .map((policy) => ({
+              action: 'iam:AttachRolePolicy',
+              resource: role,
+              context: { ...context, 'iam:PolicyARN': policy },
+            }))
+        : [];
+    return [...own, ...inline.slice(0, 1), ...attached];
   }
   if (type === 'AWS::IAM::Policy') {
     return ((request.properties.Roles ?? []) as string[]).map((name) => {
