@@ -103,6 +103,8 @@ export class LambdaRuntime {
   readonly #removeVirtualTime = installVirtualTime();
   /** Every invocation, oldest first (at most 5,000). */
   readonly invocations: InvocationRecord[] = [];
+  /** On-failure records the function's role could not send (lost, as on AWS). */
+  readonly failedDestinations: Array<{ functionName: string; destination: string }> = [];
   readonly #inflight = new Set<Promise<unknown>>();
 
   constructor(cloud: LocalCloud, functions: FunctionSpec[], options: { rootDir: string }) {
@@ -188,7 +190,7 @@ export class LambdaRuntime {
         this.#cloud.clock.setTimer(delay, () => this.#track(attempt(n + 1)));
         return;
       }
-      if (spec.onFailureArn?.startsWith('arn:aws:sqs:')) {
+      if (spec.onFailureArn?.startsWith('arn:aws:sqs:') && (await this.#mayRecordFailure(spec))) {
         const record = {
           version: '1.0',
           timestamp: this.#cloud.clock.date().toISOString(),
@@ -210,6 +212,31 @@ export class LambdaRuntime {
       }
     };
     this.#track(attempt(0));
+  }
+
+  /**
+   * Lambda sends an on-failure record to an SQS destination with the function's execution role,
+   * which needs sqs:SendMessage on the queue; without it the record is lost
+   * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html, read
+   * 2026-12-07). Kept in `failedDestinations` when denied.
+   */
+  async #mayRecordFailure(spec: FunctionSpec): Promise<boolean> {
+    if (!this.#cloud.iam.enforce || !spec.roleArn) return true;
+    const clock = this.#cloud.clock;
+    clock.busy();
+    try {
+      await this.#cloud.iam.authorize(
+        this.#cloud.iam.sessionFor(spec.roleArn, spec.name),
+        [{ action: 'sqs:SendMessage', resource: spec.onFailureArn!, context: {} }],
+        { service: 'sqs', protocol: 'awsJson', caller: 'lambda destination' },
+      );
+      return true;
+    } catch {
+      this.failedDestinations.push({ functionName: spec.name, destination: spec.onFailureArn! });
+      return false;
+    } finally {
+      clock.idle();
+    }
   }
 
   /** Resolves once every asynchronous invocation started so far has finished. */

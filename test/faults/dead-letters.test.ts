@@ -123,4 +123,60 @@ describe('fault drill: a dropped manifest upload reaches the operator', () => {
     const json = JSON.parse((await status('--json')).stdout);
     expect(json.deadLetters).toEqual([expect.objectContaining({ queue: 'event DLQ', messages: 1 })]);
   }, 120_000);
+  it('records a failed reaper run in the event DLQ, and loses it when the role may not send there (as on AWS)', async () => {
+    // Prepare: EC2 keeps throttling, so the reaper's run fails (no retries: the next run is the retry).
+    const { sd } = world;
+    const reaper = sd.plan.functions.find((f) => f.logicalId === 'ReapBastionsFunction')!;
+    const sqs = new SQSClient({
+      endpoint: sd.endpoint,
+      region: sd.cloud.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const failedRuns = async () =>
+      (
+        await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: sd.outputs.EventDeadLetterQueueUrl!,
+            MaxNumberOfMessages: 10,
+            VisibilityTimeout: 0,
+          }),
+        )
+      ).Messages?.filter((m) => JSON.parse(m.Body!).requestContext?.functionArn?.includes(reaper.name)) ?? [];
+    const run = async () => {
+      sd.cloud.faults.throttle({ service: 'ec2', operation: 'DescribeInstances', times: 1000 });
+      sd.lambda.invokeAsync(reaper.name, { source: 'aws.events', 'detail-type': 'Scheduled Event' });
+      await sd.drain();
+      sd.cloud.faults.clear();
+    };
+
+    // Act: once as deployed, once without the statement that lets its role send to the DLQ
+    // (scheduled runs in the same window fail too: counted, not assumed absent).
+    const before = (await failedRuns()).length;
+    await run();
+    const kept = await failedRuns();
+    const role = sd.cloud.iam.roles.get(reaper.roleArn!)!;
+    const policies = role.policies;
+    role.policies = policies.map((p) => ({
+      ...p,
+      document: {
+        ...p.document,
+        Statement: [p.document.Statement]
+          .flat()
+          .filter((s) => !(s.Sid === 'RecordFailedRuns' && [s.Action].flat().includes('sqs:SendMessage'))),
+      },
+    }));
+    try {
+      await run();
+    } finally {
+      role.policies = policies;
+    }
+
+    // Assess
+    expect(kept.length).toBeGreaterThan(before);
+    expect(JSON.parse(kept.at(-1)!.Body!).requestContext.condition).toBe('RetriesExhausted');
+    expect(await failedRuns()).toHaveLength(kept.length);
+    expect(sd.lambda.failedDestinations.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(sd.lambda.failedDestinations.map((f) => f.functionName))).toEqual(new Set([reaper.name]));
+    expect(sd.lambda.failedDestinations[0]!.destination).toContain('EventDeadLetterQueue');
+  }, 120_000);
 });
