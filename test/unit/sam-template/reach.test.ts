@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Decision, evaluatePolicies } from '#local/iam/evaluate.ts';
 import type { PolicyDocument, PolicyStatement } from '#local/iam/policies.ts';
+import { type BucketPolicy, bucketPolicyDenies } from '#local/services/s3-policy.ts';
 import { type CfnTemplate, parseCfnTemplate } from '#shared/cfn-yaml.ts';
 import { loadPolicyCatalog, statementsOf } from './audit.ts';
 import { DEPLOYMENT, resolve, roleArn } from './resolve.ts';
@@ -62,7 +63,54 @@ async function expectReach(id: string, allowed: Step[], refused: Step[]): Promis
   expect(wrong).toEqual([]);
 }
 
+/**
+ * The S3 actions that change an object's content or remove it (Service Authorization Reference,
+ * access level Write on `object`): uploads of every kind (PutObject covers CopyObject and multipart
+ * uploads), deletes, and what a replication rule of another bucket writes into this one.
+ */
+const CONTENT_WRITES = [
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:DeleteObjectVersion',
+  's3:ReplicateObject',
+  's3:ReplicateDelete',
+];
+
 describe('the threat table as IAM decides it', () => {
+  it('bucket writer: no one but the owning stackdrop role changes status/, turns/, callbacks/, templates/ or parsed/; manifests/ stay the account’s', async () => {
+    const policy = resolve(
+      template,
+      template.Resources.StackdropBucketPolicy!.Properties!.PolicyDocument,
+    ) as BucketPolicy;
+    const bucket = String(resolve(template, { Ref: 'StackdropBucket' }));
+    const denies = (principal: string, action: string, key: string) =>
+      bucketPolicyDenies(policy, { principal, action, bucket, key, accountId: ACCOUNT });
+    const foreign = `arn:aws:iam::${ACCOUNT}:role/ci-deployer`;
+    const wrong: string[] = [];
+    for (const key of [
+      'status/acme-production.json',
+      'turns/acme-production.json',
+      'callbacks/token.json',
+      'templates/0123/app.json',
+      'parsed/acme-production.json',
+    ])
+      for (const action of CONTENT_WRITES)
+        if (!(await denies(foreign, action, key))) wrong.push(`not denied: ${action} ${key}`);
+    for (const action of CONTENT_WRITES)
+      if (await denies(foreign, action, 'manifests/acme-production.yaml'))
+        wrong.push(`denied: ${action} manifests/`);
+    for (const [owner, key] of [
+      ['DeployStackFunction', 'templates/0123/app.json'],
+      ['StackCallbackFunction', 'callbacks/token.json'],
+      ['ProjectTurnFunction', 'turns/acme-production.json'],
+      ['RecordStatusFunction', 'status/acme-production.json'],
+      ['RecordStatusFunction', 'parsed/acme-production.json'],
+    ] as const)
+      if (await denies(roleArn(`${owner}Role`), 's3:PutObject', key))
+        wrong.push(`owner denied: ${owner} ${key}`);
+    expect(wrong).toEqual([]);
+  });
+
   it('CI role: a push deploys only managed repositories, stackdrop task families and fenced roles', async () => {
     const managed = { 'aws:ResourceTag/stackdrop:managed': 'true' };
     await expectReach(
