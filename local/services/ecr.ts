@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { INDEX_MEDIA_TYPES, OCI_IMAGE_INDEX, OCI_IMAGE_MANIFEST } from '#shared/image-platform.ts';
 import { AwsError } from '../errors.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
 
@@ -26,7 +27,7 @@ export interface EcrRepository {
   images: EcrImage[];
 }
 
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_MANIFEST = OCI_IMAGE_MANIFEST;
 
 const repositoryNotFound = (name: string, registry: string) =>
   new AwsError(
@@ -124,7 +125,21 @@ export class EcrModel {
     imageDigest?: string;
   }): EcrImage {
     const repo = this.repository(input.repositoryName);
+    const mediaType = input.imageManifestMediaType ?? manifestMediaType(input.imageManifest) ?? OCI_MANIFEST;
     const digest = `sha256:${createHash('sha256').update(input.imageManifest).digest('hex')}`;
+    // An image index or manifest list may name only images the repository holds.
+    // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImage.html (read 2026-12-07)
+    if (INDEX_MEDIA_TYPES.has(mediaType)) {
+      const missing = referencedDigests(input.imageManifest).filter(
+        (d) => !repo.images.some((i) => i.imageDigest === d),
+      );
+      if (missing.length > 0) {
+        throw new AwsError(
+          'ReferencedImagesNotFoundException',
+          `The manifest list is referencing images that do not exist in the repository: ${missing.join(', ')}`,
+        );
+      }
+    }
     if (input.imageDigest && input.imageDigest !== digest) {
       throw new AwsError(
         'ImageDigestDoesNotMatchException',
@@ -153,7 +168,7 @@ export class EcrModel {
         imageDigest: digest,
         imageTags: [],
         imageManifest: input.imageManifest,
-        imageManifestMediaType: input.imageManifestMediaType ?? OCI_MANIFEST,
+        imageManifestMediaType: mediaType,
         imageSizeInBytes: manifestSize(input.imageManifest),
         imagePushedAt: this.#cloud.clock.date(),
       };
@@ -167,20 +182,24 @@ export class EcrModel {
     return image;
   }
 
-  /** A `docker push` in one call: builds a manifest unless given one. */
+  /**
+   * A `docker push` in one call: builds a manifest unless given one. With `platforms`, pushes what
+   * `docker buildx build --platform … --push` does: one image manifest per platform by digest, then
+   * the OCI image index naming them, tagged.
+   */
   pushImage(input: {
     repositoryName: string;
     imageTag?: string;
     imageDigest?: string;
     imageManifest?: string;
+    platforms?: string[];
   }): {
     repositoryName: string;
     imageDigest: string;
     imageTag?: string;
     imageUri: string;
   } {
-    const manifest =
-      input.imageManifest ??
+    const single = () =>
       JSON.stringify({
         schemaVersion: 2,
         mediaType: OCI_MANIFEST,
@@ -197,9 +216,24 @@ export class EcrModel {
           },
         ],
       });
+    let manifest = input.imageManifest;
+    if (!manifest && input.platforms?.length) {
+      const manifests = input.platforms.map((platform) => {
+        const body = single();
+        const child = this.putImage({ repositoryName: input.repositoryName, imageManifest: body });
+        const [os, architecture, variant] = platform.split('/');
+        return {
+          mediaType: OCI_MANIFEST,
+          digest: child.imageDigest,
+          size: Buffer.byteLength(body),
+          platform: { os, architecture, ...(variant ? { variant } : {}) },
+        };
+      });
+      manifest = JSON.stringify({ schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests });
+    }
     const image = this.putImage({
       repositoryName: input.repositoryName,
-      imageManifest: manifest,
+      imageManifest: manifest ?? single(),
       imageTag: input.imageTag,
       imageDigest: input.imageDigest,
     });
@@ -342,9 +376,22 @@ export class EcrModel {
           const repo = this.repository(input.repositoryName);
           const images = [];
           const failures = [];
+          // A client names the manifest formats it understands; ECR returns the stored one when it is
+          // among them. ECR converts Docker V2 Schema 2 and OCI manifests into each other (and into
+          // Schema 1) when pulled by tag; the local cloud converts nothing and reports the image as
+          // not found instead, so a caller that omits a format it needs fails here too.
+          // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_BatchGetImage.html
+          // https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-manifest-formats.html (read 2026-12-07)
+          const accepted = input.acceptedMediaTypes as string[] | undefined;
           for (const id of (input.imageIds ?? []) as Array<{ imageDigest?: string; imageTag?: string }>) {
             const img = this.#findImage(repo, id);
-            if (img) {
+            if (img && accepted?.length && !accepted.includes(img.imageManifestMediaType)) {
+              failures.push({
+                imageId: id,
+                failureCode: 'ImageNotFound',
+                failureReason: `The image's manifest is ${img.imageManifestMediaType}, which is not among the accepted media types (the local cloud converts no manifest)`,
+              });
+            } else if (img) {
               images.push({
                 registryId: repo.registryId,
                 repositoryName: repo.repositoryName,
@@ -397,6 +444,26 @@ export class EcrModel {
         }),
       },
     };
+  }
+}
+
+/** The `mediaType` a manifest names for itself (PutImage reads it when the request names none). */
+function manifestMediaType(manifest: string): string | undefined {
+  try {
+    const type = (JSON.parse(manifest) as { mediaType?: unknown }).mediaType;
+    return typeof type === 'string' ? type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The digests an image index or manifest list names. */
+function referencedDigests(manifest: string): string[] {
+  try {
+    const m = JSON.parse(manifest) as { manifests?: Array<{ digest?: string }> };
+    return (m.manifests ?? []).map((d) => d.digest ?? '').filter(Boolean);
+  } catch {
+    return [];
   }
 }
 

@@ -4,29 +4,22 @@
  * with (health checks, deregistration delay) and the service's grace period.
  */
 import type { LocalCloud } from '../kernel.ts';
+import { pulledImage, type TaskImages, taskPlatform } from './ecs-image-pull.ts';
 import type { TargetGroupTimings, TaskTimings } from './ecs-rollout.ts';
 
-interface ContainerImages {
-  containerDefinitions: Array<{ image?: string }>;
-}
+type ContainerImages = TaskImages;
 
 /**
  * Compressed bytes of the images a task pulls: ECR's imageSizeInBytes for an image of a local
- * repository (`<registry>/<repo>@sha256:…` or `<registry>/<repo>:<tag>`); 0 for images it does not
- * hold (public images, the placeholder before the first push).
+ * repository (`<registry>/<repo>@sha256:…` or `<registry>/<repo>:<tag>`; an image index counts its
+ * entry for the task's platform); 0 for images it does not hold (public images, the placeholder
+ * before the first push).
  */
 export function imageBytes(cloud: LocalCloud, td: ContainerImages): number {
+  const platform = taskPlatform(td);
   let total = 0;
   for (const c of td.containerDefinitions) {
-    const match = /^[^/]+\.dkr\.ecr\.[^/]+\.amazonaws\.com\/([^@:]+)(?:@(sha256:[0-9a-f]+)|:([^@]+))?$/.exec(
-      c.image ?? '',
-    );
-    if (!match) continue;
-    const repo = cloud.ecr.repositories.get(match[1]!);
-    const image = repo?.images.find((i) =>
-      match[2] ? i.imageDigest === match[2] : i.imageTags.includes(match[3] ?? 'latest'),
-    );
-    total += image?.imageSizeInBytes ?? 0;
+    total += pulledImage(cloud, c.image ?? '', platform).image?.imageSizeInBytes ?? 0;
   }
   return total;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../errors.ts';
-import { taskStartDenial } from '../iam/ecs.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
+import { taskStartFailure } from './ecs-image-pull.ts';
 import {
   type CircuitBreakerTiming,
   circuitBreakerThreshold,
@@ -566,14 +566,15 @@ export class EcsModel {
   }
 
   /**
-   * The execution role reads the task definition's secrets as each task starts (local/iam/ecs.ts):
-   * when it may not, no task of the deployment ever runs; each stops with ResourceInitializationError
-   * (stop code TaskFailedToStart) and the circuit breaker trips after its threshold of failures.
+   * The execution role reads the task definition's secrets as each task starts (local/iam/ecs.ts),
+   * after its images were pulled for its platform (ecs-image-pull.ts): when either fails, no task
+   * of the deployment ever runs; each stops with ResourceInitializationError or
+   * CannotPullContainerError (stop code TaskFailedToStart) and the circuit breaker trips after its threshold of failures.
    * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html
    * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html (read 2026-12-07)
    */
   #checkSecretsAtStart(deployment: Deployment, previous: string | undefined): void {
-    const denial = taskStartDenial(
+    const denial = taskStartFailure(
       this.#cloud,
       this.taskDefinition(deployment.taskDefinition),
       deployment.id.split('/').pop() ?? deployment.id,
@@ -966,8 +967,8 @@ export class EcsModel {
         family: td.family,
         revision: td.revision,
       });
-      // The execution role reads the task's secrets before it starts (local/iam/ecs.ts).
-      const secretsReadable = taskStartDenial(this.#cloud, td, id);
+      // The task pulls its images and its execution role reads its secrets before it starts.
+      const secretsReadable = taskStartFailure(this.#cloud, td, id);
       // The instant clock waits for the evaluation, as it waits for any request in flight.
       this.#cloud.clock.busy();
       void secretsReadable.finally(() => this.#cloud.clock.idle());
