@@ -11,7 +11,7 @@ import type { HttpRequest, HttpResponse, LocalCloud } from './kernel.ts';
  * - `POST /_local/clock/advance`     `{ ms }` | `{ seconds }` | `{ minutes }` → fires due timers
  * - `POST /_local/clock/speed`       `{ speed: 0 | N | "instant" | "auto" }`
  * - `GET  /_local/faults`, `POST /_local/faults` (a Fault; `times: null` = forever), `DELETE /_local/faults`
- * - `POST /_local/ecr/push`          `{ repositoryName, imageTag?, imageDigest?, imageManifest? }`
+ * - `POST /_local/ecr/push`          `{ repositoryName, imageTag?, imageDigest?, imageManifest?, platforms? }`
  * - `GET  /_local/events`            → the most recent bus events and deliveries
  * - `GET  /_local/quotas`            → every modelled service quota with the value in force
  * - `POST /_local/quotas`            `{ "L-F678F1CE": 10, "natGatewaysPerAz": 2 }` sets values; `DELETE` resets
@@ -62,6 +62,7 @@ export async function handleAdmin(cloud: LocalCloud, req: HttpRequest): Promise<
             imageTag: body.imageTag as string | undefined,
             imageDigest: body.imageDigest as string | undefined,
             imageManifest: body.imageManifest as string | undefined,
+            platforms: Array.isArray(body.platforms) ? body.platforms.map(String) : undefined,
           }),
         );
       case 'GET /_local/events':

@@ -10,6 +10,7 @@ import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, type Task } from '@aws-sdk/client-ecs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { OCI_IMAGE_INDEX, OCI_IMAGE_MANIFEST } from '#shared/image-platform.ts';
 import type { StatusDocument } from '#shared/status.ts';
 import { withHold } from './caller.ts';
 import type { LocalStackdrop } from './index.ts';
@@ -131,38 +132,57 @@ export class LocalSession {
     }
   }
 
-  /** Pushes an image (a new manifest, so a new digest) with a tag: what `docker push` ends with. */
+  /**
+   * Pushes an image (a new manifest, so a new digest) with a tag, as `docker buildx build
+   * --platform <platforms> --push` does: one image manifest per platform by digest, then the OCI
+   * image index naming them with their platform, tagged (ECR emits a push event for each; only the
+   * tagged one deploys). Returns the index's digest.
+   */
   async pushImage(
     repository: string,
     tag: string,
     label = String(this.now()),
     /** Compressed bytes of the image's layers: what each Fargate task pulls (0 = an empty image). */
     imageBytes = 0,
+    /** The platforms the image is built for (`linux/amd64`, `linux/arm64`). */
+    platforms: string[] = ['linux/amd64'],
   ): Promise<string> {
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: `sha256:${'0'.repeat(64)}`,
-        size: 2,
-      },
-      layers:
-        imageBytes > 0
-          ? [
-              {
-                mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-                digest: `sha256:${createHash('sha256').update(`${label}:${imageBytes}`).digest('hex')}`,
-                size: imageBytes,
-              },
-            ]
-          : [],
-      annotations: { 'org.opencontainers.image.revision': label },
-    });
+    const entries = [];
+    for (const platform of platforms) {
+      const manifest = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_IMAGE_MANIFEST,
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: `sha256:${createHash('sha256').update(`${label}:${platform}:config`).digest('hex')}`,
+          size: 2,
+        },
+        layers:
+          imageBytes > 0
+            ? [
+                {
+                  mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+                  digest: `sha256:${createHash('sha256').update(`${label}:${platform}:${imageBytes}`).digest('hex')}`,
+                  size: imageBytes,
+                },
+              ]
+            : [],
+        annotations: { 'org.opencontainers.image.revision': label },
+      });
+      const child = await this.act(() =>
+        this.ecr.send(new PutImageCommand({ repositoryName: repository, imageManifest: manifest })),
+      );
+      const [os, architecture, variant] = platform.split('/');
+      entries.push({
+        mediaType: OCI_IMAGE_MANIFEST,
+        digest: child.image!.imageId!.imageDigest!,
+        size: Buffer.byteLength(manifest),
+        platform: { architecture, os, ...(variant ? { variant } : {}) },
+      });
+    }
+    const index = JSON.stringify({ schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests: entries });
     const out = await this.act(() =>
-      this.ecr.send(
-        new PutImageCommand({ repositoryName: repository, imageManifest: manifest, imageTag: tag }),
-      ),
+      this.ecr.send(new PutImageCommand({ repositoryName: repository, imageManifest: index, imageTag: tag })),
     );
     return out.image!.imageId!.imageDigest!;
   }

@@ -98,7 +98,8 @@ describe('fault drills: deploys on the local cloud', () => {
     const ready = await provision(world, 'ecrorder');
     const repository = ready.outputs.RepositoryName!;
     const clock = world.sd.cloud.clock;
-    world.sd.cloud.faults.dropEvent({ source: 'aws.ecr', detailType: 'ECR Image Action', times: 3 });
+    // Each push is two PutImage calls (the platform's manifest, then the tagged index): six events.
+    world.sd.cloud.faults.dropEvent({ source: 'aws.ecr', detailType: 'ECR Image Action', times: 6 });
     const digests: string[] = [];
     for (const label of ['one', 'two', 'three']) {
       digests.push(await world.session.pushImage(repository, 'main', label));
