@@ -57,6 +57,18 @@ export const DeployRecordSchema = z.object({
   deployments: z.optional(z.record(z.string(), z.string())),
   /** Service → task definition it ran before this deploy (what a failed deploy returns to). */
   previousTaskDefinitions: z.optional(z.record(z.string(), z.string())),
+  /**
+   * The pushed image's platforms against app.architecture, read from its manifest at roll time
+   * (shared/image-platform.ts): `missing` means Fargate cannot start the app's tasks from it.
+   */
+  imagePlatform: z.optional(
+    z.object({
+      status: z.enum(['ok', 'missing', 'unknown']),
+      wanted: z.string(),
+      platforms: z.array(z.string()),
+      message: z.string(),
+    }),
+  ),
 });
 
 export const BastionRecordSchema = z.object({

@@ -32,6 +32,7 @@ import type { Stage } from '#shared/naming.ts';
 import { findHostedZone } from '#shared/provision/hosted-zone.ts';
 import type { Style } from '../ui.ts';
 import { fargateQuotaCheck } from './preflight-fargate.ts';
+import { imagePlatformCheck } from './preflight-image.ts';
 import { secretReadChecks } from './preflight-secrets.ts';
 
 /**
@@ -453,6 +454,7 @@ export async function runPreflight(
     ),
     guard('quotas', () => quotaChecks(m, c, options.existing)),
     guard('repository', () => repositoryCheck(m, c)),
+    guard('image platform', () => imagePlatformCheck(m, c)),
   ]);
   return groups.flat();
 }

@@ -272,8 +272,18 @@ export function formatStatus(view: StatusView, now: Date, style: Style): string[
   return lines;
 }
 
-/** Aligned rows for deploy records (newest first as given). */
+/**
+ * Aligned rows for deploy records (newest first as given), then a warning for each pushed image
+ * whose manifest lacks the app's platform (recorded by roll-service, shared/image-platform.ts).
+ */
 export function formatDeployRows(deploys: DeployRecord[]): string[] {
+  const warnings = deploys
+    .filter((d) => d.imagePlatform?.status === 'missing')
+    .map((d) => `! ${shortDigest(d.digest)}: ${d.imagePlatform!.message}`);
+  return [...deployTable(deploys), ...warnings];
+}
+
+function deployTable(deploys: DeployRecord[]): string[] {
   return table(
     ['STARTED', 'KIND', 'OUTCOME', 'DIGEST', 'TAG', 'TOOK', 'REASON'],
     deploys.map((d) => [

@@ -16,6 +16,7 @@ import {
 } from '../status.ts';
 import { type Push, pinnedImageUri } from './event.ts';
 import { markFirstImageDeployed } from './first-image.ts';
+import { imagePlatformOf } from './image-check.ts';
 import { findRepositoryOwner, type RepositoryOwner, resolveDeployTag } from './project.ts';
 import { startRelease, waitForRelease } from './release.ts';
 import { describeError, isTransient, RolloutStillRunningError, withRetry } from './retry.ts';
@@ -577,6 +578,8 @@ async function roll(
     }
     record.taskDefinitions = taskDefinitions;
     record.previousTaskDefinitions = previous;
+    const platform = await imagePlatformOf(record, manifest.app.architecture, deps);
+    if (platform) record.imagePlatform = platform;
     await saveRecord(ref, record, deps, {});
   }
   const taskDefinitions = record.taskDefinitions;

@@ -5,7 +5,7 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeLoadBalancersCommand,
@@ -63,9 +63,9 @@ export function preflightMocks() {
     mocks.ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [] });
     mocks.elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [] });
     mocks.route53.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [] });
-    mocks.ecr
-      .on(DescribeRepositoriesCommand)
-      .rejects(Object.assign(new Error('not found'), { name: 'RepositoryNotFoundException' }));
+    const missing = () => Object.assign(new Error('not found'), { name: 'RepositoryNotFoundException' });
+    mocks.ecr.on(DescribeRepositoriesCommand).rejects(missing());
+    mocks.ecr.on(BatchGetImageCommand).rejects(missing());
   };
   return { ...mocks, healthy };
 }

@@ -6,7 +6,12 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { DescribeRepositoriesCommand, ECRClient, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
+import {
+  BatchGetImageCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-ecr';
 import { DescribeTasksCommand, ECSClient, ListClustersCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeLoadBalancersCommand,
@@ -101,9 +106,9 @@ function healthyAccount() {
   ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [] });
   ec2.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [] });
   elbv2.on(DescribeLoadBalancersCommand).resolves({ LoadBalancers: [] });
-  ecr
-    .on(DescribeRepositoriesCommand)
-    .rejects(Object.assign(new Error('not found'), { name: 'RepositoryNotFoundException' }));
+  const missing = () => Object.assign(new Error('not found'), { name: 'RepositoryNotFoundException' });
+  ecr.on(DescribeRepositoriesCommand).rejects(missing());
+  ecr.on(BatchGetImageCommand).rejects(missing());
 }
 
 beforeEach(() => {
@@ -130,6 +135,7 @@ describe('plan --live preflight', () => {
       'quota DB instances',
       'quota Fargate On-Demand vCPU resource count',
       'repository',
+      'image platform',
     ]);
     expect(rds).toHaveReceivedCommandWith(DescribeOrderableDBInstanceOptionsCommand, {
       Engine: 'aurora-mysql',
@@ -285,6 +291,58 @@ describe('plan --live preflight', () => {
       ],
     });
     expect((await byCheck()).repository).toMatchObject({ ok: true });
+  });
+
+  it('fails when the deploy tag points to an image index without the app architecture, and passes one with it', async () => {
+    const index = (architectures: string[]) =>
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: architectures.map((architecture, i) => ({
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: `sha256:${String(i).repeat(64)}`,
+          size: 500,
+          platform: { os: 'linux', architecture },
+        })),
+      });
+    const pushed = (architectures: string[]) =>
+      ecr.on(BatchGetImageCommand).resolves({
+        images: [
+          {
+            imageId: { imageDigest: `sha256:${'9'.repeat(64)}`, imageTag: 'main' },
+            imageManifest: index(architectures),
+            imageManifestMediaType: 'application/vnd.oci.image.index.v1+json',
+          },
+        ],
+        failures: [],
+      });
+    const arm = { ...manifest, app: { ...manifest.app, architecture: 'arm64' as const } };
+    const checkArm = async () =>
+      (await runPreflight(arm, clients, { region: 'eu-west-1', existing: new Set() })).find(
+        (c) => c.check === 'image platform',
+      );
+
+    pushed(['amd64']);
+    expect(await checkArm()).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining(
+        "acme-production:main (sha256:999999999999): the image's manifest lacks linux/arm64 (it offers linux/amd64)",
+      ),
+      fix: expect.stringContaining('docker buildx build --platform linux/arm64 --push'),
+    });
+    expect(ecr).toHaveReceivedCommandWith(BatchGetImageCommand, {
+      repositoryName: 'acme-production',
+      imageIds: [{ imageTag: 'main' }],
+      acceptedMediaTypes: expect.arrayContaining([
+        'application/vnd.oci.image.index.v1+json',
+        'application/vnd.docker.distribution.manifest.list.v2+json',
+      ]),
+    });
+    pushed(['amd64', 'arm64']);
+    expect(await checkArm()).toMatchObject({
+      ok: true,
+      detail: 'acme-production:main: the image offers linux/arm64',
+    });
   });
 
   it('reports a check it cannot run (access denied) as failed with the permission to add', async () => {

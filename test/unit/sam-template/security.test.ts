@@ -491,6 +491,7 @@ const COMMAND_ACTIONS: Record<string, string[]> = {
   ModifyDBClusterCommand: ['rds:ModifyDBCluster'],
   DescribeDBClustersCommand: ['rds:DescribeDBClusters'],
   DescribeImagesCommand: ['ecr:DescribeImages'],
+  BatchGetImageCommand: ['ecr:BatchGetImage'],
   ListTagsForResourceCommand: ['ecr:ListTagsForResource'],
   RegisterTaskDefinitionCommand: ['ecs:RegisterTaskDefinition'],
   DescribeTaskDefinitionCommand: ['ecs:DescribeTaskDefinition'],
