@@ -1,11 +1,13 @@
 // `npm start`: stackdrop's whole story, offline. Starts the local cloud, deploys stackdrop from
 // template.yaml (real functions, real state machines), drops the Laravel example manifest, pushes
 // an image, opens a bastion and lets the reaper end it, on simulated AWS time.
+
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StackEvent } from '@aws-sdk/client-cloudformation';
 import { makeStyle } from '#cli/ui.ts';
+import { ociPlatform } from '#shared/image-platform.ts';
 import type { StatusDocument } from '#shared/status.ts';
 import { operateTour } from './demo-tour.ts';
 import { REPOSITORY_ROOT, startStackdrop } from './runtime/index.ts';
@@ -94,6 +96,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const project = /^project:\s*(\S+)/m.exec(manifestText)?.[1] ?? 'acme';
   const environment = /^environment:\s*(\S+)/m.exec(manifestText)?.[1] ?? 'production';
   const deployTag = /^\s+deployTag:\s*(\S+)/m.exec(manifestText)?.[1] ?? 'main';
+  // The image is built for the app's architecture (docker buildx --platform), as the manifest asks.
+  const platform = ociPlatform(
+    /^\s+architecture:\s*(\S+)/m.exec(manifestText)?.[1] === 'arm64' ? 'arm64' : 'x86_64',
+  );
 
   write(c.bold('stackdrop — offline demo'));
   write(
@@ -234,8 +240,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       `${c.cyan('4.')} Push ${repository}:${deployTag} (ECR PutImage → EventBridge → deploy-router → FIFO queue → roll-service)`,
     );
     const pushAt = session.now();
-    const digest = await session.pushImage(repository, deployTag, 'demo-1');
-    write(`   [push +00:00] pushed ${digest.slice(0, 19)}…`);
+    const digest = await session.pushImage(repository, deployTag, 'demo-1', 0, [platform]);
+    write(`   [push +00:00] pushed ${digest.slice(0, 19)}… (image index: ${platform})`);
     const cluster = ready.outputs.ClusterName ?? `${project}-${environment}`;
     const deployProgress = new Progress((line) =>
       write(`   [push +${formatDuration(line.at - pushAt, true)}] ${line.text}`),

@@ -1,9 +1,11 @@
 // Rehearsal: any manifest, run offline on the real stackdrop (template.yaml, state machines,
 // functions) with simulated AWS timings, optionally with faults injected, so a user sees the plan,
 // the expected duration, the critical path and every error the real run would hit.
+
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { ociPlatform } from '#shared/image-platform.ts';
 import { parseDeployableManifest } from '#shared/manifest/deployable.ts';
 import { formatProblem } from '#shared/manifest/index.ts';
 import { projectSecretName, secretShortName } from '#shared/manifest/secret-refs.ts';
@@ -309,11 +311,14 @@ export async function rehearse(
       const pushAt = session.now();
       const repository = doc.outputs.RepositoryName ?? `${project}-${environment}`;
       const tag = parsed.ok ? (parsed.manifest.app?.deployTag ?? 'main') : 'main';
+      // Built for the app's architecture, as the manifest asks (docker buildx --platform).
+      const platform = ociPlatform(parsed.ok ? parsed.manifest.app.architecture : 'x86_64');
       const digest = await session.pushImage(
         repository,
         tag,
         'rehearsal',
         options.imageBytes ?? REHEARSAL_IMAGE_BYTES,
+        [platform],
       );
       const after = await session.waitForStatus(
         project,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lints the CloudFormation templates stackdrop deploys and the SAM template with cfn-lint: the
 # static stage templates, and a sample of app templates synthesised from the synthesis corpus
-# (scripts/write-synth-sample.ts says which), written to a temporary directory.
+# (scripts/write-synth-sample.ts says which; `npm run lint:iac -- --all` lints all 56), written to a
+# temporary directory.
 # Kept warnings are listed, with their reasons, in .cfnlintrc.yaml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ if ! command -v cfn-lint >/dev/null 2>&1; then
 fi
 synth="$(mktemp -d)"
 trap 'rm -rf "$synth"' EXIT
-node scripts/write-synth-sample.ts "$synth"
+node scripts/write-synth-sample.ts "$synth" "$@"
 files=(templates/*.yaml "$synth"/*.json)
 [ -f template.yaml ] && files+=(template.yaml)
 cfn-lint --version

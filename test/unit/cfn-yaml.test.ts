@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseCfnTemplate } from '#shared/cfn-yaml.ts';
+import { parse } from 'yaml';
+import { parseCfnTemplate, unknownCfnTags } from '#shared/cfn-yaml.ts';
+import { appTemplateBody } from '#shared/synth/app/index.ts';
+import { synthesisCorpus } from '#test/helpers/synth-corpus.ts';
 
 describe('parseCfnTemplate', () => {
   it('expands short-form intrinsics into their JSON form', () => {
@@ -33,5 +36,27 @@ Resources:
 
   it('rejects a document without resources', () => {
     expect(() => parseCfnTemplate('Description: nothing here\n')).toThrow(/no Resources/);
+  });
+
+  it('reads a JSON template as the YAML parser does (a synthesised app template, `!` in its strings)', () => {
+    const body = appTemplateBody(synthesisCorpus()[0]!.manifest);
+    const json = JSON.stringify({
+      Resources: { T: { Type: 'AWS::SNS::Topic', Properties: { TopicName: '!Foo' } } },
+    });
+
+    expect(parseCfnTemplate(body)).toEqual(parse(body));
+    expect(unknownCfnTags(json)).toEqual([]);
+    expect(parseCfnTemplate(json).Resources.T?.Properties).toEqual({ TopicName: '!Foo' });
+  });
+
+  it('rejects a JSON template with a key twice in one object, as the YAML parser does', () => {
+    const twice = '{"Resources": {"A": {"Type": "AWS::SNS::Topic"}, "A": {"Type": "AWS::SQS::Queue"}}}';
+    const nested =
+      '{"Resources": {"A": {"Type": "AWS::SNS::Topic", "Properties": {"X": [{"k": 1, "k": 2}]}}}}';
+    const apart = '{"Resources": {"A": {"Type": "AWS::SNS::Topic", "Properties": {"A": "A"}}}}';
+
+    expect(() => parseCfnTemplate(twice)).toThrow(/Map keys must be unique/);
+    expect(() => parseCfnTemplate(nested)).toThrow(/Map keys must be unique/);
+    expect(parseCfnTemplate(apart).Resources.A?.Properties).toEqual({ A: 'A' });
   });
 });
