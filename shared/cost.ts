@@ -23,6 +23,10 @@ export const COST_ASSUMPTIONS = {
   databaseStorageGb: 20,
   databaseIoMillions: 5,
   logIngestGb: 5,
+  /** Data a cache holds on average (metered at no less than the engine's minimum). */
+  cacheDataGb: 1,
+  cacheEcpuMillions: 100,
+  kmsRequests: 100_000,
 } as const;
 
 export interface CostLine {
@@ -207,12 +211,72 @@ function logs(m: Manifest, p: PriceTable): CostGroup {
   ]);
 }
 
+function cache(m: Manifest, p: PriceTable, unpriced: string[]): CostGroup[] {
+  if (!m.cache) return [];
+  const engine = m.cache.engine;
+  const rate = p.elasticacheServerless?.[engine];
+  const name = `Cache (ElastiCache Serverless, ${engine === 'redis' ? 'Redis OSS' : 'Valkey'})`;
+  if (!rate) {
+    unpriced.push(`ElastiCache Serverless (${engine}): price unknown for ${p.region}`);
+    return [];
+  }
+  const gb = Math.max(COST_ASSUMPTIONS.cacheDataGb, rate.minimumGb);
+  return [
+    group(name, [
+      {
+        item: `data stored (${COST_ASSUMPTIONS.cacheDataGb} GB assumed; at least ${rate.minimumGb} GB metered)`,
+        monthly: round(gb * rate.gbHour * HOURS_PER_MONTH),
+        note: `$${rate.gbHour}/GB-h`,
+      },
+      {
+        item: `requests (${COST_ASSUMPTIONS.cacheEcpuMillions} M ECPUs assumed)`,
+        monthly: round(COST_ASSUMPTIONS.cacheEcpuMillions * rate.ecpuPerMillion),
+        note: `$${rate.ecpuPerMillion}/M ECPUs; 1 ECPU per KB read or written`,
+      },
+    ]),
+  ];
+}
+
+function key(m: Manifest, p: PriceTable, unpriced: string[]): CostGroup[] {
+  const choice = m.security.kmsKey;
+  if (choice === 'aws-managed') return [];
+  if (!p.kms) {
+    unpriced.push(`the KMS key: price unknown for ${p.region}`);
+    return [];
+  }
+  const requests = {
+    item: `requests (${COST_ASSUMPTIONS.kmsRequests.toLocaleString('en-US')} assumed)`,
+    monthly: round((COST_ASSUMPTIONS.kmsRequests / 10_000) * p.kms.requestsPer10k),
+    note: `$${p.kms.requestsPer10k} per 10,000; task starts, bucket, queue and log reads and writes`,
+  };
+  return [
+    group('KMS key', [
+      choice === 'create'
+        ? {
+            item: 'customer-managed key (security.kmsKey: create)',
+            monthly: p.kms.keyMonth,
+            note: `$${p.kms.keyMonth}/month; each yearly rotation adds $${p.kms.rotationMonth}/month`,
+          }
+        : { item: 'your key (security.kmsKey: <arn>)', monthly: 0, note: 'billed where the key lives' },
+      requests,
+    ]),
+  ];
+}
+
 /** The monthly cost of a manifest's resources in a region (us-east-1's prices where a region has none). */
 export function estimateMonthlyCost(m: Manifest, region?: string): CostEstimate {
   const own = region ? PRICES[region] : undefined;
   const p = own ?? PRICES[FALLBACK_PRICE_REGION]!;
   const unpriced: string[] = [];
-  const groups = [network(m, p), loadBalancer(m, p), fargate(m, p), database(m, p, unpriced), logs(m, p)];
+  const groups = [
+    network(m, p),
+    loadBalancer(m, p),
+    fargate(m, p),
+    database(m, p, unpriced),
+    ...cache(m, p, unpriced),
+    ...key(m, p, unpriced),
+    logs(m, p),
+  ];
   return {
     ...(region ? { region } : {}),
     priceRegion: p.region,
@@ -226,6 +290,14 @@ export function estimateMonthlyCost(m: Manifest, region?: string): CostEstimate 
     assumptions: [
       `${COST_ASSUMPTIONS.natDataGb} GB through NAT, ${COST_ASSUMPTIONS.albLcu} load balancer capacity unit on average`,
       `${COST_ASSUMPTIONS.databaseStorageGb} GB of database storage, ${COST_ASSUMPTIONS.databaseIoMillions} million I/O requests`,
+      ...(m.cache
+        ? [
+            `${COST_ASSUMPTIONS.cacheDataGb} GB in the cache, ${COST_ASSUMPTIONS.cacheEcpuMillions} million ECPUs`,
+          ]
+        : []),
+      ...(m.security.kmsKey !== 'aws-managed'
+        ? [`${COST_ASSUMPTIONS.kmsRequests.toLocaleString('en-US')} KMS requests`]
+        : []),
       `${COST_ASSUMPTIONS.logIngestGb} GB of logs a month; on-demand prices, no free tier, no data transfer out`,
     ],
     unpriced,

@@ -32,6 +32,9 @@ export const PRICE_SOURCES = {
   vpcEndpoint:
     'https://help-toolz.com/blog/why-your-aws-bill-is-3x-your-estimate and https://egresscost.com/nat-gateway (AWS PrivateLink pricing, us-east-1)',
   publicIpv4: 'https://cloudburn.io/blog/aws-nat-gateway-pricing (public IPv4 address charge)',
+  elasticacheServerless:
+    'https://www.usage.ai/blogs/aws/database-savings-plans/elasticache/serverless-pricing/ (Valkey and Redis OSS rates, us-east-1), https://thinkwithwp.com/blogs/database/unlock-on-demand-cost-optimized-performance-with-amazon-elasticache-serverless (AWS Database Blog: Redis OSS rates, 1 GB minimum) and https://cur.vantage.sh/aws/amazonelasticache (100 MB minimum for Valkey) (Amazon ElastiCache pricing)',
+  kms: 'https://aws.amazon.com/kms/pricing/ ($1 per key-month, rotation) and https://www.wring.co/blog/aws-kms-pricing-guide ($0.03 per 10,000 requests) (AWS KMS pricing, us-east-1)',
 } as const;
 
 export interface PriceTable {
@@ -54,6 +57,16 @@ export interface PriceTable {
     ioPerMillion: number;
   };
   logs: { ingestGb: number; storageGbMonth: number };
+  /**
+   * ElastiCache Serverless by engine: data stored per GB-hour (metered at no less than
+   * `minimumGb`) and requests per million ECPUs. Optional: a table without it says "price unknown".
+   */
+  elasticacheServerless?: Record<
+    'valkey' | 'redis',
+    { gbHour: number; ecpuPerMillion: number; minimumGb: number }
+  >;
+  /** A customer-managed KMS key per month, each rotation's extra per month, requests per 10,000. */
+  kms?: { keyMonth: number; rotationMonth: number; requestsPer10k: number };
 }
 
 export const PRICES: Record<string, PriceTable> = {
@@ -77,6 +90,11 @@ export const PRICES: Record<string, PriceTable> = {
       ioPerMillion: 0.2,
     },
     logs: { ingestGb: 0.5, storageGbMonth: 0.03 },
+    elasticacheServerless: {
+      valkey: { gbHour: 0.084, ecpuPerMillion: 0.0023, minimumGb: 0.1 },
+      redis: { gbHour: 0.125, ecpuPerMillion: 0.0034, minimumGb: 1 },
+    },
+    kms: { keyMonth: 1, rotationMonth: 1, requestsPer10k: 0.03 },
   },
 };
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatCostEstimate } from '#cli/commands/cost.ts';
 import { makeStyle } from '#cli/ui.ts';
-import { PRICES_READ_ON } from '#shared/aws-rules/pricing.ts';
+import { PRICES, PRICES_READ_ON } from '#shared/aws-rules/pricing.ts';
 import { estimateMonthlyCost } from '#shared/cost.ts';
 import { parseManifestOrThrow } from '#shared/manifest/index.ts';
 import { harness } from '#test/unit/cli/helpers.ts';
@@ -95,5 +95,63 @@ describe('monthly cost estimate', () => {
       `prices read ${PRICES_READ_ON}: AWS on-demand list prices as quoted by vantage.sh`,
     );
     expect(JSON.parse(json.stdout).cost).toMatchObject({ priceRegion: 'us-east-1', currency: 'USD' });
+  });
+
+  it('prices a Valkey cache: data stored per GB-hour (at least 100 MB metered) and ECPUs', () => {
+    const e = estimateMonthlyCost(manifest('cache: { engine: valkey }'), 'us-east-1');
+    const cache = group(e, 'Cache');
+    expect(cache.group).toBe('Cache (ElastiCache Serverless, Valkey)');
+    // 1 GB × $0.084 × 730 h; 100 M ECPUs × $0.0023
+    expect(cache.lines).toEqual([
+      expect.objectContaining({
+        item: 'data stored (1 GB assumed; at least 0.1 GB metered)',
+        monthly: 61.32,
+      }),
+      expect.objectContaining({ item: 'requests (100 M ECPUs assumed)', monthly: 0.23 }),
+    ]);
+    expect(e.assumptions).toContain('1 GB in the cache, 100 million ECPUs');
+  });
+
+  it('prices a Redis OSS cache at its own rates and its 1 GB minimum', () => {
+    const e = estimateMonthlyCost(manifest('cache: { engine: redis }'), 'us-east-1');
+    const cache = group(e, 'Cache');
+    expect(cache.group).toBe('Cache (ElastiCache Serverless, Redis OSS)');
+    // 1 GB × $0.125 × 730 h + 100 M × $0.0034
+    expect(cache.monthly).toBe(91.59);
+  });
+
+  it('prices a created key at $1 a month plus requests, your own key at requests only, AWS managed keys not at all', () => {
+    const created = group(estimateMonthlyCost(manifest('security: { kmsKey: create }'), 'us-east-1'), 'KMS');
+    expect(created.lines.map((l) => [l.item, l.monthly])).toEqual([
+      ['customer-managed key (security.kmsKey: create)', 1],
+      ['requests (100,000 assumed)', 0.3],
+    ]);
+    expect(created.lines[0]!.note).toContain('each yearly rotation adds $1/month');
+    const own = estimateMonthlyCost(
+      manifest(
+        'security: { kmsKey: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" }',
+      ),
+      'us-east-1',
+    );
+    expect(group(own, 'KMS').monthly).toBe(0.3);
+    expect(estimateMonthlyCost(manifest(), 'us-east-1').groups.map((g) => g.group)).not.toContain('KMS key');
+  });
+
+  it('says "price unknown" for the cache and the key in a region table that has no such prices', () => {
+    const { elasticacheServerless: _cache, kms: _kms, ...rest } = PRICES['us-east-1']!;
+    PRICES['xx-test-1'] = { ...rest, region: 'xx-test-1' };
+    try {
+      const e = estimateMonthlyCost(
+        manifest('cache: { engine: valkey }\nsecurity: { kmsKey: create }'),
+        'xx-test-1',
+      );
+      expect(e.unpriced).toEqual([
+        'ElastiCache Serverless (valkey): price unknown for xx-test-1',
+        'the KMS key: price unknown for xx-test-1',
+      ]);
+      expect(e.groups.map((g) => g.group)).not.toContain('KMS key');
+    } finally {
+      delete PRICES['xx-test-1'];
+    }
   });
 });
