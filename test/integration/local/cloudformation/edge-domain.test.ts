@@ -134,6 +134,9 @@ describe('the edge stage with a domain, the CDN and the firewall', () => {
       SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
       Certificates: [{ CertificateArn: edge.outputs.CertificateArn }],
     });
+    // The load balancer is IPv4 only (no IPv6 in the network): no AAAA record points at it.
+    expect(byName('shop.example.com.', 'AAAA')).toBeUndefined();
+    expect(byName('www.shop.example.com.', 'AAAA')).toBeUndefined();
     acm.destroy();
   }, 120_000);
 
@@ -217,6 +220,41 @@ describe('the edge stage with a domain, the CDN and the firewall', () => {
       ['A', 'Z2FDTNDATAQYW2'],
       ['AAAA', 'Z2FDTNDATAQYW2'],
     ]);
+  }, 120_000);
+
+  it('gives www. A and AAAA aliases to CloudFront too when the CDN serves the domain and its www redirect', async () => {
+    const manifest = manifestWith(
+      {
+        domain: 'edge.example.com',
+        hostedZoneId: zoneId,
+        redirectWww: true,
+        cdn: {
+          certificateArn:
+            'arn:aws:acm:us-east-1:000000000000:certificate/0f1e2d3c-aaaa-bbbb-cccc-444455556666',
+        },
+      },
+      'cdnw',
+    );
+
+    const edge = await provisionEdge(manifest);
+
+    expect(edge.status, edge.reason).toBe('CREATE_COMPLETE');
+    const records = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+    const aliases = (name: string) =>
+      records.ResourceRecordSets?.filter((r) => r.Name === name && r.AliasTarget).map((r) => [
+        r.Type,
+        r.AliasTarget?.HostedZoneId,
+        r.AliasTarget?.DNSName,
+      ]);
+    const distribution = [...h.running.cloud.cloudfront.distributions.values()].find(
+      (d) => d.Id === edge.outputs.DistributionId,
+    );
+    const target = `${distribution?.DomainName}.`;
+    for (const name of ['edge.example.com.', 'www.edge.example.com.'])
+      expect(aliases(name)).toEqual([
+        ['A', 'Z2FDTNDATAQYW2', target],
+        ['AAAA', 'Z2FDTNDATAQYW2', target],
+      ]);
   }, 120_000);
 
   it('attaches a regional web ACL to the load balancer without the CDN', async () => {
