@@ -86,12 +86,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const manifestPath = resolve(REPOSITORY_ROOT, options.manifest ?? EXAMPLE);
   let manifestText = readFileSync(manifestPath, 'utf8');
   // The example names its own certificate; the demo leaves the certificate to stackdrop (the
-  // domain's zone is in the local account) and turns the CDN on, to show both.
+  // domain's zone is in the local account) and turns on the CDN, the created KMS key and the
+  // cache the example offers commented out, to show them all.
   const showDomain = options.manifest === undefined;
   if (showDomain)
     manifestText = manifestText
       .replace(/\n {2}certificateArn: .*/, '')
-      .replace(/\n {2}domain: (\S+)/, '\n  domain: $1\n  cdn: true');
+      .replace(/\n {2}domain: (\S+)/, '\n  domain: $1\n  cdn: true')
+      .replace(/^# (security:|cache:| {2}kmsKey: create| {2}engine: valkey)$/gm, '$1');
   const domain = /^\s+domain:\s*(\S+)/m.exec(manifestText)?.[1];
   const project = /^project:\s*(\S+)/m.exec(manifestText)?.[1] ?? 'acme';
   const environment = /^environment:\s*(\S+)/m.exec(manifestText)?.[1] ?? 'production';
@@ -137,7 +139,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       write(`   Route 53 hosted zone ${zoneName} (${zone.Id}) in the local account, as in yours`);
     }
     write(
-      `${c.cyan('2.')} Drop ${options.manifest ?? EXAMPLE}${showDomain ? ' (certificate left to stackdrop, cdn: true)' : ''} → s3://${session.bucket}/${key}`,
+      `${c.cyan('2.')} Drop ${options.manifest ?? EXAMPLE}${showDomain ? ' (certificate left to stackdrop, cdn: true, kmsKey: create, cache: valkey)' : ''} → s3://${session.bucket}/${key}`,
     );
     const dropAt = session.now();
     await session.dropManifest(manifestText, key);
@@ -232,6 +234,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     }
     if (ready.outputs.AssetUrl)
       write(`   CDN          ${c.bold(ready.outputs.AssetUrl)} (CloudFront, ASSET_URL)`);
+    if (ready.outputs.CacheAddress)
+      write(
+        `   Cache        ${c.bold(`${ready.outputs.CacheAddress}:${ready.outputs.CachePort ?? 6379}`)} (ElastiCache Serverless, TLS; REDIS_HOST, REDIS_PORT, REDIS_SCHEME=tls)`,
+      );
+    if (ready.outputs.KmsKeyArn) {
+      const key = sd.cloud.kms.resolve(ready.outputs.KmsKeyArn);
+      write(
+        `   KMS key      ${ready.outputs.KmsKeyArn} (${c.green(key.KeyState)}, yearly rotation; Aurora, bucket, logs, queues, ECR, secrets, cache)`,
+      );
+    }
     write('');
 
     // 4. Deploy on push.

@@ -16,6 +16,14 @@ describe('the demo (npm start)', () => {
     // Assess
     expect(summary.ok).toBe(true);
     expect(lines.join('\n').includes('\u001b[')).toBe(false);
+    // The outputs show the cache endpoint and the created key, which the demo turns on.
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ {3}Cache +acme-production-\w+\.serverless\.\w+\.cache\.amazonaws\.com:6379 /),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ {3}KMS key +arn:aws:kms:eu-west-1:\d{12}:key\/\S+ \(Enabled/),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/pushed sha256:\w+… \(image index: linux\/amd64\)/));
     const progress = lines
       .slice(
         lines.findIndex((l) => l.startsWith('2. ')),
