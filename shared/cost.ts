@@ -126,10 +126,13 @@ function taskHour(cpu: number, memory: number, rate: { vcpuHour: number; gbHour:
 
 function fargate(m: Manifest, p: PriceTable): CostGroup {
   const x86 = p.fargate.x86;
+  // Tasks run on the manifest's architecture (app.architecture), priced at its rates.
+  const arm = m.app.architecture === 'arm64';
+  const rate = arm ? p.fargate.arm64 : x86;
   const lines: CostLine[] = [];
   const task = (name: string, cpu: number, memory: number, count: number, max = count) => {
     if (count === 0 && max === 0) return;
-    const hour = taskHour(cpu, memory, x86);
+    const hour = taskHour(cpu, memory, rate);
     lines.push({
       item: `${name}: ${count === max ? count : `${count}–${max}`} × ${cpu / 1024} vCPU / ${memory / 1024} GB`,
       monthly: round(count * hour * HOURS_PER_MONTH),
@@ -153,13 +156,13 @@ function fargate(m: Manifest, p: PriceTable): CostGroup {
   }
   const x86Total = lines.reduce((sum, l) => sum + l.monthly, 0);
   const ratio = taskHour(1024, 2048, p.fargate.arm64) / taskHour(1024, 2048, x86);
-  if (x86Total > 0)
+  if (x86Total > 0 && !arm)
     lines.push({
       item: 'arm64 instead of x86 (images built for ARM64)',
       monthly: 0,
       note: `would save about $${round(x86Total * (1 - ratio)).toFixed(2)} a month (${Math.round((1 - ratio) * 100)}% of compute)`,
     });
-  return group('Fargate (x86_64, Linux)', lines);
+  return group(`Fargate (${arm ? 'arm64' : 'x86_64'}, Linux)`, lines);
 }
 
 function database(m: Manifest, p: PriceTable, unpriced: string[]): CostGroup {

@@ -154,4 +154,15 @@ describe('monthly cost estimate', () => {
       delete PRICES['xx-test-1'];
     }
   });
+
+  it('prices the tasks of an arm64 app at the arm64 rates, with no "would save" line', () => {
+    const x86 = group(estimateMonthlyCost(manifest(), 'us-east-1'), 'Fargate');
+    const arm = group(estimateMonthlyCost(manifest('app:\n  architecture: arm64\n'), 'us-east-1'), 'Fargate');
+    expect(x86.group).toBe('Fargate (x86_64, Linux)');
+    expect(arm.group).toBe('Fargate (arm64, Linux)');
+    // scheduler: 0.25 vCPU × $0.03238 + 0.5 GB × $0.00356, 730 h
+    expect(arm.lines.find((l) => l.item.startsWith('scheduler'))?.monthly).toBe(7.21);
+    expect(arm.lines.some((l) => l.item.startsWith('arm64 instead'))).toBe(false);
+    expect(arm.monthly).toBeLessThan(x86.monthly);
+  });
 });
