@@ -23,8 +23,24 @@ const SECTIONS = new Set([
   'Hooks',
 ]);
 
+/**
+ * Bodies already parsed, and what they gave (a copy the callers never see): a provisioning sends
+ * the same stage templates again and again, and parsing one costs tens of milliseconds of CPU.
+ */
+const loaded = new Map<string, CfnTemplate>();
+const LOADED_LIMIT = 64;
+
 /** Parses a template body (JSON or YAML with short-form intrinsics) as CloudFormation would. */
 export function loadTemplate(body: string): CfnTemplate {
+  const known = loaded.get(body);
+  if (known) return structuredClone(known);
+  const template = parseTemplateBody(body);
+  loaded.set(body, structuredClone(template));
+  if (loaded.size > LOADED_LIMIT) loaded.delete(loaded.keys().next().value!);
+  return template;
+}
+
+function parseTemplateBody(body: string): CfnTemplate {
   // A short-form tag that names no function (`!Foo`) is a template error, not a plain string.
   const unknownTags = unknownCfnTags(body);
   if (unknownTags.length > 0) {

@@ -1,6 +1,6 @@
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { ContextValues, NamedPolicy } from './policies.ts';
 import { statementsOf } from './policies.ts';
+import { simulate } from './simulate.ts';
 
 /** Stand-in account of AWS-owned SSM parameters during evaluation (12 digits no account has). */
 const AWS_OWNED = '999999999999';
@@ -68,21 +68,18 @@ export async function evaluatePolicies(
       { ...check, resource: check.resource.replace(/^(arn:[^:]*:ssm:[^:]*)::/, `$1:${AWS_OWNED}:`) },
     );
   }
-  const result = await runSimulation(
-    {
-      identityPolicies: policies.map((p) => ({ name: p.name, policy: p.document as never })),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(check.resourcePolicy ? { resourcePolicy: check.resourcePolicy } : {}),
-      request: {
-        action: check.action,
-        principal: principalArn,
-        resource: { accountId, resource: check.resource },
-        contextVariables: check.context,
-      },
+  const result = await simulate({
+    identityPolicies: policies.map((p) => ({ name: p.name, policy: p.document as never })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(check.resourcePolicy ? { resourcePolicy: check.resourcePolicy } : {}),
+    request: {
+      action: check.action,
+      principal: principalArn,
+      resource: { accountId, resource: check.resource },
+      contextVariables: check.context,
     },
-    {},
-  );
+  });
   if (result.resultType === 'error') {
     return { decision: 'ImplicitlyDenied', allowedBy: [], error: result.errors.message };
   }

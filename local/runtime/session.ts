@@ -119,8 +119,16 @@ export class LocalSession {
     } = {},
   ): Promise<StatusDocument> {
     const deadline = performance.now() + (options.timeoutMs ?? 150_000);
+    let doc: StatusDocument | undefined;
+    let read: string | undefined;
     for (;;) {
-      const doc = await this.status(project, environment);
+      // A GetObject costs milliseconds of CPU (signing, IAM, XML): read again only when the
+      // document may have changed, which its version in the cloud's store tells for nothing.
+      const version = this.#statusVersion(project, environment);
+      if (version === undefined || version !== read) {
+        doc = await this.status(project, environment);
+        read = version;
+      }
       await options.onPoll?.(doc);
       if (doc && done(doc)) return doc;
       if (performance.now() > deadline) {
@@ -129,6 +137,16 @@ export class LocalSession {
         );
       }
       await new Promise((r) => setTimeout(r, options.intervalMs ?? 25));
+    }
+  }
+
+  /** The status document's current version in the cloud's S3 store (`absent`), or undefined if unknown. */
+  #statusVersion(project: string, environment: string): string | undefined {
+    try {
+      const key = `status/${project}-${environment}.json`;
+      return this.sd.cloud.s3.currentObject(this.bucket, key)?.sequencer ?? 'absent';
+    } catch {
+      return undefined;
     }
   }
 

@@ -1,4 +1,4 @@
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { simulate } from '../iam/simulate.ts';
 
 /**
  * Bucket policies of the local S3, judged by @cloud-copilot/iam-simulate (the Service Authorization
@@ -44,33 +44,30 @@ export async function bucketPolicyDenies(
   request: { principal: string; action: string; bucket: string; key: string; accountId: string },
 ): Promise<boolean> {
   const resource = `arn:aws:s3:::${request.bucket}/${request.key}`;
-  const result = await runSimulation(
-    {
-      request: {
-        principal: request.principal,
-        action: request.action,
-        resource: { resource, accountId: request.accountId },
-        contextVariables: {
-          'aws:PrincipalArn': request.principal,
-          'aws:PrincipalAccount': request.accountId,
-          'aws:SecureTransport': 'true',
+  const result = await simulate({
+    request: {
+      principal: request.principal,
+      action: request.action,
+      resource: { resource, accountId: request.accountId },
+      contextVariables: {
+        'aws:PrincipalArn': request.principal,
+        'aws:PrincipalAccount': request.accountId,
+        'aws:SecureTransport': 'true',
+      },
+    },
+    identityPolicies: [
+      {
+        name: 'caller-allowed-by-its-own-policies',
+        policy: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: request.action, Resource: resource }],
         },
       },
-      identityPolicies: [
-        {
-          name: 'caller-allowed-by-its-own-policies',
-          policy: {
-            Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Action: request.action, Resource: resource }],
-          },
-        },
-      ],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: policy,
-    },
-    {},
-  );
+    ],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: policy,
+  });
   if (result.resultType === 'error') {
     throw new Error(
       `bucket policy of ${request.bucket} cannot be evaluated: ${JSON.stringify(result.errors)}`,

@@ -73,7 +73,9 @@ export async function provision(
     (d) =>
       d.manifest?.versionId === versionId &&
       (d.phase === 'ready' || d.phase === 'failed') &&
-      d.updatedAt !== before?.updatedAt,
+      // A new execution, not the clock: a no-op re-drop may end in the virtual instant the last
+      // provisioning did (nothing to wait for), so its updatedAt can equal the previous one.
+      d.executionArn !== before?.executionArn,
   );
 }
 

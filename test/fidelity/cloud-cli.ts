@@ -1,14 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { it } from 'vitest';
 import type { LocalCloudOptions } from '#local/kernel.ts';
-import { AWS_CLI_BATCH } from '#test/helpers/aws-cli-batch.ts';
+import { runAwsCli } from '#test/helpers/aws-cli-batch.ts';
 import { startTestCloud } from '#test/integration/local/helpers.ts';
-
-const exec = promisify(execFile);
 
 /** Generous bound for hooks that start a cloud and run the AWS CLI on a loaded machine. */
 export const HOOK_TIMEOUT = 60_000;
@@ -20,11 +16,6 @@ export const HOOK_TIMEOUT = 60_000;
 export function fidelity(does: string, source: string, fn: () => Promise<void> | void): void {
   it(`${does} — ${source}`, fn, 60_000);
 }
-
-// The CLI's own driver (the same code path as the `aws` script), several commands per Python
-// start-up sharing the loaded service models; one `aws` process per command where awscli is not
-// importable (CLI v2).
-const BATCH = AWS_CLI_BATCH;
 
 /** What one CLI command gave: parsed JSON output, or the error text and exit code. */
 export interface CliOutcome {
@@ -40,7 +31,6 @@ export type FidelityCloud = Awaited<ReturnType<typeof startFidelityCloud>>;
 export async function startFidelityCloud(options: LocalCloudOptions = {}) {
   const env = await startTestCloud(options);
   const dir = await mkdtemp(join(tmpdir(), 'fidelity-cli-'));
-  let batchable: boolean | undefined;
   const cliEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: dir,
@@ -57,32 +47,7 @@ export async function startFidelityCloud(options: LocalCloudOptions = {}) {
   /** Runs AWS CLI commands in order; one outcome per command. */
   async function aws(...commands: string[][]): Promise<CliOutcome[]> {
     const full = commands.map((c) => ['--endpoint-url', env.endpoint, '--output', 'json', ...c]);
-    batchable ??= await exec('python3', ['-c', 'import awscli.clidriver'], { env: cliEnv }).then(
-      () => true,
-      () => false,
-    );
-    let raw: Array<{ rc: number; stdout: string; stderr: string }>;
-    if (batchable) {
-      const { stdout } = await exec('python3', ['-c', BATCH, JSON.stringify(full)], {
-        env: cliEnv,
-        timeout: 60_000,
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      raw = JSON.parse(stdout);
-    } else {
-      raw = [];
-      for (const args of full)
-        raw.push(
-          await exec('aws', args, { env: cliEnv, timeout: 30_000 }).then(
-            ({ stdout, stderr }) => ({ rc: 0, stdout, stderr }),
-            (e: { code: number; stdout: string; stderr: string }) => ({
-              rc: e.code,
-              stdout: e.stdout,
-              stderr: e.stderr,
-            }),
-          ),
-        );
-    }
+    const raw = await runAwsCli(full, cliEnv);
     return raw.map((r) => {
       let json = {};
       try {

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -32,13 +30,13 @@ import {
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyStatement } from '#local/iam/index.ts';
+import { runAwsCli } from '#test/helpers/aws-cli-batch.ts';
 import { errorOf, startTestCloud } from '../integration/local/helpers.ts';
 
 /**
  * IAM as AWS evaluates it, through the AWS CLI and the SDK with assumed-role credentials. Each
  * case names the documentation page it follows (read 2026-12-07).
  */
-const exec = promisify(execFile);
 const DOC = {
   assumeRole: 'https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html',
   callerIdentity: 'https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html',
@@ -117,27 +115,18 @@ async function aws(
         AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
         AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
       };
-  return exec('aws', ['--endpoint-url', env.endpoint, '--output', 'json', ...args], {
-    timeout: 60_000,
-    env: {
-      PATH: process.env.PATH,
-      HOME: dir,
-      PYENV_ROOT: process.env.PYENV_ROOT,
-      AWS_DEFAULT_REGION: region,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: join(dir, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
-      AWS_MAX_ATTEMPTS: '1',
-      ...keys,
-    },
-  }).then(
-    ({ stdout, stderr }) => ({ rc: 0, stdout, stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({
-      rc: e.code,
-      stdout: e.stdout,
-      stderr: e.stderr,
-    }),
-  );
+  const [result] = await runAwsCli([['--endpoint-url', env.endpoint, '--output', 'json', ...args]], {
+    PATH: process.env.PATH,
+    HOME: dir,
+    PYENV_ROOT: process.env.PYENV_ROOT,
+    AWS_DEFAULT_REGION: region,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(dir, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+    AWS_MAX_ATTEMPTS: '1',
+    ...keys,
+  });
+  return result!;
 }
 
 beforeAll(async () => {
@@ -466,7 +455,13 @@ describe('IAM fidelity: iam:PassRole and CloudFormation service roles', () => {
         }),
       }),
     );
-    await env.cloud.clock.advance(10 * 60_000);
+    // The first IAM check of a service in a process reads the Service Authorization Reference
+    // from disk (real I/O), which advance() does not wait for: move time until the stack settles.
+    let settled = false;
+    void env.cloud.cloudformation.settled('weak-role').then(() => {
+      settled = true;
+    });
+    while (!settled) await env.cloud.clock.advance(60_000);
     const events = env.cloud.cloudformation.findStack('weak-role')!.events;
     const failed = events.find(
       (e) => e.ResourceStatus === 'CREATE_FAILED' && e.LogicalResourceId === 'Queue',

@@ -3,14 +3,10 @@
  * Functions): the AWS CLI v1 against the local cloud, raw awsQuery requests, and case names
  * that carry what AWS does and the page that says so.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { AWS_CLI_BATCH } from '#test/helpers/aws-cli-batch.ts';
-
-const exec = promisify(execFile);
+import { runAwsCli } from '#test/helpers/aws-cli-batch.ts';
 
 /** A case name: what AWS does, then the documentation page it follows. */
 export function aws(behaviour: string, source: string): string {
@@ -25,11 +21,8 @@ export interface CliResult {
   json: any;
 }
 
-// The CLI's own driver, several commands per Python start-up (as test/integration/local/aws-cli.test.ts).
-const BATCH = AWS_CLI_BATCH;
-
 /**
- * Runs AWS CLI commands in order (one Python process) against `endpoint`; returns each result by
+ * Runs AWS CLI commands in order (the test file's AWS CLI process) against `endpoint`; returns each result by
  * its key. Commands that must precede others (a queue the next one uses) come first in the record.
  */
 export async function runCli(
@@ -52,12 +45,7 @@ export async function runCli(
     };
     const keys = Object.keys(commands);
     const full = keys.map((k) => ['--endpoint-url', endpoint, '--output', 'json', ...commands[k]!]);
-    const { stdout } = await exec('python3', ['-c', BATCH, JSON.stringify(full)], {
-      env,
-      timeout: 120_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const raw = JSON.parse(stdout) as Array<Omit<CliResult, 'json'>>;
+    const raw = await runAwsCli(full, env);
     return Object.fromEntries(
       keys.map((k, i) => {
         const r = raw[i]!;

@@ -1,13 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AWS_CLI_BATCH } from '#test/helpers/aws-cli-batch.ts';
+import { runAwsCli } from '#test/helpers/aws-cli-batch.ts';
 import { startTestCloud } from './helpers.ts';
-
-const exec = promisify(execFile);
 
 let env: Awaited<ReturnType<typeof startTestCloud>>;
 let dir: string;
@@ -20,13 +16,6 @@ afterAll(async () => {
   await env.stop();
   await rm(dir, { recursive: true, force: true });
 });
-
-// The CLI's own driver (the same code path as the `aws` script), a fresh one per command as `aws`
-// would make, several commands per Python start-up sharing the loaded service models; falls back
-// to one `aws` process per command where awscli is not importable (CLI v2).
-const BATCH = AWS_CLI_BATCH;
-
-let batchable: boolean | undefined;
 
 function cliEnv(): NodeJS.ProcessEnv {
   return {
@@ -43,42 +32,11 @@ function cliEnv(): NodeJS.ProcessEnv {
   };
 }
 
-interface CliResult {
-  rc: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs AWS CLI commands in order against the local cloud; returns each command's parsed JSON (or stderr on failure). */
 // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output is untyped
 async function aws(...commands: string[][]): Promise<Array<Record<string, any>>> {
   const full = commands.map((c) => ['--endpoint-url', env.endpoint, '--output', 'json', ...c]);
-  batchable ??= await exec('python3', ['-c', 'import awscli.clidriver'], { env: cliEnv() }).then(
-    () => true,
-    () => false,
-  );
-  let results: CliResult[];
-  if (batchable) {
-    const { stdout } = await exec('python3', ['-c', BATCH, JSON.stringify(full)], {
-      env: cliEnv(),
-      timeout: 60_000,
-    });
-    results = JSON.parse(stdout) as CliResult[];
-  } else {
-    results = [];
-    for (const args of full) {
-      results.push(
-        await exec('aws', args, { env: cliEnv(), timeout: 30_000 }).then(
-          ({ stdout, stderr }) => ({ rc: 0, stdout, stderr }),
-          (e: { code: number; stdout: string; stderr: string }) => ({
-            rc: e.code,
-            stdout: e.stdout,
-            stderr: e.stderr,
-          }),
-        ),
-      );
-    }
-  }
+  const results = await runAwsCli(full, cliEnv());
   return results.map((r) => {
     if (r.rc !== 0) return { error: r.stderr };
     try {

@@ -22,6 +22,20 @@ describe('loadTemplate', () => {
     expect(json.Resources.Q?.Type).toBe('AWS::SQS::Queue');
   });
 
+  it('gives every caller its own template: changing one does not change the next load of the same body', () => {
+    // Prepare
+    const body = 'Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: orders\n';
+    const first = loadTemplate(body);
+
+    // Act
+    first.Resources.Q!.Properties!.QueueName = 'changed';
+    delete first.Resources.Q;
+    const again = loadTemplate(body);
+
+    // Assess
+    expect(again.Resources.Q?.Properties?.QueueName).toBe('orders');
+  });
+
   it('requires at least one resource', () => {
     expect(() => loadTemplate('Resources: {}')).toThrow(
       'Template format error: At least one Resources member must be defined.',

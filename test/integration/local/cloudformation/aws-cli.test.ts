@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAwsCli } from '#test/helpers/aws-cli-batch.ts';
 import { type CfnHarness, settle, startCfnHarness } from './helpers.ts';
-
-const run = promisify(execFile);
 
 const TEMPLATE = JSON.stringify({
   Parameters: { Env: { Type: 'String', AllowedValues: ['dev', 'prod'] } },
@@ -17,29 +14,22 @@ let h: CfnHarness;
 
 /** Runs `aws cloudformation <args>` against the local cloud (fake credentials, no metadata lookups). */
 async function aws(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      'aws',
-      ['cloudformation', ...args, '--endpoint-url', h.running.endpoint, '--output', 'json'],
-      {
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-          AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-          AWS_DEFAULT_REGION: 'eu-west-1',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-          AWS_MAX_ATTEMPTS: '1',
-        },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  const [result] = await runAwsCli(
+    [['cloudformation', ...args, '--endpoint-url', h.running.endpoint, '--output', 'json']],
+    {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PYENV_ROOT: process.env.PYENV_ROOT,
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_MAX_ATTEMPTS: '1',
+    },
+  );
+  return { code: result!.rc, stdout: result!.stdout, stderr: result!.stderr };
 }
 
 beforeAll(async () => {
