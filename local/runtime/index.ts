@@ -59,6 +59,7 @@ export async function deployStackdrop(
     environmentOverrides: options.environmentOverrides,
   });
   for (const role of plan.iam.roles) cloud.iam.roles.put(role);
+  for (const policy of plan.iam.managedPolicies) cloud.iam.policies.put(policy);
   for (const [profile, role] of Object.entries(plan.iam.instanceProfiles))
     cloud.iam.putInstanceProfile(profile, role);
   for (const b of plan.buckets) {

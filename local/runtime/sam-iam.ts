@@ -1,4 +1,4 @@
-import type { NamedPolicy, PolicyDocument, RoleRecord } from '../iam/index.ts';
+import type { ManagedPolicyRecord, NamedPolicy, PolicyDocument, RoleRecord } from '../iam/index.ts';
 
 /** Thrown when a template's IAM cannot be resolved locally (the runtime names the resource). */
 export class SamIamError extends Error {
@@ -15,6 +15,8 @@ export interface IamPlan {
   roles: RoleRecord[];
   /** Instance profile ARN → role ARN. */
   instanceProfiles: Record<string, string>;
+  /** The template's customer managed policies (a permissions boundary is one). */
+  managedPolicies: ManagedPolicyRecord[];
 }
 
 /**
@@ -75,12 +77,28 @@ export function planIam(options: {
   const roleArnByName = new Map<string, string>();
   const managed = new Map<string, PolicyDocument>();
   const instanceProfiles: Record<string, string> = {};
+  const managedPolicies: ManagedPolicyRecord[] = [];
 
   // Managed policies first: roles refer to them by ARN.
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::IAM::ManagedPolicy') continue;
-    managed.set(str({ Ref: id }), resolve(r.Properties?.PolicyDocument) as PolicyDocument);
+    const arn = str({ Ref: id });
+    const document = resolve(r.Properties?.PolicyDocument) as PolicyDocument;
+    managed.set(arn, document);
+    managedPolicies.push({
+      arn,
+      name: arn.slice(arn.lastIndexOf('/') + 1),
+      path: arn.slice(arn.indexOf(':policy') + ':policy'.length, arn.lastIndexOf('/') + 1),
+      versions: [{ id: 'v1', document, created: new Date(0) }],
+      defaultVersionId: 'v1',
+      source: `${options.templateName} ${id}`,
+    });
   }
+  // A role's PermissionsBoundary (AWS::IAM::Role, and SAM functions' and state machines' generated roles).
+  const boundaryOf = (props: Record<string, Json>): { permissionsBoundary?: string } => {
+    const value = resolve(props.PermissionsBoundary);
+    return typeof value === 'string' ? { permissionsBoundary: value } : {};
+  };
   const managedPolicy = (arn: string, where: string): NamedPolicy => {
     if (arn === LAMBDA_BASIC_EXECUTION.name) return LAMBDA_BASIC_EXECUTION;
     const document = managed.get(arn);
@@ -136,6 +154,7 @@ export function planIam(options: {
           });
         });
         addRole(arn, where, policies);
+        Object.assign(roles.get(arn)!, boundaryOf(props));
         break;
       }
       case 'AWS::IAM::Role': {
@@ -149,6 +168,7 @@ export function planIam(options: {
         addRole(arn, where, [...inline, ...attached]);
         const role = roles.get(arn)!;
         role.trust = resolve(props.AssumeRolePolicyDocument) as PolicyDocument;
+        Object.assign(role, boundaryOf(props));
         break;
       }
       default:
@@ -171,5 +191,5 @@ export function planIam(options: {
       if (roleArn) instanceProfiles[str({ 'Fn::GetAtt': [id, 'Arn'] })] = roleArn;
     }
   }
-  return { roles: [...roles.values()], instanceProfiles };
+  return { roles: [...roles.values()], instanceProfiles, managedPolicies };
 }

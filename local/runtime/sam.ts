@@ -323,7 +323,7 @@ export function planFromTemplate(options: PlanOptions): AppPlan {
     eventSourceMappings: [],
     outputs: {},
     passive: {},
-    iam: { roles: [], instanceProfiles: {} },
+    iam: { roles: [], instanceProfiles: {}, managedPolicies: [] },
   };
   const globalsFunction = ((template.Globals ?? {}) as Record<string, Record<string, Json>>).Function ?? {};
   const fakeRole = (id: string) =>

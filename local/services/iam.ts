@@ -2,6 +2,7 @@ import { AwsError } from '../errors.ts';
 import type { AuthorizationCheck, Decision, NamedPolicy, PolicyDocument } from '../iam/index.ts';
 import type { ContextValues } from '../iam/policies.ts';
 import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
+import { iamRoleOperations } from './iam-roles.ts';
 
 /**
  * The IAM policy simulator's two operations, answered with the same evaluator that enforces every
@@ -9,8 +10,8 @@ import type { LocalCloud, ServiceDefinition } from '../kernel.ts';
  * - SimulatePrincipalPolicy: the policies of a role the local cloud knows (template.yaml's, or a
  *   stack's), plus any `PolicyInputList` documents;
  * - SimulateCustomPolicy: only the documents given.
- * A `PermissionsBoundaryPolicyInputList` caps the identity policies: an action is allowed only when
- * both allow it and neither denies it explicitly.
+ * A role's permissions boundary (or a `PermissionsBoundaryPolicyInputList`, which replaces it) caps
+ * the identity policies: an action is allowed only when both allow it and neither denies it explicitly.
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html (read 2026-12-07)
@@ -75,13 +76,15 @@ function contextOf(entries: ContextEntry[] | undefined): ContextValues {
 async function simulate(
   cloud: LocalCloud,
   input: SimulateInput,
-  source: { roleArn?: string; principal: string; policies: NamedPolicy[] },
+  source: { roleArn?: string; principal: string; policies: NamedPolicy[]; boundary?: NamedPolicy[] },
 ) {
   if (!input.ActionNames?.length) throw iamError('InvalidInput', 'ActionNames must name at least one action');
-  const boundary = parseDocuments(
+  // A boundary given as input replaces the one attached to the entity (API_SimulatePrincipalPolicy.html).
+  const given = parseDocuments(
     input.PermissionsBoundaryPolicyInputList,
     'PermissionsBoundaryPolicyInputList',
   );
+  const boundary = given.length ? given : source.boundary;
   const resources = input.ResourceArns?.length ? input.ResourceArns : ['*'];
   const context = contextOf(input.ContextEntries);
   const results = [];
@@ -89,22 +92,29 @@ async function simulate(
     for (const resource of resources) {
       const check: AuthorizationCheck = { action, resource, context };
       const roleArn = source.roleArn ?? source.principal;
-      const identity = await cloud.iam.evaluate(roleArn, source.principal, check, source.policies);
+      const evaluation = await cloud.iam.evaluate(
+        roleArn,
+        source.principal,
+        check,
+        source.policies,
+        boundary ?? null,
+      );
       // The simulator fetches no resource policies (a KMS key policy, a secret's policy): without
-      // a ResourcePolicy it reports the identity policies' verdict (API_SimulatePrincipalPolicy.html).
-      let decision = identity.identityDecision ?? identity.decision;
-      let boundaryDecision: Decision | undefined;
-      if (boundary.length) {
-        const capped = await cloud.iam.evaluate(roleArn, source.principal, check, boundary);
-        boundaryDecision = capped.identityDecision ?? capped.decision;
-        if (boundaryDecision === 'ExplicitlyDenied') decision = 'ExplicitlyDenied';
-        else if (decision === 'Allowed' && boundaryDecision !== 'Allowed') decision = 'ImplicitlyDenied';
-      }
+      // a ResourcePolicy it reports the identity policies' verdict, capped by the boundary
+      // (API_SimulatePrincipalPolicy.html, access_policies_boundaries.html).
+      const identity = evaluation.identityDecision ?? evaluation.decision;
+      const boundaryDecision = evaluation.boundaryDecision;
+      const decision: Decision =
+        identity === 'ExplicitlyDenied' || boundaryDecision === 'ExplicitlyDenied'
+          ? 'ExplicitlyDenied'
+          : identity === 'Allowed' && (!boundaryDecision || boundaryDecision === 'Allowed')
+            ? 'Allowed'
+            : 'ImplicitlyDenied';
       results.push({
         EvalActionName: action,
         EvalResourceName: resource,
         EvalDecision: EVAL_DECISION[decision],
-        MatchedStatements: identity.allowedBy.map((a) => ({
+        MatchedStatements: evaluation.allowedBy.map((a) => ({
           SourcePolicyId: a.policy,
           SourcePolicyType: source.roleArn && !a.policy.startsWith('PolicyInputList.') ? 'role' : 'none',
         })),
@@ -127,13 +137,14 @@ async function simulate(
   return { EvaluationResults: page, IsTruncated: more, ...(more ? { Marker: String(start + size) } : {}) };
 }
 
-/** The IAM service (awsQuery, 2010-05-08): the policy simulator. */
+/** The IAM service (awsQuery, 2010-05-08): roles, managed policies and the policy simulator. */
 export function iamService(cloud: LocalCloud): ServiceDefinition {
   return {
     protocol: 'awsQuery',
     version: '2010-05-08',
     xmlNamespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
     operations: {
+      ...iamRoleOperations(cloud),
       SimulatePrincipalPolicy: (input: SimulateInput & { PolicySourceArn: string }) => {
         const arn = input.PolicySourceArn ?? '';
         const role = cloud.iam.roles.get(arn);
@@ -143,10 +154,12 @@ export function iamService(cloud: LocalCloud): ServiceDefinition {
           throw iamError('NoSuchEntity', `The ${kind} with name ${name} cannot be found.`, 404);
         }
         const extra = parseDocuments(input.PolicyInputList, 'PolicyInputList');
+        const boundary = cloud.iam.boundaryOf(role.arn);
         return simulate(cloud, input, {
           roleArn: role.arn,
           principal: role.arn,
           policies: [...role.policies, ...extra],
+          ...(boundary ? { boundary } : {}),
         });
       },
       SimulateCustomPolicy: (input: SimulateInput) => {
