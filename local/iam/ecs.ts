@@ -62,12 +62,76 @@ export function secretChecks(cloud: LocalCloud, td: TaskDefinitionLike): Authori
   return checks;
 }
 
+/** An image in an ECR private registry of this account: `<account>.dkr.ecr.<region>.amazonaws.com/<repo>[:tag|@digest]`. */
+function ecrRepositoryArn(cloud: LocalCloud, image: unknown): string | undefined {
+  const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^@:]+)/.exec(String(image ?? ''));
+  if (!m || m[1] !== cloud.accountId) return undefined;
+  return `arn:aws:ecr:${m[2]}:${m[1]}:repository/${m[3]}`;
+}
+
 /**
- * Why a task cannot start because its execution role may not read its secrets, in the words of
- * ECS's ResourceInitializationError, or undefined when it may. Only roles the local cloud knows
- * (template.yaml, stacks) are evaluated: a task definition naming a role no template defines is
- * taken as the account admin's test fixture.
- * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html (read 2026-12-07)
+ * Pulling an image from this account's ECR private registry: the agent gets a registry token
+ * (ecr:GetAuthorizationToken, no resource type) with the execution role, then reads the image with
+ * ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer and ecr:BatchGetImage on the
+ * repository. Images of another registry (Docker Hub, another account) are not evaluated.
+ * https://docs.aws.amazon.com/AmazonECR/latest/userguide/ECR_on_ECS.html
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html (read 2026-12-07)
+ */
+export function pullChecks(
+  cloud: LocalCloud,
+  td: TaskDefinitionLike,
+): { auth: AuthorizationCheck[]; pull: AuthorizationCheck[] } {
+  const repositories = new Set<string>();
+  for (const c of td.containerDefinitions) {
+    const arn = ecrRepositoryArn(cloud, c.image);
+    if (arn) repositories.add(arn);
+  }
+  if (repositories.size === 0) return { auth: [], pull: [] };
+  const pull = [...repositories].flatMap((resource) =>
+    ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'].map((action) => ({
+      action,
+      resource,
+      context: {},
+    })),
+  );
+  return { auth: [{ action: 'ecr:GetAuthorizationToken', resource: '*', context: {} }], pull };
+}
+
+/**
+ * The awslogs driver writes with the execution role: logs:CreateLogStream and logs:PutLogEvents on
+ * the stream `<awslogs-stream-prefix>/<container name>/<task id>` of `awslogs-group` (in
+ * `awslogs-region`, else the task's Region). Both actions' resource type is `log-stream`
+ * (Service Authorization Reference). Groups of another account are not evaluated.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html (read 2026-12-07)
+ */
+export function logChecks(cloud: LocalCloud, td: TaskDefinitionLike, taskId: string): AuthorizationCheck[] {
+  const checks: AuthorizationCheck[] = [];
+  for (const c of td.containerDefinitions) {
+    const config = c.logConfiguration as { logDriver?: string; options?: Record<string, string> } | undefined;
+    if (config?.logDriver !== 'awslogs' || !config.options?.['awslogs-group']) continue;
+    const options = config.options;
+    const region = options['awslogs-region'] ?? cloud.region;
+    const prefix = options['awslogs-stream-prefix'];
+    const stream = prefix ? `${prefix}/${String(c.name)}/${taskId}` : taskId;
+    const resource = `arn:aws:logs:${region}:${cloud.accountId}:log-group:${options['awslogs-group']}:log-stream:${stream}`;
+    checks.push(
+      { action: 'logs:CreateLogStream', resource, context: {} },
+      { action: 'logs:PutLogEvents', resource, context: {} },
+    );
+  }
+  return checks;
+}
+
+/**
+ * Why a task cannot start because its execution role may not do what the agent does with it, in
+ * ECS's words, or undefined when it may: read its secrets and the registry token
+ * (ResourceInitializationError "unable to pull secrets or registry auth"), set up its awslogs
+ * streams (ResourceInitializationError "failed to validate logger args"), pull its image
+ * (CannotPullContainerError). Every evaluation of the role includes its permissions boundary.
+ * Only roles the local cloud knows (template.yaml, stacks, the IAM API) are evaluated: a task
+ * definition naming a role no template defines is taken as the account admin's test fixture.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_cannot_pull_image.html (read 2026-12-07)
  */
 export async function taskStartDenial(
   cloud: LocalCloud,
@@ -76,16 +140,32 @@ export async function taskStartDenial(
 ): Promise<string | undefined> {
   const role = td.executionRoleArn;
   if (!cloud.iam.enforce || !role || !cloud.iam.roles.get(role)) return keyDenial(cloud, td);
-  const checks = secretChecks(cloud, td);
-  if (checks.length === 0) return undefined;
   const session = cloud.iam.sessionFor(role, taskId);
-  try {
-    await cloud.iam.authorizeInternal(session, checks, 'ecs');
-    return keyDenial(cloud, td);
-  } catch (error) {
-    const store = checks.find((c) => (error as Error).message.includes(c.action))?.action.startsWith('ssm')
-      ? 'ssm'
-      : 'asm';
-    return `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from ${store}: service call has been retried 1 time(s): AccessDeniedException: ${(error as Error).message}`;
+  const denied = async (checks: AuthorizationCheck[]) => {
+    if (checks.length === 0) return undefined;
+    try {
+      await cloud.iam.authorizeInternal(session, checks, 'ecs');
+      return undefined;
+    } catch (error) {
+      return { message: (error as Error).message, action: (error as { action?: string }).action ?? '' };
+    }
+  };
+  const { auth, pull } = pullChecks(cloud, td);
+  const secrets = await denied(secretChecks(cloud, td));
+  if (secrets) {
+    const store = secrets.action.startsWith('ssm') ? 'ssm' : 'asm';
+    return `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from ${store}: service call has been retried 1 time(s): AccessDeniedException: ${secrets.message}`;
   }
+  const registry = await denied(auth);
+  if (registry)
+    return `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): AccessDeniedException: ${registry.message}`;
+  const keyProblem = keyDenial(cloud, td);
+  if (keyProblem) return keyProblem;
+  const logs = await denied(logChecks(cloud, td, taskId));
+  if (logs)
+    return `ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: AccessDeniedException: ${logs.message} : exit status 1`;
+  const image = await denied(pull);
+  if (image)
+    return `CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref: pulling from host failed with status code 403 Forbidden: AccessDeniedException: ${image.message}`;
+  return undefined;
 }

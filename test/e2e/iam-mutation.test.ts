@@ -25,9 +25,9 @@ const AWS_MANAGED = /^arn:aws:iam::aws:policy\//;
 
 /**
  * Roles that make no call the local cloud can observe: the bastion instance role (the SSM agent
- * on the instance, not simulated). The stage templates' task, execution and flow-log roles are
- * assumed by ECS tasks and VPC flow logs, which do not run code here; the execution role's
- * secret reads are covered by the ECS task start (see docs/local-cloud.md).
+ * on the instance, not simulated). The stage templates' task and flow-log roles are assumed by ECS
+ * tasks and VPC flow logs, which run no code here; the execution role's secret reads, registry
+ * token, image pull and awslogs streams are checked at each ECS task start (local/iam/ecs.ts).
  */
 const NOT_OBSERVABLE = new Set(['BastionInstanceRole']);
 
@@ -297,12 +297,6 @@ afterAll(async () => {
   await world?.stop();
 });
 
-/**
- * Statements of stage-template roles for work no code does here: the ECS agent's image pull and
- * log writes with the execution role (the secret read it does make is checked).
- */
-const STAGE_NOT_OBSERVABLE = new Set(['EcrAuthToken', 'PullThisRepository', 'WriteLogs']);
-
 /** template.yaml's roles, and the stage templates' roles that made a recorded call. */
 function stackdropRoles(): RoleRecord[] {
   const own = world.sd.cloud.iam.roles
@@ -317,13 +311,6 @@ function stackdropRoles(): RoleRecord[] {
       ...r,
       // One stage role per project: statements are named by the template, not the project.
       source: r.source.replace(/^stack stackdrop-[a-z0-9-]+?-production-/, 'stage template '),
-      policies: r.policies.map((p) => ({
-        ...p,
-        document: {
-          ...p.document,
-          Statement: statementsOf(p.document).filter((st) => !STAGE_NOT_OBSERVABLE.has(st.Sid ?? '')),
-        },
-      })),
     }));
   return [...own, ...stage];
 }

@@ -52,6 +52,8 @@ const DOC = {
     'https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html',
   ecsSecrets:
     'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html',
+  executionRole: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html',
+  ecrOnEcs: 'https://docs.aws.amazon.com/AmazonECR/latest/userguide/ECR_on_ECS.html',
 };
 
 let env: Awaited<ReturnType<typeof startTestCloud>>;
@@ -124,6 +126,7 @@ beforeAll(async () => {
   env.cloud.sqs.createQueue('boundary-queue', {}, {});
   queueUrl = env.cloud.sqs.queueUrl('boundary-queue');
   queueArn = `arn:aws:sqs:eu-west-1:${account}:boundary-queue`;
+  env.cloud.ecs.createCluster({ clusterName: 'bounded' });
 }, 60_000);
 
 afterAll(async () => {
@@ -317,6 +320,27 @@ describe('IAM fidelity: permissions boundaries of roles made with the IAM API', 
   );
 });
 
+/** Runs one task of a fresh family with this execution role and returns it once it started or stopped. */
+async function runTask(family: string, executionRoleArn: string, container: Record<string, unknown>) {
+  const ecs = new ECSClient(env.config);
+  await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family,
+      executionRoleArn,
+      containerDefinitions: [{ name: 'app', image: 'app:1', essential: true, memory: 512, ...container }],
+    }),
+  );
+  const run = await ecs.send(new RunTaskCommand({ cluster: 'bounded', taskDefinition: family }));
+  const describe = async () =>
+    (await ecs.send(new DescribeTasksCommand({ cluster: 'bounded', tasks: [run.tasks![0]!.taskArn!] })))
+      .tasks![0]!;
+  await env.cloud.clock.advance(40_000);
+  // The agent's reads are evaluated asynchronously once the start timer fires.
+  for (let i = 0; i < 100 && (await describe()).lastStatus === 'PROVISIONING'; i++)
+    await new Promise((r) => setTimeout(r, 20));
+  return describe();
+}
+
 describe('IAM fidelity: permissions boundaries of roles a CloudFormation stack creates', () => {
   const template = (boundary: string, secretArn: string) =>
     JSON.stringify({
@@ -401,37 +425,76 @@ describe('IAM fidelity: permissions boundaries of roles a CloudFormation stack c
         doc([{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' }]),
       );
       const role = await stackRole('bounded-exec', boundary, secret.ARN);
-      const ecs = new ECSClient(env.config);
-      env.cloud.ecs.createCluster({ clusterName: 'bounded' });
-      await ecs.send(
-        new RegisterTaskDefinitionCommand({
-          family: 'bounded',
-          executionRoleArn: role,
-          containerDefinitions: [
-            {
-              name: 'app',
-              image: 'app:1',
-              essential: true,
-              memory: 512,
-              secrets: [{ name: 'APP_KEY', valueFrom: secret.ARN }],
-            },
-          ],
-        }),
-      );
-      const run = await ecs.send(new RunTaskCommand({ cluster: 'bounded', taskDefinition: 'bounded' }));
-      const describe = async () =>
-        (await ecs.send(new DescribeTasksCommand({ cluster: 'bounded', tasks: [run.tasks![0]!.taskArn!] })))
-          .tasks![0]!;
-      await env.cloud.clock.advance(40_000);
-      // The agent's secret read is evaluated asynchronously once the start timer fires.
-      for (let i = 0; i < 100 && (await describe()).lastStatus === 'PROVISIONING'; i++)
-        await new Promise((r) => setTimeout(r, 20));
-      const task = await describe();
+      const task = await runTask('bounded', role, { secrets: [{ name: 'APP_KEY', valueFrom: secret.ARN }] });
       expect(task.lastStatus).toBe('STOPPED');
       expect(task.stopCode).toBe('TaskFailedToStart');
       expect(task.stoppedReason).toMatch(
         /^ResourceInitializationError: unable to pull secrets or registry auth: .*AccessDeniedException: User: .* is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:.* because no permissions boundary allows the secretsmanager:GetSecretValue action$/,
       );
+    },
+  );
+
+  it(
+    aws(
+      "the execution role pulls the image from this account's ECR and creates its awslogs stream at task start: a boundary without logs stops the task at the logger, one without ECR at the pull",
+      `${DOC.executionRole}, ${DOC.ecrOnEcs}, ${DOC.ecsSecrets}`,
+    ),
+    async () => {
+      env.cloud.ecr.createRepository({ repositoryName: 'bounded-app' });
+      const { imageUri } = env.cloud.ecr.pushImage({ repositoryName: 'bounded-app', imageTag: 'v1' });
+      env.cloud.logs.createLogGroup({ logGroupName: '/bounded/app' });
+      const identity = [
+        { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+          Resource: `arn:aws:ecr:eu-west-1:${account}:repository/bounded-app`,
+        },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: `arn:aws:logs:eu-west-1:${account}:log-group:/bounded/app:*`,
+        },
+      ] as PolicyStatement[];
+      const container = {
+        image: imageUri,
+        logConfiguration: {
+          logDriver: 'awslogs',
+          options: {
+            'awslogs-group': '/bounded/app',
+            'awslogs-region': 'eu-west-1',
+            'awslogs-stream-prefix': 'web',
+          },
+        },
+      };
+      const ecrOnly = await createPolicy(
+        'ecr-only',
+        doc([{ Effect: 'Allow', Action: 'ecr:*', Resource: '*' }]),
+      );
+      const logsOnly = await createPolicy(
+        'logs-only',
+        doc([{ Effect: 'Allow', Action: 'logs:*', Resource: '*' }]),
+      );
+      const both = await createPolicy(
+        'ecr-and-logs',
+        doc([{ Effect: 'Allow', Action: ['ecr:*', 'logs:*'], Resource: '*' }]),
+      );
+      const noLogs = await runTask('no-logs', await createRole('exec-no-logs', ecrOnly, identity), container);
+      expect(noLogs.stopCode).toBe('TaskFailedToStart');
+      expect(noLogs.stoppedReason).toMatch(
+        /^ResourceInitializationError: failed to validate logger args: .*AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role\/exec-no-logs\/\S+ is not authorized to perform: logs:CreateLogStream on resource: arn:aws:logs:eu-west-1:000000000000:log-group:\/bounded\/app:log-stream:web\/app\/\S+ because no permissions boundary allows the logs:CreateLogStream action/,
+      );
+      const noPull = await runTask(
+        'no-pull',
+        await createRole('exec-no-pull', logsOnly, identity),
+        container,
+      );
+      expect(noPull.stopCode).toBe('TaskFailedToStart');
+      expect(noPull.stoppedReason).toMatch(
+        /^ResourceInitializationError: unable to pull secrets or registry auth: .*ecr registry auth.*is not authorized to perform: ecr:GetAuthorizationToken because no permissions boundary allows the ecr:GetAuthorizationToken action$/,
+      );
+      const ok = await runTask('pulls-and-logs', await createRole('exec-both', both, identity), container);
+      expect(ok.lastStatus).toBe('RUNNING');
     },
   );
 });
