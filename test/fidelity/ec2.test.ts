@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { REPOSITORY_ROOT } from '#local/runtime/index.ts';
+import { stageRoleBoundary } from '#test/helpers/stage-boundary.ts';
 import { errorOf } from '#test/integration/local/helpers.ts';
 import { cliError, type FidelityCloud, fidelity, HOOK_TIMEOUT, startFidelityCloud } from './cloud-cli.ts';
 
@@ -459,6 +460,8 @@ describe("stackdrop's network stack torn down while a bastion made outside Cloud
     // Prepare: the real network template, then a bastion as `stackdrop bastion open` launches one:
     // a public subnet, the stack's bastion group, a public address.
     const engine = cloud.cloud.cloudformation;
+    // The network template's roles carry template.yaml's boundary, which IAM requires to exist.
+    stageRoleBoundary(cloud.cloud);
     engine.createStack({
       StackName: 'acme-network',
       TemplateBody: await readFile(join(REPOSITORY_ROOT, 'templates/network.yaml'), 'utf8'),

@@ -410,6 +410,37 @@ describe('IAM fidelity: permissions boundaries of roles a CloudFormation stack c
 
   it(
     aws(
+      'an AWS::IAM::Role naming a boundary policy the account does not hold fails: "Scope ARN: … does not exist or is not attachable." (HandlerErrorCode: NotFound)',
+      `${DOC.cfnRole}, ${DOC.putBoundary}`,
+    ),
+    async () => {
+      const missing = `arn:aws:iam::${account}:policy/fidelity/never-created`;
+      const cfn = new CloudFormationClient(env.config);
+      await cfn.send(
+        new CreateStackCommand({
+          StackName: 'unbounded-role',
+          TemplateBody: template(missing, '*'),
+          Capabilities: ['CAPABILITY_IAM'],
+        }),
+      );
+      await env.cloud.clock.advance(5 * 60_000);
+      const stack = env.cloud.cloudformation.findStack('unbounded-role')!;
+      const failed = stack.events.find(
+        (e) => e.ResourceStatus === 'CREATE_FAILED' && e.LogicalResourceId === 'ExecutionRole',
+      );
+      expect(failed?.ResourceStatusReason).toMatch(
+        new RegExp(
+          `^Resource handler returned message: "Scope ARN: ${missing} does not exist or is not attachable\\. \\(Service: Iam, Status Code: 404, .*HandlerErrorCode: NotFound\\)$`,
+        ),
+      );
+      expect(
+        (await cfn.send(new DescribeStacksCommand({ StackName: 'unbounded-role' }))).Stacks?.[0]?.StackStatus,
+      ).toBe('ROLLBACK_COMPLETE');
+    },
+  );
+
+  it(
+    aws(
       'an ECS task whose execution role may read its secret but whose boundary does not stops with ResourceInitializationError naming the boundary',
       `${DOC.ecsSecrets}, ${DOC.boundaries}`,
     ),
