@@ -6,7 +6,7 @@ import type { LocalCloud } from '../kernel.ts';
 import type { AuthorizationCheck } from './evaluate.ts';
 import { type HandlerOperation, resourcelessHandlerActions } from './handler-permissions.ts';
 import type { ManagedPolicyRecord, NamedPolicy, PolicyDocument, RoleRecord } from './policies.ts';
-import { checksFor } from './requests.ts';
+import { checksFor, tagContext } from './requests.ts';
 
 /**
  * CloudFormation performs each resource operation with the stack's service role (the RoleARN of
@@ -159,7 +159,11 @@ function typeChecks(
   type: string,
   verb: 'Create' | 'Update' | 'Delete',
   arn: string | undefined,
-  request: { properties: Record<string, unknown>; physicalId?: string },
+  request: {
+    properties: Record<string, unknown>;
+    physicalId?: string;
+    tags?: Array<{ Key: string; Value: string }>;
+  },
   names: Set<string>,
 ): AuthorizationCheck[] {
   const put = verb === 'Delete' ? 'iam:DeleteRolePolicy' : 'iam:PutRolePolicy';
@@ -194,7 +198,18 @@ function typeChecks(
               context: { ...context, 'iam:PolicyARN': policy },
             }))
         : [];
-    return [...own, ...inline.slice(0, 1), ...attached];
+    // CloudFormation's role handler tags a new role after creating it (iam:TagRole, not tag-on-create),
+    // with the role's Tags and the stack's tags, which propagate to it (aws: keys are not IAM tags).
+    // https://github.com/aws-cloudformation/aws-cloudformation-coverage-roadmap/issues/328 (read 2026-12-07)
+    const tags = [
+      ...((request.properties.Tags ?? []) as Array<{ Key: string; Value: string }>),
+      ...(request.tags ?? []),
+    ].filter((t) => !t.Key.startsWith('aws:'));
+    const tagging =
+      verb === 'Create' && tags.length > 0
+        ? [{ action: 'iam:TagRole', resource: role, context: tagContext('aws:RequestTag', tags) }]
+        : [];
+    return [...own, ...inline.slice(0, 1), ...attached, ...tagging];
   }
   if (type === 'AWS::IAM::Policy') {
     return ((request.properties.Roles ?? []) as string[]).map((name) => {
@@ -226,7 +241,11 @@ export function guardProvider(
   provider: ResourceProvider,
 ): ResourceProvider {
   const run = async <T>(
-    request: () => { properties: Record<string, unknown>; physicalId?: string },
+    request: () => {
+      properties: Record<string, unknown>;
+      physicalId?: string;
+      tags?: Array<{ Key: string; Value: string }>;
+    },
     stackId: string,
     verb: 'Create' | 'Update' | 'Delete',
     arn: () => string | undefined,

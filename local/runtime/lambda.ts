@@ -205,6 +205,21 @@ export class LambdaRuntime {
           responsePayload: JSON.parse(result.payload) as unknown,
         };
         const queue = this.#cloud.sqs.queue(spec.onFailureArn);
+        // Lambda sends the record with the function's execution role (sqs:SendMessage on the
+        // destination queue); when the role may not, the record is not delivered.
+        // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html (read 2026-12-07)
+        if (spec.roleArn && this.#cloud.iam.enforce) {
+          const session = this.#cloud.iam.sessionFor(spec.roleArn, spec.name);
+          try {
+            await this.#cloud.iam.authorizeInternal(
+              session,
+              [{ action: 'sqs:SendMessage', resource: spec.onFailureArn, context: {} }],
+              'lambda',
+            );
+          } catch {
+            return;
+          }
+        }
         this.#cloud.sqs.sendMessage(queue.name, {
           MessageBody: JSON.stringify(record),
           ...(queue.fifo ? { MessageGroupId: spec.name, MessageDeduplicationId: randomUUID() } : {}),

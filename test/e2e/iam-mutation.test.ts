@@ -82,14 +82,9 @@ const NOT_OBSERVABLE_ACTIONS =
  * stories never hit a retry, and a denial there is only logged (shared/rollout/batch.ts).
  */
 const NOT_YET_EXERCISED = new Set([
-  // Added on main with the stage-role fence and the event dead-letter queues: reading and tagging
-  // fenced roles is done by CloudFormation's IAM handler (the local provider makes no such call),
-  // and the dead-letter writes happen only when an invocation fails for good. Not reached yet.
-  'ReadAndTagFencedStageRoles',
-  'RecordFailedRuns',
-  'StackCallbackFunctionRolePolicy1#0',
-  // route53:ListHostedZonesByName: only a domain without certificateArn and hostedZoneId needs it
-  // (test/e2e/edge-domain.test.ts); the stories' manifest brings its certificate.
+  // route53:ListHostedZonesByName: only a domain without certificateArn and hostedZoneId needs it;
+  // test/e2e/edge-domain.test.ts provisions one under enforcement and fails without it. Not in
+  // these stories, to keep this file's run short.
   'LoadManifestFunctionRolePolicy0#2',
 ]);
 
@@ -265,6 +260,27 @@ async function runStories(w: E2eWorld): Promise<void> {
   });
   expect((await provision(w, 'mutfail')).phase).toBe('failed');
   expect((await provision(w, 'mutfail', `${manifestFor('mutfail')}\n# retry\n`)).phase).toBe('ready');
+  // Invocations that fail for good land in the event DLQ, sent with the function's own role
+  // (Lambda's on-failure destination): a malformed status-change event fails the stack callback
+  // through its two retries; a reaper run fails when EC2 throttles every DescribeInstances.
+  const fn = (id: string) => w.sd.plan.functions.find((f) => f.logicalId === id)!.name;
+  const dlqBefore = w.sd.cloud.sqs.queue(w.sd.outputs.EventDeadLetterQueueUrl!).messages.length;
+  w.sd.lambda.invokeAsync(fn('StackCallbackFunction'), {});
+  const throttled = w.sd.cloud.faults.throttle({
+    service: 'ec2',
+    operation: 'DescribeInstances',
+    times: 100,
+  });
+  w.sd.lambda.invokeAsync(fn('ReapBastionsFunction'), {
+    source: 'aws.events',
+    'detail-type': 'Scheduled Event',
+    detail: {},
+  });
+  await w.sd.drain();
+  w.sd.cloud.faults.remove(throttled);
+  await w.sd.cloud.clock.sleep(4 * 60_000);
+  await w.sd.drain();
+  expect(w.sd.cloud.sqs.queue(w.sd.outputs.EventDeadLetterQueueUrl!).messages.length).toBe(dlqBefore + 2);
   // Teardown with confirmation (lifts the cluster's deletion protection, keeps the snapshot).
   const sfn = new SFNClient({
     endpoint: w.sd.endpoint,
