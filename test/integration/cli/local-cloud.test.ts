@@ -14,6 +14,7 @@ import { installCloudFormation } from '#local/cloudformation/index.ts';
 import { type RunningLocalCloud, startLocalCloud } from '#local/kernel.ts';
 import { parseManifestOrThrow } from '#shared/manifest/index.ts';
 import { updateStatus } from '#shared/status.ts';
+import { stageRoleBoundary } from '#test/helpers/stage-boundary.ts';
 import { harness, VALID_MANIFEST } from '../../unit/cli/helpers.ts';
 
 /**
@@ -56,6 +57,8 @@ function cli() {
 beforeAll(async () => {
   running = await startLocalCloud({ speed: 'instant' });
   engine = installCloudFormation(running.cloud);
+  // The stage roles' boundary is template.yaml's: IAM refuses a role naming a policy not there.
+  stageRoleBoundary(running.cloud);
   config = {
     endpoint: running.endpoint,
     region: running.cloud.region,

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import type { CloudFormationEngine } from '#local/cloudformation/engine.ts';
 import { type RunningLocalCloud, startLocalCloud } from '#local/kernel.ts';
+import { stageRoleBoundary } from '#test/helpers/stage-boundary.ts';
 
 export interface CfnHarness {
   running: RunningLocalCloud;
@@ -23,6 +24,8 @@ export interface CfnHarness {
 export async function startCfnHarness(): Promise<CfnHarness> {
   const running = await startLocalCloud({ speed: 'instant' });
   const engine = running.cloud.cloudformation;
+  // The stage templates' roles name template.yaml's boundary, which IAM requires to exist.
+  stageRoleBoundary(running.cloud);
   const clientConfig = {
     endpoint: running.endpoint,
     region: running.cloud.region,
