@@ -39,6 +39,8 @@ export interface CostLine {
   note?: string;
   /** With live prices: where this line's prices came from (the least certain of them). */
   price?: PriceOrigin;
+  /** Some of this line's prices are live, the others as `price` says. */
+  partlyLive?: true;
 }
 
 export interface CostGroup {

@@ -11,7 +11,7 @@ import type { Manifest } from './manifest/index.ts';
 export type PriceOrigin = 'live' | 'table' | 'stand-in';
 
 /** Marks a cost line with the origin of the prices it uses (nothing without live prices). */
-export type PriceSource = (...keys: PriceKey[]) => { price?: PriceOrigin };
+export type PriceSource = (...keys: PriceKey[]) => { price?: PriceOrigin; partlyLive?: true };
 
 const RANK: Record<PriceOrigin, number> = { live: 0, table: 1, 'stand-in': 2 };
 
@@ -48,12 +48,14 @@ export function resolvePrices(
     live.values[key] !== undefined ? 'live' : ownTable ? 'table' : 'stand-in';
   const src: PriceSource = (...keys) => {
     let worst: PriceOrigin = 'live';
+    let someLive = false;
     for (const key of keys) {
       const o = origin(key);
       origins.set(key, o);
       if (RANK[o] > RANK[worst]) worst = o;
+      someLive ||= o === 'live';
     }
-    return { price: worst };
+    return { price: worst, ...(someLive && worst !== 'live' ? { partlyLive: true as const } : {}) };
   };
   return { prices, src, origins };
 }

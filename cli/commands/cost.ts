@@ -4,10 +4,11 @@ import type { Style } from '../ui.ts';
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
 /** Per line, with live prices: which prices it used. */
-function origin(e: CostEstimate, price: CostLine['price']): string {
-  if (price === 'live') return 'live';
-  if (price === 'table') return `dated table ${e.readOn}`;
-  return `price unknown for ${e.region ?? 'the default Region'}: ${e.priceRegion} table`;
+function origin(e: CostEstimate, l: CostLine): string {
+  if (l.price === 'live') return 'live';
+  const rest = l.partlyLive ? 'partly live; the rest: ' : '';
+  if (l.price === 'table') return `${rest}dated table ${e.readOn}`;
+  return `${rest}price unknown for ${e.region ?? 'the default Region'}: ${e.priceRegion} table`;
 }
 
 /** Human lines for a cost estimate: one line per resource group, its items, the total, date and source. */
@@ -25,7 +26,7 @@ export function formatCostEstimate(e: CostEstimate, style: Style): string[] {
     lines.push(`  ${g.group.padEnd(width)}  ${usd(g.monthly).padStart(9)}${range}`);
     for (const l of g.lines) {
       const cost = l.monthly > 0 ? usd(l.monthly) : '';
-      const from = l.price ? `  [${origin(e, l.price)}]` : '';
+      const from = l.price ? `  [${origin(e, l)}]` : '';
       lines.push(style.dim(`    ${l.item}${cost ? `  ${cost}` : ''}${l.note ? `  (${l.note})` : ''}${from}`));
     }
   }
@@ -41,6 +42,8 @@ export function formatCostEstimate(e: CostEstimate, style: Style): string[] {
     lines.push(
       style.dim(`  live prices: AWS Price List Query API (pricing:GetProducts), On-Demand, read now`),
     );
+  // The dated table's sources matter only while some line uses it.
+  if (e.live && e.groups.every((g) => g.lines.every((l) => l.price === 'live'))) return lines;
   const hosts = [
     ...new Set(e.sources.flatMap((s) => [...s.matchAll(/https:\/\/(?:www\.)?([^/\s]+)/g)].map((m) => m[1]!))),
   ];

@@ -214,10 +214,14 @@ describe('the estimate with live prices', () => {
     const network = e.groups[0]!.lines;
     // NAT hours also pay the Elastic IP, which the API did not answer: the line is not wholly live.
     expect(network.map((l) => l.price)).toEqual(['stand-in', 'live']);
+    expect(network.map((l) => l.partlyLive)).toEqual([true, undefined]);
     expect(e.approximate).toBe(true);
     const text = formatCostEstimate(e, makeStyle(false)).join('\n');
     expect(text).toContain('NAT data processed (100 GB assumed)  $4.80  ($0.048/GB)  [live]');
-    expect(text).toContain('[price unknown for eu-west-1: us-east-1 table]');
+    expect(text).toContain('[partly live; the rest: price unknown for eu-west-1: us-east-1 table]');
+    expect(text).toContain(
+      'Application Load Balancer  $16.43  ($0.0225/h)  [price unknown for eu-west-1: us-east-1 table]',
+    );
     const east = estimateMonthlyCost(manifest(), 'us-east-1', {
       region: 'us-east-1',
       values: {},
