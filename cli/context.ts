@@ -116,8 +116,13 @@ export function clientsFor(target: Target): Clients {
     sfn: new SFNClient(config),
     sqs: new SQSClient(config),
     lambda: new LambdaClient(config),
-    // Prices are a courtesy: two attempts, then the estimate falls back to the dated table.
-    pricing: new PricingClient({ ...config, region: priceListEndpointRegion(target.region), maxAttempts: 2 }),
+    // Prices are a courtesy: two short attempts, then the estimate falls back to the dated table.
+    pricing: new PricingClient({
+      ...config,
+      region: priceListEndpointRegion(target.region),
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+    }),
   };
 }
 

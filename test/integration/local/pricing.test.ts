@@ -1,5 +1,6 @@
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientsFor } from '#cli/context.ts';
 import { type PriceListProduct, priceQueries } from '#shared/aws-rules/price-list.ts';
 import { PRICES } from '#shared/aws-rules/pricing.ts';
 import { fetchLivePrices } from '#shared/live-prices.ts';
@@ -130,5 +131,23 @@ describe('GetProducts on the local cloud', () => {
       region: 'ap-southeast-1',
       values: { 'natGateway.hour': 0.059, 'natGateway.gb': 0.059 },
     });
+  });
+
+  it("answers Tokyo's sourced ALB, NAT gateway and interface endpoint hours", async () => {
+    const live = await fetchLivePrices(pricing, 'ap-northeast-1', manifest);
+    expect(live.values).toEqual({ 'alb.hour': 0.0243, 'natGateway.hour': 0.062, vpcEndpointHour: 0.014 });
+  });
+
+  it('reports an endpoint it cannot reach, and reads nothing (the CLI falls back)', async () => {
+    // The CLI's own client against a closed port on this machine.
+    const client = clientsFor({
+      stack: 'stackdrop',
+      local: true,
+      endpoint: 'http://127.0.0.1:9',
+      region: 'eu-west-1',
+    }).pricing;
+    const live = await fetchLivePrices(client, 'eu-west-1', manifest);
+    expect(live.values).toEqual({});
+    expect(live.error).toMatch(/ECONNREFUSED/);
   });
 });
