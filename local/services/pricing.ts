@@ -11,8 +11,9 @@ import { priceListProducts } from './pricing-fixture.ts';
  * - ServiceCode is required; FormatVersion is `aws_v1`; MaxResults is 1–100; every filter must match;
  * - PriceList holds one JSON string per product (product, serviceCode, terms);
  * - a filter on a Region code no product has (an unknown Region) answers an empty PriceList.
- * Filter types (the SDK model's FilterType): TERM_MATCH and EQUALS match the value exactly, CONTAINS
- * as a substring, ANY_OF / NONE_OF against a comma-separated list.
+ * Filter, read 2026-12-07 (https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_pricing_Filter.html):
+ * TERM_MATCH and EQUALS match the value exactly, CONTAINS as a substring, ANY_OF / NONE_OF against
+ * a comma-separated list; Field is 1–1024 characters.
  */
 
 const FILTER_TYPES = new Set(['TERM_MATCH', 'EQUALS', 'CONTAINS', 'ANY_OF', 'NONE_OF']);
@@ -50,6 +51,7 @@ function checkFilters(filters: unknown): PriceListFilter[] {
   return filters.map((f: Partial<PriceListFilter>, i) => {
     if (!f || typeof f.Field !== 'string' || typeof f.Value !== 'string' || !f.Field || !f.Type)
       throw invalid(`Filters[${i}] needs Type, Field and Value.`);
+    if (f.Field.length > 1024) throw invalid(`Filters[${i}].Field is longer than 1024 characters.`);
     if (!FILTER_TYPES.has(f.Type))
       throw invalid(`Filters[${i}].Type ${f.Type} is not one of ${[...FILTER_TYPES].join(', ')}.`);
     return f as PriceListFilter;

@@ -10,8 +10,9 @@
  * - GetProducts (ServiceCode required; Filters; FormatVersion aws_v1; MaxResults 1–100; NextToken;
  *   PriceList is a list of JSON strings, one product with its terms each):
  *   https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_pricing_GetProducts.html
- * - Filter types TERM_MATCH, EQUALS, CONTAINS, ANY_OF, NONE_OF: the SDK's service model
- *   (@aws-sdk/client-pricing, `FilterType`).
+ * - Filter (Type TERM_MATCH, EQUALS, CONTAINS — a substring —, ANY_OF, NONE_OF; Field is
+ *   `ServiceCode` or an attribute name, 1–1024 characters):
+ *   https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_pricing_Filter.html
  * - The Query API answers at three endpoints only, whatever Region is priced: us-east-1,
  *   eu-central-1 and ap-south-1 (api.pricing.<region>.amazonaws.com); the product's own Region is
  *   the `regionCode` attribute.
@@ -74,8 +75,12 @@ export const PRICE_LIST_ENGINE = {
 } as const;
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** A usage type with or without a Region prefix (`EU-`, `USE1-`, `APS2-`, `EUC1-`). */
-const usage = (suffix: string) => new RegExp(`^(?:[A-Z]{2,4}\\d?-)?${escapeRegExp(suffix)}$`);
+/**
+ * A usage type with or without a Region prefix: letters and a digit (`USE1-`, `APS2-`, `CAN1-`)
+ * or eu-west-1's legacy `EU-`. A prefix without a digit names something else (`TS-LoadBalancerUsage`
+ * is a trust store's hour, not the load balancer's).
+ */
+const usage = (suffix: string) => new RegExp(`^(?:(?:[A-Z]{2,4}\\d|EU)-)?${escapeRegExp(suffix)}$`);
 const term = (Field: string, Value: string): PriceListFilter => ({ Type: 'TERM_MATCH', Field, Value });
 const contains = (Field: string, Value: string): PriceListFilter => ({ Type: 'CONTAINS', Field, Value });
 

@@ -118,6 +118,28 @@ describe('price extraction', () => {
     ).toEqual({ 'aurora.instanceHour': 0.29 });
   });
 
+  it("reads the load balancer's hour, not a trust store's (TS-LoadBalancerUsage)", () => {
+    const alb = priceQueries('us-east-1', { engine: 'aurora-mysql' }).find(
+      (q) => q.serviceCode === 'AWSELB',
+    )!;
+    expect(
+      readPrices(alb, [
+        product('AWSELB', 'TS-LoadBalancerUsage', [{ usd: '0.0056' }]),
+        product('AWSELB', 'LoadBalancerUsage', [{ usd: '0.0225' }]),
+        product('AWSELB', 'LCUUsage', [{ usd: '0.008', unit: 'LCU-Hrs' }]),
+      ]),
+    ).toEqual({ 'alb.hour': 0.0225, 'alb.lcuHour': 0.008 });
+    const euAlb = priceQueries('eu-west-1', { engine: 'aurora-mysql' }).find(
+      (q) => q.serviceCode === 'AWSELB',
+    )!;
+    expect(
+      readPrices(euAlb, [
+        product('AWSELB', 'EU-TS-LoadBalancerUsage', [{ usd: '0.0063' }]),
+        product('AWSELB', 'EU-LoadBalancerUsage', [{ usd: '0.0252' }]),
+      ]),
+    ).toEqual({ 'alb.hour': 0.0252 });
+  });
+
   it('turns the per-request I/O price into the price of a million', () => {
     const storage = priceQueries('us-east-1', { engine: 'aurora-mysql' }).find((q) =>
       q.reads.some((r) => r.key === 'aurora.ioPerMillion'),
