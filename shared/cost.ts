@@ -306,6 +306,9 @@ export function estimateMonthlyCost(m: Manifest, region?: string, live?: LivePri
     ...key(m, p, unpriced),
     logs(m, p, src),
   ];
+  // Every line of a live estimate says where its prices came from: one that names no Price List
+  // figure is priced from the dated table alone (this region's, or another's standing in).
+  if (live) for (const l of groups.flatMap((g) => g.lines)) l.price ??= own ? 'table' : 'stand-in';
   return {
     ...(region ? { region } : {}),
     priceRegion: base.region,

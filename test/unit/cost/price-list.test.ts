@@ -275,6 +275,20 @@ describe('the estimate with live prices', () => {
     expect(arm.groups[2]!.lines.some((l) => l.item.startsWith('arm64 instead'))).toBe(false);
   });
 
+  it('marks every line of a live estimate, also those of groups the Price List queries do not cover', () => {
+    const m = parseManifestOrThrow(
+      'version: 1\nproject: acme\napp: { allowPlainHttp: true }\nsecurity: { kmsKey: create }\ncache: { engine: valkey }\n',
+      'acme.yaml',
+    );
+    for (const [region, fallback] of [
+      ['us-east-1', 'table'],
+      ['eu-west-1', 'stand-in'],
+    ] as const) {
+      const e = estimateMonthlyCost(m, region, { region, values: {} });
+      for (const l of e.groups.flatMap((g) => g.lines)) expect(l.price, l.item).toBe(fallback);
+    }
+  });
+
   it('keeps the offline estimate unmarked', () => {
     const e = estimateMonthlyCost(manifest(), 'us-east-1');
     expect(e.live).toBeUndefined();
