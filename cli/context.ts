@@ -1,8 +1,10 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { PricingClient } from '@aws-sdk/client-pricing';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { priceListEndpointRegion } from '#shared/aws-rules/price-list.ts';
 import { type PreflightClients, preflightClients } from './commands/preflight.ts';
 import type { Ui } from './ui.ts';
 import type { Interrupt } from './watch.ts';
@@ -39,6 +41,8 @@ export interface Clients {
   sfn: SFNClient;
   sqs: SQSClient;
   lambda: LambdaClient;
+  /** The AWS Price List Query API for `plan --live`'s prices (it answers in three Regions only). */
+  pricing: PricingClient;
 }
 
 /** What the commands need from the outside world; tests pass their own. */
@@ -112,6 +116,13 @@ export function clientsFor(target: Target): Clients {
     sfn: new SFNClient(config),
     sqs: new SQSClient(config),
     lambda: new LambdaClient(config),
+    // Prices are a courtesy: two short attempts, then the estimate falls back to the dated table.
+    pricing: new PricingClient({
+      ...config,
+      region: priceListEndpointRegion(target.region),
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+    }),
   };
 }
 

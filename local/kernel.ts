@@ -44,6 +44,7 @@ import { eventBridgeService } from './services/eventbridge.ts';
 import { iamService } from './services/iam.ts';
 import { KmsModel } from './services/kms.ts';
 import { LogsModel } from './services/logs.ts';
+import { pricingService } from './services/pricing.ts';
 import { ServiceQuotasModel } from './services/quotas.ts';
 import { RdsModel } from './services/rds.ts';
 import { Route53Model } from './services/route53.ts';
@@ -234,6 +235,7 @@ export class LocalCloud {
     this.registerService('route53', route53Service(this.route53));
     this.registerService('kms', this.kms.definition());
     this.registerService('elasticache', this.elastiCache.definition());
+    this.registerService('pricing', pricingService());
     this.cloudformation = installCloudFormation(this);
   }
 

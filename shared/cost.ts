@@ -6,7 +6,9 @@ import {
   PRICES_READ_ON,
   type PriceTable,
 } from './aws-rules/pricing.ts';
+import type { LivePrices } from './live-prices.ts';
 import type { Manifest } from './manifest/index.ts';
+import { type PriceOrigin, type PriceSource, resolvePrices } from './price-origin.ts';
 
 /**
  * A monthly cost estimate for a manifest, per resource group, from the dated price table in
@@ -35,6 +37,10 @@ export interface CostLine {
   /** Most it may cost when autoscaling or serverless capacity goes to its maximum. */
   monthlyMax?: number;
   note?: string;
+  /** With live prices: where this line's prices came from (the least certain of them). */
+  price?: PriceOrigin;
+  /** Some of this line's prices are live, the others as `price` says. */
+  partlyLive?: true;
 }
 
 export interface CostGroup {
@@ -60,6 +66,8 @@ export interface CostEstimate {
   assumptions: string[];
   /** Lines the table cannot price (e.g. an instance class it does not list). */
   unpriced: string[];
+  /** Present when live prices were asked for (`plan --live`): how the Price List API answered. */
+  live?: { figures: number; of: number; error?: string };
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -75,7 +83,7 @@ function natGatewayCount(m: Manifest): number {
   return m.network.natGateways === 'single' ? 1 : m.network.availabilityZones;
 }
 
-function network(m: Manifest, p: PriceTable): CostGroup {
+function network(m: Manifest, p: PriceTable, src: PriceSource): CostGroup {
   const lines: CostLine[] = [];
   const nats = natGatewayCount(m);
   if (nats > 0) {
@@ -83,11 +91,13 @@ function network(m: Manifest, p: PriceTable): CostGroup {
       item: `${nats} NAT gateway${nats === 1 ? '' : 's'} (${m.network.natGateways})`,
       monthly: round(nats * (p.natGateway.hour + p.publicIpv4Hour) * HOURS_PER_MONTH),
       note: `$${p.natGateway.hour}/h each + its Elastic IP $${p.publicIpv4Hour}/h`,
+      ...src('natGateway.hour', 'publicIpv4Hour'),
     });
     lines.push({
       item: `NAT data processed (${COST_ASSUMPTIONS.natDataGb} GB assumed)`,
       monthly: round(COST_ASSUMPTIONS.natDataGb * p.natGateway.gb),
       note: `$${p.natGateway.gb}/GB`,
+      ...src('natGateway.gb'),
     });
   } else {
     // natGateways: none puts six interface endpoints (ECR ×2, logs, Secrets Manager, SSM, SQS) in each AZ.
@@ -96,26 +106,30 @@ function network(m: Manifest, p: PriceTable): CostGroup {
       item: `${endpoints} interface VPC endpoints (6 services × ${m.network.availabilityZones} AZs)`,
       monthly: round(endpoints * p.vpcEndpointHour * HOURS_PER_MONTH),
       note: `$${p.vpcEndpointHour}/h per endpoint per AZ, plus data`,
+      ...src('vpcEndpointHour'),
     });
   }
   return group('Network', lines);
 }
 
-function loadBalancer(m: Manifest, p: PriceTable): CostGroup {
+function loadBalancer(m: Manifest, p: PriceTable, src: PriceSource): CostGroup {
   return group('Load balancer', [
     {
       item: 'Application Load Balancer',
       monthly: round(p.alb.hour * HOURS_PER_MONTH),
       note: `$${p.alb.hour}/h`,
+      ...src('alb.hour'),
     },
     {
       item: `capacity units (${COST_ASSUMPTIONS.albLcu} LCU assumed)`,
       monthly: round(COST_ASSUMPTIONS.albLcu * p.alb.lcuHour * HOURS_PER_MONTH),
       note: `$${p.alb.lcuHour}/LCU-h`,
+      ...src('alb.lcuHour'),
     },
     {
       item: `public IPv4 addresses (${m.network.availabilityZones}, one per AZ)`,
       monthly: round(m.network.availabilityZones * p.publicIpv4Hour * HOURS_PER_MONTH),
+      ...src('publicIpv4Hour'),
     },
   ]);
 }
@@ -124,11 +138,12 @@ function taskHour(cpu: number, memory: number, rate: { vcpuHour: number; gbHour:
   return (cpu / 1024) * rate.vcpuHour + (memory / 1024) * rate.gbHour;
 }
 
-function fargate(m: Manifest, p: PriceTable): CostGroup {
-  const x86 = p.fargate.x86;
-  // Tasks run on the manifest's architecture (app.architecture), priced at its rates.
+function fargate(m: Manifest, p: PriceTable, src: PriceSource): CostGroup {
   const arm = m.app.architecture === 'arm64';
-  const rate = arm ? p.fargate.arm64 : x86;
+  const rate = arm ? p.fargate.arm64 : p.fargate.x86;
+  const keys = arm
+    ? (['fargate.arm64.vcpuHour', 'fargate.arm64.gbHour'] as const)
+    : (['fargate.x86.vcpuHour', 'fargate.x86.gbHour'] as const);
   const lines: CostLine[] = [];
   const task = (name: string, cpu: number, memory: number, count: number, max = count) => {
     if (count === 0 && max === 0) return;
@@ -137,6 +152,7 @@ function fargate(m: Manifest, p: PriceTable): CostGroup {
       item: `${name}: ${count === max ? count : `${count}–${max}`} × ${cpu / 1024} vCPU / ${memory / 1024} GB`,
       monthly: round(count * hour * HOURS_PER_MONTH),
       ...(max !== count ? { monthlyMax: round(max * hour * HOURS_PER_MONTH) } : {}),
+      ...src(...keys),
     });
   };
   const web = m.app.web;
@@ -155,17 +171,18 @@ function fargate(m: Manifest, p: PriceTable): CostGroup {
     task('scheduler', s.cpu, s.memory, 1);
   }
   const x86Total = lines.reduce((sum, l) => sum + l.monthly, 0);
-  const ratio = taskHour(1024, 2048, p.fargate.arm64) / taskHour(1024, 2048, x86);
-  if (x86Total > 0 && !arm)
+  const ratio = taskHour(1024, 2048, p.fargate.arm64) / taskHour(1024, 2048, p.fargate.x86);
+  if (!arm && x86Total > 0)
     lines.push({
       item: 'arm64 instead of x86 (images built for ARM64)',
       monthly: 0,
       note: `would save about $${round(x86Total * (1 - ratio)).toFixed(2)} a month (${Math.round((1 - ratio) * 100)}% of compute)`,
+      ...src('fargate.arm64.vcpuHour', 'fargate.arm64.gbHour'),
     });
   return group(`Fargate (${arm ? 'arm64' : 'x86_64'}, Linux)`, lines);
 }
 
-function database(m: Manifest, p: PriceTable, unpriced: string[]): CostGroup {
+function database(m: Manifest, p: PriceTable, unpriced: string[], src: PriceSource): CostGroup {
   const db = m.database;
   const instances = 1 + db.readers;
   const lines: CostLine[] = [];
@@ -179,6 +196,7 @@ function database(m: Manifest, p: PriceTable, unpriced: string[]): CostGroup {
         minCapacity === 0
           ? `$${p.aurora.acuHour}/ACU-h; $0 while paused, more while it serves`
           : `$${p.aurora.acuHour}/ACU-h at the minimum`,
+      ...src('aurora.acuHour'),
     });
   } else {
     const cls = db.instanceClass ?? 'db.t4g.medium';
@@ -189,6 +207,7 @@ function database(m: Manifest, p: PriceTable, unpriced: string[]): CostGroup {
         item: `${instances} × ${cls} (writer${db.readers ? ` + ${db.readers} reader${db.readers === 1 ? '' : 's'}` : ''})`,
         monthly: round(instances * hour * HOURS_PER_MONTH),
         note: `$${hour}/h each`,
+        ...src('aurora.instanceHour'),
       });
   }
   lines.push({
@@ -198,11 +217,12 @@ function database(m: Manifest, p: PriceTable, unpriced: string[]): CostGroup {
         COST_ASSUMPTIONS.databaseIoMillions * p.aurora.ioPerMillion,
     ),
     note: `$${p.aurora.storageGbMonth}/GB-month, $${p.aurora.ioPerMillion}/M I/O; backups up to the database size are free`,
+    ...src('aurora.storageGbMonth', 'aurora.ioPerMillion'),
   });
   return group(`Aurora (${db.engine})`, lines);
 }
 
-function logs(m: Manifest, p: PriceTable): CostGroup {
+function logs(m: Manifest, p: PriceTable, src: PriceSource): CostGroup {
   const gb = COST_ASSUMPTIONS.logIngestGb;
   const keptMonths = Math.min(m.app.logRetentionDays, 365) / 30;
   return group('Logs', [
@@ -210,6 +230,7 @@ function logs(m: Manifest, p: PriceTable): CostGroup {
       item: `CloudWatch Logs (${gb} GB a month assumed, kept ${m.app.logRetentionDays} days)`,
       monthly: round(gb * p.logs.ingestGb + gb * keptMonths * p.logs.storageGbMonth),
       note: `$${p.logs.ingestGb}/GB ingested, $${p.logs.storageGbMonth}/GB-month stored`,
+      ...src('logs.ingestGb', 'logs.storageGbMonth'),
     },
   ]);
 }
@@ -266,24 +287,33 @@ function key(m: Manifest, p: PriceTable, unpriced: string[]): CostGroup[] {
   ];
 }
 
-/** The monthly cost of a manifest's resources in a region (us-east-1's prices where a region has none). */
-export function estimateMonthlyCost(m: Manifest, region?: string): CostEstimate {
+/**
+ * The monthly cost of a manifest's resources in a region: from the dated table (us-east-1's where a
+ * region has none), or, given `live` prices from the AWS Price List, from those figure by figure,
+ * each line saying which it used.
+ */
+export function estimateMonthlyCost(m: Manifest, region?: string, live?: LivePrices): CostEstimate {
   const own = region ? PRICES[region] : undefined;
-  const p = own ?? PRICES[FALLBACK_PRICE_REGION]!;
+  const base = own ?? PRICES[FALLBACK_PRICE_REGION]!;
+  const { prices: p, src, origins } = resolvePrices(base, Boolean(own), m, live);
   const unpriced: string[] = [];
   const groups = [
-    network(m, p),
-    loadBalancer(m, p),
-    fargate(m, p),
-    database(m, p, unpriced),
+    network(m, p, src),
+    loadBalancer(m, p, src),
+    fargate(m, p, src),
+    database(m, p, unpriced, src),
     ...cache(m, p, unpriced),
     ...key(m, p, unpriced),
-    logs(m, p),
+    logs(m, p, src),
   ];
+  // Every line of a live estimate says where its prices came from: one that names no Price List
+  // figure is priced from the dated table alone (this region's, or another's standing in).
+  if (live) for (const l of groups.flatMap((g) => g.lines)) l.price ??= own ? 'table' : 'stand-in';
   return {
     ...(region ? { region } : {}),
-    priceRegion: p.region,
-    approximate: !own,
+    priceRegion: base.region,
+    // With live prices a region without a table is approximate only where a figure fell back.
+    approximate: live ? groups.some((g) => g.lines.some((l) => l.price === 'stand-in')) : !own,
     readOn: PRICES_READ_ON,
     sources: Object.values(PRICE_SOURCES),
     currency: 'USD',
@@ -304,5 +334,14 @@ export function estimateMonthlyCost(m: Manifest, region?: string): CostEstimate 
       `${COST_ASSUMPTIONS.logIngestGb} GB of logs a month; on-demand prices, no free tier, no data transfer out`,
     ],
     unpriced,
+    ...(live
+      ? {
+          live: {
+            figures: [...origins.values()].filter((o) => o === 'live').length,
+            of: origins.size,
+            ...(live.error ? { error: live.error } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -6,6 +6,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { estimateMonthlyCost } from '#shared/cost.ts';
+import { fetchLivePrices } from '#shared/live-prices.ts';
 import { securityNotices } from '#shared/manifest/notices.ts';
 import { examples } from '../command-kit.ts';
 import { type GlobalOptions, resolveTarget } from '../context.ts';
@@ -160,16 +161,20 @@ export function registerManifestCommands(program: Command, kit: CoreKit): void {
       try {
         const live = await planLive(m, changeSetDeps(s, bucket));
         const existing = new Set(live.stacks.filter((p) => p.mode === 'update').map((p) => p.stage));
+        const liveRegion =
+          s.target.region ?? (await s.clients.preflight.sts.config.region().catch(() => undefined));
+        // Today's prices for the Region from the AWS Price List, read while the preflight runs;
+        // what it does not answer falls back per line.
+        const prices = liveRegion ? fetchLivePrices(s.clients.pricing, liveRegion, m) : undefined;
         const preflight = await runPreflight(m, s.clients.preflight, {
-          region:
-            s.target.region ??
-            (await s.clients.preflight.sts.config.region().catch(() => 'the default Region')),
+          region: liveRegion ?? 'the default Region',
           existing,
           ...(live.outputs.edge?.ExecutionRoleArn
             ? { executionRoleArn: live.outputs.edge.ExecutionRoleArn }
             : {}),
           ...(deps.readTemplate ? { readTemplate: deps.readTemplate } : {}),
         });
+        const liveCost = prices ? estimateMonthlyCost(m, liveRegion, await prices) : cost;
         progress?.stop();
         if (opts.json)
           ui.json({
@@ -178,7 +183,7 @@ export function registerManifestCommands(program: Command, kit: CoreKit): void {
             notices,
             stacks: stacksForJson(stacks),
             live,
-            cost,
+            cost: liveCost,
             preflight,
           });
         else
@@ -186,7 +191,7 @@ export function registerManifestCommands(program: Command, kit: CoreKit): void {
             [
               ...formatLivePlan(live, ui.style),
               ...formatPreflight(preflight, ui.style),
-              ...formatCostEstimate(cost, ui.style),
+              ...formatCostEstimate(liveCost, ui.style),
             ].join('\n'),
           );
         // A failed preflight is something the person fixes before deploying.

@@ -21,6 +21,7 @@ export const sdkPackages: Record<string, string> = {
   lambda: '@aws-sdk/client-lambda',
   logs: '@aws-sdk/client-cloudwatch-logs',
   monitoring: '@aws-sdk/client-cloudwatch',
+  pricing: '@aws-sdk/client-pricing',
   rds: '@aws-sdk/client-rds',
   s3: '@aws-sdk/client-s3',
   scheduler: '@aws-sdk/client-scheduler',

@@ -13,6 +13,8 @@
  * browser, and the pages quoting AWS quote us-east-1 only). Rather than guess, the estimate for
  * any other region says "price unknown for <region>" and labels the figures as us-east-1's.
  * Add a region here only with figures read from its price pages (or `aws pricing get-products`).
+ * `plan --live` reads today's figures from the Price List API instead (price-list.ts says where
+ * each one is), and falls back to this table figure by figure.
  */
 
 export const PRICES_READ_ON = '2026-12-07';

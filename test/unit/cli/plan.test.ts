@@ -8,6 +8,7 @@ import {
   DescribeChangeSetCommand,
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
+import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import { DescribeDBEngineVersionsCommand } from '@aws-sdk/client-rds';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -22,6 +23,8 @@ import { preflightMocks } from './preflight-mocks.ts';
 const cfn = mockClient(CloudFormationClient);
 const preflight = preflightMocks();
 const s3 = mockClient(S3Client);
+// The Price List API refuses (a user without pricing:GetProducts): the estimate falls back per line.
+const pricing = mockClient(PricingClient);
 
 const manifest = parseManifestOrThrow(VALID_MANIFEST, 'acme.yaml');
 const TEMPLATES: Record<string, string> = {
@@ -104,6 +107,12 @@ const replaceCluster = {
 beforeEach(() => {
   cfn.reset();
   s3.reset();
+  pricing.reset();
+  pricing.on(GetProductsCommand).rejects(
+    Object.assign(new Error('User is not authorized to perform: pricing:GetProducts'), {
+      name: 'AccessDeniedException',
+    }),
+  );
   preflight.healthy();
   s3.on(GetObjectCommand).rejects(Object.assign(new Error('missing'), { name: 'NoSuchKey' }));
 });
@@ -563,6 +572,12 @@ describe('plan --live (command)', () => {
     expect(result.stdout).toMatch(
       /\n {6}fix: pick a version from `aws rds describe-db-engine-versions --engine aurora-mysql --region eu-west-1`/,
     );
+    // No price list for the user: every line says it fell back, and why.
+    expect(result.stdout).toContain('[price unknown for eu-west-1: us-east-1 table]');
+    expect(result.stdout).toContain(
+      'AWS Price List API: AccessDeniedException: User is not authorized to perform: pricing:GetProducts',
+    );
+    expect(result.stdout).not.toContain('[live]');
   });
 
   it('explains that stackdrop is not deployed, exit 1', async () => {
