@@ -302,7 +302,8 @@ const lines = [
   'polls the release task and the services every 5 s (past 100 s at a twentieth of the time waited,',
   'at most 15 s), and not before a load-balanced deployment can settle (health check interval +',
   'deregistration delay; `shared/rollout/poll.ts`), so the record lands at most 5 s after ECS settles',
-  '(a flat 15 s poll before: up to 15 s after each of the release and the rollout). The release task',
+  '(a twentieth of the wait past 100 s; a flat 15 s poll before: up to 15 s after each of the release',
+  'and the rollout). The release task',
   'adds its own start (image pull) and run before any service is updated.',
   '',
 ];
