@@ -128,12 +128,15 @@ add(
   verdictAtMost(breaker, 300, 's', 0),
 );
 const pushes = deploy
-  ? [...deploy.matchAll(/^\| (release (?:excluded|included), 250 MB image) \| (\d+) s \| (\d+) s \|/gm)].map(
-      (m) => `${m[1]}: ${m[2]} s (recorded ${m[3]} s)`,
-    )
+  ? [
+      ...deploy.matchAll(
+        /^\| (release (?:excluded|included), 250 MB image) \| \d+ \| (\d+) s \| (\d+) s \([^)]*\) \| ([\d.]+ s) \(/gm,
+      ),
+    ].map((m) => `${m[1]}: ${m[2]} s (recorded ${m[3]} s, ${m[4]} after ECS settled)`)
   : [];
+const repeats = grab(deploy, /pushed (\d+) times each/);
 add(
-  'push → every service COMPLETED, example manifest (reported)',
+  `push → every service COMPLETED, example manifest (reported${repeats ? `; median of ${repeats} pushes` : ''})`,
   'deploy',
   pushes.length ? pushes.join('; ') : undefined,
   'reported (no target)',
@@ -186,11 +189,13 @@ if (bundles) {
       : 'met',
   );
   const slowest = [...inits].sort((a, b) => b.ms - a.ms)[0];
+  const runLoad = grab(bundles, /1-minute load during the runs: median ([\d.]+)/);
+  const cores = grab(bundles, /Load average \(1 \/ 5 \/ 15 min, (\d+) cores\)/);
   add(
     'each function cold init ≤ 100 ms',
     'bundles',
     slowest
-      ? `slowest ${slowest.fn} ${slowest.ms.toFixed(1)} ms (median${/\| shipped: CPU \|/.test(bundles) ? ' CPU time of the import: the machine was busy, see the results file for its load average and wall times' : ''})`
+      ? `slowest ${slowest.fn} ${slowest.ms.toFixed(1)} ms (median${/\| shipped: CPU \|/.test(bundles) ? ' CPU time of the import: the machine was busy, see the results file for its wall times' : ''}); load average during the runs ${runLoad ?? '?'} on ${cores ?? '?'} cores`
       : undefined,
     slowest ? verdictAtMost(slowest.ms, 100, 'ms') : '—',
   );

@@ -64,9 +64,17 @@ export function networkCoreResources(azCount: number): string[] {
 export const DATABASE_CLUSTER_RESOURCES = ['Cluster'];
 
 /**
+ * Whether the database stage hands on at its cluster. With a cache the app also needs the cache's
+ * endpoint, known only once the whole database stack is complete: no early hand-on then.
+ */
+export function databaseHandsOnEarly(cacheEngine: string | undefined): boolean {
+  return !cacheEngine;
+}
+
+/**
  * The stage that starts at each stage's milestone (the provision state machine's graph), and the
- * milestone's resources given the stage's parameters; every other dependency waits for the whole
- * stack. Read by the estimate of `stackdrop rehearse`.
+ * milestone's resources given the stage's parameters (none: no early hand-on); every other
+ * dependency waits for the whole stack. Read by the estimate of `stackdrop rehearse`.
  */
 export const MILESTONE_HAND_ONS: Partial<
   Record<Stage, { to: Stage; resources: (p: Record<string, string>) => string[] }>
@@ -75,7 +83,10 @@ export const MILESTONE_HAND_ONS: Partial<
     to: 'database',
     resources: (p) => networkCoreResources(Number(p.AvailabilityZoneCount ?? '2') === 3 ? 3 : 2),
   },
-  database: { to: 'app', resources: () => DATABASE_CLUSTER_RESOURCES },
+  database: {
+    to: 'app',
+    resources: (p) => (databaseHandsOnEarly(p.CacheEngine) ? DATABASE_CLUSTER_RESOURCES : []),
+  },
 };
 
 function parameter(parameters: Parameter[] | undefined, key: string): string | undefined {
@@ -141,11 +152,8 @@ export async function milestoneOutputs(
   deps: MilestoneDeps,
 ): Promise<Record<string, string> | undefined> {
   if (stage === 'network') return networkCoreOutputs(stackId, parameters, deps);
-  // With a cache the app also needs the cache's endpoint, known only once the whole database stack
-  // is complete: no early hand-on then.
   if (stage === 'database') {
-    const cache = parameters?.find((p) => p.ParameterKey === 'CacheEngine')?.ParameterValue;
-    if (cache) return undefined;
+    if (!databaseHandsOnEarly(parameter(parameters, 'CacheEngine'))) return undefined;
     return databaseClusterOutputs(stackId, parameters, deps);
   }
   return undefined;

@@ -89,6 +89,11 @@ export interface CallbackRecord {
   /** ContinueUpdateRollback calls this wait made (at most MAX_ROLLBACK_CONTINUATIONS). */
   rollbackContinuations?: number;
   /**
+   * Made by a finish-only wait that found nothing to adopt: the operation, started and timed by an
+   * earlier wait of this execution, has ended; its status entry keeps that wait's times.
+   */
+  finishing?: boolean;
+  /**
    * The task token waits for this milestone of a create (milestones.ts), not for the final
    * status. Cleared once delivered; the token is then spent (empty) until a task waiting for the
    * final status adopts the record.
@@ -514,11 +519,13 @@ async function recordStackProgress(
     { bucket: deps.bucket, project: record.project, environment: record.environment },
     (doc) => {
       const previous = doc.stacks[record.stage];
+      // A finishing record was made when the operation had ended: its own start is not the stage's.
+      const earlier = record.finishing && previous?.stackName === record.stackName ? previous : undefined;
       doc.stacks[record.stage] = {
         status,
         stackName: record.stackName,
-        startedAt: previous?.startedAt && !final ? previous.startedAt : record.startedAt,
-        ...(final ? { finishedAt: now().toISOString() } : {}),
+        startedAt: earlier?.startedAt ?? record.startedAt,
+        ...(final ? { finishedAt: earlier?.finishedAt ?? now().toISOString() } : {}),
         ...(final?.reason ? { reason: final.reason } : {}),
         ...(final?.failedResource ? { failedResource: final.failedResource } : {}),
         ...(record.rollbackContinuations ? { rollbackContinuations: record.rollbackContinuations } : {}),
@@ -675,7 +682,7 @@ export async function startWait(input: WaitRequest, deps: DriverDeps): Promise<O
             // Nothing of ours left to adopt: the operation ended and was handed on already, so
             // the stack's present status is the answer (decided as if just applied).
             ...(input.finishOnly
-              ? { phase: 'applying' as const, issued: true }
+              ? { phase: 'applying' as const, issued: true, finishing: true }
               : { phase: 'new' as const, issued: false }),
             rounds,
             request: input.request,

@@ -37,7 +37,7 @@ export interface RolloutDeps {
   sleep: (ms: number) => Promise<void>;
   /** When this invocation must stop waiting (the Lambda's remaining time minus a margin). */
   deadline: Date;
-  /** Between DescribeServices/DescribeTasks polls; 15 s by default. */
+  /** The longest wait between DescribeServices/DescribeTasks polls (poll.ts); 15 s by default. */
   pollIntervalMs?: number;
   /** Set on the message's last receive: a transient failure is then recorded as failed too. */
   finalAttempt?: boolean;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DescribeTasksCommand, type ECSClient, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { nextPollDelayMs } from './poll.ts';
 import { RolloutStillRunningError, withRetry } from './retry.ts';
 
 export interface ReleaseInput {
@@ -17,6 +18,7 @@ export interface WaitDeps {
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
   deadline: Date;
+  /** The longest wait between two polls (poll.ts decides each one). */
   pollIntervalMs: number;
 }
 
@@ -79,13 +81,17 @@ export function describeStoppedTask(task: Task, containerName?: string): string 
   return parts.join(': ') || `task stopped (${task.stopCode ?? 'unknown reason'})`;
 }
 
-/** Waits for the release task to stop and requires exit code 0 from its app container. */
+/**
+ * Waits for the release task to stop and requires exit code 0 from its app container; polls at a
+ * twentieth of the time since the task was created (poll.ts).
+ */
 export async function waitForRelease(
   cluster: string,
   taskArn: string,
   containerName: string | undefined,
   deps: WaitDeps,
 ): Promise<ReleaseResult> {
+  const waitStart = deps.now().getTime();
   while (deps.now() < deps.deadline) {
     const out = await withRetry(
       () => deps.ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] })),
@@ -103,7 +109,8 @@ export async function waitForRelease(
       if (container?.exitCode === 0) return { ok: true };
       return { ok: false, reason: `release failed: ${describeStoppedTask(task, containerName)}` };
     }
-    await deps.sleep(deps.pollIntervalMs);
+    const startedAt = Math.min(waitStart, task.createdAt?.getTime() ?? waitStart);
+    await deps.sleep(nextPollDelayMs(deps.now().getTime() - startedAt, 0, deps.pollIntervalMs));
   }
   throw new RolloutStillRunningError(`release task ${taskArn} still running at the invocation deadline`);
 }

@@ -5,6 +5,7 @@ import {
   type Service,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { earliestRolloutMs, nextPollDelayMs } from './poll.ts';
 import { describeStoppedTask, type WaitDeps } from './release.ts';
 import { RolloutStillRunningError, withRetry } from './retry.ts';
 
@@ -119,7 +120,8 @@ export async function stoppedTaskReason(
 /**
  * Polls the services until every deployment is COMPLETED or FAILED (bounded by the deadline; past
  * it, RolloutStillRunningError lets the message be retried to resume waiting). A failed service's
- * result carries the stopped task's reason.
+ * result carries the stopped task's reason. Polls follow poll.ts: not before the slowest pending
+ * deployment can settle, then at a twentieth of the time since the deployments started.
  */
 export async function waitForRollouts(
   cluster: string,
@@ -129,6 +131,7 @@ export async function waitForRollouts(
 ): Promise<Record<string, RolloutResult>> {
   const results: Record<string, RolloutResult> = {};
   let pending = Object.keys(deployments);
+  const waitStart = deps.now().getTime();
   while (pending.length > 0) {
     if (deps.now() >= deps.deadline) {
       throw new RolloutStillRunningError(
@@ -136,10 +139,19 @@ export async function waitForRollouts(
       );
     }
     const services = await describeServices(cluster, pending, deps);
+    // When the pending deployments started (ECS's createdAt; a resumed wait keeps counting) and
+    // the earliest the slowest of them can settle.
+    let startedAt = waitStart;
+    let earliestMs = 0;
     for (const service of services) {
       const name = service.serviceName!;
       const result = judgeRollout(service, deployments[name]!);
-      if (!result) continue;
+      if (!result) {
+        const created = service.deployments?.find((d) => d.id === deployments[name])?.createdAt?.getTime();
+        if (created !== undefined && created < startedAt) startedAt = created;
+        earliestMs = Math.max(earliestMs, earliestRolloutMs(service, deployments[name]!));
+        continue;
+      }
       if (!result.ok) {
         const stopped = await stoppedTaskReason(cluster, name, taskDefinitions[name] ?? '', deps);
         result.reason = stopped ? `${result.reason}; stopped task: ${stopped}` : result.reason;
@@ -147,7 +159,8 @@ export async function waitForRollouts(
       results[name] = result;
     }
     pending = pending.filter((name) => !results[name]);
-    if (pending.length > 0) await deps.sleep(deps.pollIntervalMs);
+    if (pending.length > 0)
+      await deps.sleep(nextPollDelayMs(deps.now().getTime() - startedAt, earliestMs, deps.pollIntervalMs));
   }
   return results;
 }

@@ -104,7 +104,7 @@ describe('stackdrop rehearse', () => {
         app       CREATE_COMPLETE         4m ··s   2m ··s   19  10× alarm, 4× task definition, 3× ECS service, 1× dashboard
 
       Expected first provisioning on AWS: 14m ··s; critical path network → database
-      Deploy on push: failed after 4m ··s
+      Deploy on push: failed after 3m ··s
 
       Errors the real run would hit
         ✗ deploy: web: ECS deployment circuit breaker: Rehearsal fault: tasks failed their health checks (exit code 137); stopped task: container app exited with code 1: Rehearsal fault: tasks failed their health checks (exit code 137)

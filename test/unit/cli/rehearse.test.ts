@@ -120,6 +120,20 @@ describe('estimateProvisioning', () => {
   });
 });
 
+describe('estimateProvisioning with a cache', () => {
+  it("starts the app when the whole database stack is done: the cache's endpoint comes only at its end", async () => {
+    const stacks = planStacks(
+      parseManifestOrThrow(`${VALID_MANIFEST}cache:\n  engine: valkey\n`, 'acme.yaml'),
+    );
+    expect(stacks.find((s) => s.stage === 'database')?.parameters.CacheEngine).toBe('valkey');
+    const estimate = await estimateProvisioning(stacks, durations, readTemplate);
+    const byStage = Object.fromEntries(estimate.stages.map((s) => [s.stage, s]));
+    expect(byStage.database).toMatchObject({ startMs: 21_000, durationMs: 14 * min });
+    expect(byStage.app!.startMs).toBe(byStage.database!.finishMs);
+    expect(estimate.criticalPath).toEqual(['network', 'database', 'app']);
+  });
+});
+
 describe('stackdrop rehearse --estimate', () => {
   it('validates, renders and estimates without running anything, as JSON, saying it is not a simulation', async () => {
     // Prepare

@@ -8,8 +8,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cfn, rds, s3, sfn } from '#shared/aws.ts';
 import { type Manifest, parseManifest } from '#shared/manifest/index.ts';
-import { type Stage, stackName } from '#shared/naming.ts';
+import { type Stage, stackName, statusKey } from '#shared/naming.ts';
 import { type CallbackRecord, callbackKey, type StackResult } from '#shared/provision/stack-driver.ts';
+import type { StatusDocument } from '#shared/status.ts';
 import { FakeCloudFormation, type StackStatusChangeEnvelope } from '#test/helpers/fake-cloudformation.ts';
 import { FakeS3 } from '#test/helpers/fake-s3.ts';
 import { ACME_MANIFEST } from '#test/helpers/manifests.ts';
@@ -184,6 +185,29 @@ describe('milestones', () => {
     expect(successes()).toHaveLength(1);
     expect(successes()[0]).toMatchObject({ token: 'token-update', result: { status: 'UPDATE_COMPLETE' } });
     expect(successes()[0]!.result.milestone).toBeUndefined();
+  });
+
+  it("keeps the stage's recorded start and finish when the finish-only wait finds the stack already final", async () => {
+    // Prepare: no milestone was handed on (a cache, or the cluster unreadable): the first wait took
+    // the final status and recorded the stage's times.
+    await task('database', 'token-milestone', { until: 'milestone' });
+    await callback((await finalEvent()) as never);
+    const recorded = bucket.json<StatusDocument>(statusKey('acme', 'production'))!.stacks.database!;
+    expect(recorded.finishedAt).toBeDefined();
+    // Later than the recorded finish, so a time taken now would show.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Act: the finish-only wait comes; nothing of this operation is left to adopt.
+    await task('database', 'token-final', { finishOnly: true, stacks: undefined, manifest: undefined });
+
+    // Assess: it gets the final status; the stage still shows when it really started and finished.
+    expect(successes().at(-1)).toMatchObject({ token: 'token-final', result: { status: 'CREATE_COMPLETE' } });
+    const after = bucket.json<StatusDocument>(statusKey('acme', 'production'))!.stacks.database!;
+    expect(after).toMatchObject({
+      status: 'CREATE_COMPLETE',
+      startedAt: recorded.startedAt,
+      finishedAt: recorded.finishedAt,
+    });
   });
 
   it('waits for the final status when the cluster cannot be read, rather than failing', async () => {
