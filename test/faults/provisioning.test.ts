@@ -84,6 +84,15 @@ const STAGE_FAULTS = [
   },
 ] as const;
 
+/** Waits (real time, bounded) until the condition holds. */
+async function until(condition: () => boolean, timeoutMs = 120_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error('timed out waiting for the runs to reach their turn');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('fault drills: provisioning on the local cloud', () => {
   for (const fault of STAGE_FAULTS) {
     it(`records a ${fault.type} failing in the ${fault.stage} stage truthfully, and a re-drop converges`, async () => {
@@ -258,18 +267,31 @@ describe('fault drills: provisioning on the local cloud', () => {
       expect(await createStarts('twice', stage)).toBe(1);
   });
 
-  it('applies the newest of manifest versions dropped 100 ms apart and supersedes the one waiting', async () => {
+  it('applies the newest of three manifest versions dropped in quick succession and supersedes the one waiting', async () => {
     // Prepare
     const key = `manifests/versions-${ENVIRONMENT}.yaml`;
     const texts = ['db.t4g.medium', 'db.r6g.large', 'db.r6g.xlarge'].map((cls) =>
       manifestFor('versions', [[/instanceClass: db.t4g.medium/, `instanceClass: ${cls}`]]),
     );
 
-    // Act
+    // Act: the clock is held while the three versions arrive, so no virtual time passes between
+    // them whatever the machine's load; each drop waits until its run is where a quick second drop
+    // finds it (the first holding the turn, the others submitted to wait for it).
     const versions: (string | undefined)[] = [];
-    for (const text of texts) {
-      versions.push(await world.session.dropManifest(text, key));
-      await new Promise((r) => setTimeout(r, 100));
+    const hold = world.sd.cloud.clock.hold();
+    try {
+      for (const [i, text] of texts.entries()) {
+        versions.push(await world.session.dropManifest(text, key));
+        await until(() => {
+          const run = executionsFor(world, key)[i];
+          return i === 0
+            ? !!run && statesEntered(run).includes('Record provisioning started')
+            : // parked: its turn request submitted (the only waitForTaskToken task before the turn)
+              !!run?.history.some((e) => e.type === 'TaskSubmitted');
+        });
+      }
+    } finally {
+      hold.end();
     }
     const doc = await world.session.waitForStatus(
       'versions',

@@ -43,7 +43,11 @@ describe('the demo (npm start)', () => {
       const complete = progress.find((p) => p.text.startsWith(`${stage} `) && /CREATE_COMPLETE/.test(p.text));
       expect({ stage, at: complete?.at }).toEqual({ stage, at: summaryEnd(stage) });
     }
-    // Ready once the last stack is complete: the database (its Aurora instances), not the app.
-    expect(progress.at(-1)!.at).toBe(Math.max(...['network', 'database', 'edge', 'app'].map(summaryEnd)));
+    // Ready once the last stack is complete: the database (its Aurora instances), not the app. The
+    // status is recorded by the functions that follow the stack's last event, which take virtual
+    // seconds of their own on a loaded machine (the idle clock moves while they run): a few at most.
+    const lastStack = Math.max(...['network', 'database', 'edge', 'app'].map(summaryEnd));
+    expect(progress.at(-1)!.at).toBeGreaterThanOrEqual(lastStack);
+    expect(progress.at(-1)!.at).toBeLessThanOrEqual(lastStack + 5);
   });
 });
