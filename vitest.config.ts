@@ -7,8 +7,9 @@ export default defineConfig({
     setupFiles: ['test/setup.ts'],
     // Generous bounds so the suite stays green on a busy 2-core machine (two CPU hogs beside it):
     // no test or hook may depend on vitest's 10 s default. Simulated time never depends on these.
-    testTimeout: 90_000,
-    hookTimeout: 120_000,
+    // (An end-to-end test takes 10-25 s on a quiet machine; these bounds only catch a hang.)
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
     teardownTimeout: 60_000,
     pool: 'forks',
     // vitest's default (CPUs - 1) is one worker on a 2-core machine: the suite then runs serially
