@@ -1,5 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLocalClock } from '#cli/context.ts';
+import { DEFAULT_STACK, readLocalClock } from '#cli/context.ts';
+import { operatorPolicy } from '#cli/operator-policy.ts';
+import { type EvaluatedRequest, installRequestIdentity, type NamedPolicy, runAs } from '#local/iam/index.ts';
 import { readScaling } from '#shared/scaling.ts';
 import { harness, type Run } from '#test/unit/cli/helpers.ts';
 import { type E2eWorld, ENVIRONMENT, manifestFor, provision, pushAndWait, startWorld } from './helpers.ts';
@@ -76,6 +81,44 @@ describe('before the first deploy', () => {
     const result = await stackdrop('scale', 'shop', 'web=3');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/has no deploy yet: its services run no tasks/);
+  });
+
+  it('secrets work before the first deploy: set from --from-file as is, list, --json, remove; --roll has nothing to roll', async () => {
+    const { cloud } = world.sd;
+    const file = join(mkdtempSync(join(tmpdir(), 'stackdrop-secret-')), 'token.txt');
+    writeFileSync(file, 'line one\nline two\n');
+
+    const set = await stackdrop(
+      'secrets',
+      'set',
+      'shop',
+      'EARLY_TOKEN',
+      '--from-file',
+      file,
+      '--roll',
+      '--json',
+    );
+    const list = await stackdrop('secrets', 'list', 'shop', '--json');
+    const removed = await stackdrop('secrets', 'remove', 'shop', 'EARLY_TOKEN', '--force', '--json');
+
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ name: 'EARLY_TOKEN', created: true, rolled: [] });
+    expect(JSON.parse(list.stdout).secrets.map((r: { name: string }) => r.name)).toEqual(['EARLY_TOKEN']);
+    expect(list.stdout).not.toContain('line one');
+    expect(removed.code).toBe(0);
+    expect(JSON.parse(removed.stdout)).toMatchObject({
+      project: 'shop',
+      name: 'EARLY_TOKEN',
+      arn: expect.stringMatching(/:secret:stackdrop\/shop\/production\/EARLY_TOKEN-/),
+    });
+    // --from-file keeps the file as it is (trailing newline included), unlike stdin.
+    expect(() => cloud.secretsManager.secret('stackdrop/shop/production/EARLY_TOKEN')).toThrow();
+    const text = await stackdrop('secrets', 'set', 'shop', 'EARLY_TOKEN', '--from-file', file, '--roll');
+    expect(text.stdout).toMatch(/nothing to roll: the project has no deploy yet/);
+    expect(cloud.secretsManager.getSecretValue('stackdrop/shop/production/EARLY_TOKEN').SecretString).toBe(
+      'line one\nline two\n',
+    );
+    await stackdrop('secrets', 'remove', 'shop', 'EARLY_TOKEN', '--force');
   });
 
   it('run refuses with exit 1 and says why: there is no image yet', async () => {
@@ -206,8 +249,12 @@ describe('run after a deploy', () => {
     expect(result.stdout).toMatch(/create_orders_table \.+ \[1\] Ran/);
     const task = [...cloud.ecs.tasks.values()].find((t) => t.startedBy === 'stackdrop-run')!;
     expect(task.taskDefinitionArn).toBe(web.deployments.find((d) => d.status === 'PRIMARY')!.taskDefinition);
+    // The deployed digest (the newest succeeded deploy), with the web service's network.
     expect(cloud.ecs.taskDefinition(task.taskDefinitionArn).containerDefinitions[0]!.image).toMatch(
-      /@sha256:[0-9a-f]{64}$/,
+      new RegExp(`@${doc!.deploys.filter((d) => d.outcome === 'succeeded').at(-1)!.digest}$`),
+    );
+    expect(task.networkConfiguration).toEqual(
+      web.deployments.find((d) => d.status === 'PRIMARY')!.networkConfiguration,
     );
     expect(task.overrides.containerOverrides).toEqual([
       { name: 'app', command: ['php', 'artisan', 'migrate:status'] },
@@ -253,6 +300,15 @@ describe('run after a deploy', () => {
     const task = [...world.sd.cloud.ecs.tasks.values()].find((t) => t.taskArn.endsWith(id))!;
     expect(task.overrides.containerOverrides?.[0]?.command).toEqual(['php', 'artisan', 'queue:retry', 'all']);
     expect(result.stderr).toContain(`web/app/${id}`);
+
+    const json = await stackdrop('run', 'shop', '--detach', '--json', '--', 'php', 'artisan', 'about');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      taskId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      cluster: 'stackdrop-shop-production',
+      logGroup: '/stackdrop/shop/production/app',
+      logStream: expect.stringMatching(/^web\/app\/[0-9a-f]{32}$/),
+    });
   });
 });
 
@@ -343,15 +399,50 @@ describe('secrets', () => {
   it('refuses a value on argv-less terminals, bad names, unknown projects and an unreachable cloud', async () => {
     const noValue = await stackdrop('secrets', 'set', 'shop', 'APP_KEY');
     const badName = await piped('x', 'secrets', 'set', 'shop', 'app-key');
-    const missing = await piped('x', 'secrets', 'set', 'nosuch', 'APP_KEY');
-    const unreachable = await offline('secrets', 'list', 'shop');
+    const listMissing = await stackdrop('secrets', 'list', 'nosuch');
+    const removeMissing = await stackdrop('secrets', 'remove', 'nosuch', 'APP_KEY');
+    const unreachable = await Promise.all([
+      offline('secrets', 'list', 'shop'),
+      offline('secrets', 'remove', 'shop', 'APP_KEY'),
+      cli('http://127.0.0.1:9', 'x').run('--local', 'secrets', 'set', 'shop', 'APP_KEY'),
+    ]);
 
-    expect([noValue.code, badName.code, missing.code, unreachable.code]).toEqual([1, 1, 1, 3]);
+    expect([noValue.code, badName.code, listMissing.code, removeMissing.code]).toEqual([1, 1, 1, 1]);
+    expect(unreachable.map((r) => r.code)).toEqual([3, 3, 3]);
     expect(noValue.stderr).toMatch(
       /standard input .* or with --from-file <file>; values never go on the command line/,
     );
     expect(badName.stderr).toMatch(/app-key is not a usable secret name/);
+    expect(listMissing.stderr).toMatch(
+      /no status for nosuch\/production and no secrets under stackdrop\/nosuch\/production\/: check the project name/,
+    );
+    expect(removeMissing.stderr).toMatch(/There is no secret stackdrop\/nosuch\/production\/APP_KEY/);
+    expect([...world.sd.cloud.secretsManager.secrets.values()].some((x) => x.Name.includes('nosuch'))).toBe(
+      false,
+    );
   });
+
+  it('a new project sets its secrets before its first provisioning, which then resolves secret:NAME', async () => {
+    const set = await piped('base64:Zmlyc3Q=', 'secrets', 'set', 'fresh', 'APP_KEY');
+    const listed = await stackdrop('secrets', 'list', 'fresh', '--json');
+    const doc = await provision(
+      world,
+      'fresh',
+      manifestFor('fresh', [[/APP_KEY: arn:aws:secretsmanager:\S+/, 'APP_KEY: secret:APP_KEY']]),
+    );
+
+    expect(set.code).toBe(0);
+    expect(set.stderr).toMatch(
+      /fresh\/production has not been provisioned yet: the secret is ready for its first deploy/,
+    );
+    expect(JSON.parse(listed.stdout).secrets.map((r: { name: string }) => r.name)).toEqual(['APP_KEY']);
+    expect(doc.phase).toBe('ready');
+    const td = world.sd.cloud.ecs.taskDefinition('stackdrop-fresh-production-web');
+    expect(td.containerDefinitions[0]!.secrets).toContainEqual({
+      name: 'APP_KEY',
+      valueFrom: world.sd.cloud.secretsManager.secret('stackdrop/fresh/production/APP_KEY').ARN,
+    });
+  }, 120_000);
 });
 
 describe('metrics after a deploy', () => {
@@ -514,5 +605,163 @@ describe('exec', () => {
     const unreachable = await offline('exec', 'shop');
     expect([task.code, missing.code, unreachable.code]).toEqual([1, 1, 3]);
     expect(task.stderr).toMatch(/is not a running task of web/);
+  });
+});
+
+describe('IAM: every day-2 command as a role holding only the documented operator policy', () => {
+  const roleArn = () => `arn:aws:iam::${world.sd.cloud.accountId}:role/stackdrop-operator`;
+  let policy: NamedPolicy;
+  let recorded: EvaluatedRequest[] = [];
+
+  /** Runs the CLI signed as the operator role's session: the local cloud evaluates every call. */
+  const asOperator = (...args: string[]) => {
+    const session = world.sd.cloud.iam.sessionFor(roleArn(), 'operator');
+    return runAs(session, () => stackdrop(...args));
+  };
+  const asOperatorPiped = (stdin: string, ...args: string[]) => {
+    const session = world.sd.cloud.iam.sessionFor(roleArn(), 'operator');
+    return runAs(session, () => piped(stdin, ...args));
+  };
+
+  beforeAll(() => {
+    installRequestIdentity();
+    const { cloud } = world.sd;
+    policy = {
+      name: 'stackdrop-operate',
+      document: operatorPolicy({
+        region: cloud.region,
+        accountId: cloud.accountId,
+        bucket: world.session.bucket,
+        stackName: DEFAULT_STACK,
+      }) as unknown as NamedPolicy['document'],
+    };
+    cloud.iam.roles.put({
+      arn: roleArn(),
+      name: 'stackdrop-operator',
+      policies: [policy],
+      source: 'test operator',
+    });
+  });
+
+  afterAll(() => {
+    world.sd.cloud.iam.recording = undefined;
+  });
+
+  it('runs logs, run, exec, secrets, scale and metrics with IAM enforced, every call evaluated', async () => {
+    const { cloud } = world.sd;
+    expect(cloud.iam.enforce).toBe(true);
+    cloud.iam.recording = [];
+
+    const results = {
+      logs: await asOperator('logs', 'shop', '--since', '10m', '--json'),
+      missing: await asOperator('logs', 'nosuch'),
+      run: await asOperator('run', 'shop', '--', 'php', 'artisan', 'migrate:status'),
+      exec: await asOperator('exec', 'shop', '--json'),
+      set: await asOperatorPiped('v3', 'secrets', 'set', 'shop', 'OPERATOR_TOKEN', '--roll'),
+      list: await asOperator('secrets', 'list', 'shop', '--json'),
+      remove: await asOperator('secrets', 'remove', 'shop', 'OPERATOR_TOKEN', '--force'),
+      scale: await asOperator('scale', 'shop', 'web=3', 'worker:default=1', '--min', '2', '--max', '12'),
+      metrics: await asOperator('metrics', 'shop', '--since', '30m', '--json'),
+    };
+    recorded = cloud.iam.recording ?? [];
+    cloud.iam.recording = undefined;
+
+    for (const [name, r] of Object.entries(results)) {
+      if (name === 'missing') continue;
+      expect({ name, code: r.code, stderr: r.stderr }).toMatchObject({ name, code: 0 });
+    }
+    // An unknown project is still "no status" (404 through s3:ListBucket), not an access error.
+    expect(results.missing.code).toBe(1);
+    expect(results.missing.stderr).toMatch(/no status for nosuch\/production/);
+    const mine = recorded.filter((r) => r.roleArn === roleArn());
+    expect(mine.every((r) => r.decision === 'Allowed')).toBe(true);
+    expect(new Set(mine.map((r) => r.check.action))).toEqual(
+      new Set([
+        'cloudformation:DescribeStacks',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+        'logs:FilterLogEvents',
+        'ecs:DescribeServices',
+        'ecs:UpdateService',
+        'ecs:DescribeTaskDefinition',
+        'ecs:RunTask',
+        'ecs:TagResource',
+        'iam:PassRole',
+        'ecs:DescribeTasks',
+        'ecs:ListTasks',
+        'secretsmanager:CreateSecret',
+        'secretsmanager:ListSecrets',
+        'secretsmanager:DeleteSecret',
+        'application-autoscaling:DescribeScalableTargets',
+        'application-autoscaling:RegisterScalableTarget',
+        'cloudwatch:GetMetricData',
+        'cloudwatch:DescribeAlarms',
+      ]),
+    );
+  }, 120_000);
+
+  it('needs every statement: without any one, some call the commands made is denied', async () => {
+    const { iam } = world.sd.cloud;
+    const mine = recorded.filter((r) => r.roleArn === roleArn());
+    // Calls only AWS can show: Live Tail (the local cloud polls), the ECS Exec session (the AWS CLI
+    // makes it), a secret under a customer-managed key (shop has none), PutSecretValue (a new
+    // secret here), TagResource on secrets (not a separate check locally).
+    const notCalledOffline = new Set([
+      'LiveTailAppLogs',
+      'FindLogGroupsForLiveTail',
+      'ExecIntoTasks',
+      'EncryptSecretsWithProjectKeys',
+    ]);
+    const statements = policy.document.Statement as Array<{ Sid: string }>;
+    const needless: string[] = [];
+    for (const [index, statement] of statements.entries()) {
+      if (notCalledOffline.has(statement.Sid)) continue;
+      const without: NamedPolicy = {
+        ...policy,
+        document: { ...policy.document, Statement: statements.filter((_, i) => i !== index) as never },
+      };
+      let denied = false;
+      for (const r of mine.filter((x) => x.allowedBy.some((id) => id.includes(`(${statement.Sid})`)))) {
+        if ((await iam.evaluate(roleArn(), r.principal, r.check, [without])).decision !== 'Allowed') {
+          denied = true;
+          break;
+        }
+      }
+      if (!denied) needless.push(statement.Sid);
+    }
+    expect(needless).toEqual([]);
+    expect(mine.length).toBeGreaterThan(30);
+  });
+
+  it('a role without the metrics statements gets access denied, exit 1, naming the action', async () => {
+    const { iam } = world.sd.cloud;
+    const statements = policy.document.Statement as Array<{ Sid: string }>;
+    iam.roles.put({
+      arn: roleArn(),
+      name: 'stackdrop-operator',
+      policies: [
+        {
+          ...policy,
+          document: {
+            ...policy.document,
+            Statement: statements.filter((s) => s.Sid !== 'ReadMetrics') as never,
+          },
+        },
+      ],
+      source: 'test operator',
+    });
+    try {
+      const result = await asOperator('metrics', 'shop');
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/not authorized to perform: cloudwatch:GetMetricData/);
+    } finally {
+      iam.roles.put({
+        arn: roleArn(),
+        name: 'stackdrop-operator',
+        policies: [policy],
+        source: 'test operator',
+      });
+    }
   });
 });
