@@ -13,7 +13,7 @@ type Widget = { properties: { title: string; metrics: unknown[][] } };
 
 function manifest() {
   const m = validManifest();
-  m.app.workers = [
+  m.app!.workers = [
     { name: 'default', command: ['php', 'artisan', 'queue:work'] },
     { name: 'emails-high', command: ['php', 'artisan', 'queue:work', '--queue=emails'] },
   ];
