@@ -477,6 +477,33 @@ describe('metrics after a deploy', () => {
     expect(result.stdout).toMatch(/^alarms: \d+ ok or waiting for data, \d+ firing/m);
   });
 
+  it('the app stack created the dashboard stackdrop-shop-production over the series metrics prints', async () => {
+    const app = world.sd.cloudFormation.findStack('stackdrop-shop-production-app')!;
+    const dashboard = app.resources.get('Dashboard')!;
+    const out = JSON.parse((await stackdrop('metrics', 'shop', '--json')).stdout) as {
+      series: Array<{
+        label: string;
+        metricName: string;
+        dimensions: Array<{ Name: string; Value: string }>;
+      }>;
+    };
+
+    expect([dashboard.status, dashboard.properties.DashboardName]).toEqual([
+      expect.stringMatching(/^(CREATE|UPDATE)_COMPLETE$/),
+      'stackdrop-shop-production',
+    ]);
+    const body = JSON.parse(String(dashboard.properties.DashboardBody)) as {
+      widgets: Array<{ properties: { metrics: unknown[][] } }>;
+    };
+    const onDashboard = body.widgets.flatMap((w) =>
+      w.properties.metrics.map((e) => `${(e.at(-1) as { label: string }).label} ${e.slice(1, -1).join(' ')}`),
+    );
+    const printed = out.series.map(
+      (x) => `${x.label} ${x.metricName} ${x.dimensions.flatMap((d) => [d.Name, d.Value]).join(' ')}`,
+    );
+    expect(printed.sort()).toEqual(onDashboard.sort());
+  });
+
   it('--json gives the raw series: ascending timestamps, values, the latest value and alarms', async () => {
     const result = await stackdrop('metrics', 'shop', '--since', '30m', '--json');
 
@@ -489,6 +516,46 @@ describe('metrics after a deploy', () => {
     const healthy = out.series.find((x: { id: string }) => x.id === 'healthy');
     expect(healthy.latest).toBe(2);
     expect(out.alarms.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('follows the simulated traffic and deploys: web tasks answer slower and fail more in their first two minutes', async () => {
+    // A roll starts new web tasks (as a deploy does); then ten quiet minutes.
+    expect((await piped('base64:cm9sbA==', 'secrets', 'set', 'shop', 'APP_KEY', '--roll')).code).toBe(0);
+    await world.sd.cloud.clock.advance(10 * 60_000);
+    const out = JSON.parse((await stackdrop('metrics', 'shop', '--since', '20m', '--json')).stdout) as {
+      period: number;
+      series: Array<{ id: string; timestamps: string[]; values: number[] }>;
+    };
+    const half = (out.period * 1000) / 2;
+    const cluster = 'stackdrop-shop-production';
+    const starts = world.sd.cloud.containers.containers
+      .filter((x) => x.cluster === cluster && x.taskGroup === 'service:web')
+      .map((x) => x.startedAt);
+    // A point whose middle falls in a web task's first two minutes (a deploy, a roll).
+    const warming = (at: string) =>
+      starts.some((s) => Date.parse(at) + half - s >= 0 && Date.parse(at) + half - s < 120_000);
+    const points = (id: string) => {
+      const x = out.series.find((y) => y.id === id)!;
+      return new Map(x.timestamps.map((t, i) => [t, x.values[i]!]));
+    };
+    const p95 = points('p95');
+    const requests = points('requests');
+    const errors = points('errors5xx');
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const split = (m: Map<string, number>, f: (t: string, v: number) => number = (_, v) => v) => ({
+      warm: mean([...m].filter(([t]) => warming(t)).map(([t, v]) => f(t, v))),
+      steady: mean([...m].filter(([t]) => !warming(t)).map(([t, v]) => f(t, v))),
+    });
+
+    const latency = split(p95);
+    const errorRate = split(errors, (t, v) => v / Math.max(1, requests.get(t) ?? 0));
+
+    expect([...p95.keys()].filter(warming).length).toBeGreaterThan(0);
+    expect([...p95.keys()].filter((t) => !warming(t)).length).toBeGreaterThan(0);
+    expect(latency.warm).toBeGreaterThan(1.5 * latency.steady);
+    expect(errorRate.warm).toBeGreaterThan(errorRate.steady);
+    expect(latency.steady).toBeGreaterThan(0.01);
+    expect(latency.steady).toBeLessThan(2);
   });
 
   it('metrics of an unknown project exits 1, and against an unreachable cloud exits 3', async () => {
@@ -585,7 +652,41 @@ describe('exec', () => {
     );
 
     expect(web.enableExecuteCommand).toBe(true);
-    expect(app.resources.has('ExecPolicy')).toBe(true);
+    // The task role may open the Session Manager channels and log the session to the app's group,
+    // where the cluster sends every session.
+    const exec = app.resources.get('ExecPolicy')!.properties as {
+      PolicyDocument: { Statement: Array<{ Sid: string; Action: string | string[]; Resource: string }> };
+    };
+    expect(exec.PolicyDocument.Statement.map((x) => [x.Sid, x.Action, x.Resource])).toEqual([
+      [
+        'EcsExecChannels',
+        [
+          'ssmmessages:CreateControlChannel',
+          'ssmmessages:CreateDataChannel',
+          'ssmmessages:OpenControlChannel',
+          'ssmmessages:OpenDataChannel',
+        ],
+        '*',
+      ],
+      [
+        'LogExecSessions',
+        ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        `arn:aws:logs:eu-west-1:${cloud.accountId}:log-group:${doc.outputs.LogGroupName}:*`,
+      ],
+      ['FindExecLogGroup', 'logs:DescribeLogGroups', `arn:aws:logs:eu-west-1:${cloud.accountId}:log-group:*`],
+    ]);
+    const cluster = world.sd.cloudFormation
+      .findStack('stackdrop-shop-production-edge')!
+      .resources.get('Cluster')!;
+    expect(cluster.properties.Configuration).toEqual({
+      ExecuteCommandConfiguration: {
+        Logging: 'OVERRIDE',
+        LogConfiguration: {
+          CloudWatchLogGroupName: doc.outputs.LogGroupName,
+          CloudWatchEncryptionEnabled: false,
+        },
+      },
+    });
     const task = [...cloud.ecs.tasks.values()].find(
       (t) => t.group === `service:${web.serviceName}` && t.lastStatus === 'RUNNING',
     )!;
