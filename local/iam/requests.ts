@@ -212,6 +212,10 @@ const DERIVATIONS: Record<string, Derivation> = {
       // The new secret's ARN ends in a suffix not chosen yet: `<name>-??????` matches it.
       const arn = cloud.arn('secretsmanager', `secret:${input.Name}-??????`);
       const checks = [check(action, arn, input.Tags ? tagContext('aws:RequestTag', input.Tags) : {})];
+      // "If you include tags in the secret, you also need secretsmanager:TagResource"
+      // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html, read 2026-12-07).
+      if ((input.Tags ?? []).length > 0)
+        checks.push(check('secretsmanager:TagResource', arn, tagContext('aws:RequestTag', input.Tags)));
       if (input.SecretString !== undefined || input.SecretBinary !== undefined)
         checks.push(...secretKeyChecks(cloud, input.KmsKeyId, arn, 'kms:GenerateDataKey'));
       return checks;

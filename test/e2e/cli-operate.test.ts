@@ -792,6 +792,7 @@ describe('IAM: every day-2 command as a role holding only the documented operato
         'ecs:DescribeTasks',
         'ecs:ListTasks',
         'secretsmanager:CreateSecret',
+        'secretsmanager:TagResource',
         'secretsmanager:ListSecrets',
         'secretsmanager:DeleteSecret',
         'application-autoscaling:DescribeScalableTargets',
@@ -806,8 +807,7 @@ describe('IAM: every day-2 command as a role holding only the documented operato
     const { iam } = world.sd.cloud;
     const mine = recorded.filter((r) => r.roleArn === roleArn());
     // Calls only AWS can show: Live Tail (the local cloud polls), the ECS Exec session (the AWS CLI
-    // makes it), a secret under a customer-managed key (shop has none), PutSecretValue (a new
-    // secret here), TagResource on secrets (not a separate check locally).
+    // makes it), a secret under a customer-managed key (shop has none).
     const notCalledOffline = new Set([
       'LiveTailAppLogs',
       'FindLogGroupsForLiveTail',
