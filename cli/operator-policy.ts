@@ -161,10 +161,11 @@ export function operatorPolicy(scope: OperatorScope): PolicyDocument {
       },
       {
         // secrets set under a project's customer-managed key (security.kmsKey): Secrets Manager
-        // generates the data key on the caller's behalf.
+        // uses the key on the caller's behalf; CreateSecret needs both actions
+        // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
         Sid: 'EncryptSecretsWithProjectKeys',
         Effect: 'Allow',
-        Action: 'kms:GenerateDataKey',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         Resource: at('kms', 'key/*'),
         Condition: {
           StringEquals: {
