@@ -2,7 +2,7 @@
  * The least-privilege identity policy for a person (or CI role) who operates live projects with
  * the day-2 commands: `logs`, `run`, `exec`, `secrets`, `scale`, `metrics`. The CLI makes these
  * calls as that person, so this is what their role needs; docs/cli.md ("Permissions") lists the
- * same actions, and test/e2e/cli-operate.test.ts runs every command as a role holding only this
+ * same actions, and test/e2e/cli-operate-iam.test.ts runs every command as a role holding only this
  * policy with the local cloud's IAM enforcement on, then shows each statement is needed.
  *
  * Resource forms and condition keys: the Service Authorization Reference
