@@ -4,7 +4,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Command } from 'commander';
-import type { StatusDocument } from '#shared/status.ts';
+import { readStatus, type StatusDocument } from '#shared/status.ts';
 import { loadStatus } from './commands/status.ts';
 import type { CliDeps, Clients, Target } from './context.ts';
 import { UserError } from './errors.ts';
@@ -74,6 +74,18 @@ export async function liveProject(
 ): Promise<StatusDocument> {
   const doc = await loadStatus(s.clients.s3, await s.bucket(), project, environment);
   return doc;
+}
+
+/**
+ * The project's status document, or undefined when it was never deployed: for commands that work
+ * before a project's first provisioning (its secrets must exist before a manifest names them).
+ */
+export async function projectIfAny(
+  s: CommandSession,
+  project: string,
+  environment: string,
+): Promise<StatusDocument | undefined> {
+  return (await readStatus({ bucket: await s.bucket(), project, environment }, { s3: s.clients.s3 }))?.doc;
 }
 
 /** One output of a project's stacks, or an error saying provisioning has not produced it yet. */

@@ -153,6 +153,11 @@ export function projectMetrics(d: MetricDimensions): ProjectMetric[] {
   ];
 }
 
+/** The manifest's worker name from its ECS service name (`worker-<name>`). */
+function workerName(service: string): string {
+  return service.startsWith('worker-') ? service.slice('worker-'.length) : service.replace(/^.*-worker-/, '');
+}
+
 /** The dimensions of a project from its status document's outputs (missing ones stay empty). */
 export function dimensionsFromOutputs(outputs: Record<string, string>): MetricDimensions {
   const workers = (outputs.WorkerServiceNames ?? '').split(',').filter(Boolean);
@@ -162,7 +167,8 @@ export function dimensionsFromOutputs(outputs: Record<string, string>): MetricDi
     cluster: outputs.ClusterName ?? '',
     services: [
       ...(outputs.WebServiceName ? [{ label: 'web', name: outputs.WebServiceName }] : []),
-      ...workers.map((name) => ({ label: `worker ${name.split('-').pop()}`, name })),
+      // Worker names may hold hyphens (`worker-emails-high` is worker emails-high), as the dashboard labels them.
+      ...workers.map((name) => ({ label: `worker ${workerName(name)}`, name })),
       ...(outputs.SchedulerServiceName ? [{ label: 'scheduler', name: outputs.SchedulerServiceName }] : []),
     ],
     queue: outputs.QueueName ?? '',

@@ -103,13 +103,17 @@ export async function followLogQuery(
         for (const result of update?.sessionResults ?? []) print(liveLine(result));
         if (o.done()) return;
       }
-      return;
+      if (o.done()) return;
+      o.onFallback('the Live Tail session ended');
     } catch (error) {
       if (o.signal?.aborted || (error as { name?: string }).name === 'AbortError') return;
       // A session ends after 3 hours (SessionTimeoutException) or on a stream error: keep following by polling.
       const e = error as { name?: string; message?: string };
       o.onFallback(`${e.name ?? 'Error'}${e.message ? `: ${e.message}` : ''}`);
     }
+    // Poll on from the newest line the session showed: the cursor's own position is the history
+    // read, possibly hours back, and `printed` keeps only the last minutes to drop repeats.
+    cursor.advanceTo(newest);
   }
   while (!o.done()) {
     await o.sleep();

@@ -134,6 +134,14 @@ export class LogCursor {
     for (const [id, at] of this.#seen) if (at < horizon) this.#seen.delete(id);
     return fresh;
   }
+
+  /**
+   * Moves the cursor on to lines already shown by other means (a Live Tail session), so the next
+   * poll re-reads only the look-back before them, not everything since the cursor's last poll.
+   */
+  advanceTo(timestamp: number): void {
+    if (timestamp > this.#newest) this.#newest = timestamp;
+  }
 }
 
 /** Registers `stackdrop logs`. */

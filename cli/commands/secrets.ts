@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { Command } from 'commander';
 import type { StatusDocument } from '#shared/status.ts';
-import { type CommandKit, examples, liveProject, opsClients } from '../command-kit.ts';
+import { type CommandKit, examples, opsClients, projectIfAny } from '../command-kit.ts';
 import { EXIT, UserError } from '../errors.ts';
 
 /** Where a project's secrets live: `stackdrop/<project>/<environment>/` (docs/security.md). */
@@ -169,11 +169,19 @@ export function registerSecrets(program: Command, kit: CommandKit): void {
         checkSecretName(name);
         const value = await readValue(kit, opts.fromFile);
         const s = kit.session(cmd);
-        const doc = await liveProject(s, project, opts.environment);
+        // A project's secrets come before its first provisioning, which refuses a manifest naming
+        // a secret:NAME that does not exist: no status document is needed to set one.
+        const doc = await projectIfAny(s, project, opts.environment);
         const { secrets: sm, ecs } = opsClients(s.target);
-        const set = await setSecret(sm, doc, name, value);
-        const live = doc.deploys.some((d) => d.outcome === 'succeeded');
-        const rolled = opts.roll && live ? await rollServices(doc, ecs) : [];
+        const set = await setSecret(sm, doc ?? { project, environment: opts.environment }, name, value);
+        const live = doc?.deploys.some((d) => d.outcome === 'succeeded') ?? false;
+        const rolled = opts.roll && doc && live ? await rollServices(doc, ecs) : [];
+        if (!doc)
+          ui.err(
+            ui.style.dim(
+              `${project}/${opts.environment} has not been provisioned yet: the secret is ready for its first deploy (check the project name if you expected it to exist).`,
+            ),
+          );
         if (opts.json) {
           ui.json({ project, environment: opts.environment, name, ...set, rolled });
         } else {
@@ -202,9 +210,13 @@ export function registerSecrets(program: Command, kit: CommandKit): void {
     .option('--json', 'machine-readable result')
     .action(async (project: string, opts: { environment: string; json?: boolean }, cmd: Command) => {
       const s = kit.session(cmd);
-      await liveProject(s, project, opts.environment);
+      const doc = await projectIfAny(s, project, opts.environment);
       const prefix = secretPrefix(project, opts.environment);
       const rows = await listSecrets(opsClients(s.target).secrets, prefix);
+      if (!doc && rows.length === 0)
+        throw new UserError(
+          `stackdrop has no status for ${project}/${opts.environment} and no secrets under ${prefix}: check the project name, or set its first secret with \`printf %s "$VALUE" | stackdrop secrets set ${project} NAME\`.`,
+        );
       if (opts.json) ui.json({ project, environment: opts.environment, prefix, secrets: rows });
       else if (rows.length === 0)
         ui.out(
@@ -238,7 +250,6 @@ export function registerSecrets(program: Command, kit: CommandKit): void {
       ) => {
         checkSecretName(name);
         const s = kit.session(cmd);
-        await liveProject(s, project, opts.environment);
         const secretName = `${secretPrefix(project, opts.environment)}${name}`;
         const out = await opsClients(s.target)
           .secrets.send(

@@ -21,8 +21,12 @@ import type { ContextValues } from './policies.ts';
 type Input = any;
 type Tag = { Key?: string; Value?: string; key?: string; value?: string };
 
-/** IAM service prefixes that differ from the SigV4 signing name. */
-const IAM_PREFIX: Record<string, string> = {};
+/**
+ * IAM service prefixes that differ from the SigV4 signing name: CloudWatch signs as `monitoring`
+ * and authorizes as `cloudwatch:*`
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html, read 2026-12-07).
+ */
+const IAM_PREFIX: Record<string, string> = { monitoring: 'cloudwatch' };
 
 /** Batch operations AWS authorizes as their single form. */
 const AUTHORIZED_AS: Record<string, string> = {
@@ -108,6 +112,9 @@ function safe<T>(fn: () => T): T | undefined {
     return undefined;
   }
 }
+
+/** CloudWatch Logs operations that read one log group. */
+const LOG_GROUP_READS = new Set(['FilterLogEvents', 'GetLogEvents', 'DescribeLogStreams']);
 
 const DERIVATIONS: Record<string, Derivation> = {
   // Route 53 zones are global: arn:aws:route53:::hostedzone/<id> (Service Authorization Reference).
@@ -205,6 +212,10 @@ const DERIVATIONS: Record<string, Derivation> = {
       // The new secret's ARN ends in a suffix not chosen yet: `<name>-??????` matches it.
       const arn = cloud.arn('secretsmanager', `secret:${input.Name}-??????`);
       const checks = [check(action, arn, input.Tags ? tagContext('aws:RequestTag', input.Tags) : {})];
+      // "If you include tags in the secret, you also need secretsmanager:TagResource"
+      // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html, read 2026-12-07).
+      if ((input.Tags ?? []).length > 0)
+        checks.push(check('secretsmanager:TagResource', arn, tagContext('aws:RequestTag', input.Tags)));
       if (input.SecretString !== undefined || input.SecretBinary !== undefined)
         checks.push(...secretKeyChecks(cloud, input.KmsKeyId, arn, 'kms:GenerateDataKey'));
       return checks;
@@ -310,6 +321,43 @@ const DERIVATIONS: Record<string, Derivation> = {
     if (operation === 'CreatePolicy' && typeof input.PolicyName === 'string')
       return [check(action, `arn:aws:iam::${account}:policy${input.Path ?? '/'}${input.PolicyName}`)];
     return undefined;
+  },
+  // Reads of one log group are authorized on its `log-group:<name>` ARN (no `:*` suffix, per the
+  // Service Authorization Reference's log-group resource type); `logGroupIdentifier` may be an ARN.
+  logs(cloud, action, operation, input) {
+    if (!LOG_GROUP_READS.has(operation)) return undefined;
+    const ref: string | undefined = input.logGroupIdentifier ?? input.logGroupName;
+    if (!ref) return undefined;
+    const arn = ref.startsWith('arn:') ? ref.replace(/:\*$/, '') : cloud.arn('logs', `log-group:${ref}`);
+    return [check(action, arn)];
+  },
+  // DescribeAlarms' resource type is the alarm: AWS answers metric alarms under a narrower scope
+  // than `*` (API_DescribeAlarms: only composite alarms need `*`). Offline every alarm the answer
+  // holds is checked, so a scope that misses one is refused rather than silently filtered; an
+  // answer with no alarm is checked on `*`.
+  cloudwatch(cloud, action, operation, input) {
+    if (operation !== 'DescribeAlarms') return undefined;
+    const names: string[] = input.AlarmNames ?? [];
+    const prefix: string | undefined = input.AlarmNamePrefix;
+    const alarms = [...cloud.cloudwatch.alarms.values()].filter(
+      (a) =>
+        (names.length === 0 || names.includes(a.AlarmName)) && (!prefix || a.AlarmName.startsWith(prefix)),
+    );
+    return alarms.length ? alarms.map((a) => check(action, a.AlarmArn)) : [check(action, '*')];
+  },
+  // RegisterScalableTarget on an existing target is authorized on its ARN
+  // (`scalable-target/<id>`), with the namespace and dimension condition keys; a new one on `*`.
+  'application-autoscaling'(cloud, action, operation, input) {
+    if (operation !== 'RegisterScalableTarget' && operation !== 'DeregisterScalableTarget') return undefined;
+    const target = cloud.autoScaling.targets.get(
+      `${input.ServiceNamespace}|${input.ResourceId}|${input.ScalableDimension}`,
+    );
+    return [
+      check(action, target?.ScalableTargetARN ?? '*', {
+        'application-autoscaling:service-namespace': String(input.ServiceNamespace ?? ''),
+        'application-autoscaling:scalable-dimension': String(input.ScalableDimension ?? ''),
+      }),
+    ];
   },
   sts(_cloud, action, _operation, input) {
     if (action === 'sts:AssumeRole') return [check(action, input.RoleArn ?? '*')];

@@ -17,7 +17,8 @@ import { requestsPerMinute, unit } from './containers.ts';
  *
  * The AWS/* series are not stored: they are computed from the simulated containers (web tasks serve
  * requests, the first two minutes after a task starts are slower and fail more: deploys show up) and
- * the SQS model's current depth (it keeps no history, so a queue series repeats today's depth).
+ * the SQS model's current depth (it keeps no history, so a queue series repeats today's depth; the
+ * oldest message's age at each point comes from the messages still queued, by when they were sent).
  */
 
 interface Dimension {
@@ -209,7 +210,16 @@ export class CloudWatchModel {
         }
         if (metric.MetricName === 'ApproximateNumberOfMessagesVisible')
           return Number(attrs.ApproximateNumberOfMessages ?? 0);
-        if (metric.MetricName === 'ApproximateAgeOfOldestMessage') return 0;
+        if (metric.MetricName === 'ApproximateAgeOfOldestMessage') {
+          // "The approximate age of the oldest non-deleted message in the queue", in seconds
+          // (sqs-available-cloudwatch-metrics.html, read 2026-12-07): from the messages still in
+          // the queue that were sent by then (deleted ones are gone from the model).
+          const sent = this.#cloud.sqs
+            .queue(name)
+            .messages.map((m) => m.sentAt)
+            .filter((at) => at <= mid);
+          return sent.length ? Math.floor((mid - Math.min(...sent)) / 1000) : 0;
+        }
         return undefined;
       }
       case 'AWS/RDS': {

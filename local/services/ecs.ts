@@ -101,6 +101,8 @@ export interface EcsTask {
   stopCode?: string;
   stoppedReason?: string;
   overrides: { containerOverrides?: Array<Record<string, unknown>> };
+  /** RunTask's awsvpc configuration (subnets, security groups), as the task's ENI attachment has it. */
+  networkConfiguration?: unknown;
   containers: Array<{
     containerArn: string;
     taskArn: string;
@@ -948,6 +950,7 @@ export class EcsModel {
         startedBy: input.startedBy,
         createdAt: this.#cloud.clock.date(),
         overrides: input.overrides ?? { containerOverrides: [] },
+        ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
         containers: td.containerDefinitions.map((c) => ({
           containerArn: this.#arn(
             `container/${cluster.clusterName}/${id}/${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`,

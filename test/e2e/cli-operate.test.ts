@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLocalClock } from '#cli/context.ts';
 import { readScaling } from '#shared/scaling.ts';
@@ -76,6 +79,44 @@ describe('before the first deploy', () => {
     const result = await stackdrop('scale', 'shop', 'web=3');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/has no deploy yet: its services run no tasks/);
+  });
+
+  it('secrets work before the first deploy: set from --from-file as is, list, --json, remove; --roll has nothing to roll', async () => {
+    const { cloud } = world.sd;
+    const file = join(mkdtempSync(join(tmpdir(), 'stackdrop-secret-')), 'token.txt');
+    writeFileSync(file, 'line one\nline two\n');
+
+    const set = await stackdrop(
+      'secrets',
+      'set',
+      'shop',
+      'EARLY_TOKEN',
+      '--from-file',
+      file,
+      '--roll',
+      '--json',
+    );
+    const list = await stackdrop('secrets', 'list', 'shop', '--json');
+    const removed = await stackdrop('secrets', 'remove', 'shop', 'EARLY_TOKEN', '--force', '--json');
+
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ name: 'EARLY_TOKEN', created: true, rolled: [] });
+    expect(JSON.parse(list.stdout).secrets.map((r: { name: string }) => r.name)).toEqual(['EARLY_TOKEN']);
+    expect(list.stdout).not.toContain('line one');
+    expect(removed.code).toBe(0);
+    expect(JSON.parse(removed.stdout)).toMatchObject({
+      project: 'shop',
+      name: 'EARLY_TOKEN',
+      arn: expect.stringMatching(/:secret:stackdrop\/shop\/production\/EARLY_TOKEN-/),
+    });
+    // --from-file keeps the file as it is (trailing newline included), unlike stdin.
+    expect(() => cloud.secretsManager.secret('stackdrop/shop/production/EARLY_TOKEN')).toThrow();
+    const text = await stackdrop('secrets', 'set', 'shop', 'EARLY_TOKEN', '--from-file', file, '--roll');
+    expect(text.stdout).toMatch(/nothing to roll: the project has no deploy yet/);
+    expect(cloud.secretsManager.getSecretValue('stackdrop/shop/production/EARLY_TOKEN').SecretString).toBe(
+      'line one\nline two\n',
+    );
+    await stackdrop('secrets', 'remove', 'shop', 'EARLY_TOKEN', '--force');
   });
 
   it('run refuses with exit 1 and says why: there is no image yet', async () => {
@@ -206,8 +247,12 @@ describe('run after a deploy', () => {
     expect(result.stdout).toMatch(/create_orders_table \.+ \[1\] Ran/);
     const task = [...cloud.ecs.tasks.values()].find((t) => t.startedBy === 'stackdrop-run')!;
     expect(task.taskDefinitionArn).toBe(web.deployments.find((d) => d.status === 'PRIMARY')!.taskDefinition);
+    // The deployed digest (the newest succeeded deploy), with the web service's network.
     expect(cloud.ecs.taskDefinition(task.taskDefinitionArn).containerDefinitions[0]!.image).toMatch(
-      /@sha256:[0-9a-f]{64}$/,
+      new RegExp(`@${doc!.deploys.filter((d) => d.outcome === 'succeeded').at(-1)!.digest}$`),
+    );
+    expect(task.networkConfiguration).toEqual(
+      web.deployments.find((d) => d.status === 'PRIMARY')!.networkConfiguration,
     );
     expect(task.overrides.containerOverrides).toEqual([
       { name: 'app', command: ['php', 'artisan', 'migrate:status'] },
@@ -253,6 +298,15 @@ describe('run after a deploy', () => {
     const task = [...world.sd.cloud.ecs.tasks.values()].find((t) => t.taskArn.endsWith(id))!;
     expect(task.overrides.containerOverrides?.[0]?.command).toEqual(['php', 'artisan', 'queue:retry', 'all']);
     expect(result.stderr).toContain(`web/app/${id}`);
+
+    const json = await stackdrop('run', 'shop', '--detach', '--json', '--', 'php', 'artisan', 'about');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      taskId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      cluster: 'stackdrop-shop-production',
+      logGroup: '/stackdrop/shop/production/app',
+      logStream: expect.stringMatching(/^web\/app\/[0-9a-f]{32}$/),
+    });
   });
 });
 
@@ -343,15 +397,50 @@ describe('secrets', () => {
   it('refuses a value on argv-less terminals, bad names, unknown projects and an unreachable cloud', async () => {
     const noValue = await stackdrop('secrets', 'set', 'shop', 'APP_KEY');
     const badName = await piped('x', 'secrets', 'set', 'shop', 'app-key');
-    const missing = await piped('x', 'secrets', 'set', 'nosuch', 'APP_KEY');
-    const unreachable = await offline('secrets', 'list', 'shop');
+    const listMissing = await stackdrop('secrets', 'list', 'nosuch');
+    const removeMissing = await stackdrop('secrets', 'remove', 'nosuch', 'APP_KEY');
+    const unreachable = await Promise.all([
+      offline('secrets', 'list', 'shop'),
+      offline('secrets', 'remove', 'shop', 'APP_KEY'),
+      cli('http://127.0.0.1:9', 'x').run('--local', 'secrets', 'set', 'shop', 'APP_KEY'),
+    ]);
 
-    expect([noValue.code, badName.code, missing.code, unreachable.code]).toEqual([1, 1, 1, 3]);
+    expect([noValue.code, badName.code, listMissing.code, removeMissing.code]).toEqual([1, 1, 1, 1]);
+    expect(unreachable.map((r) => r.code)).toEqual([3, 3, 3]);
     expect(noValue.stderr).toMatch(
       /standard input .* or with --from-file <file>; values never go on the command line/,
     );
     expect(badName.stderr).toMatch(/app-key is not a usable secret name/);
+    expect(listMissing.stderr).toMatch(
+      /no status for nosuch\/production and no secrets under stackdrop\/nosuch\/production\/: check the project name/,
+    );
+    expect(removeMissing.stderr).toMatch(/There is no secret stackdrop\/nosuch\/production\/APP_KEY/);
+    expect([...world.sd.cloud.secretsManager.secrets.values()].some((x) => x.Name.includes('nosuch'))).toBe(
+      false,
+    );
   });
+
+  it('a new project sets its secrets before its first provisioning, which then resolves secret:NAME', async () => {
+    const set = await piped('base64:Zmlyc3Q=', 'secrets', 'set', 'fresh', 'APP_KEY');
+    const listed = await stackdrop('secrets', 'list', 'fresh', '--json');
+    const doc = await provision(
+      world,
+      'fresh',
+      manifestFor('fresh', [[/APP_KEY: arn:aws:secretsmanager:\S+/, 'APP_KEY: secret:APP_KEY']]),
+    );
+
+    expect(set.code).toBe(0);
+    expect(set.stderr).toMatch(
+      /fresh\/production has not been provisioned yet: the secret is ready for its first deploy/,
+    );
+    expect(JSON.parse(listed.stdout).secrets.map((r: { name: string }) => r.name)).toEqual(['APP_KEY']);
+    expect(doc.phase).toBe('ready');
+    const td = world.sd.cloud.ecs.taskDefinition('stackdrop-fresh-production-web');
+    expect(td.containerDefinitions[0]!.secrets).toContainEqual({
+      name: 'APP_KEY',
+      valueFrom: world.sd.cloud.secretsManager.secret('stackdrop/fresh/production/APP_KEY').ARN,
+    });
+  }, 120_000);
 });
 
 describe('metrics after a deploy', () => {
@@ -386,6 +475,33 @@ describe('metrics after a deploy', () => {
     expect(result.stdout).toMatch(/^alarms: \d+ ok or waiting for data, \d+ firing/m);
   });
 
+  it('the app stack created the dashboard stackdrop-shop-production over the series metrics prints', async () => {
+    const app = world.sd.cloudFormation.findStack('stackdrop-shop-production-app')!;
+    const dashboard = app.resources.get('Dashboard')!;
+    const out = JSON.parse((await stackdrop('metrics', 'shop', '--json')).stdout) as {
+      series: Array<{
+        label: string;
+        metricName: string;
+        dimensions: Array<{ Name: string; Value: string }>;
+      }>;
+    };
+
+    expect([dashboard.status, dashboard.properties.DashboardName]).toEqual([
+      expect.stringMatching(/^(CREATE|UPDATE)_COMPLETE$/),
+      'stackdrop-shop-production',
+    ]);
+    const body = JSON.parse(String(dashboard.properties.DashboardBody)) as {
+      widgets: Array<{ properties: { metrics: unknown[][] } }>;
+    };
+    const onDashboard = body.widgets.flatMap((w) =>
+      w.properties.metrics.map((e) => `${(e.at(-1) as { label: string }).label} ${e.slice(1, -1).join(' ')}`),
+    );
+    const printed = out.series.map(
+      (x) => `${x.label} ${x.metricName} ${x.dimensions.flatMap((d) => [d.Name, d.Value]).join(' ')}`,
+    );
+    expect(printed.sort()).toEqual(onDashboard.sort());
+  });
+
   it('--json gives the raw series: ascending timestamps, values, the latest value and alarms', async () => {
     const result = await stackdrop('metrics', 'shop', '--since', '30m', '--json');
 
@@ -398,6 +514,46 @@ describe('metrics after a deploy', () => {
     const healthy = out.series.find((x: { id: string }) => x.id === 'healthy');
     expect(healthy.latest).toBe(2);
     expect(out.alarms.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('follows the simulated traffic and deploys: web tasks answer slower and fail more in their first two minutes', async () => {
+    // A roll starts new web tasks (as a deploy does); then ten quiet minutes.
+    expect((await piped('base64:cm9sbA==', 'secrets', 'set', 'shop', 'APP_KEY', '--roll')).code).toBe(0);
+    await world.sd.cloud.clock.advance(10 * 60_000);
+    const out = JSON.parse((await stackdrop('metrics', 'shop', '--since', '20m', '--json')).stdout) as {
+      period: number;
+      series: Array<{ id: string; timestamps: string[]; values: number[] }>;
+    };
+    const half = (out.period * 1000) / 2;
+    const cluster = 'stackdrop-shop-production';
+    const starts = world.sd.cloud.containers.containers
+      .filter((x) => x.cluster === cluster && x.taskGroup === 'service:web')
+      .map((x) => x.startedAt);
+    // A point whose middle falls in a web task's first two minutes (a deploy, a roll).
+    const warming = (at: string) =>
+      starts.some((s) => Date.parse(at) + half - s >= 0 && Date.parse(at) + half - s < 120_000);
+    const points = (id: string) => {
+      const x = out.series.find((y) => y.id === id)!;
+      return new Map(x.timestamps.map((t, i) => [t, x.values[i]!]));
+    };
+    const p95 = points('p95');
+    const requests = points('requests');
+    const errors = points('errors5xx');
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const split = (m: Map<string, number>, f: (t: string, v: number) => number = (_, v) => v) => ({
+      warm: mean([...m].filter(([t]) => warming(t)).map(([t, v]) => f(t, v))),
+      steady: mean([...m].filter(([t]) => !warming(t)).map(([t, v]) => f(t, v))),
+    });
+
+    const latency = split(p95);
+    const errorRate = split(errors, (t, v) => v / Math.max(1, requests.get(t) ?? 0));
+
+    expect([...p95.keys()].filter(warming).length).toBeGreaterThan(0);
+    expect([...p95.keys()].filter((t) => !warming(t)).length).toBeGreaterThan(0);
+    expect(latency.warm).toBeGreaterThan(1.5 * latency.steady);
+    expect(errorRate.warm).toBeGreaterThan(errorRate.steady);
+    expect(latency.steady).toBeGreaterThan(0.01);
+    expect(latency.steady).toBeLessThan(2);
   });
 
   it('metrics of an unknown project exits 1, and against an unreachable cloud exits 3', async () => {
@@ -494,7 +650,41 @@ describe('exec', () => {
     );
 
     expect(web.enableExecuteCommand).toBe(true);
-    expect(app.resources.has('ExecPolicy')).toBe(true);
+    // The task role may open the Session Manager channels and log the session to the app's group,
+    // where the cluster sends every session.
+    const exec = app.resources.get('ExecPolicy')!.properties as {
+      PolicyDocument: { Statement: Array<{ Sid: string; Action: string | string[]; Resource: string }> };
+    };
+    expect(exec.PolicyDocument.Statement.map((x) => [x.Sid, x.Action, x.Resource])).toEqual([
+      [
+        'EcsExecChannels',
+        [
+          'ssmmessages:CreateControlChannel',
+          'ssmmessages:CreateDataChannel',
+          'ssmmessages:OpenControlChannel',
+          'ssmmessages:OpenDataChannel',
+        ],
+        '*',
+      ],
+      [
+        'LogExecSessions',
+        ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        `arn:aws:logs:eu-west-1:${cloud.accountId}:log-group:${doc.outputs.LogGroupName}:*`,
+      ],
+      ['FindExecLogGroup', 'logs:DescribeLogGroups', `arn:aws:logs:eu-west-1:${cloud.accountId}:log-group:*`],
+    ]);
+    const cluster = world.sd.cloudFormation
+      .findStack('stackdrop-shop-production-edge')!
+      .resources.get('Cluster')!;
+    expect(cluster.properties.Configuration).toEqual({
+      ExecuteCommandConfiguration: {
+        Logging: 'OVERRIDE',
+        LogConfiguration: {
+          CloudWatchLogGroupName: doc.outputs.LogGroupName,
+          CloudWatchEncryptionEnabled: false,
+        },
+      },
+    });
     const task = [...cloud.ecs.tasks.values()].find(
       (t) => t.group === `service:${web.serviceName}` && t.lastStatus === 'RUNNING',
     )!;

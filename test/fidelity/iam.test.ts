@@ -63,6 +63,7 @@ const DOC = {
     'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/resource-initialization-error.html',
   secretsKms: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html',
   templateUrl: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html',
+  createSecret: 'https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html',
 };
 
 let env: Awaited<ReturnType<typeof startTestCloud>>;
@@ -683,6 +684,50 @@ describe('IAM fidelity: secrets under a customer-managed KMS key', () => {
     const disabled = await runWith('kms-disabled', withKms, secret.ARN);
     expect(disabled.lastStatus).toBe('STOPPED');
     expect(disabled.stoppedReason).toMatch(/DecryptionFailure: .*is disabled/);
+  });
+});
+
+describe('IAM fidelity: Secrets Manager', () => {
+  it(`creating a secret with tags also needs secretsmanager:TagResource (${DOC.createSecret})`, async () => {
+    const createOnly = await assume(
+      defineRole('fidelity-secret-create', [
+        { Effect: 'Allow', Action: 'secretsmanager:CreateSecret', Resource: '*' },
+      ]),
+    );
+    const createAndTag = await assume(
+      defineRole('fidelity-secret-tag', [
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
+          Resource: '*',
+        },
+      ]),
+    );
+    const create = (name: string, credentials: Credentials, tags: string[] = []) =>
+      aws(
+        [
+          'secretsmanager',
+          'create-secret',
+          '--name',
+          name,
+          '--secret-string',
+          'v',
+          ...(tags.length ? ['--tags', ...tags] : []),
+        ],
+        credentials,
+      );
+
+    const untagged = await create('fidelity/untagged', createOnly);
+    const refused = await create('fidelity/tagged-refused', createOnly, ['Key=team,Value=web']);
+    const tagged = await create('fidelity/tagged', createAndTag, ['Key=team,Value=web']);
+
+    expect(untagged.rc).toBe(0);
+    expect(refused.rc).toBe(255);
+    expect(refused.stderr).toMatch(
+      /\(AccessDeniedException\) when calling the CreateSecret operation: User: arn:aws:sts::000000000000:assumed-role\/fidelity-secret-create\/fidelity is not authorized to perform: secretsmanager:TagResource on resource: arn:aws:secretsmanager:eu-west-1:000000000000:secret:fidelity\/tagged-refused-\?{6}/,
+    );
+    expect(() => env.cloud.secretsManager.secret('fidelity/tagged-refused')).toThrow();
+    expect(tagged.rc).toBe(0);
   });
 });
 

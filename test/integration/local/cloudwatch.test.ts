@@ -124,3 +124,50 @@ describe('CloudWatch metrics', () => {
     ]);
   });
 });
+
+// Last: it moves the shared clock on by minutes.
+describe('CloudWatch metrics computed from the SQS model', () => {
+  it("computes an SQS queue's oldest-message age from the messages still queued, 0 once they are deleted", async () => {
+    const { cloud } = env;
+    cloud.sqs.createQueue('ages', {}, {});
+    const t0 = Math.floor(cloud.clock.now() / 60_000) * 60_000 + 60_000;
+    await cloud.clock.advance(t0 - cloud.clock.now());
+    cloud.sqs.sendMessage('ages', { MessageBody: 'first' });
+    await cloud.clock.advance(5 * 60_000);
+    cloud.sqs.sendMessage('ages', { MessageBody: 'second' });
+    await cloud.clock.advance(60_000);
+    const age = async () =>
+      (
+        await cw.send(
+          new GetMetricDataCommand({
+            StartTime: new Date(t0 - 60_000),
+            EndTime: new Date(t0 + 6 * 60_000),
+            ScanBy: 'TimestampAscending',
+            MetricDataQueries: [
+              {
+                Id: 'age',
+                MetricStat: {
+                  Metric: {
+                    Namespace: 'AWS/SQS',
+                    MetricName: 'ApproximateAgeOfOldestMessage',
+                    Dimensions: [{ Name: 'QueueName', Value: 'ages' }],
+                  },
+                  Period: 60,
+                  Stat: 'Maximum',
+                },
+              },
+            ],
+          }),
+        )
+      ).MetricDataResults![0]!.Values;
+
+    const queued = await age();
+    for (const m of cloud.sqs.receiveMessages('ages', { max: 10 }))
+      cloud.sqs.deleteMessage('ages', m.receiptHandle!);
+    const drained = await age();
+
+    // One point per minute, measured at its middle: 0 before the first send, then its age.
+    expect(queued).toEqual([0, 30, 90, 150, 210, 270, 330]);
+    expect(drained).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  });
+});

@@ -49,5 +49,17 @@ describe('the demo (npm start)', () => {
     const lastStack = Math.max(...['network', 'database', 'edge', 'app'].map(summaryEnd));
     expect(progress.at(-1)!.at).toBeGreaterThanOrEqual(lastStack);
     expect(progress.at(-1)!.at).toBeLessThanOrEqual(lastStack + 5);
+    // The day-2 tour at the end: logs with service and task, migrate:status's table, the sparklines.
+    const tour = lines.slice(lines.findIndex((l) => /\$ stackdrop logs \S+ --since 2m/.test(l)));
+    const linesAfter = (command: RegExp) => tour.slice(tour.findIndex((l) => command.test(l)) + 1);
+    expect(linesAfter(/\$ stackdrop logs /)[0]).toMatch(
+      /^ {3}\S+Z (web|worker:\S+|scheduler|release) +[0-9a-f]{12} {2}/,
+    );
+    expect(
+      linesAfter(/\$ stackdrop run \S+ -- php artisan migrate:status/)
+        .slice(0, 4)
+        .join('\n'),
+    ).toMatch(/create_\w+_table \.+ \[1\] Ran/);
+    expect(linesAfter(/\$ stackdrop metrics /).join('\n')).toMatch(/^ {3}requests +[▁▂▃▄▅▆▇█ ]{40} +\d+/m);
   });
 });

@@ -86,7 +86,8 @@ describe('logs --follow with Live Tail', () => {
       ['web', 'aaa', 'history 2'],
       ['web', 'bbb', 'live 1'],
     ]);
-    expect(f.fallbacks).toEqual([]);
+    // The mocked stream ends after its events: a real session runs until it times out.
+    expect(f.fallbacks).toEqual(['the Live Tail session ended']);
   });
 
   it('falls back to polling with the reason when Live Tail cannot start (no permission, session quota)', async () => {
@@ -99,6 +100,51 @@ describe('logs --follow with Live Tail', () => {
 
     expect(f.fallbacks).toEqual(['LimitExceededException: Rate exceeded']);
     expect(f.lines.map((l) => l.message)).toEqual(['history 1', 'history 2']);
+    expect(logs.commandCalls(FilterLogEventsCommand).length).toBe(2);
+  });
+
+  it('when the session ends (3 hours), polls on from its newest line: no line twice, no re-read of the hours it showed', async () => {
+    const late = T + 3 * 3_600_000;
+    async function* endingSession() {
+      yield* session([{ logStreamName: 'web/app/bbb', timestamp: late, message: 'live 1' }]);
+      throw Object.assign(new Error('Session timed out'), { name: 'SessionTimeoutException' });
+    }
+    logs.on(StartLiveTailCommand).resolves({ responseStream: endingSession() as never });
+    logs.on(FilterLogEventsCommand, { startTime: late - 5 * 60_000 }).resolves({
+      events: [
+        {
+          logStreamName: 'web/app/bbb',
+          timestamp: late,
+          message: 'live 1',
+          eventId: '3',
+          ingestionTime: late,
+        },
+        {
+          logStreamName: 'web/app/bbb',
+          timestamp: late + 1,
+          message: 'after the session',
+          eventId: '4',
+          ingestionTime: late + 1,
+        },
+      ],
+    });
+    const f = follow(true);
+
+    await f.run();
+
+    expect(f.fallbacks).toEqual(['SessionTimeoutException: Session timed out']);
+    expect(f.lines.map((l) => l.message)).toEqual(['history 1', 'history 2', 'live 1', 'after the session']);
+    const polls = logs.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input.startTime);
+    expect(polls).toEqual([T - 3_600_000, late - 5 * 60_000]);
+  });
+
+  it('polls on when the session stream simply ends, saying so', async () => {
+    logs.on(StartLiveTailCommand).resolves({ responseStream: session([]) as never });
+    const f = follow(true);
+
+    await f.run();
+
+    expect(f.fallbacks).toEqual(['the Live Tail session ended']);
     expect(logs.commandCalls(FilterLogEventsCommand).length).toBe(2);
   });
 
