@@ -40,16 +40,11 @@ const NOT_OBSERVABLE = new Set(['BastionInstanceRole']);
  * real CloudFormation handlers call it.
  */
 const CFN_ROLE_NOT_CALLED_BY_LOCAL_PROVIDERS = new Set([
-  'DescribeCallsWithoutResourceLevelPermissions',
   'InterfaceEndpointPrivateDns',
-  'FlowLogDelivery',
   'DatabaseManagedSecret',
   'Certificates',
   'EmptyOnlyStackdropRepositoriesOnDelete',
-  'ScalingWithoutResourceLevelPermissions',
   'Alarms',
-  'StackLogGroups',
-  'AppBuckets',
   'ReadLargeTemplates',
   'ServiceLinkedRoles',
   'PassFlowLogRoleToVpcFlowLogs',
@@ -280,7 +275,16 @@ async function runStories(w: E2eWorld): Promise<void> {
   w.sd.cloud.faults.remove(throttled);
   await w.sd.cloud.clock.sleep(4 * 60_000);
   await w.sd.drain();
-  expect(w.sd.cloud.sqs.queue(w.sd.outputs.EventDeadLetterQueueUrl!).messages.length).toBe(dlqBefore + 2);
+  // Each failed invocation lands (a record naming the function, or the event itself); on a loaded
+  // machine a scheduled reaper run may meet the throttle too and land as well, so count by source.
+  const landed = w.sd.cloud.sqs
+    .queue(w.sd.outputs.EventDeadLetterQueueUrl!)
+    .messages.slice(dlqBefore)
+    .map((m) => m.body);
+  expect(landed.some((b) => b.includes(fn('StackCallbackFunction')) || b === '{}')).toBe(true);
+  expect(landed.some((b) => b.includes(fn('ReapBastionsFunction')) || b.includes('Scheduled Event'))).toBe(
+    true,
+  );
   // Teardown with confirmation (lifts the cluster's deletion protection, keeps the snapshot).
   const sfn = new SFNClient({
     endpoint: w.sd.endpoint,
