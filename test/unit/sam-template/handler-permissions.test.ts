@@ -15,22 +15,8 @@ import {
   buildHandlerPermissions,
   HANDLER_PERMISSIONS_FILE,
 } from '../../../scripts/import-handler-permissions.ts';
-import { actionMatches, identityStatements, loadPolicyCatalog, type SourcedStatement } from './audit.ts';
-import { SERVICE_ROLE_NEEDS } from './service-role.ts';
-
-/** The CloudFormation service role's statements (inline and the managed policies attached to it). */
-function serviceRoleStatements(template: CfnTemplate): SourcedStatement[] {
-  const attached = Object.entries(template.Resources)
-    .filter(
-      ([, r]) =>
-        r.Type === 'AWS::IAM::ManagedPolicy' &&
-        JSON.stringify(r.Properties?.Roles ?? []).includes('"CloudFormationServiceRole"'),
-    )
-    .map(([id]) => id);
-  return identityStatements(template, loadPolicyCatalog()).filter(
-    (s) => s.owner === 'CloudFormationServiceRole' || attached.includes(s.owner),
-  );
-}
+import { actionMatches, type SourcedStatement } from './audit.ts';
+import { SERVICE_ROLE_NEEDS, serviceRoleStatements } from './service-role.ts';
 
 const granted = (statements: SourcedStatement[], action: string): boolean =>
   statements.some(

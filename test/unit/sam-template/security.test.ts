@@ -22,6 +22,7 @@ import {
   PASS_ROLE_NEEDS,
   resourceTypes,
   SERVICE_LINKED_ROLE_NEEDS,
+  serviceRoleStatements,
   uncoveredActions,
 } from './service-role.ts';
 
@@ -390,18 +391,7 @@ describe('the CloudFormation service role can build every stage template', () =>
   let role: SourcedStatement[];
   let types: string[];
   beforeAll(() => {
-    const template = readTemplate();
-    // Managed policies attached to the role through their Roles property count as the role's.
-    const attached = Object.entries(template.Resources)
-      .filter(
-        ([, r]) =>
-          r.Type === 'AWS::IAM::ManagedPolicy' &&
-          JSON.stringify(r.Properties?.Roles ?? []).includes('"CloudFormationServiceRole"'),
-      )
-      .map(([id]) => id);
-    role = identityStatements(template, loadPolicyCatalog()).filter(
-      (s) => s.owner === 'CloudFormationServiceRole' || attached.includes(s.owner),
-    );
+    role = serviceRoleStatements(readTemplate());
     types = resourceTypes(Object.values(loadTemplates()));
   });
 

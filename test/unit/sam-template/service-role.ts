@@ -1,5 +1,11 @@
 import type { CfnTemplate } from '#shared/cfn-yaml.ts';
-import { actionMatches, conditionValues, type SourcedStatement } from './audit.ts';
+import {
+  actionMatches,
+  conditionValues,
+  identityStatements,
+  loadPolicyCatalog,
+  type SourcedStatement,
+} from './audit.ts';
 
 /**
  * What the CloudFormation service role must be allowed to do for each resource type the stage
@@ -436,4 +442,21 @@ export function grantedConditionValues(
           .some((pattern) => typeof pattern === 'string' && actionMatches(pattern, action)),
     )
     .flatMap((s) => conditionValues(s.statement, key));
+}
+
+/**
+ * The CloudFormation service role's statements: its inline policy and the AWS::IAM::ManagedPolicy
+ * resources attached to it through their Roles property.
+ */
+export function serviceRoleStatements(template: CfnTemplate): SourcedStatement[] {
+  const attached = Object.entries(template.Resources)
+    .filter(
+      ([, r]) =>
+        r.Type === 'AWS::IAM::ManagedPolicy' &&
+        JSON.stringify(r.Properties?.Roles ?? []).includes('"CloudFormationServiceRole"'),
+    )
+    .map(([id]) => id);
+  return identityStatements(template, loadPolicyCatalog()).filter(
+    (s) => s.owner === 'CloudFormationServiceRole' || attached.includes(s.owner),
+  );
 }
