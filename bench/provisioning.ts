@@ -12,6 +12,7 @@ import { LOCAL_CREDENTIALS, type LocalSession } from '#local/runtime/session.ts'
 import type { Manifest } from '#shared/manifest/index.ts';
 import { stackTemplateText } from '#shared/provision/templates.ts';
 import { parsePendingOutput, renderStacks, TEMPLATE_FILES } from '#shared/render.ts';
+import { stageRoleBoundary } from '#test/helpers/stage-boundary.ts';
 
 type Stackdrop = Awaited<ReturnType<typeof startStackdrop>>;
 type Execution = Stackdrop['stepFunctions']['executions'] extends Map<string, infer E> ? E : never;
@@ -87,6 +88,9 @@ const logical = (stage: string) => `${stage[0]!.toUpperCase()}${stage.slice(1)}S
 export async function nestedStacksMakespan(manifest: Manifest): Promise<number> {
   const running = await startLocalCloud({ speed: 'instant' });
   const engine = installCloudFormation(running.cloud);
+  // The stage roles' permissions boundary, which stackdrop's own template creates in a real
+  // account: IAM refuses a role whose boundary does not exist.
+  stageRoleBoundary(running.cloud);
   const cfn = new CloudFormationClient({
     endpoint: running.endpoint,
     region: running.cloud.region,

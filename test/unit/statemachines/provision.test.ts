@@ -284,10 +284,9 @@ describe('provision state machine (executed)', () => {
   });
 
   it('lets a run that gave up waiting for its turn record its own failure without clobbering the running one', async () => {
-    // Prepare: stacks so slow (80×, about 25 hours) that the holder outlasts the queued run's
-    // 12-hour turn wait by far, however late (in virtual time) a loaded machine queues it.
+    // Prepare: stacks so slow (40×) that the holder outlasts the queued run's 12-hour turn wait.
     world.dispose();
-    world = await createWorld({ durationFactor: 80 });
+    world = await createWorld({ durationFactor: 40 });
     const running = world.provision.start(world.upload(ACME_MANIFEST));
     while (!world.cfn.calls.includes('CreateStack stackdrop-acme-production-network')) {
       await new Promise((resolve) => setTimeout(resolve, 2));
