@@ -283,7 +283,7 @@ const lines = [
   '    waiting only for what it references (within its stack, and across stacks through the output it takes as a',
   '    parameter) — a bound no orchestration of these templates can beat.',
   "  - detection latency: stack CREATE_COMPLETE → the task waiting for the stack's final status resumed, per stage.",
-  '  - 10×: every resource duration and every service duration but ECS task timings (judged against the services\' own health-check settings) multiplied by 10 (same runtime, same clock).',
+  "  - 10×: every resource duration and every service duration but ECS task timings (judged against the services' own health-check settings) multiplied by 10 (same runtime, same clock).",
   '  - teardown: right after, `destroy --confirm` of the same project → status `destroyed`.',
   `- Wall time of the whole benchmark: ${wallS.toFixed(0)} s.`,
   '',
