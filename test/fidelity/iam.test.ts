@@ -77,6 +77,19 @@ interface Credentials {
   sessionToken: string;
 }
 
+/**
+ * Moves the clock until the stacks settle. A handler's calls are authorized asynchronously, and the
+ * first IAM check of a service in a process reads the Service Authorization Reference from disk
+ * (real I/O), which advance() does not wait for.
+ */
+async function settle(...stacks: string[]): Promise<void> {
+  let done = false;
+  void Promise.all(stacks.map((n) => env.cloud.cloudformation.settled(n))).then(() => {
+    done = true;
+  });
+  while (!done) await env.cloud.clock.advance(60_000);
+}
+
 /** Defines a role with one inline policy of these statements (as a template's AWS::IAM::Role would). */
 function defineRole(name: string, statements: PolicyStatement[]): string {
   const arn = `arn:aws:iam::${account}:role/${name}`;
@@ -456,13 +469,7 @@ describe('IAM fidelity: iam:PassRole and CloudFormation service roles', () => {
         }),
       }),
     );
-    // The first IAM check of a service in a process reads the Service Authorization Reference
-    // from disk (real I/O), which advance() does not wait for: move time until the stack settles.
-    let settled = false;
-    void env.cloud.cloudformation.settled('weak-role').then(() => {
-      settled = true;
-    });
-    while (!settled) await env.cloud.clock.advance(60_000);
+    await settle('weak-role');
     const events = env.cloud.cloudformation.findStack('weak-role')!.events;
     const failed = events.find(
       (e) => e.ResourceStatus === 'CREATE_FAILED' && e.LogicalResourceId === 'Queue',
@@ -506,15 +513,7 @@ describe('IAM fidelity: iam:PassRole and CloudFormation service roles', () => {
       ['vpc-full', full],
     ] as const)
       await cfn.send(new CreateStackCommand({ StackName: name, RoleARN: role, TemplateBody: template }));
-    // The handler's calls are authorized asynchronously: let the clock and the evaluations run.
-    const settled = () =>
-      ['vpc-write-only', 'vpc-full'].every(
-        (n) => !env.cloud.cloudformation.findStack(n)!.status.endsWith('_IN_PROGRESS'),
-      );
-    for (let i = 0; i < 200 && !settled(); i++) {
-      await env.cloud.clock.advance(60_000);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await settle('vpc-write-only', 'vpc-full');
     const failed = env.cloud.cloudformation
       .findStack('vpc-write-only')!
       .events.find((e) => e.ResourceStatus === 'CREATE_FAILED' && e.LogicalResourceId === 'Vpc');
